@@ -1,0 +1,59 @@
+# Arena's developer entry points. `make up` runs the platform, `make test` runs every check.
+# Everything runs from the project's own virtual environment (.venv), created on first use.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+DESCRIPTOR_SET := build/arena.binpb
+
+# The venv's tools (buf, envoy, python3 for the grpc plugin) come first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
+
+.PHONY: help venv third_party generate descriptors lint check-generated breaking pytest test clean
+
+help:
+	@echo "make up        run the platform (see README)"
+	@echo "make test      lint, drift and breaking checks, then the test suite"
+	@echo "make generate  regenerate Python code and the descriptor set from api/"
+	@echo "make lint      buf lint and ruff"
+
+# (Re)install when the dependency list changes.
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+third_party: $(STAMP)
+	$(VENV)/bin/python tools/stage_third_party.py third_party
+
+descriptors: third_party
+	@mkdir -p build
+	buf build --as-file-descriptor-set -o $(DESCRIPTOR_SET)
+
+generate: third_party
+	buf generate
+	@$(MAKE) --no-print-directory descriptors
+
+lint: third_party
+	buf lint
+	$(VENV)/bin/ruff check services tests tools
+	$(VENV)/bin/ruff format --check services tests tools
+
+check-generated: third_party
+	$(VENV)/bin/python tools/check_generated.py
+
+breaking: third_party
+	$(VENV)/bin/python tools/check_breaking.py
+
+pytest: descriptors
+	$(VENV)/bin/python -m pytest
+
+test: lint check-generated breaking pytest
+
+clean:
+	rm -rf build third_party .pytest_cache .ruff_cache

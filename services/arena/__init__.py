@@ -1,0 +1,1 @@
+"""Arena: the backend of an AI-powered coding platform, as gRPC services behind Envoy."""

@@ -1,0 +1,125 @@
+from arena.contest.v1 import contest_pb2 as _contest_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateContestRequest(_message.Message):
+    __slots__ = ("contest",)
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...
+
+class CreateContestResponse(_message.Message):
+    __slots__ = ("contest",)
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...
+
+class GetContestRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...
+
+class GetContestResponse(_message.Message):
+    __slots__ = ("contest",)
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...
+
+class ListContestsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "phase")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    phase: _contest_pb2.ContestPhase
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., phase: _Optional[_Union[_contest_pb2.ContestPhase, str]] = ...) -> None: ...
+
+class ListContestsResponse(_message.Message):
+    __slots__ = ("contests", "next_page_token")
+    CONTESTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    contests: _containers.RepeatedCompositeFieldContainer[_contest_pb2.Contest]
+    next_page_token: str
+    def __init__(self, contests: _Optional[_Iterable[_Union[_contest_pb2.Contest, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UpdateContestRequest(_message.Message):
+    __slots__ = ("contest", "update_mask")
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateContestResponse(_message.Message):
+    __slots__ = ("contest",)
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...
+
+class RegisterForContestRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...
+
+class RegisterForContestResponse(_message.Message):
+    __slots__ = ("registration",)
+    REGISTRATION_FIELD_NUMBER: _ClassVar[int]
+    registration: _contest_pb2.Registration
+    def __init__(self, registration: _Optional[_Union[_contest_pb2.Registration, _Mapping]] = ...) -> None: ...
+
+class GetLeaderboardRequest(_message.Message):
+    __slots__ = ("contest_id", "page_size", "page_token")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class GetLeaderboardResponse(_message.Message):
+    __slots__ = ("leaderboard", "next_page_token")
+    LEADERBOARD_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    leaderboard: _contest_pb2.Leaderboard
+    next_page_token: str
+    def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetLeaderboardStreamRequest(_message.Message):
+    __slots__ = ("contest_id", "page_size")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    page_size: int
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class GetLeaderboardStreamResponse(_message.Message):
+    __slots__ = ("leaderboard", "last")
+    LEADERBOARD_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    leaderboard: _contest_pb2.Leaderboard
+    last: bool
+    def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class PublishFinalStandingsRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...
+
+class PublishFinalStandingsResponse(_message.Message):
+    __slots__ = ("contest",)
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    contest: _contest_pb2.Contest
+    def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...

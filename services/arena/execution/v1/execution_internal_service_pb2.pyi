@@ -1,0 +1,29 @@
+from arena.common.v1 import verdict_pb2 as _verdict_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetSubmissionSourceRequest(_message.Message):
+    __slots__ = ("submission_id",)
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    def __init__(self, submission_id: _Optional[str] = ...) -> None: ...
+
+class GetSubmissionSourceResponse(_message.Message):
+    __slots__ = ("submission_id", "user_id", "problem_id", "language_id", "source", "verdict")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    user_id: str
+    problem_id: str
+    language_id: str
+    source: str
+    verdict: _verdict_pb2.Verdict
+    def __init__(self, submission_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ...) -> None: ...

@@ -1,0 +1,193 @@
+import datetime
+
+from arena.common.v1 import verdict_pb2 as _verdict_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SubmissionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUBMISSION_STATUS_UNSPECIFIED: _ClassVar[SubmissionStatus]
+    SUBMISSION_STATUS_QUEUED: _ClassVar[SubmissionStatus]
+    SUBMISSION_STATUS_COMPILING: _ClassVar[SubmissionStatus]
+    SUBMISSION_STATUS_RUNNING: _ClassVar[SubmissionStatus]
+    SUBMISSION_STATUS_FINISHED: _ClassVar[SubmissionStatus]
+
+class RunStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_STATUS_UNSPECIFIED: _ClassVar[RunStatus]
+    RUN_STATUS_OK: _ClassVar[RunStatus]
+    RUN_STATUS_TIME_LIMIT_EXCEEDED: _ClassVar[RunStatus]
+    RUN_STATUS_MEMORY_LIMIT_EXCEEDED: _ClassVar[RunStatus]
+    RUN_STATUS_RUNTIME_ERROR: _ClassVar[RunStatus]
+    RUN_STATUS_OUTPUT_LIMIT_EXCEEDED: _ClassVar[RunStatus]
+    RUN_STATUS_COMPILATION_ERROR: _ClassVar[RunStatus]
+    RUN_STATUS_INTERNAL_ERROR: _ClassVar[RunStatus]
+
+class SubmissionEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUBMISSION_EVENT_TYPE_UNSPECIFIED: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_QUEUED: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_COMPILING: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_RUNNING: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_TEST_FINISHED: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_FINISHED: _ClassVar[SubmissionEventType]
+SUBMISSION_STATUS_UNSPECIFIED: SubmissionStatus
+SUBMISSION_STATUS_QUEUED: SubmissionStatus
+SUBMISSION_STATUS_COMPILING: SubmissionStatus
+SUBMISSION_STATUS_RUNNING: SubmissionStatus
+SUBMISSION_STATUS_FINISHED: SubmissionStatus
+RUN_STATUS_UNSPECIFIED: RunStatus
+RUN_STATUS_OK: RunStatus
+RUN_STATUS_TIME_LIMIT_EXCEEDED: RunStatus
+RUN_STATUS_MEMORY_LIMIT_EXCEEDED: RunStatus
+RUN_STATUS_RUNTIME_ERROR: RunStatus
+RUN_STATUS_OUTPUT_LIMIT_EXCEEDED: RunStatus
+RUN_STATUS_COMPILATION_ERROR: RunStatus
+RUN_STATUS_INTERNAL_ERROR: RunStatus
+SUBMISSION_EVENT_TYPE_UNSPECIFIED: SubmissionEventType
+SUBMISSION_EVENT_TYPE_QUEUED: SubmissionEventType
+SUBMISSION_EVENT_TYPE_COMPILING: SubmissionEventType
+SUBMISSION_EVENT_TYPE_RUNNING: SubmissionEventType
+SUBMISSION_EVENT_TYPE_TEST_FINISHED: SubmissionEventType
+SUBMISSION_EVENT_TYPE_FINISHED: SubmissionEventType
+
+class Language(_message.Message):
+    __slots__ = ("language_id", "name", "version", "source_file_name", "compile_command", "run_command")
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    RUN_COMMAND_FIELD_NUMBER: _ClassVar[int]
+    language_id: str
+    name: str
+    version: str
+    source_file_name: str
+    compile_command: str
+    run_command: str
+    def __init__(self, language_id: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., source_file_name: _Optional[str] = ..., compile_command: _Optional[str] = ..., run_command: _Optional[str] = ...) -> None: ...
+
+class RunResult(_message.Message):
+    __slots__ = ("status", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "exit_code", "signal", "cpu_duration", "wall_duration", "memory_kib", "compile_output")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STDOUT_FIELD_NUMBER: _ClassVar[int]
+    STDERR_FIELD_NUMBER: _ClassVar[int]
+    STDOUT_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    STDERR_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
+    WALL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    status: RunStatus
+    stdout: str
+    stderr: str
+    stdout_truncated: bool
+    stderr_truncated: bool
+    exit_code: int
+    signal: int
+    cpu_duration: _duration_pb2.Duration
+    wall_duration: _duration_pb2.Duration
+    memory_kib: int
+    compile_output: str
+    def __init__(self, status: _Optional[_Union[RunStatus, str]] = ..., stdout: _Optional[str] = ..., stderr: _Optional[str] = ..., stdout_truncated: _Optional[bool] = ..., stderr_truncated: _Optional[bool] = ..., exit_code: _Optional[int] = ..., signal: _Optional[int] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., wall_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ...) -> None: ...
+
+class TestResult(_message.Message):
+    __slots__ = ("ordinal", "sample", "verdict", "cpu_duration", "wall_duration", "memory_kib", "exit_code", "signal", "checker_message")
+    ORDINAL_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
+    WALL_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    CHECKER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ordinal: int
+    sample: bool
+    verdict: _verdict_pb2.Verdict
+    cpu_duration: _duration_pb2.Duration
+    wall_duration: _duration_pb2.Duration
+    memory_kib: int
+    exit_code: int
+    signal: int
+    checker_message: str
+    def __init__(self, ordinal: _Optional[int] = ..., sample: _Optional[bool] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., wall_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_kib: _Optional[int] = ..., exit_code: _Optional[int] = ..., signal: _Optional[int] = ..., checker_message: _Optional[str] = ...) -> None: ...
+
+class Submission(_message.Message):
+    __slots__ = ("submission_id", "problem_id", "language_id", "source", "contest_id", "user_id", "status", "verdict", "test_results", "test_count", "passed_test_count", "score", "max_cpu_duration", "max_memory_kib", "compile_output", "queue_position", "run_all_tests", "create_time", "judge_start_time", "finish_time")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    TEST_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PASSED_TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MAX_CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MAX_MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    RUN_ALL_TESTS_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    problem_id: str
+    language_id: str
+    source: str
+    contest_id: str
+    user_id: str
+    status: SubmissionStatus
+    verdict: _verdict_pb2.Verdict
+    test_results: _containers.RepeatedCompositeFieldContainer[TestResult]
+    test_count: int
+    passed_test_count: int
+    score: float
+    max_cpu_duration: _duration_pb2.Duration
+    max_memory_kib: int
+    compile_output: str
+    queue_position: int
+    run_all_tests: bool
+    create_time: _timestamp_pb2.Timestamp
+    judge_start_time: _timestamp_pb2.Timestamp
+    finish_time: _timestamp_pb2.Timestamp
+    def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SubmissionEvent(_message.Message):
+    __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TEST_RESULT_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    sequence: int
+    type: SubmissionEventType
+    time: _timestamp_pb2.Timestamp
+    status: SubmissionStatus
+    test_result: TestResult
+    verdict: _verdict_pb2.Verdict
+    score: float
+    compile_output: str
+    test_count: int
+    def __init__(self, submission_id: _Optional[str] = ..., sequence: _Optional[int] = ..., type: _Optional[_Union[SubmissionEventType, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., test_result: _Optional[_Union[TestResult, _Mapping]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., compile_output: _Optional[str] = ..., test_count: _Optional[int] = ...) -> None: ...
