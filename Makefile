@@ -41,6 +41,7 @@ generate: third_party
 
 lint: third_party
 	buf lint
+	buf format --diff --exit-code
 	$(VENV)/bin/ruff check services tests tools
 	$(VENV)/bin/ruff format --check services tests tools
 

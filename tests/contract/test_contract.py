@@ -9,7 +9,9 @@ import pathlib
 import pytest
 from google.api import field_behavior_pb2
 from google.protobuf import descriptor
+from google.protobuf.descriptor_pb2 import MethodOptions
 
+from arena.common.v1 import access_pb2
 from arena.contract import Contract
 from arena.contract.descriptor_set import field_behaviors, resolve_field_path
 
@@ -42,6 +44,9 @@ INTERNAL_RPCS = {
     "arena.notification.v1.NotificationInternalService.SendNotification",
     "arena.realtime.v1.RealtimeInternalService.Publish",
 }
+
+
+NO_SIDE_EFFECTS = MethodOptions.NO_SIDE_EFFECTS
 
 
 def all_methods(contract: Contract):
@@ -244,3 +249,27 @@ def _upper_snake(name: str) -> str:
             out.append("_")
         out.append(ch.upper())
     return "".join(out)
+
+
+def test_every_method_declares_who_may_call_it(contract: Contract):
+    for service in contract.services():
+        for method in service.methods:
+            if service.internal:
+                assert method.access == access_pb2.ACCESS_INTERNAL, method.full_name
+            else:
+                assert method.access not in (access_pb2.ACCESS_UNSPECIFIED, access_pb2.ACCESS_INTERNAL), (
+                    method.full_name
+                )
+
+
+def test_every_get_is_free_of_side_effects(contract: Contract):
+    for method in all_methods(contract):
+        if method.bindings and method.bindings[0].verb == "GET":
+            assert method.descriptor.GetOptions().idempotency_level == NO_SIDE_EFFECTS, method.full_name
+
+
+def test_creating_methods_are_not_retried(contract: Contract):
+    """A retried create could make two resources: only declared-idempotent methods are retried."""
+    for method in all_methods(contract):
+        if method.name.startswith(("Create", "Login", "RefreshToken", "Publish", "Track")):
+            assert not method.safe_to_retry, method.full_name

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from google.api import annotations_pb2, field_behavior_pb2, http_pb2
 from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
 
+from arena.common.v1 import access_pb2
+
 # Arena's own packages; everything else in the set is a dependency.
 ARENA_PACKAGE_PREFIX = "arena."
 # Internal services carry service-to-service RPCs and are never exposed at the edge.
@@ -71,6 +73,20 @@ class Method:
     @property
     def client_streaming(self) -> bool:
         return self.descriptor.client_streaming
+
+    @property
+    def access(self) -> int:
+        """The ``arena.common.v1.access`` option: who may call the method."""
+        return self.descriptor.GetOptions().Extensions[access_pb2.access]
+
+    @property
+    def safe_to_retry(self) -> bool:
+        """Whether the contract declares the method idempotent (or free of side effects)."""
+        level = self.descriptor.GetOptions().idempotency_level
+        return level in (
+            descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS,
+            descriptor_pb2.MethodOptions.IDEMPOTENT,
+        )
 
     @property
     def input(self) -> descriptor.Descriptor:

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from arena.ai_analysis.v1 import analysis_pb2 as arena_dot_ai__analysis_dot_v1_dot_analysis__pb2
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+arena/ai_analysis/v1/analysis_service.proto\x12\x14\x61rena.ai_analysis.v1\x1a#arena/ai_analysis/v1/analysis.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x9d\x01\n\x12\x41nalyzeCodeRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x04 \x01(\tR\x0csubmissionId\"Q\n\x13\x41nalyzeCodeResponse\x12:\n\x08\x61nalysis\x18\x01 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisR\x08\x61nalysis\";\n\x12GetAnalysisRequest\x12%\n\x0b\x61nalysis_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nanalysisId\"Q\n\x13GetAnalysisResponse\x12:\n\x08\x61nalysis\x18\x01 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisR\x08\x61nalysis\"\xa3\x01\n\x18\x41nalyzeCodeStreamRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x04 \x01(\tR\x0csubmissionId\"\xd2\x01\n\x19\x41nalyzeCodeStreamResponse\x12\x1f\n\ntext_delta\x18\x01 \x01(\tH\x00R\ttextDelta\x12\x39\n\x07\x66inding\x18\x02 \x01(\x0b\x32\x1d.arena.ai_analysis.v1.FindingH\x00R\x07\x66inding\x12<\n\x08\x61nalysis\x18\x03 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisH\x00R\x08\x61nalysis\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04lastB\x07\n\x05\x63hunk\"\x84\x01\n\x0eGetHintRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x14\n\x05level\x18\x02 \x01(\x05R\x05level\x12\x1f\n\x0blanguage_id\x18\x03 \x01(\tR\nlanguageId\x12\x16\n\x06source\x18\x04 \x01(\tR\x06source\"A\n\x0fGetHintResponse\x12.\n\x04hint\x18\x01 \x01(\x0b\x32\x1a.arena.ai_analysis.v1.HintR\x04hint\"\x85\x01\n\x19\x43ompareSubmissionsRequest\x12\x32\n\x12left_submission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x10leftSubmissionId\x12\x34\n\x13right_submission_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x11rightSubmissionId\"\xb9\x01\n\x1a\x43ompareSubmissionsResponse\x12\x1e\n\nsimilarity\x18\x01 \x01(\x01R\nsimilarity\x12\x1e\n\nsuspicious\x18\x02 \x01(\x08R\nsuspicious\x12\x43\n\tfragments\x18\x03 \x03(\x0b\x32%.arena.ai_analysis.v1.MatchedFragmentR\tfragments\x12\x16\n\x06method\x18\x04 \x01(\tR\x06method2\xd4\x05\n\x11\x41iAnalysisService\x12{\n\x0b\x41nalyzeCode\x12(.arena.ai_analysis.v1.AnalyzeCodeRequest\x1a).arena.ai_analysis.v1.AnalyzeCodeResponse\"\x17\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/analyses:\x01*\x12\x86\x01\n\x0bGetAnalysis\x12(.arena.ai_analysis.v1.GetAnalysisRequest\x1a).arena.ai_analysis.v1.GetAnalysisResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/analyses/{analysis_id}\x12\x96\x01\n\x11\x41nalyzeCodeStream\x12..arena.ai_analysis.v1.AnalyzeCodeStreamRequest\x1a/.arena.ai_analysis.v1.AnalyzeCodeStreamResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\"\x13/v1/analyses:stream:\x01*0\x01\x12\x81\x01\n\x07GetHint\x12$.arena.ai_analysis.v1.GetHintRequest\x1a%.arena.ai_analysis.v1.GetHintResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/v1/problems/{problem_id}:hint:\x01*\x12\x9b\x01\n\x12\x43ompareSubmissions\x12/.arena.ai_analysis.v1.CompareSubmissionsRequest\x1a\x30.arena.ai_analysis.v1.CompareSubmissionsResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/submissions:compare:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+arena/ai_analysis/v1/analysis_service.proto\x12\x14\x61rena.ai_analysis.v1\x1a#arena/ai_analysis/v1/analysis.proto\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\x9d\x01\n\x12\x41nalyzeCodeRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x04 \x01(\tR\x0csubmissionId\"Q\n\x13\x41nalyzeCodeResponse\x12:\n\x08\x61nalysis\x18\x01 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisR\x08\x61nalysis\";\n\x12GetAnalysisRequest\x12%\n\x0b\x61nalysis_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nanalysisId\"Q\n\x13GetAnalysisResponse\x12:\n\x08\x61nalysis\x18\x01 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisR\x08\x61nalysis\"\xa3\x01\n\x18\x41nalyzeCodeStreamRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x04 \x01(\tR\x0csubmissionId\"\xd2\x01\n\x19\x41nalyzeCodeStreamResponse\x12\x1f\n\ntext_delta\x18\x01 \x01(\tH\x00R\ttextDelta\x12\x39\n\x07\x66inding\x18\x02 \x01(\x0b\x32\x1d.arena.ai_analysis.v1.FindingH\x00R\x07\x66inding\x12<\n\x08\x61nalysis\x18\x03 \x01(\x0b\x32\x1e.arena.ai_analysis.v1.AnalysisH\x00R\x08\x61nalysis\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04lastB\x07\n\x05\x63hunk\"\x84\x01\n\x0eGetHintRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x14\n\x05level\x18\x02 \x01(\x05R\x05level\x12\x1f\n\x0blanguage_id\x18\x03 \x01(\tR\nlanguageId\x12\x16\n\x06source\x18\x04 \x01(\tR\x06source\"A\n\x0fGetHintResponse\x12.\n\x04hint\x18\x01 \x01(\x0b\x32\x1a.arena.ai_analysis.v1.HintR\x04hint\"\x85\x01\n\x19\x43ompareSubmissionsRequest\x12\x32\n\x12left_submission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x10leftSubmissionId\x12\x34\n\x13right_submission_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x11rightSubmissionId\"\xb9\x01\n\x1a\x43ompareSubmissionsResponse\x12\x1e\n\nsimilarity\x18\x01 \x01(\x01R\nsimilarity\x12\x1e\n\nsuspicious\x18\x02 \x01(\x08R\nsuspicious\x12\x43\n\tfragments\x18\x03 \x03(\x0b\x32%.arena.ai_analysis.v1.MatchedFragmentR\tfragments\x12\x16\n\x06method\x18\x04 \x01(\tR\x06method2\xeb\x05\n\x11\x41iAnalysisService\x12\x7f\n\x0b\x41nalyzeCode\x12(.arena.ai_analysis.v1.AnalyzeCodeRequest\x1a).arena.ai_analysis.v1.AnalyzeCodeResponse\"\x1b\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/analyses:\x01*\x12\x8d\x01\n\x0bGetAnalysis\x12(.arena.ai_analysis.v1.GetAnalysisRequest\x1a).arena.ai_analysis.v1.GetAnalysisResponse\")\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/analyses/{analysis_id}\x12\x9a\x01\n\x11\x41nalyzeCodeStream\x12..arena.ai_analysis.v1.AnalyzeCodeStreamRequest\x1a/.arena.ai_analysis.v1.AnalyzeCodeStreamResponse\"\"\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x18\"\x13/v1/analyses:stream:\x01*0\x01\x12\x85\x01\n\x07GetHint\x12$.arena.ai_analysis.v1.GetHintRequest\x1a%.arena.ai_analysis.v1.GetHintResponse\"-\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02#\"\x1e/v1/problems/{problem_id}:hint:\x01*\x12\x9f\x01\n\x12\x43ompareSubmissions\x12/.arena.ai_analysis.v1.CompareSubmissionsRequest\x1a\x30.arena.ai_analysis.v1.CompareSubmissionsResponse\"&\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/submissions:compare:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,35 +52,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPARESUBMISSIONSREQUEST'].fields_by_name['right_submission_id']._loaded_options = None
   _globals['_COMPARESUBMISSIONSREQUEST'].fields_by_name['right_submission_id']._serialized_options = b'\342A\001\002'
   _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCode']._loaded_options = None
-  _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCode']._serialized_options = b'\202\323\344\223\002\021\"\014/v1/analyses:\001*'
+  _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCode']._serialized_options = b'\300\363\030\002\202\323\344\223\002\021\"\014/v1/analyses:\001*'
   _globals['_AIANALYSISSERVICE'].methods_by_name['GetAnalysis']._loaded_options = None
-  _globals['_AIANALYSISSERVICE'].methods_by_name['GetAnalysis']._serialized_options = b'\202\323\344\223\002\034\022\032/v1/analyses/{analysis_id}'
+  _globals['_AIANALYSISSERVICE'].methods_by_name['GetAnalysis']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\034\022\032/v1/analyses/{analysis_id}'
   _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCodeStream']._loaded_options = None
-  _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCodeStream']._serialized_options = b'\202\323\344\223\002\030\"\023/v1/analyses:stream:\001*'
+  _globals['_AIANALYSISSERVICE'].methods_by_name['AnalyzeCodeStream']._serialized_options = b'\300\363\030\002\202\323\344\223\002\030\"\023/v1/analyses:stream:\001*'
   _globals['_AIANALYSISSERVICE'].methods_by_name['GetHint']._loaded_options = None
-  _globals['_AIANALYSISSERVICE'].methods_by_name['GetHint']._serialized_options = b'\202\323\344\223\002#\"\036/v1/problems/{problem_id}:hint:\001*'
+  _globals['_AIANALYSISSERVICE'].methods_by_name['GetHint']._serialized_options = b'\300\363\030\002\202\323\344\223\002#\"\036/v1/problems/{problem_id}:hint:\001*'
   _globals['_AIANALYSISSERVICE'].methods_by_name['CompareSubmissions']._loaded_options = None
-  _globals['_AIANALYSISSERVICE'].methods_by_name['CompareSubmissions']._serialized_options = b'\202\323\344\223\002\034\"\027/v1/submissions:compare:\001*'
-  _globals['_ANALYZECODEREQUEST']._serialized_start=170
-  _globals['_ANALYZECODEREQUEST']._serialized_end=327
-  _globals['_ANALYZECODERESPONSE']._serialized_start=329
-  _globals['_ANALYZECODERESPONSE']._serialized_end=410
-  _globals['_GETANALYSISREQUEST']._serialized_start=412
-  _globals['_GETANALYSISREQUEST']._serialized_end=471
-  _globals['_GETANALYSISRESPONSE']._serialized_start=473
-  _globals['_GETANALYSISRESPONSE']._serialized_end=554
-  _globals['_ANALYZECODESTREAMREQUEST']._serialized_start=557
-  _globals['_ANALYZECODESTREAMREQUEST']._serialized_end=720
-  _globals['_ANALYZECODESTREAMRESPONSE']._serialized_start=723
-  _globals['_ANALYZECODESTREAMRESPONSE']._serialized_end=933
-  _globals['_GETHINTREQUEST']._serialized_start=936
-  _globals['_GETHINTREQUEST']._serialized_end=1068
-  _globals['_GETHINTRESPONSE']._serialized_start=1070
-  _globals['_GETHINTRESPONSE']._serialized_end=1135
-  _globals['_COMPARESUBMISSIONSREQUEST']._serialized_start=1138
-  _globals['_COMPARESUBMISSIONSREQUEST']._serialized_end=1271
-  _globals['_COMPARESUBMISSIONSRESPONSE']._serialized_start=1274
-  _globals['_COMPARESUBMISSIONSRESPONSE']._serialized_end=1459
-  _globals['_AIANALYSISSERVICE']._serialized_start=1462
-  _globals['_AIANALYSISSERVICE']._serialized_end=2186
+  _globals['_AIANALYSISSERVICE'].methods_by_name['CompareSubmissions']._serialized_options = b'\300\363\030\003\202\323\344\223\002\034\"\027/v1/submissions:compare:\001*'
+  _globals['_ANALYZECODEREQUEST']._serialized_start=200
+  _globals['_ANALYZECODEREQUEST']._serialized_end=357
+  _globals['_ANALYZECODERESPONSE']._serialized_start=359
+  _globals['_ANALYZECODERESPONSE']._serialized_end=440
+  _globals['_GETANALYSISREQUEST']._serialized_start=442
+  _globals['_GETANALYSISREQUEST']._serialized_end=501
+  _globals['_GETANALYSISRESPONSE']._serialized_start=503
+  _globals['_GETANALYSISRESPONSE']._serialized_end=584
+  _globals['_ANALYZECODESTREAMREQUEST']._serialized_start=587
+  _globals['_ANALYZECODESTREAMREQUEST']._serialized_end=750
+  _globals['_ANALYZECODESTREAMRESPONSE']._serialized_start=753
+  _globals['_ANALYZECODESTREAMRESPONSE']._serialized_end=963
+  _globals['_GETHINTREQUEST']._serialized_start=966
+  _globals['_GETHINTREQUEST']._serialized_end=1098
+  _globals['_GETHINTRESPONSE']._serialized_start=1100
+  _globals['_GETHINTRESPONSE']._serialized_end=1165
+  _globals['_COMPARESUBMISSIONSREQUEST']._serialized_start=1168
+  _globals['_COMPARESUBMISSIONSREQUEST']._serialized_end=1301
+  _globals['_COMPARESUBMISSIONSRESPONSE']._serialized_start=1304
+  _globals['_COMPARESUBMISSIONSRESPONSE']._serialized_end=1489
+  _globals['_AIANALYSISSERVICE']._serialized_start=1492
+  _globals['_AIANALYSISSERVICE']._serialized_end=2239
 # @@protoc_insertion_point(module_scope)

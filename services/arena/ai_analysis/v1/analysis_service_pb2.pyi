@@ -1,4 +1,5 @@
 from arena.ai_analysis.v1 import analysis_pb2 as _analysis_pb2
+from arena.common.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers

@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from arena.analytics.v1 import analytics_pb2 as arena_dot_analytics_dot_v1_dot_analytics__pb2
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3arena/analytics/v1/analytics_internal_service.proto\x12\x12\x61rena.analytics.v1\x1a\"arena/analytics/v1/analytics.proto\x1a\x1fgoogle/api/field_behavior.proto\"N\n\x13RecordEventsRequest\x12\x37\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x06\x65vents\"f\n\x14RecordEventsResponse\x12%\n\x0erecorded_count\x18\x01 \x01(\x05R\rrecordedCount\x12\'\n\x0f\x64uplicate_count\x18\x02 \x01(\x05R\x0e\x64uplicateCount2}\n\x18\x41nalyticsInternalService\x12\x61\n\x0cRecordEvents\x12\'.arena.analytics.v1.RecordEventsRequest\x1a(.arena.analytics.v1.RecordEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3arena/analytics/v1/analytics_internal_service.proto\x12\x12\x61rena.analytics.v1\x1a\"arena/analytics/v1/analytics.proto\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1fgoogle/api/field_behavior.proto\"N\n\x13RecordEventsRequest\x12\x37\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x06\x65vents\"f\n\x14RecordEventsResponse\x12%\n\x0erecorded_count\x18\x01 \x01(\x05R\rrecordedCount\x12\'\n\x0f\x64uplicate_count\x18\x02 \x01(\x05R\x0e\x64uplicateCount2\x86\x01\n\x18\x41nalyticsInternalService\x12j\n\x0cRecordEvents\x12\'.arena.analytics.v1.RecordEventsRequest\x1a(.arena.analytics.v1.RecordEventsResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +36,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RECORDEVENTSREQUEST'].fields_by_name['events']._loaded_options = None
   _globals['_RECORDEVENTSREQUEST'].fields_by_name['events']._serialized_options = b'\342A\001\002'
-  _globals['_RECORDEVENTSREQUEST']._serialized_start=144
-  _globals['_RECORDEVENTSREQUEST']._serialized_end=222
-  _globals['_RECORDEVENTSRESPONSE']._serialized_start=224
-  _globals['_RECORDEVENTSRESPONSE']._serialized_end=326
-  _globals['_ANALYTICSINTERNALSERVICE']._serialized_start=328
-  _globals['_ANALYTICSINTERNALSERVICE']._serialized_end=453
+  _globals['_ANALYTICSINTERNALSERVICE'].methods_by_name['RecordEvents']._loaded_options = None
+  _globals['_ANALYTICSINTERNALSERVICE'].methods_by_name['RecordEvents']._serialized_options = b'\220\002\002\300\363\030\005'
+  _globals['_RECORDEVENTSREQUEST']._serialized_start=174
+  _globals['_RECORDEVENTSREQUEST']._serialized_end=252
+  _globals['_RECORDEVENTSRESPONSE']._serialized_start=254
+  _globals['_RECORDEVENTSRESPONSE']._serialized_end=356
+  _globals['_ANALYTICSINTERNALSERVICE']._serialized_start=359
+  _globals['_ANALYTICSINTERNALSERVICE']._serialized_end=493
 # @@protoc_insertion_point(module_scope)

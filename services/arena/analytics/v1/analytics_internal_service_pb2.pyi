@@ -1,4 +1,5 @@
 from arena.analytics.v1 import analytics_pb2 as _analytics_pb2
+from arena.common.v1 import access_pb2 as _access_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor

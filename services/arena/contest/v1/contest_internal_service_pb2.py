@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.common.v1 import verdict_pb2 as arena_dot_common_dot_v1_dot_verdict__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/contest/v1/contest_internal_service.proto\x12\x10\x61rena.contest.v1\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x1a\x41uthorizeSubmissionRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"W\n\x1b\x41uthorizeSubmissionResponse\x12\x14\n\x05label\x18\x01 \x01(\tR\x05label\x12\"\n\rrun_all_tests\x18\x02 \x01(\x08R\x0brunAllTests\"\xc6\x02\n\x1dRecordSubmissionResultRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12#\n\ncontest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x38\n\x07verdict\x18\x05 \x01(\x0e\x32\x18.arena.common.v1.VerdictB\x04\xe2\x41\x01\x02R\x07verdict\x12\x14\n\x05score\x18\x06 \x01(\x01R\x05score\x12\x41\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\nsubmitTime\":\n\x1eRecordSubmissionResultResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied2\x89\x02\n\x16\x43ontestInternalService\x12r\n\x13\x41uthorizeSubmission\x12,.arena.contest.v1.AuthorizeSubmissionRequest\x1a-.arena.contest.v1.AuthorizeSubmissionResponse\x12{\n\x16RecordSubmissionResult\x12/.arena.contest.v1.RecordSubmissionResultRequest\x1a\x30.arena.contest.v1.RecordSubmissionResultResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/contest/v1/contest_internal_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x1a\x41uthorizeSubmissionRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"W\n\x1b\x41uthorizeSubmissionResponse\x12\x14\n\x05label\x18\x01 \x01(\tR\x05label\x12\"\n\rrun_all_tests\x18\x02 \x01(\x08R\x0brunAllTests\"\xc6\x02\n\x1dRecordSubmissionResultRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12#\n\ncontest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x38\n\x07verdict\x18\x05 \x01(\x0e\x32\x18.arena.common.v1.VerdictB\x04\xe2\x41\x01\x02R\x07verdict\x12\x14\n\x05score\x18\x06 \x01(\x01R\x05score\x12\x41\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\nsubmitTime\":\n\x1eRecordSubmissionResultResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied2\x9c\x02\n\x16\x43ontestInternalService\x12{\n\x13\x41uthorizeSubmission\x12,.arena.contest.v1.AuthorizeSubmissionRequest\x1a-.arena.contest.v1.AuthorizeSubmissionResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x84\x01\n\x16RecordSubmissionResult\x12/.arena.contest.v1.RecordSubmissionResultRequest\x1a\x30.arena.contest.v1.RecordSubmissionResultResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,14 +53,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECORDSUBMISSIONRESULTREQUEST'].fields_by_name['verdict']._serialized_options = b'\342A\001\002'
   _globals['_RECORDSUBMISSIONRESULTREQUEST'].fields_by_name['submit_time']._loaded_options = None
   _globals['_RECORDSUBMISSIONRESULTREQUEST'].fields_by_name['submit_time']._serialized_options = b'\342A\001\002'
-  _globals['_AUTHORIZESUBMISSIONREQUEST']._serialized_start=167
-  _globals['_AUTHORIZESUBMISSIONREQUEST']._serialized_end=300
-  _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_start=302
-  _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_end=389
-  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_start=392
-  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_end=718
-  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_start=720
-  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_end=778
-  _globals['_CONTESTINTERNALSERVICE']._serialized_start=781
-  _globals['_CONTESTINTERNALSERVICE']._serialized_end=1046
+  _globals['_CONTESTINTERNALSERVICE'].methods_by_name['AuthorizeSubmission']._loaded_options = None
+  _globals['_CONTESTINTERNALSERVICE'].methods_by_name['AuthorizeSubmission']._serialized_options = b'\220\002\001\300\363\030\005'
+  _globals['_CONTESTINTERNALSERVICE'].methods_by_name['RecordSubmissionResult']._loaded_options = None
+  _globals['_CONTESTINTERNALSERVICE'].methods_by_name['RecordSubmissionResult']._serialized_options = b'\220\002\002\300\363\030\005'
+  _globals['_AUTHORIZESUBMISSIONREQUEST']._serialized_start=197
+  _globals['_AUTHORIZESUBMISSIONREQUEST']._serialized_end=330
+  _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_start=332
+  _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_end=419
+  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_start=422
+  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_end=748
+  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_start=750
+  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_end=808
+  _globals['_CONTESTINTERNALSERVICE']._serialized_start=811
+  _globals['_CONTESTINTERNALSERVICE']._serialized_end=1095
 # @@protoc_insertion_point(module_scope)

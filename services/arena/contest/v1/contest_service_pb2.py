@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.contest.v1 import contest_pb2 as arena_dot_contest_dot_v1_dot_contest__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/contest/v1/contest_service.proto\x12\x10\x61rena.contest.v1\x1a\x1e\x61rena/contest/v1/contest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\"L\n\x15\x43reateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"8\n\x11GetContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"I\n\x12GetContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"\x87\x01\n\x13ListContestsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x34\n\x05phase\x18\x03 \x01(\x0e\x32\x1e.arena.contest.v1.ContestPhaseR\x05phase\"u\n\x14ListContestsResponse\x12\x35\n\x08\x63ontests\x18\x01 \x03(\x0b\x32\x19.arena.contest.v1.ContestR\x08\x63ontests\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n\x14UpdateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"@\n\x19RegisterForContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"`\n\x1aRegisterForContestResponse\x12\x42\n\x0cregistration\x18\x01 \x01(\x0b\x32\x1e.arena.contest.v1.RegistrationR\x0cregistration\"x\n\x15GetLeaderboardRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x81\x01\n\x16GetLeaderboardResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"_\n\x1bGetLeaderboardStreamRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\"s\n\x1cGetLeaderboardStreamResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\"C\n\x1cPublishFinalStandingsRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"T\n\x1dPublishFinalStandingsResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest2\xb5\t\n\x0e\x43ontestService\x12\x7f\n\rCreateContest\x12&.arena.contest.v1.CreateContestRequest\x1a\'.arena.contest.v1.CreateContestResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/contests:\x07\x63ontest\x12z\n\nGetContest\x12#.arena.contest.v1.GetContestRequest\x1a$.arena.contest.v1.GetContestResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/contests/{contest_id}\x12s\n\x0cListContests\x12%.arena.contest.v1.ListContestsRequest\x1a&.arena.contest.v1.ListContestsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/contests\x12\x94\x01\n\rUpdateContest\x12&.arena.contest.v1.UpdateContestRequest\x1a\'.arena.contest.v1.UpdateContestResponse\"2\x82\xd3\xe4\x93\x02,2!/v1/contests/{contest.contest_id}:\x07\x63ontest\x12\x9e\x01\n\x12RegisterForContest\x12+.arena.contest.v1.RegisterForContestRequest\x1a,.arena.contest.v1.RegisterForContestResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/v1/contests/{contest_id}:register:\x01*\x12\x92\x01\n\x0eGetLeaderboard\x12\'.arena.contest.v1.GetLeaderboardRequest\x1a(.arena.contest.v1.GetLeaderboardResponse\"-\x82\xd3\xe4\x93\x02\'\x12%/v1/contests/{contest_id}/leaderboard\x12\xac\x01\n\x14GetLeaderboardStream\x12-.arena.contest.v1.GetLeaderboardStreamRequest\x1a..arena.contest.v1.GetLeaderboardStreamResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/contests/{contest_id}/leaderboard:watch0\x01\x12\xb4\x01\n\x15PublishFinalStandings\x12..arena.contest.v1.PublishFinalStandingsRequest\x1a/.arena.contest.v1.PublishFinalStandingsResponse\":\x82\xd3\xe4\x93\x02\x34\"//v1/contests/{contest_id}:publishFinalStandings:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/contest/v1/contest_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/contest/v1/contest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\"L\n\x15\x43reateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"8\n\x11GetContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"I\n\x12GetContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"\x87\x01\n\x13ListContestsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x34\n\x05phase\x18\x03 \x01(\x0e\x32\x1e.arena.contest.v1.ContestPhaseR\x05phase\"u\n\x14ListContestsResponse\x12\x35\n\x08\x63ontests\x18\x01 \x03(\x0b\x32\x19.arena.contest.v1.ContestR\x08\x63ontests\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n\x14UpdateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"@\n\x19RegisterForContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"`\n\x1aRegisterForContestResponse\x12\x42\n\x0cregistration\x18\x01 \x01(\x0b\x32\x1e.arena.contest.v1.RegistrationR\x0cregistration\"x\n\x15GetLeaderboardRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\"\x81\x01\n\x16GetLeaderboardResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"_\n\x1bGetLeaderboardStreamRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\"s\n\x1cGetLeaderboardStreamResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\"C\n\x1cPublishFinalStandingsRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"T\n\x1dPublishFinalStandingsResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest2\xe3\t\n\x0e\x43ontestService\x12\x83\x01\n\rCreateContest\x12&.arena.contest.v1.CreateContestRequest\x1a\'.arena.contest.v1.CreateContestResponse\"!\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/contests:\x07\x63ontest\x12\x81\x01\n\nGetContest\x12#.arena.contest.v1.GetContestRequest\x1a$.arena.contest.v1.GetContestResponse\"(\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/contests/{contest_id}\x12z\n\x0cListContests\x12%.arena.contest.v1.ListContestsRequest\x1a&.arena.contest.v1.ListContestsResponse\"\x1b\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/contests\x12\x98\x01\n\rUpdateContest\x12&.arena.contest.v1.UpdateContestRequest\x1a\'.arena.contest.v1.UpdateContestResponse\"6\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02,2!/v1/contests/{contest.contest_id}:\x07\x63ontest\x12\xa2\x01\n\x12RegisterForContest\x12+.arena.contest.v1.RegisterForContestRequest\x1a,.arena.contest.v1.RegisterForContestResponse\"1\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\"\"/v1/contests/{contest_id}:register:\x01*\x12\x99\x01\n\x0eGetLeaderboard\x12\'.arena.contest.v1.GetLeaderboardRequest\x1a(.arena.contest.v1.GetLeaderboardResponse\"4\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\'\x12%/v1/contests/{contest_id}/leaderboard\x12\xb3\x01\n\x14GetLeaderboardStream\x12-.arena.contest.v1.GetLeaderboardStreamRequest\x1a..arena.contest.v1.GetLeaderboardStreamResponse\":\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02-\x12+/v1/contests/{contest_id}/leaderboard:watch0\x01\x12\xb8\x01\n\x15PublishFinalStandings\x12..arena.contest.v1.PublishFinalStandingsRequest\x1a/.arena.contest.v1.PublishFinalStandingsResponse\">\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x34\"//v1/contests/{contest_id}:publishFinalStandings:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,53 +53,53 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUBLISHFINALSTANDINGSREQUEST'].fields_by_name['contest_id']._loaded_options = None
   _globals['_PUBLISHFINALSTANDINGSREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
   _globals['_CONTESTSERVICE'].methods_by_name['CreateContest']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['CreateContest']._serialized_options = b'\202\323\344\223\002\027\"\014/v1/contests:\007contest'
+  _globals['_CONTESTSERVICE'].methods_by_name['CreateContest']._serialized_options = b'\300\363\030\003\202\323\344\223\002\027\"\014/v1/contests:\007contest'
   _globals['_CONTESTSERVICE'].methods_by_name['GetContest']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['GetContest']._serialized_options = b'\202\323\344\223\002\033\022\031/v1/contests/{contest_id}'
+  _globals['_CONTESTSERVICE'].methods_by_name['GetContest']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\033\022\031/v1/contests/{contest_id}'
   _globals['_CONTESTSERVICE'].methods_by_name['ListContests']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['ListContests']._serialized_options = b'\202\323\344\223\002\016\022\014/v1/contests'
+  _globals['_CONTESTSERVICE'].methods_by_name['ListContests']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\016\022\014/v1/contests'
   _globals['_CONTESTSERVICE'].methods_by_name['UpdateContest']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['UpdateContest']._serialized_options = b'\202\323\344\223\002,2!/v1/contests/{contest.contest_id}:\007contest'
+  _globals['_CONTESTSERVICE'].methods_by_name['UpdateContest']._serialized_options = b'\300\363\030\003\202\323\344\223\002,2!/v1/contests/{contest.contest_id}:\007contest'
   _globals['_CONTESTSERVICE'].methods_by_name['RegisterForContest']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['RegisterForContest']._serialized_options = b'\202\323\344\223\002\'\"\"/v1/contests/{contest_id}:register:\001*'
+  _globals['_CONTESTSERVICE'].methods_by_name['RegisterForContest']._serialized_options = b'\300\363\030\002\202\323\344\223\002\'\"\"/v1/contests/{contest_id}:register:\001*'
   _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboard']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboard']._serialized_options = b'\202\323\344\223\002\'\022%/v1/contests/{contest_id}/leaderboard'
+  _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboard']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\'\022%/v1/contests/{contest_id}/leaderboard'
   _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboardStream']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboardStream']._serialized_options = b'\202\323\344\223\002-\022+/v1/contests/{contest_id}/leaderboard:watch'
+  _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboardStream']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002-\022+/v1/contests/{contest_id}/leaderboard:watch'
   _globals['_CONTESTSERVICE'].methods_by_name['PublishFinalStandings']._loaded_options = None
-  _globals['_CONTESTSERVICE'].methods_by_name['PublishFinalStandings']._serialized_options = b'\202\323\344\223\0024\"//v1/contests/{contest_id}:publishFinalStandings:\001*'
-  _globals['_CREATECONTESTREQUEST']._serialized_start=189
-  _globals['_CREATECONTESTREQUEST']._serialized_end=270
-  _globals['_CREATECONTESTRESPONSE']._serialized_start=272
-  _globals['_CREATECONTESTRESPONSE']._serialized_end=348
-  _globals['_GETCONTESTREQUEST']._serialized_start=350
-  _globals['_GETCONTESTREQUEST']._serialized_end=406
-  _globals['_GETCONTESTRESPONSE']._serialized_start=408
-  _globals['_GETCONTESTRESPONSE']._serialized_end=481
-  _globals['_LISTCONTESTSREQUEST']._serialized_start=484
-  _globals['_LISTCONTESTSREQUEST']._serialized_end=619
-  _globals['_LISTCONTESTSRESPONSE']._serialized_start=621
-  _globals['_LISTCONTESTSRESPONSE']._serialized_end=738
-  _globals['_UPDATECONTESTREQUEST']._serialized_start=741
-  _globals['_UPDATECONTESTREQUEST']._serialized_end=889
-  _globals['_UPDATECONTESTRESPONSE']._serialized_start=891
-  _globals['_UPDATECONTESTRESPONSE']._serialized_end=967
-  _globals['_REGISTERFORCONTESTREQUEST']._serialized_start=969
-  _globals['_REGISTERFORCONTESTREQUEST']._serialized_end=1033
-  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_start=1035
-  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_end=1131
-  _globals['_GETLEADERBOARDREQUEST']._serialized_start=1133
-  _globals['_GETLEADERBOARDREQUEST']._serialized_end=1253
-  _globals['_GETLEADERBOARDRESPONSE']._serialized_start=1256
-  _globals['_GETLEADERBOARDRESPONSE']._serialized_end=1385
-  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_start=1387
-  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_end=1482
-  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_start=1484
-  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_end=1599
-  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_start=1601
-  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_end=1668
-  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_start=1670
-  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_end=1754
-  _globals['_CONTESTSERVICE']._serialized_start=1757
-  _globals['_CONTESTSERVICE']._serialized_end=2962
+  _globals['_CONTESTSERVICE'].methods_by_name['PublishFinalStandings']._serialized_options = b'\300\363\030\003\202\323\344\223\0024\"//v1/contests/{contest_id}:publishFinalStandings:\001*'
+  _globals['_CREATECONTESTREQUEST']._serialized_start=219
+  _globals['_CREATECONTESTREQUEST']._serialized_end=300
+  _globals['_CREATECONTESTRESPONSE']._serialized_start=302
+  _globals['_CREATECONTESTRESPONSE']._serialized_end=378
+  _globals['_GETCONTESTREQUEST']._serialized_start=380
+  _globals['_GETCONTESTREQUEST']._serialized_end=436
+  _globals['_GETCONTESTRESPONSE']._serialized_start=438
+  _globals['_GETCONTESTRESPONSE']._serialized_end=511
+  _globals['_LISTCONTESTSREQUEST']._serialized_start=514
+  _globals['_LISTCONTESTSREQUEST']._serialized_end=649
+  _globals['_LISTCONTESTSRESPONSE']._serialized_start=651
+  _globals['_LISTCONTESTSRESPONSE']._serialized_end=768
+  _globals['_UPDATECONTESTREQUEST']._serialized_start=771
+  _globals['_UPDATECONTESTREQUEST']._serialized_end=919
+  _globals['_UPDATECONTESTRESPONSE']._serialized_start=921
+  _globals['_UPDATECONTESTRESPONSE']._serialized_end=997
+  _globals['_REGISTERFORCONTESTREQUEST']._serialized_start=999
+  _globals['_REGISTERFORCONTESTREQUEST']._serialized_end=1063
+  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_start=1065
+  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_end=1161
+  _globals['_GETLEADERBOARDREQUEST']._serialized_start=1163
+  _globals['_GETLEADERBOARDREQUEST']._serialized_end=1283
+  _globals['_GETLEADERBOARDRESPONSE']._serialized_start=1286
+  _globals['_GETLEADERBOARDRESPONSE']._serialized_end=1415
+  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_start=1417
+  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_end=1512
+  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_start=1514
+  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_end=1629
+  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_start=1631
+  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_end=1698
+  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_start=1700
+  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_end=1784
+  _globals['_CONTESTSERVICE']._serialized_start=1787
+  _globals['_CONTESTSERVICE']._serialized_end=3038
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.common.v1 import verdict_pb2 as _verdict_pb2
 from arena.execution.v1 import execution_pb2 as _execution_pb2
 from google.api import annotations_pb2 as _annotations_pb2

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.notification.v1 import notification_pb2 as arena_dot_notification_dot_v1_dot_notification__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9arena/notification/v1/notification_internal_service.proto\x12\x15\x61rena.notification.v1\x1a(arena/notification/v1/notification.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xee\x01\n\x17SendNotificationRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12\x41\n\x04kind\x18\x02 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindB\x04\xe2\x41\x01\x02R\x04kind\x12\x1a\n\x05title\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x05title\x12\x12\n\x04\x62ody\x18\x04 \x01(\tR\x04\x62ody\x12\x12\n\x04link\x18\x05 \x01(\tR\x04link\x12-\n\x0fidempotency_key\x18\x06 \x01(\tB\x04\xe2\x41\x01\x02R\x0eidempotencyKey\"}\n\x18SendNotificationResponse\x12G\n\x0cnotification\x18\x01 \x01(\x0b\x32#.arena.notification.v1.NotificationR\x0cnotification\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated2\x92\x01\n\x1bNotificationInternalService\x12s\n\x10SendNotification\x12..arena.notification.v1.SendNotificationRequest\x1a/.arena.notification.v1.SendNotificationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9arena/notification/v1/notification_internal_service.proto\x12\x15\x61rena.notification.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a(arena/notification/v1/notification.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xee\x01\n\x17SendNotificationRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12\x41\n\x04kind\x18\x02 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindB\x04\xe2\x41\x01\x02R\x04kind\x12\x1a\n\x05title\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x05title\x12\x12\n\x04\x62ody\x18\x04 \x01(\tR\x04\x62ody\x12\x12\n\x04link\x18\x05 \x01(\tR\x04link\x12-\n\x0fidempotency_key\x18\x06 \x01(\tB\x04\xe2\x41\x01\x02R\x0eidempotencyKey\"}\n\x18SendNotificationResponse\x12G\n\x0cnotification\x18\x01 \x01(\x0b\x32#.arena.notification.v1.NotificationR\x0cnotification\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated2\x9b\x01\n\x1bNotificationInternalService\x12|\n\x10SendNotification\x12..arena.notification.v1.SendNotificationRequest\x1a/.arena.notification.v1.SendNotificationResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,10 +42,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SENDNOTIFICATIONREQUEST'].fields_by_name['title']._serialized_options = b'\342A\001\002'
   _globals['_SENDNOTIFICATIONREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
   _globals['_SENDNOTIFICATIONREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\342A\001\002'
-  _globals['_SENDNOTIFICATIONREQUEST']._serialized_start=160
-  _globals['_SENDNOTIFICATIONREQUEST']._serialized_end=398
-  _globals['_SENDNOTIFICATIONRESPONSE']._serialized_start=400
-  _globals['_SENDNOTIFICATIONRESPONSE']._serialized_end=525
-  _globals['_NOTIFICATIONINTERNALSERVICE']._serialized_start=528
-  _globals['_NOTIFICATIONINTERNALSERVICE']._serialized_end=674
+  _globals['_NOTIFICATIONINTERNALSERVICE'].methods_by_name['SendNotification']._loaded_options = None
+  _globals['_NOTIFICATIONINTERNALSERVICE'].methods_by_name['SendNotification']._serialized_options = b'\220\002\002\300\363\030\005'
+  _globals['_SENDNOTIFICATIONREQUEST']._serialized_start=190
+  _globals['_SENDNOTIFICATIONREQUEST']._serialized_end=428
+  _globals['_SENDNOTIFICATIONRESPONSE']._serialized_start=430
+  _globals['_SENDNOTIFICATIONRESPONSE']._serialized_end=555
+  _globals['_NOTIFICATIONINTERNALSERVICE']._serialized_start=558
+  _globals['_NOTIFICATIONINTERNALSERVICE']._serialized_end=713
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.notification.v1 import notification_pb2 as _notification_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import descriptor as _descriptor

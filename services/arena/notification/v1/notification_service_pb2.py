@@ -22,6 +22,7 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.common.v1 import stream_pb2 as arena_dot_common_dot_v1_dot_stream__pb2
 from arena.notification.v1 import notification_pb2 as arena_dot_notification_dot_v1_dot_notification__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
@@ -29,7 +30,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0arena/notification/v1/notification_service.proto\x12\x15\x61rena.notification.v1\x1a\x1c\x61rena/common/v1/stream.proto\x1a(arena/notification/v1/notification.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"w\n\x18ListNotificationsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1f\n\x0bunread_only\x18\x03 \x01(\x08R\nunreadOnly\"\xb1\x01\n\x19ListNotificationsResponse\x12I\n\rnotifications\x18\x01 \x03(\x0b\x32#.arena.notification.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n\x0cunread_count\x18\x03 \x01(\x05R\x0bunreadCount\"N\n\x0fMarkReadRequest\x12)\n\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x02 \x01(\x08R\x03\x61ll\"Z\n\x10MarkReadResponse\x12#\n\rupdated_count\x18\x01 \x01(\x05R\x0cupdatedCount\x12!\n\x0cunread_count\x18\x02 \x01(\x05R\x0bunreadCount\"\x17\n\x15GetPreferencesRequest\"^\n\x16GetPreferencesResponse\x12\x44\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesR\x0bpreferences\"\xa9\x01\n\x18UpdatePreferencesRequest\x12J\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesB\x04\xe2\x41\x01\x02R\x0bpreferences\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"a\n\x19UpdatePreferencesResponse\x12\x44\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesR\x0bpreferences\"\x1c\n\x1aStreamNotificationsRequest\"\xc1\x01\n\x1bStreamNotificationsResponse\x12I\n\x0cnotification\x18\x01 \x01(\x0b\x32#.arena.notification.v1.NotificationH\x00R\x0cnotification\x12:\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.arena.common.v1.HeartbeatH\x00R\theartbeat\x12\x12\n\x04last\x18\x03 \x01(\x08R\x04lastB\x07\n\x05\x65vent2\x95\x06\n\x13NotificationService\x12\x91\x01\n\x11ListNotifications\x12/.arena.notification.v1.ListNotificationsRequest\x1a\x30.arena.notification.v1.ListNotificationsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x12\x82\x01\n\x08MarkRead\x12&.arena.notification.v1.MarkReadRequest\x1a\'.arena.notification.v1.MarkReadResponse\"%\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/notifications:markRead:\x01*\x12\x94\x01\n\x0eGetPreferences\x12,.arena.notification.v1.GetPreferencesRequest\x1a-.arena.notification.v1.GetPreferencesResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/notifications/preferences\x12\xaa\x01\n\x11UpdatePreferences\x12/.arena.notification.v1.UpdatePreferencesRequest\x1a\x30.arena.notification.v1.UpdatePreferencesResponse\"2\x82\xd3\xe4\x93\x02,2\x1d/v1/notifications/preferences:\x0bpreferences\x12\xa0\x01\n\x13StreamNotifications\x12\x31.arena.notification.v1.StreamNotificationsRequest\x1a\x32.arena.notification.v1.StreamNotificationsResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/notifications:stream0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n0arena/notification/v1/notification_service.proto\x12\x15\x61rena.notification.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1c\x61rena/common/v1/stream.proto\x1a(arena/notification/v1/notification.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"w\n\x18ListNotificationsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1f\n\x0bunread_only\x18\x03 \x01(\x08R\nunreadOnly\"\xb1\x01\n\x19ListNotificationsResponse\x12I\n\rnotifications\x18\x01 \x03(\x0b\x32#.arena.notification.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n\x0cunread_count\x18\x03 \x01(\x05R\x0bunreadCount\"N\n\x0fMarkReadRequest\x12)\n\x10notification_ids\x18\x01 \x03(\tR\x0fnotificationIds\x12\x10\n\x03\x61ll\x18\x02 \x01(\x08R\x03\x61ll\"Z\n\x10MarkReadResponse\x12#\n\rupdated_count\x18\x01 \x01(\x05R\x0cupdatedCount\x12!\n\x0cunread_count\x18\x02 \x01(\x05R\x0bunreadCount\"\x17\n\x15GetPreferencesRequest\"^\n\x16GetPreferencesResponse\x12\x44\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesR\x0bpreferences\"\xa9\x01\n\x18UpdatePreferencesRequest\x12J\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesB\x04\xe2\x41\x01\x02R\x0bpreferences\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"a\n\x19UpdatePreferencesResponse\x12\x44\n\x0bpreferences\x18\x01 \x01(\x0b\x32\".arena.notification.v1.PreferencesR\x0bpreferences\"\x1c\n\x1aStreamNotificationsRequest\"\xc1\x01\n\x1bStreamNotificationsResponse\x12I\n\x0cnotification\x18\x01 \x01(\x0b\x32#.arena.notification.v1.NotificationH\x00R\x0cnotification\x12:\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.arena.common.v1.HeartbeatH\x00R\theartbeat\x12\x12\n\x04last\x18\x03 \x01(\x08R\x04lastB\x07\n\x05\x65vent2\xb8\x06\n\x13NotificationService\x12\x98\x01\n\x11ListNotifications\x12/.arena.notification.v1.ListNotificationsRequest\x1a\x30.arena.notification.v1.ListNotificationsResponse\" \x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/notifications\x12\x89\x01\n\x08MarkRead\x12&.arena.notification.v1.MarkReadRequest\x1a\'.arena.notification.v1.MarkReadResponse\",\x90\x02\x02\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1f\"\x1a/v1/notifications:markRead:\x01*\x12\x9b\x01\n\x0eGetPreferences\x12,.arena.notification.v1.GetPreferencesRequest\x1a-.arena.notification.v1.GetPreferencesResponse\",\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/notifications/preferences\x12\xb1\x01\n\x11UpdatePreferences\x12/.arena.notification.v1.UpdatePreferencesRequest\x1a\x30.arena.notification.v1.UpdatePreferencesResponse\"9\x90\x02\x02\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02,2\x1d/v1/notifications/preferences:\x0bpreferences\x12\xa7\x01\n\x13StreamNotifications\x12\x31.arena.notification.v1.StreamNotificationsRequest\x1a\x32.arena.notification.v1.StreamNotificationsResponse\"\'\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/notifications:stream0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,35 +42,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UPDATEPREFERENCESREQUEST'].fields_by_name['update_mask']._loaded_options = None
   _globals['_UPDATEPREFERENCESREQUEST'].fields_by_name['update_mask']._serialized_options = b'\342A\001\002'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['ListNotifications']._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE'].methods_by_name['ListNotifications']._serialized_options = b'\202\323\344\223\002\023\022\021/v1/notifications'
+  _globals['_NOTIFICATIONSERVICE'].methods_by_name['ListNotifications']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\023\022\021/v1/notifications'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['MarkRead']._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE'].methods_by_name['MarkRead']._serialized_options = b'\202\323\344\223\002\037\"\032/v1/notifications:markRead:\001*'
+  _globals['_NOTIFICATIONSERVICE'].methods_by_name['MarkRead']._serialized_options = b'\220\002\002\300\363\030\002\202\323\344\223\002\037\"\032/v1/notifications:markRead:\001*'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['GetPreferences']._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE'].methods_by_name['GetPreferences']._serialized_options = b'\202\323\344\223\002\037\022\035/v1/notifications/preferences'
+  _globals['_NOTIFICATIONSERVICE'].methods_by_name['GetPreferences']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\037\022\035/v1/notifications/preferences'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['UpdatePreferences']._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE'].methods_by_name['UpdatePreferences']._serialized_options = b'\202\323\344\223\002,2\035/v1/notifications/preferences:\013preferences'
+  _globals['_NOTIFICATIONSERVICE'].methods_by_name['UpdatePreferences']._serialized_options = b'\220\002\002\300\363\030\002\202\323\344\223\002,2\035/v1/notifications/preferences:\013preferences'
   _globals['_NOTIFICATIONSERVICE'].methods_by_name['StreamNotifications']._loaded_options = None
-  _globals['_NOTIFICATIONSERVICE'].methods_by_name['StreamNotifications']._serialized_options = b'\202\323\344\223\002\032\022\030/v1/notifications:stream'
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=244
-  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=363
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=366
-  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=543
-  _globals['_MARKREADREQUEST']._serialized_start=545
-  _globals['_MARKREADREQUEST']._serialized_end=623
-  _globals['_MARKREADRESPONSE']._serialized_start=625
-  _globals['_MARKREADRESPONSE']._serialized_end=715
-  _globals['_GETPREFERENCESREQUEST']._serialized_start=717
-  _globals['_GETPREFERENCESREQUEST']._serialized_end=740
-  _globals['_GETPREFERENCESRESPONSE']._serialized_start=742
-  _globals['_GETPREFERENCESRESPONSE']._serialized_end=836
-  _globals['_UPDATEPREFERENCESREQUEST']._serialized_start=839
-  _globals['_UPDATEPREFERENCESREQUEST']._serialized_end=1008
-  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_start=1010
-  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_end=1107
-  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_start=1109
-  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_end=1137
-  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_start=1140
-  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_end=1333
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=1336
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=2125
+  _globals['_NOTIFICATIONSERVICE'].methods_by_name['StreamNotifications']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\032\022\030/v1/notifications:stream'
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=274
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=393
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=396
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=573
+  _globals['_MARKREADREQUEST']._serialized_start=575
+  _globals['_MARKREADREQUEST']._serialized_end=653
+  _globals['_MARKREADRESPONSE']._serialized_start=655
+  _globals['_MARKREADRESPONSE']._serialized_end=745
+  _globals['_GETPREFERENCESREQUEST']._serialized_start=747
+  _globals['_GETPREFERENCESREQUEST']._serialized_end=770
+  _globals['_GETPREFERENCESRESPONSE']._serialized_start=772
+  _globals['_GETPREFERENCESRESPONSE']._serialized_end=866
+  _globals['_UPDATEPREFERENCESREQUEST']._serialized_start=869
+  _globals['_UPDATEPREFERENCESREQUEST']._serialized_end=1038
+  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_start=1040
+  _globals['_UPDATEPREFERENCESRESPONSE']._serialized_end=1137
+  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_start=1139
+  _globals['_STREAMNOTIFICATIONSREQUEST']._serialized_end=1167
+  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_start=1170
+  _globals['_STREAMNOTIFICATIONSRESPONSE']._serialized_end=1363
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=1366
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=2190
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.common.v1 import stream_pb2 as _stream_pb2
 from arena.notification.v1 import notification_pb2 as _notification_pb2
 from google.api import annotations_pb2 as _annotations_pb2

@@ -22,20 +22,23 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.ops.v1 import ops_pb2 as arena_dot_ops_dot_v1_dot_ops__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'arena/ops/v1/ops_internal_service.proto\x12\x0c\x61rena.ops.v1\x1a\x16\x61rena/ops/v1/ops.proto\"\x1c\n\x1aGetLocalClientStatsRequest\"U\n\x1bGetLocalClientStatsResponse\x12\x36\n\x05stats\x18\x01 \x01(\x0b\x32 .arena.ops.v1.ProcessClientStatsR\x05stats2\x80\x01\n\x12OpsInternalService\x12j\n\x13GetLocalClientStats\x12(.arena.ops.v1.GetLocalClientStatsRequest\x1a).arena.ops.v1.GetLocalClientStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'arena/ops/v1/ops_internal_service.proto\x12\x0c\x61rena.ops.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x16\x61rena/ops/v1/ops.proto\"\x1c\n\x1aGetLocalClientStatsRequest\"U\n\x1bGetLocalClientStatsResponse\x12\x36\n\x05stats\x18\x01 \x01(\x0b\x32 .arena.ops.v1.ProcessClientStatsR\x05stats2\x89\x01\n\x12OpsInternalService\x12s\n\x13GetLocalClientStats\x12(.arena.ops.v1.GetLocalClientStatsRequest\x1a).arena.ops.v1.GetLocalClientStatsResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'arena.ops.v1.ops_internal_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETLOCALCLIENTSTATSREQUEST']._serialized_start=81
-  _globals['_GETLOCALCLIENTSTATSREQUEST']._serialized_end=109
-  _globals['_GETLOCALCLIENTSTATSRESPONSE']._serialized_start=111
-  _globals['_GETLOCALCLIENTSTATSRESPONSE']._serialized_end=196
-  _globals['_OPSINTERNALSERVICE']._serialized_start=199
-  _globals['_OPSINTERNALSERVICE']._serialized_end=327
+  _globals['_OPSINTERNALSERVICE'].methods_by_name['GetLocalClientStats']._loaded_options = None
+  _globals['_OPSINTERNALSERVICE'].methods_by_name['GetLocalClientStats']._serialized_options = b'\220\002\001\300\363\030\005'
+  _globals['_GETLOCALCLIENTSTATSREQUEST']._serialized_start=111
+  _globals['_GETLOCALCLIENTSTATSREQUEST']._serialized_end=139
+  _globals['_GETLOCALCLIENTSTATSRESPONSE']._serialized_start=141
+  _globals['_GETLOCALCLIENTSTATSRESPONSE']._serialized_end=226
+  _globals['_OPSINTERNALSERVICE']._serialized_start=229
+  _globals['_OPSINTERNALSERVICE']._serialized_end=366
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.ops.v1 import ops_pb2 as _ops_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.ops.v1 import ops_pb2 as arena_dot_ops_dot_v1_dot_ops__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61rena/ops/v1/ops_service.proto\x12\x0c\x61rena.ops.v1\x1a\x16\x61rena/ops/v1/ops.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x1a\n\x18GetPlatformHealthRequest\"\xc4\x01\n\x19GetPlatformHealthResponse\x12\x33\n\x06status\x18\x01 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\x12\x37\n\x08services\x18\x02 \x03(\x0b\x32\x1b.arena.ops.v1.ServiceHealthR\x08services\x12\x39\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcheckTime\"\x16\n\x14ListInstancesRequest\"e\n\x15ListInstancesResponse\x12\x16\n\x06source\x18\x01 \x01(\tR\x06source\x12\x34\n\tinstances\x18\x02 \x03(\x0b\x32\x16.arena.ops.v1.InstanceR\tinstances\"\x17\n\x15GetClientStatsRequest\"X\n\x16GetClientStatsResponse\x12>\n\tprocesses\x18\x01 \x03(\x0b\x32 .arena.ops.v1.ProcessClientStatsR\tprocesses2\xfa\x02\n\nOpsService\x12x\n\x11GetPlatformHealth\x12&.arena.ops.v1.GetPlatformHealthRequest\x1a\'.arena.ops.v1.GetPlatformHealthResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/health\x12u\n\rListInstances\x12\".arena.ops.v1.ListInstancesRequest\x1a#.arena.ops.v1.ListInstancesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/debug/instances\x12{\n\x0eGetClientStats\x12#.arena.ops.v1.GetClientStatsRequest\x1a$.arena.ops.v1.GetClientStatsResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/debug/client-statsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61rena/ops/v1/ops_service.proto\x12\x0c\x61rena.ops.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x16\x61rena/ops/v1/ops.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x1a\n\x18GetPlatformHealthRequest\"\xc4\x01\n\x19GetPlatformHealthResponse\x12\x33\n\x06status\x18\x01 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\x12\x37\n\x08services\x18\x02 \x03(\x0b\x32\x1b.arena.ops.v1.ServiceHealthR\x08services\x12\x39\n\ncheck_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcheckTime\"\x16\n\x14ListInstancesRequest\"e\n\x15ListInstancesResponse\x12\x16\n\x06source\x18\x01 \x01(\tR\x06source\x12\x34\n\tinstances\x18\x02 \x03(\x0b\x32\x16.arena.ops.v1.InstanceR\tinstances\"\x17\n\x15GetClientStatsRequest\"X\n\x16GetClientStatsResponse\x12>\n\tprocesses\x18\x01 \x03(\x0b\x32 .arena.ops.v1.ProcessClientStatsR\tprocesses2\x90\x03\n\nOpsService\x12\x7f\n\x11GetPlatformHealth\x12&.arena.ops.v1.GetPlatformHealthRequest\x1a\'.arena.ops.v1.GetPlatformHealthResponse\"\x19\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/health\x12|\n\rListInstances\x12\".arena.ops.v1.ListInstancesRequest\x1a#.arena.ops.v1.ListInstancesResponse\"\"\x90\x02\x01\xc0\xf3\x18\x04\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/debug/instances\x12\x82\x01\n\x0eGetClientStats\x12#.arena.ops.v1.GetClientStatsRequest\x1a$.arena.ops.v1.GetClientStatsResponse\"%\x90\x02\x01\xc0\xf3\x18\x04\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/debug/client-statsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,23 +36,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'arena.ops.v1.ops_service_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_OPSSERVICE'].methods_by_name['GetPlatformHealth']._loaded_options = None
-  _globals['_OPSSERVICE'].methods_by_name['GetPlatformHealth']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/health'
+  _globals['_OPSSERVICE'].methods_by_name['GetPlatformHealth']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\014\022\n/v1/health'
   _globals['_OPSSERVICE'].methods_by_name['ListInstances']._loaded_options = None
-  _globals['_OPSSERVICE'].methods_by_name['ListInstances']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/debug/instances'
+  _globals['_OPSSERVICE'].methods_by_name['ListInstances']._serialized_options = b'\220\002\001\300\363\030\004\202\323\344\223\002\025\022\023/v1/debug/instances'
   _globals['_OPSSERVICE'].methods_by_name['GetClientStats']._loaded_options = None
-  _globals['_OPSSERVICE'].methods_by_name['GetClientStats']._serialized_options = b'\202\323\344\223\002\030\022\026/v1/debug/client-stats'
-  _globals['_GETPLATFORMHEALTHREQUEST']._serialized_start=135
-  _globals['_GETPLATFORMHEALTHREQUEST']._serialized_end=161
-  _globals['_GETPLATFORMHEALTHRESPONSE']._serialized_start=164
-  _globals['_GETPLATFORMHEALTHRESPONSE']._serialized_end=360
-  _globals['_LISTINSTANCESREQUEST']._serialized_start=362
-  _globals['_LISTINSTANCESREQUEST']._serialized_end=384
-  _globals['_LISTINSTANCESRESPONSE']._serialized_start=386
-  _globals['_LISTINSTANCESRESPONSE']._serialized_end=487
-  _globals['_GETCLIENTSTATSREQUEST']._serialized_start=489
-  _globals['_GETCLIENTSTATSREQUEST']._serialized_end=512
-  _globals['_GETCLIENTSTATSRESPONSE']._serialized_start=514
-  _globals['_GETCLIENTSTATSRESPONSE']._serialized_end=602
-  _globals['_OPSSERVICE']._serialized_start=605
-  _globals['_OPSSERVICE']._serialized_end=983
+  _globals['_OPSSERVICE'].methods_by_name['GetClientStats']._serialized_options = b'\220\002\001\300\363\030\004\202\323\344\223\002\030\022\026/v1/debug/client-stats'
+  _globals['_GETPLATFORMHEALTHREQUEST']._serialized_start=165
+  _globals['_GETPLATFORMHEALTHREQUEST']._serialized_end=191
+  _globals['_GETPLATFORMHEALTHRESPONSE']._serialized_start=194
+  _globals['_GETPLATFORMHEALTHRESPONSE']._serialized_end=390
+  _globals['_LISTINSTANCESREQUEST']._serialized_start=392
+  _globals['_LISTINSTANCESREQUEST']._serialized_end=414
+  _globals['_LISTINSTANCESRESPONSE']._serialized_start=416
+  _globals['_LISTINSTANCESRESPONSE']._serialized_end=517
+  _globals['_GETCLIENTSTATSREQUEST']._serialized_start=519
+  _globals['_GETCLIENTSTATSREQUEST']._serialized_end=542
+  _globals['_GETCLIENTSTATSRESPONSE']._serialized_start=544
+  _globals['_GETCLIENTSTATSRESPONSE']._serialized_end=632
+  _globals['_OPSSERVICE']._serialized_start=635
+  _globals['_OPSSERVICE']._serialized_end=1035
 # @@protoc_insertion_point(module_scope)

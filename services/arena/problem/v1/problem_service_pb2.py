@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.problem.v1 import problem_pb2 as arena_dot_problem_dot_v1_dot_problem__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/problem/v1/problem_service.proto\x12\x10\x61rena.problem.v1\x1a\x1e\x61rena/problem/v1/problem.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateProblemRequest\x12\x39\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemB\x04\xe2\x41\x01\x02R\x07problem\"L\n\x15\x43reateProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\"8\n\x11GetProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"I\n\x12GetProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\"\xd2\x01\n\x13ListProblemsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12<\n\ndifficulty\x18\x03 \x01(\x0e\x32\x1c.arena.problem.v1.DifficultyR\ndifficulty\x12\x10\n\x03tag\x18\x04 \x01(\tR\x03tag\x12\x14\n\x05query\x18\x05 \x01(\tR\x05query\x12\x19\n\x08order_by\x18\x06 \x01(\tR\x07orderBy\"\x94\x01\n\x14ListProblemsResponse\x12\x35\n\x08problems\x18\x01 \x03(\x0b\x32\x19.arena.problem.v1.ProblemR\x08problems\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x94\x01\n\x14UpdateProblemRequest\x12\x39\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemB\x04\xe2\x41\x01\x02R\x07problem\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\";\n\x14\x44\x65leteProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"\x17\n\x15\x44\x65leteProblemResponse\";\n\x14ListTestCasesRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"r\n\x15ListTestCasesResponse\x12\x30\n\x05tests\x18\x01 \x03(\x0b\x32\x1a.arena.problem.v1.TestCaseR\x05tests\x12\'\n\x0fhidden_included\x18\x02 \x01(\x08R\x0ehiddenIncluded\"O\n\x12LikeProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x14\n\x05liked\x18\x02 \x01(\x08R\x05liked\"J\n\x13LikeProblemResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x05R\tlikeCount\"]\n\x16\x42ookmarkProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x1e\n\nbookmarked\x18\x02 \x01(\x08R\nbookmarked\"`\n\x17\x42ookmarkProblemResponse\x12\x1e\n\nbookmarked\x18\x01 \x01(\x08R\nbookmarked\x12%\n\x0e\x62ookmark_count\x18\x02 \x01(\x05R\rbookmarkCount\"R\n\x14ListBookmarksRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"v\n\x15ListBookmarksResponse\x12\x35\n\x08problems\x18\x01 \x03(\x0b\x32\x19.arena.problem.v1.ProblemR\x08problems\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc4\t\n\x0eProblemService\x12\x7f\n\rCreateProblem\x12&.arena.problem.v1.CreateProblemRequest\x1a\'.arena.problem.v1.CreateProblemResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/problems:\x07problem\x12z\n\nGetProblem\x12#.arena.problem.v1.GetProblemRequest\x1a$.arena.problem.v1.GetProblemResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/problems/{problem_id}\x12s\n\x0cListProblems\x12%.arena.problem.v1.ListProblemsRequest\x1a&.arena.problem.v1.ListProblemsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/problems\x12\x94\x01\n\rUpdateProblem\x12&.arena.problem.v1.UpdateProblemRequest\x1a\'.arena.problem.v1.UpdateProblemResponse\"2\x82\xd3\xe4\x93\x02,2!/v1/problems/{problem.problem_id}:\x07problem\x12\x83\x01\n\rDeleteProblem\x12&.arena.problem.v1.DeleteProblemRequest\x1a\'.arena.problem.v1.DeleteProblemResponse\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/problems/{problem_id}\x12\x89\x01\n\rListTestCases\x12&.arena.problem.v1.ListTestCasesRequest\x1a\'.arena.problem.v1.ListTestCasesResponse\"\'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/problems/{problem_id}/tests\x12\x85\x01\n\x0bLikeProblem\x12$.arena.problem.v1.LikeProblemRequest\x1a%.arena.problem.v1.LikeProblemResponse\")\x82\xd3\xe4\x93\x02#\"\x1e/v1/problems/{problem_id}:like:\x01*\x12\x95\x01\n\x0f\x42ookmarkProblem\x12(.arena.problem.v1.BookmarkProblemRequest\x1a).arena.problem.v1.BookmarkProblemResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/v1/problems/{problem_id}:bookmark:\x01*\x12w\n\rListBookmarks\x12&.arena.problem.v1.ListBookmarksRequest\x1a\'.arena.problem.v1.ListBookmarksResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/bookmarksb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/problem/v1/problem_service.proto\x12\x10\x61rena.problem.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/problem/v1/problem.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateProblemRequest\x12\x39\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemB\x04\xe2\x41\x01\x02R\x07problem\"L\n\x15\x43reateProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\"8\n\x11GetProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"I\n\x12GetProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\"\xd2\x01\n\x13ListProblemsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12<\n\ndifficulty\x18\x03 \x01(\x0e\x32\x1c.arena.problem.v1.DifficultyR\ndifficulty\x12\x10\n\x03tag\x18\x04 \x01(\tR\x03tag\x12\x14\n\x05query\x18\x05 \x01(\tR\x05query\x12\x19\n\x08order_by\x18\x06 \x01(\tR\x07orderBy\"\x94\x01\n\x14ListProblemsResponse\x12\x35\n\x08problems\x18\x01 \x03(\x0b\x32\x19.arena.problem.v1.ProblemR\x08problems\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"\x94\x01\n\x14UpdateProblemRequest\x12\x39\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemB\x04\xe2\x41\x01\x02R\x07problem\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateProblemResponse\x12\x33\n\x07problem\x18\x01 \x01(\x0b\x32\x19.arena.problem.v1.ProblemR\x07problem\";\n\x14\x44\x65leteProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"\x17\n\x15\x44\x65leteProblemResponse\";\n\x14ListTestCasesRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"r\n\x15ListTestCasesResponse\x12\x30\n\x05tests\x18\x01 \x03(\x0b\x32\x1a.arena.problem.v1.TestCaseR\x05tests\x12\'\n\x0fhidden_included\x18\x02 \x01(\x08R\x0ehiddenIncluded\"O\n\x12LikeProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x14\n\x05liked\x18\x02 \x01(\x08R\x05liked\"J\n\x13LikeProblemResponse\x12\x14\n\x05liked\x18\x01 \x01(\x08R\x05liked\x12\x1d\n\nlike_count\x18\x02 \x01(\x05R\tlikeCount\"]\n\x16\x42ookmarkProblemRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x1e\n\nbookmarked\x18\x02 \x01(\x08R\nbookmarked\"`\n\x17\x42ookmarkProblemResponse\x12\x1e\n\nbookmarked\x18\x01 \x01(\x08R\nbookmarked\x12%\n\x0e\x62ookmark_count\x18\x02 \x01(\x05R\rbookmarkCount\"R\n\x14ListBookmarksRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"v\n\x15ListBookmarksResponse\x12\x35\n\x08problems\x18\x01 \x03(\x0b\x32\x19.arena.problem.v1.ProblemR\x08problems\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x82\n\n\x0eProblemService\x12\x83\x01\n\rCreateProblem\x12&.arena.problem.v1.CreateProblemRequest\x1a\'.arena.problem.v1.CreateProblemResponse\"!\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/problems:\x07problem\x12\x81\x01\n\nGetProblem\x12#.arena.problem.v1.GetProblemRequest\x1a$.arena.problem.v1.GetProblemResponse\"(\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/problems/{problem_id}\x12z\n\x0cListProblems\x12%.arena.problem.v1.ListProblemsRequest\x1a&.arena.problem.v1.ListProblemsResponse\"\x1b\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/problems\x12\x9b\x01\n\rUpdateProblem\x12&.arena.problem.v1.UpdateProblemRequest\x1a\'.arena.problem.v1.UpdateProblemResponse\"9\x90\x02\x02\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02,2!/v1/problems/{problem.problem_id}:\x07problem\x12\x8a\x01\n\rDeleteProblem\x12&.arena.problem.v1.DeleteProblemRequest\x1a\'.arena.problem.v1.DeleteProblemResponse\"(\x90\x02\x02\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x1b*\x19/v1/problems/{problem_id}\x12\x90\x01\n\rListTestCases\x12&.arena.problem.v1.ListTestCasesRequest\x1a\'.arena.problem.v1.ListTestCasesResponse\".\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02!\x12\x1f/v1/problems/{problem_id}/tests\x12\x8c\x01\n\x0bLikeProblem\x12$.arena.problem.v1.LikeProblemRequest\x1a%.arena.problem.v1.LikeProblemResponse\"0\x90\x02\x02\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02#\"\x1e/v1/problems/{problem_id}:like:\x01*\x12\x9c\x01\n\x0f\x42ookmarkProblem\x12(.arena.problem.v1.BookmarkProblemRequest\x1a).arena.problem.v1.BookmarkProblemResponse\"4\x90\x02\x02\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\"\"/v1/problems/{problem_id}:bookmark:\x01*\x12~\n\rListBookmarks\x12&.arena.problem.v1.ListBookmarksRequest\x1a\'.arena.problem.v1.ListBookmarksResponse\"\x1c\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/bookmarksb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,59 +53,59 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BOOKMARKPROBLEMREQUEST'].fields_by_name['problem_id']._loaded_options = None
   _globals['_BOOKMARKPROBLEMREQUEST'].fields_by_name['problem_id']._serialized_options = b'\342A\001\002'
   _globals['_PROBLEMSERVICE'].methods_by_name['CreateProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['CreateProblem']._serialized_options = b'\202\323\344\223\002\027\"\014/v1/problems:\007problem'
+  _globals['_PROBLEMSERVICE'].methods_by_name['CreateProblem']._serialized_options = b'\300\363\030\003\202\323\344\223\002\027\"\014/v1/problems:\007problem'
   _globals['_PROBLEMSERVICE'].methods_by_name['GetProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['GetProblem']._serialized_options = b'\202\323\344\223\002\033\022\031/v1/problems/{problem_id}'
+  _globals['_PROBLEMSERVICE'].methods_by_name['GetProblem']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\033\022\031/v1/problems/{problem_id}'
   _globals['_PROBLEMSERVICE'].methods_by_name['ListProblems']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['ListProblems']._serialized_options = b'\202\323\344\223\002\016\022\014/v1/problems'
+  _globals['_PROBLEMSERVICE'].methods_by_name['ListProblems']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\016\022\014/v1/problems'
   _globals['_PROBLEMSERVICE'].methods_by_name['UpdateProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['UpdateProblem']._serialized_options = b'\202\323\344\223\002,2!/v1/problems/{problem.problem_id}:\007problem'
+  _globals['_PROBLEMSERVICE'].methods_by_name['UpdateProblem']._serialized_options = b'\220\002\002\300\363\030\003\202\323\344\223\002,2!/v1/problems/{problem.problem_id}:\007problem'
   _globals['_PROBLEMSERVICE'].methods_by_name['DeleteProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['DeleteProblem']._serialized_options = b'\202\323\344\223\002\033*\031/v1/problems/{problem_id}'
+  _globals['_PROBLEMSERVICE'].methods_by_name['DeleteProblem']._serialized_options = b'\220\002\002\300\363\030\003\202\323\344\223\002\033*\031/v1/problems/{problem_id}'
   _globals['_PROBLEMSERVICE'].methods_by_name['ListTestCases']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['ListTestCases']._serialized_options = b'\202\323\344\223\002!\022\037/v1/problems/{problem_id}/tests'
+  _globals['_PROBLEMSERVICE'].methods_by_name['ListTestCases']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002!\022\037/v1/problems/{problem_id}/tests'
   _globals['_PROBLEMSERVICE'].methods_by_name['LikeProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['LikeProblem']._serialized_options = b'\202\323\344\223\002#\"\036/v1/problems/{problem_id}:like:\001*'
+  _globals['_PROBLEMSERVICE'].methods_by_name['LikeProblem']._serialized_options = b'\220\002\002\300\363\030\002\202\323\344\223\002#\"\036/v1/problems/{problem_id}:like:\001*'
   _globals['_PROBLEMSERVICE'].methods_by_name['BookmarkProblem']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['BookmarkProblem']._serialized_options = b'\202\323\344\223\002\'\"\"/v1/problems/{problem_id}:bookmark:\001*'
+  _globals['_PROBLEMSERVICE'].methods_by_name['BookmarkProblem']._serialized_options = b'\220\002\002\300\363\030\002\202\323\344\223\002\'\"\"/v1/problems/{problem_id}:bookmark:\001*'
   _globals['_PROBLEMSERVICE'].methods_by_name['ListBookmarks']._loaded_options = None
-  _globals['_PROBLEMSERVICE'].methods_by_name['ListBookmarks']._serialized_options = b'\202\323\344\223\002\017\022\r/v1/bookmarks'
-  _globals['_CREATEPROBLEMREQUEST']._serialized_start=189
-  _globals['_CREATEPROBLEMREQUEST']._serialized_end=270
-  _globals['_CREATEPROBLEMRESPONSE']._serialized_start=272
-  _globals['_CREATEPROBLEMRESPONSE']._serialized_end=348
-  _globals['_GETPROBLEMREQUEST']._serialized_start=350
-  _globals['_GETPROBLEMREQUEST']._serialized_end=406
-  _globals['_GETPROBLEMRESPONSE']._serialized_start=408
-  _globals['_GETPROBLEMRESPONSE']._serialized_end=481
-  _globals['_LISTPROBLEMSREQUEST']._serialized_start=484
-  _globals['_LISTPROBLEMSREQUEST']._serialized_end=694
-  _globals['_LISTPROBLEMSRESPONSE']._serialized_start=697
-  _globals['_LISTPROBLEMSRESPONSE']._serialized_end=845
-  _globals['_UPDATEPROBLEMREQUEST']._serialized_start=848
-  _globals['_UPDATEPROBLEMREQUEST']._serialized_end=996
-  _globals['_UPDATEPROBLEMRESPONSE']._serialized_start=998
-  _globals['_UPDATEPROBLEMRESPONSE']._serialized_end=1074
-  _globals['_DELETEPROBLEMREQUEST']._serialized_start=1076
-  _globals['_DELETEPROBLEMREQUEST']._serialized_end=1135
-  _globals['_DELETEPROBLEMRESPONSE']._serialized_start=1137
-  _globals['_DELETEPROBLEMRESPONSE']._serialized_end=1160
-  _globals['_LISTTESTCASESREQUEST']._serialized_start=1162
-  _globals['_LISTTESTCASESREQUEST']._serialized_end=1221
-  _globals['_LISTTESTCASESRESPONSE']._serialized_start=1223
-  _globals['_LISTTESTCASESRESPONSE']._serialized_end=1337
-  _globals['_LIKEPROBLEMREQUEST']._serialized_start=1339
-  _globals['_LIKEPROBLEMREQUEST']._serialized_end=1418
-  _globals['_LIKEPROBLEMRESPONSE']._serialized_start=1420
-  _globals['_LIKEPROBLEMRESPONSE']._serialized_end=1494
-  _globals['_BOOKMARKPROBLEMREQUEST']._serialized_start=1496
-  _globals['_BOOKMARKPROBLEMREQUEST']._serialized_end=1589
-  _globals['_BOOKMARKPROBLEMRESPONSE']._serialized_start=1591
-  _globals['_BOOKMARKPROBLEMRESPONSE']._serialized_end=1687
-  _globals['_LISTBOOKMARKSREQUEST']._serialized_start=1689
-  _globals['_LISTBOOKMARKSREQUEST']._serialized_end=1771
-  _globals['_LISTBOOKMARKSRESPONSE']._serialized_start=1773
-  _globals['_LISTBOOKMARKSRESPONSE']._serialized_end=1891
-  _globals['_PROBLEMSERVICE']._serialized_start=1894
-  _globals['_PROBLEMSERVICE']._serialized_end=3114
+  _globals['_PROBLEMSERVICE'].methods_by_name['ListBookmarks']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\017\022\r/v1/bookmarks'
+  _globals['_CREATEPROBLEMREQUEST']._serialized_start=219
+  _globals['_CREATEPROBLEMREQUEST']._serialized_end=300
+  _globals['_CREATEPROBLEMRESPONSE']._serialized_start=302
+  _globals['_CREATEPROBLEMRESPONSE']._serialized_end=378
+  _globals['_GETPROBLEMREQUEST']._serialized_start=380
+  _globals['_GETPROBLEMREQUEST']._serialized_end=436
+  _globals['_GETPROBLEMRESPONSE']._serialized_start=438
+  _globals['_GETPROBLEMRESPONSE']._serialized_end=511
+  _globals['_LISTPROBLEMSREQUEST']._serialized_start=514
+  _globals['_LISTPROBLEMSREQUEST']._serialized_end=724
+  _globals['_LISTPROBLEMSRESPONSE']._serialized_start=727
+  _globals['_LISTPROBLEMSRESPONSE']._serialized_end=875
+  _globals['_UPDATEPROBLEMREQUEST']._serialized_start=878
+  _globals['_UPDATEPROBLEMREQUEST']._serialized_end=1026
+  _globals['_UPDATEPROBLEMRESPONSE']._serialized_start=1028
+  _globals['_UPDATEPROBLEMRESPONSE']._serialized_end=1104
+  _globals['_DELETEPROBLEMREQUEST']._serialized_start=1106
+  _globals['_DELETEPROBLEMREQUEST']._serialized_end=1165
+  _globals['_DELETEPROBLEMRESPONSE']._serialized_start=1167
+  _globals['_DELETEPROBLEMRESPONSE']._serialized_end=1190
+  _globals['_LISTTESTCASESREQUEST']._serialized_start=1192
+  _globals['_LISTTESTCASESREQUEST']._serialized_end=1251
+  _globals['_LISTTESTCASESRESPONSE']._serialized_start=1253
+  _globals['_LISTTESTCASESRESPONSE']._serialized_end=1367
+  _globals['_LIKEPROBLEMREQUEST']._serialized_start=1369
+  _globals['_LIKEPROBLEMREQUEST']._serialized_end=1448
+  _globals['_LIKEPROBLEMRESPONSE']._serialized_start=1450
+  _globals['_LIKEPROBLEMRESPONSE']._serialized_end=1524
+  _globals['_BOOKMARKPROBLEMREQUEST']._serialized_start=1526
+  _globals['_BOOKMARKPROBLEMREQUEST']._serialized_end=1619
+  _globals['_BOOKMARKPROBLEMRESPONSE']._serialized_start=1621
+  _globals['_BOOKMARKPROBLEMRESPONSE']._serialized_end=1717
+  _globals['_LISTBOOKMARKSREQUEST']._serialized_start=1719
+  _globals['_LISTBOOKMARKSREQUEST']._serialized_end=1801
+  _globals['_LISTBOOKMARKSRESPONSE']._serialized_start=1803
+  _globals['_LISTBOOKMARKSRESPONSE']._serialized_end=1921
+  _globals['_PROBLEMSERVICE']._serialized_start=1924
+  _globals['_PROBLEMSERVICE']._serialized_end=3206
 # @@protoc_insertion_point(module_scope)

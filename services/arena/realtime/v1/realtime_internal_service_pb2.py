@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1arena/realtime/v1/realtime_internal_service.proto\x12\x11\x61rena.realtime.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x84\x01\n\x0ePublishRequest\x12\x1a\n\x05topic\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05topic\x12#\n\nevent_type\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\teventType\x12\x31\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload\"X\n\x0fPublishResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x03R\x08sequence\x12)\n\x10subscriber_count\x18\x02 \x01(\x05R\x0fsubscriberCount2k\n\x17RealtimeInternalService\x12P\n\x07Publish\x12!.arena.realtime.v1.PublishRequest\x1a\".arena.realtime.v1.PublishResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n1arena/realtime/v1/realtime_internal_service.proto\x12\x11\x61rena.realtime.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1cgoogle/protobuf/struct.proto\"\x84\x01\n\x0ePublishRequest\x12\x1a\n\x05topic\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x05topic\x12#\n\nevent_type\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\teventType\x12\x31\n\x07payload\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x07payload\"X\n\x0fPublishResponse\x12\x1a\n\x08sequence\x18\x01 \x01(\x03R\x08sequence\x12)\n\x10subscriber_count\x18\x02 \x01(\x05R\x0fsubscriberCount2q\n\x17RealtimeInternalService\x12V\n\x07Publish\x12!.arena.realtime.v1.PublishRequest\x1a\".arena.realtime.v1.PublishResponse\"\x04\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,10 +38,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PUBLISHREQUEST'].fields_by_name['topic']._serialized_options = b'\342A\001\002'
   _globals['_PUBLISHREQUEST'].fields_by_name['event_type']._loaded_options = None
   _globals['_PUBLISHREQUEST'].fields_by_name['event_type']._serialized_options = b'\342A\001\002'
-  _globals['_PUBLISHREQUEST']._serialized_start=136
-  _globals['_PUBLISHREQUEST']._serialized_end=268
-  _globals['_PUBLISHRESPONSE']._serialized_start=270
-  _globals['_PUBLISHRESPONSE']._serialized_end=358
-  _globals['_REALTIMEINTERNALSERVICE']._serialized_start=360
-  _globals['_REALTIMEINTERNALSERVICE']._serialized_end=467
+  _globals['_REALTIMEINTERNALSERVICE'].methods_by_name['Publish']._loaded_options = None
+  _globals['_REALTIMEINTERNALSERVICE'].methods_by_name['Publish']._serialized_options = b'\300\363\030\005'
+  _globals['_PUBLISHREQUEST']._serialized_start=166
+  _globals['_PUBLISHREQUEST']._serialized_end=298
+  _globals['_PUBLISHRESPONSE']._serialized_start=300
+  _globals['_PUBLISHRESPONSE']._serialized_end=388
+  _globals['_REALTIMEINTERNALSERVICE']._serialized_start=390
+  _globals['_REALTIMEINTERNALSERVICE']._serialized_end=503
 # @@protoc_insertion_point(module_scope)

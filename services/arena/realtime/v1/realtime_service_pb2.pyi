@@ -1,3 +1,4 @@
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.common.v1 import stream_pb2 as _stream_pb2
 from arena.realtime.v1 import realtime_pb2 as _realtime_pb2
 from google.api import annotations_pb2 as _annotations_pb2

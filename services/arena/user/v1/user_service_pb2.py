@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.user.v1 import user_pb2 as arena_dot_user_dot_v1_dot_user__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n arena/user/v1/user_service.proto\x12\rarena.user.v1\x1a\x18\x61rena/user/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\x97\x01\n\x11\x43reateUserRequest\x12 \n\x08username\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08username\x12\x1a\n\x05\x65mail\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x65mail\x12!\n\x08password\x18\x03 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\"=\n\x12\x43reateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"S\n\x0cLoginRequest\x12 \n\x08username\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08username\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"k\n\rLoginResponse\x12\x31\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.arena.user.v1.AuthTokensR\x06tokens\x12\'\n\x04user\x18\x02 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"@\n\x13RefreshTokenRequest\x12)\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0crefreshToken\"I\n\x14RefreshTokenResponse\x12\x31\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.arena.user.v1.AuthTokensR\x06tokens\":\n\rLogoutRequest\x12)\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0crefreshToken\"\x10\n\x0eLogoutResponse\"?\n\x14ValidateTokenRequest\x12\'\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x61\x63\x63\x65ssToken\"K\n\x15ValidateTokenResponse\x12\x32\n\x06\x63laims\x18\x01 \x01(\x0b\x32\x1a.arena.user.v1.TokenClaimsR\x06\x63laims\"\x10\n\x0eGetJwksRequest\"9\n\x0fGetJwksResponse\x12&\n\x04keys\x18\x01 \x03(\x0b\x32\x12.arena.user.v1.JwkR\x04keys\"\x19\n\x17RotateSigningKeyRequest\"@\n\x18RotateSigningKeyResponse\x12$\n\x03key\x18\x01 \x01(\x0b\x32\x12.arena.user.v1.JwkR\x03key\"/\n\x0eGetUserRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\":\n\x0fGetUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"\x85\x01\n\x11UpdateUserRequest\x12-\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserB\x04\xe2\x41\x01\x02R\x04user\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"\x8a\x01\n\x15\x43hangePasswordRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12(\n\x0cold_password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x0boldPassword\x12(\n\x0cnew_password\x18\x03 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x0bnewPassword\"\x18\n\x16\x43hangePasswordResponse\"w\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x04role\x18\x03 \x01(\x0e\x32\x13.arena.user.v1.RoleR\x04role\"f\n\x11ListUsersResponse\x12)\n\x05users\x18\x01 \x03(\x0b\x32\x13.arena.user.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n\x12SetUserRoleRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12-\n\x04role\x18\x02 \x01(\x0e\x32\x13.arena.user.v1.RoleB\x04\xe2\x41\x01\x02R\x04role\">\n\x13SetUserRoleResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user2\xd7\n\n\x0bUserService\x12g\n\nCreateUser\x12 .arena.user.v1.CreateUserRequest\x1a!.arena.user.v1.CreateUserResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12]\n\x05Login\x12\x1b.arena.user.v1.LoginRequest\x1a\x1c.arena.user.v1.LoginResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth:login:\x01*\x12t\n\x0cRefreshToken\x12\".arena.user.v1.RefreshTokenRequest\x1a#.arena.user.v1.RefreshTokenResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth:refresh:\x01*\x12\x61\n\x06Logout\x12\x1c.arena.user.v1.LogoutRequest\x1a\x1d.arena.user.v1.LogoutResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logout:\x01*\x12x\n\rValidateToken\x12#.arena.user.v1.ValidateTokenRequest\x1a$.arena.user.v1.ValidateTokenResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth:validate:\x01*\x12Z\n\x07GetJwks\x12\x1d.arena.user.v1.GetJwksRequest\x1a\x1e.arena.user.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12\x7f\n\x10RotateSigningKey\x12&.arena.user.v1.RotateSigningKeyRequest\x1a\'.arena.user.v1.RotateSigningKeyResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/jwks:rotate:\x01*\x12\x65\n\x07GetUser\x12\x1d.arena.user.v1.GetUserRequest\x1a\x1e.arena.user.v1.GetUserResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12y\n\nUpdateUser\x12 .arena.user.v1.UpdateUserRequest\x1a!.arena.user.v1.UpdateUserResponse\"&\x82\xd3\xe4\x93\x02 2\x18/v1/users/{user.user_id}:\x04user\x12\x8c\x01\n\x0e\x43hangePassword\x12$.arena.user.v1.ChangePasswordRequest\x1a%.arena.user.v1.ChangePasswordResponse\"-\x82\xd3\xe4\x93\x02\'\"\"/v1/users/{user_id}:changePassword:\x01*\x12\x61\n\tListUsers\x12\x1f.arena.user.v1.ListUsersRequest\x1a .arena.user.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12|\n\x0bSetUserRole\x12!.arena.user.v1.SetUserRoleRequest\x1a\".arena.user.v1.SetUserRoleResponse\"&\x82\xd3\xe4\x93\x02 \"\x1b/v1/users/{user_id}:setRole:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n arena/user/v1/user_service.proto\x12\rarena.user.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x18\x61rena/user/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\x97\x01\n\x11\x43reateUserRequest\x12 \n\x08username\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08username\x12\x1a\n\x05\x65mail\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x05\x65mail\x12!\n\x08password\x18\x03 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\x12!\n\x0c\x64isplay_name\x18\x04 \x01(\tR\x0b\x64isplayName\"=\n\x12\x43reateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"S\n\x0cLoginRequest\x12 \n\x08username\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x08username\x12!\n\x08password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x08password\"k\n\rLoginResponse\x12\x31\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.arena.user.v1.AuthTokensR\x06tokens\x12\'\n\x04user\x18\x02 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"@\n\x13RefreshTokenRequest\x12)\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0crefreshToken\"I\n\x14RefreshTokenResponse\x12\x31\n\x06tokens\x18\x01 \x01(\x0b\x32\x19.arena.user.v1.AuthTokensR\x06tokens\":\n\rLogoutRequest\x12)\n\rrefresh_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0crefreshToken\"\x10\n\x0eLogoutResponse\"?\n\x14ValidateTokenRequest\x12\'\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0b\x61\x63\x63\x65ssToken\"K\n\x15ValidateTokenResponse\x12\x32\n\x06\x63laims\x18\x01 \x01(\x0b\x32\x1a.arena.user.v1.TokenClaimsR\x06\x63laims\"\x10\n\x0eGetJwksRequest\"9\n\x0fGetJwksResponse\x12&\n\x04keys\x18\x01 \x03(\x0b\x32\x12.arena.user.v1.JwkR\x04keys\"\x19\n\x17RotateSigningKeyRequest\"@\n\x18RotateSigningKeyResponse\x12$\n\x03key\x18\x01 \x01(\x0b\x32\x12.arena.user.v1.JwkR\x03key\"/\n\x0eGetUserRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\":\n\x0fGetUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"\x85\x01\n\x11UpdateUserRequest\x12-\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserB\x04\xe2\x41\x01\x02R\x04user\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"=\n\x12UpdateUserResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user\"\x8a\x01\n\x15\x43hangePasswordRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12(\n\x0cold_password\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x0boldPassword\x12(\n\x0cnew_password\x18\x03 \x01(\tB\x05\xe2\x41\x02\x02\x04R\x0bnewPassword\"\x18\n\x16\x43hangePasswordResponse\"w\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\'\n\x04role\x18\x03 \x01(\x0e\x32\x13.arena.user.v1.RoleR\x04role\"f\n\x11ListUsersResponse\x12)\n\x05users\x18\x01 \x03(\x0b\x32\x13.arena.user.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n\x12SetUserRoleRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12-\n\x04role\x18\x02 \x01(\x0e\x32\x13.arena.user.v1.RoleB\x04\xe2\x41\x01\x02R\x04role\">\n\x13SetUserRoleResponse\x12\'\n\x04user\x18\x01 \x01(\x0b\x32\x13.arena.user.v1.UserR\x04user2\x9c\x0b\n\x0bUserService\x12k\n\nCreateUser\x12 .arena.user.v1.CreateUserRequest\x1a!.arena.user.v1.CreateUserResponse\"\x18\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0e\"\t/v1/users:\x01*\x12\x61\n\x05Login\x12\x1b.arena.user.v1.LoginRequest\x1a\x1c.arena.user.v1.LoginResponse\"\x1d\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13\"\x0e/v1/auth:login:\x01*\x12x\n\x0cRefreshToken\x12\".arena.user.v1.RefreshTokenRequest\x1a#.arena.user.v1.RefreshTokenResponse\"\x1f\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x15\"\x10/v1/auth:refresh:\x01*\x12\x65\n\x06Logout\x12\x1c.arena.user.v1.LogoutRequest\x1a\x1d.arena.user.v1.LogoutResponse\"\x1e\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/auth:logout:\x01*\x12\x7f\n\rValidateToken\x12#.arena.user.v1.ValidateTokenRequest\x1a$.arena.user.v1.ValidateTokenResponse\"#\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/auth:validate:\x01*\x12\x61\n\x07GetJwks\x12\x1d.arena.user.v1.GetJwksRequest\x1a\x1e.arena.user.v1.GetJwksResponse\"\x17\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12\x83\x01\n\x10RotateSigningKey\x12&.arena.user.v1.RotateSigningKeyRequest\x1a\'.arena.user.v1.RotateSigningKeyResponse\"\x1e\xc0\xf3\x18\x04\x82\xd3\xe4\x93\x02\x14\"\x0f/v1/jwks:rotate:\x01*\x12l\n\x07GetUser\x12\x1d.arena.user.v1.GetUserRequest\x1a\x1e.arena.user.v1.GetUserResponse\"\"\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12\x80\x01\n\nUpdateUser\x12 .arena.user.v1.UpdateUserRequest\x1a!.arena.user.v1.UpdateUserResponse\"-\x90\x02\x02\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02 2\x18/v1/users/{user.user_id}:\x04user\x12\x90\x01\n\x0e\x43hangePassword\x12$.arena.user.v1.ChangePasswordRequest\x1a%.arena.user.v1.ChangePasswordResponse\"1\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\"\"/v1/users/{user_id}:changePassword:\x01*\x12h\n\tListUsers\x12\x1f.arena.user.v1.ListUsersRequest\x1a .arena.user.v1.ListUsersResponse\"\x18\x90\x02\x01\xc0\xf3\x18\x04\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/users\x12\x83\x01\n\x0bSetUserRole\x12!.arena.user.v1.SetUserRoleRequest\x1a\".arena.user.v1.SetUserRoleResponse\"-\x90\x02\x02\xc0\xf3\x18\x04\x82\xd3\xe4\x93\x02 \"\x1b/v1/users/{user_id}:setRole:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -68,77 +69,77 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SETUSERROLEREQUEST'].fields_by_name['role']._loaded_options = None
   _globals['_SETUSERROLEREQUEST'].fields_by_name['role']._serialized_options = b'\342A\001\002'
   _globals['_USERSERVICE'].methods_by_name['CreateUser']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\202\323\344\223\002\016\"\t/v1/users:\001*'
+  _globals['_USERSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\300\363\030\001\202\323\344\223\002\016\"\t/v1/users:\001*'
   _globals['_USERSERVICE'].methods_by_name['Login']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['Login']._serialized_options = b'\202\323\344\223\002\023\"\016/v1/auth:login:\001*'
+  _globals['_USERSERVICE'].methods_by_name['Login']._serialized_options = b'\300\363\030\001\202\323\344\223\002\023\"\016/v1/auth:login:\001*'
   _globals['_USERSERVICE'].methods_by_name['RefreshToken']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['RefreshToken']._serialized_options = b'\202\323\344\223\002\025\"\020/v1/auth:refresh:\001*'
+  _globals['_USERSERVICE'].methods_by_name['RefreshToken']._serialized_options = b'\300\363\030\001\202\323\344\223\002\025\"\020/v1/auth:refresh:\001*'
   _globals['_USERSERVICE'].methods_by_name['Logout']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['Logout']._serialized_options = b'\202\323\344\223\002\024\"\017/v1/auth:logout:\001*'
+  _globals['_USERSERVICE'].methods_by_name['Logout']._serialized_options = b'\300\363\030\001\202\323\344\223\002\024\"\017/v1/auth:logout:\001*'
   _globals['_USERSERVICE'].methods_by_name['ValidateToken']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['ValidateToken']._serialized_options = b'\202\323\344\223\002\026\"\021/v1/auth:validate:\001*'
+  _globals['_USERSERVICE'].methods_by_name['ValidateToken']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\026\"\021/v1/auth:validate:\001*'
   _globals['_USERSERVICE'].methods_by_name['GetJwks']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['GetJwks']._serialized_options = b'\202\323\344\223\002\n\022\010/v1/jwks'
+  _globals['_USERSERVICE'].methods_by_name['GetJwks']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\n\022\010/v1/jwks'
   _globals['_USERSERVICE'].methods_by_name['RotateSigningKey']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['RotateSigningKey']._serialized_options = b'\202\323\344\223\002\024\"\017/v1/jwks:rotate:\001*'
+  _globals['_USERSERVICE'].methods_by_name['RotateSigningKey']._serialized_options = b'\300\363\030\004\202\323\344\223\002\024\"\017/v1/jwks:rotate:\001*'
   _globals['_USERSERVICE'].methods_by_name['GetUser']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['GetUser']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/users/{user_id}'
+  _globals['_USERSERVICE'].methods_by_name['GetUser']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\025\022\023/v1/users/{user_id}'
   _globals['_USERSERVICE'].methods_by_name['UpdateUser']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\202\323\344\223\002 2\030/v1/users/{user.user_id}:\004user'
+  _globals['_USERSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\220\002\002\300\363\030\002\202\323\344\223\002 2\030/v1/users/{user.user_id}:\004user'
   _globals['_USERSERVICE'].methods_by_name['ChangePassword']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['ChangePassword']._serialized_options = b'\202\323\344\223\002\'\"\"/v1/users/{user_id}:changePassword:\001*'
+  _globals['_USERSERVICE'].methods_by_name['ChangePassword']._serialized_options = b'\300\363\030\002\202\323\344\223\002\'\"\"/v1/users/{user_id}:changePassword:\001*'
   _globals['_USERSERVICE'].methods_by_name['ListUsers']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\202\323\344\223\002\013\022\t/v1/users'
+  _globals['_USERSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\220\002\001\300\363\030\004\202\323\344\223\002\013\022\t/v1/users'
   _globals['_USERSERVICE'].methods_by_name['SetUserRole']._loaded_options = None
-  _globals['_USERSERVICE'].methods_by_name['SetUserRole']._serialized_options = b'\202\323\344\223\002 \"\033/v1/users/{user_id}:setRole:\001*'
-  _globals['_CREATEUSERREQUEST']._serialized_start=175
-  _globals['_CREATEUSERREQUEST']._serialized_end=326
-  _globals['_CREATEUSERRESPONSE']._serialized_start=328
-  _globals['_CREATEUSERRESPONSE']._serialized_end=389
-  _globals['_LOGINREQUEST']._serialized_start=391
-  _globals['_LOGINREQUEST']._serialized_end=474
-  _globals['_LOGINRESPONSE']._serialized_start=476
-  _globals['_LOGINRESPONSE']._serialized_end=583
-  _globals['_REFRESHTOKENREQUEST']._serialized_start=585
-  _globals['_REFRESHTOKENREQUEST']._serialized_end=649
-  _globals['_REFRESHTOKENRESPONSE']._serialized_start=651
-  _globals['_REFRESHTOKENRESPONSE']._serialized_end=724
-  _globals['_LOGOUTREQUEST']._serialized_start=726
-  _globals['_LOGOUTREQUEST']._serialized_end=784
-  _globals['_LOGOUTRESPONSE']._serialized_start=786
-  _globals['_LOGOUTRESPONSE']._serialized_end=802
-  _globals['_VALIDATETOKENREQUEST']._serialized_start=804
-  _globals['_VALIDATETOKENREQUEST']._serialized_end=867
-  _globals['_VALIDATETOKENRESPONSE']._serialized_start=869
-  _globals['_VALIDATETOKENRESPONSE']._serialized_end=944
-  _globals['_GETJWKSREQUEST']._serialized_start=946
-  _globals['_GETJWKSREQUEST']._serialized_end=962
-  _globals['_GETJWKSRESPONSE']._serialized_start=964
-  _globals['_GETJWKSRESPONSE']._serialized_end=1021
-  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_start=1023
-  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_end=1048
-  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_start=1050
-  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_end=1114
-  _globals['_GETUSERREQUEST']._serialized_start=1116
-  _globals['_GETUSERREQUEST']._serialized_end=1163
-  _globals['_GETUSERRESPONSE']._serialized_start=1165
-  _globals['_GETUSERRESPONSE']._serialized_end=1223
-  _globals['_UPDATEUSERREQUEST']._serialized_start=1226
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1359
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1361
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1422
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1425
-  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1563
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=1565
-  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=1589
-  _globals['_LISTUSERSREQUEST']._serialized_start=1591
-  _globals['_LISTUSERSREQUEST']._serialized_end=1710
-  _globals['_LISTUSERSRESPONSE']._serialized_start=1712
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1814
-  _globals['_SETUSERROLEREQUEST']._serialized_start=1816
-  _globals['_SETUSERROLEREQUEST']._serialized_end=1914
-  _globals['_SETUSERROLERESPONSE']._serialized_start=1916
-  _globals['_SETUSERROLERESPONSE']._serialized_end=1978
-  _globals['_USERSERVICE']._serialized_start=1981
-  _globals['_USERSERVICE']._serialized_end=3348
+  _globals['_USERSERVICE'].methods_by_name['SetUserRole']._serialized_options = b'\220\002\002\300\363\030\004\202\323\344\223\002 \"\033/v1/users/{user_id}:setRole:\001*'
+  _globals['_CREATEUSERREQUEST']._serialized_start=205
+  _globals['_CREATEUSERREQUEST']._serialized_end=356
+  _globals['_CREATEUSERRESPONSE']._serialized_start=358
+  _globals['_CREATEUSERRESPONSE']._serialized_end=419
+  _globals['_LOGINREQUEST']._serialized_start=421
+  _globals['_LOGINREQUEST']._serialized_end=504
+  _globals['_LOGINRESPONSE']._serialized_start=506
+  _globals['_LOGINRESPONSE']._serialized_end=613
+  _globals['_REFRESHTOKENREQUEST']._serialized_start=615
+  _globals['_REFRESHTOKENREQUEST']._serialized_end=679
+  _globals['_REFRESHTOKENRESPONSE']._serialized_start=681
+  _globals['_REFRESHTOKENRESPONSE']._serialized_end=754
+  _globals['_LOGOUTREQUEST']._serialized_start=756
+  _globals['_LOGOUTREQUEST']._serialized_end=814
+  _globals['_LOGOUTRESPONSE']._serialized_start=816
+  _globals['_LOGOUTRESPONSE']._serialized_end=832
+  _globals['_VALIDATETOKENREQUEST']._serialized_start=834
+  _globals['_VALIDATETOKENREQUEST']._serialized_end=897
+  _globals['_VALIDATETOKENRESPONSE']._serialized_start=899
+  _globals['_VALIDATETOKENRESPONSE']._serialized_end=974
+  _globals['_GETJWKSREQUEST']._serialized_start=976
+  _globals['_GETJWKSREQUEST']._serialized_end=992
+  _globals['_GETJWKSRESPONSE']._serialized_start=994
+  _globals['_GETJWKSRESPONSE']._serialized_end=1051
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_start=1053
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_end=1078
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_start=1080
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_end=1144
+  _globals['_GETUSERREQUEST']._serialized_start=1146
+  _globals['_GETUSERREQUEST']._serialized_end=1193
+  _globals['_GETUSERRESPONSE']._serialized_start=1195
+  _globals['_GETUSERRESPONSE']._serialized_end=1253
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1256
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1389
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1391
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1452
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_start=1455
+  _globals['_CHANGEPASSWORDREQUEST']._serialized_end=1593
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_start=1595
+  _globals['_CHANGEPASSWORDRESPONSE']._serialized_end=1619
+  _globals['_LISTUSERSREQUEST']._serialized_start=1621
+  _globals['_LISTUSERSREQUEST']._serialized_end=1740
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1742
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1844
+  _globals['_SETUSERROLEREQUEST']._serialized_start=1846
+  _globals['_SETUSERROLEREQUEST']._serialized_end=1944
+  _globals['_SETUSERROLERESPONSE']._serialized_start=1946
+  _globals['_SETUSERROLERESPONSE']._serialized_end=2008
+  _globals['_USERSERVICE']._serialized_start=2011
+  _globals['_USERSERVICE']._serialized_end=3447
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from arena.common.v1 import access_pb2 as _access_pb2
 from arena.user.v1 import user_pb2 as _user_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
