@@ -1,0 +1,326 @@
+"""Calling other Arena services: discovery, deadlines, retries, circuit breakers, propagation.
+
+``Clients.stub(StubClass, "problem")`` returns a proxy of a generated stub. Each call:
+
+- picks a healthy instance of the upstream from discovery (round robin over instances);
+- carries a deadline: the method's default, cut to what the caller of the current RPC has
+  left (minus a margin); a call with no time left fails fast with DEADLINE_EXCEEDED;
+- is retried by gRPC itself on UNAVAILABLE, only when the contract declares the method
+  idempotent (``idempotency_level``), through the channel's service config;
+- goes through a pybreaker circuit breaker per upstream that opens on UNAVAILABLE and
+  DEADLINE_EXCEEDED, fails fast while open, and half-opens after a pause;
+- propagates the request id, traceparent and, for calls made on the user's behalf, the
+  caller's authorization header;
+- reports calls, errors, duration and breaker state as metrics and ops statistics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pybreaker
+import structlog
+from google.protobuf import descriptor_pb2, descriptor_pool
+
+from arena.kit import context as request_context
+from arena.kit import errors
+from arena.kit.discovery import Discovery, Instance
+from arena.kit.metrics import BREAKER_STATE_VALUES, Metrics
+
+log = structlog.get_logger("arena.client")
+
+TRANSIENT_CODES = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+)
+_BREAKER_TRIPS = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientSettings:
+    """How this process calls its upstreams."""
+
+    default_timeout_s: float = 5.0
+    """Deadline of a call when neither the call site nor the incoming RPC sets a shorter one."""
+    deadline_margin_s: float = 0.02
+    """Time kept back from the incoming deadline so this service can still answer its caller."""
+    breaker_fail_max: int = 5
+    """Consecutive transient failures that open an upstream's breaker."""
+    breaker_reset_timeout_s: float = 10.0
+    """How long an open breaker fails fast before letting a trial call through."""
+    retry_max_attempts: int = 3
+    keepalive_time_ms: int = 30_000
+    keepalive_timeout_ms: int = 5_000
+
+
+def retry_service_config(settings: ClientSettings, pool: descriptor_pool.DescriptorPool | None = None) -> str:
+    """A gRPC service config retrying UNAVAILABLE for every method the contract marks idempotent."""
+    pool = pool or descriptor_pool.Default()
+    safe_levels = (descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS, descriptor_pb2.MethodOptions.IDEMPOTENT)
+    names = []
+    for service_name in _arena_service_names(pool):
+        service = pool.FindServiceByName(service_name)
+        for method in service.methods:
+            if method.GetOptions().idempotency_level in safe_levels and not method.server_streaming:
+                names.append({"service": service.full_name, "method": method.name})
+    config: dict[str, Any] = {"methodConfig": []}
+    if names:
+        config["methodConfig"].append(
+            {
+                "name": names,
+                "retryPolicy": {
+                    "maxAttempts": settings.retry_max_attempts,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "0.5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        )
+    return json.dumps(config)
+
+
+def _arena_service_names(pool: descriptor_pool.DescriptorPool) -> list[str]:
+    from arena.kit.services import OPS_SERVICES, SERVICES
+
+    names = [*OPS_SERVICES]
+    for spec in SERVICES:
+        names.append(spec.public_service)
+        if spec.internal_service:
+            names.append(spec.internal_service)
+    found = []
+    for name in names:
+        try:
+            pool.FindServiceByName(name)
+        except KeyError:
+            continue  # its generated module is not imported in this process
+        found.append(name)
+    return found
+
+
+class _BreakerMetrics(pybreaker.CircuitBreakerListener):
+    def __init__(self, metrics: Metrics, service: str, upstream: str) -> None:
+        self._gauge = metrics.breaker_state.labels(service, upstream)
+        self._upstream = upstream
+        self._gauge.set(0)
+
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state: Any, new_state: Any) -> None:
+        name = new_state.name if new_state is not None else "closed"
+        self._gauge.set(BREAKER_STATE_VALUES.get(name, 0))
+        log.warning("circuit breaker state changed", upstream=self._upstream, state=name)
+
+
+@dataclasses.dataclass
+class UpstreamStats:
+    """One upstream as this process has seen it (the ops client-stats view)."""
+
+    upstream: str
+    call_count: int = 0
+    error_count: int = 0
+    rejected_count: int = 0
+    breaker_state: str = "closed"
+    consecutive_failures: int = 0
+
+
+def _is_business_error(exc: BaseException) -> bool:
+    """Errors that say nothing about the upstream's health never trip the breaker."""
+    return isinstance(exc, grpc.aio.AioRpcError) and exc.code() not in _BREAKER_TRIPS
+
+
+class Upstream:
+    """One upstream service: its channels, breaker and statistics."""
+
+    def __init__(self, name: str, clients: Clients) -> None:
+        self.name = name
+        self._clients = clients
+        self._round_robin = itertools.count()
+        self.stats = UpstreamStats(upstream=name)
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=clients.settings.breaker_fail_max,
+            reset_timeout=clients.settings.breaker_reset_timeout_s,
+            exclude=[_is_business_error],
+            listeners=[_BreakerMetrics(clients.metrics, clients.caller, name)],
+            name=name,
+        )
+
+    async def pick(self) -> grpc.aio.Channel:
+        instances = await self._clients.discovery.instances(self.name)
+        if not instances:
+            raise errors.Unavailable(f"no healthy instance of the {self.name} service", reason="UPSTREAM_UNAVAILABLE")
+        instance = instances[next(self._round_robin) % len(instances)]
+        return self._clients.channel(instance)
+
+
+class Clients:
+    """The upstream connections of one process."""
+
+    def __init__(
+        self, discovery: Discovery, metrics: Metrics, *, caller: str, settings: ClientSettings | None = None
+    ) -> None:
+        self.discovery = discovery
+        self.metrics = metrics
+        self.caller = caller
+        self.settings = settings or ClientSettings()
+        self._upstreams: dict[str, Upstream] = {}
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[tuple[int, type], Any] = {}
+        self._service_config: str | None = None
+
+    def upstream(self, name: str) -> Upstream:
+        found = self._upstreams.get(name)
+        if found is None:
+            found = self._upstreams[name] = Upstream(name, self)
+        return found
+
+    def channel(self, instance: Instance) -> grpc.aio.Channel:
+        """The shared channel to one instance (created on first use)."""
+        target = instance.grpc_target
+        channel = self._channels.get(target)
+        if channel is None:
+            if self._service_config is None:
+                self._service_config = retry_service_config(self.settings)
+            channel = grpc.aio.insecure_channel(
+                target,
+                options=[
+                    ("grpc.enable_retries", 1),
+                    ("grpc.service_config", self._service_config),
+                    ("grpc.keepalive_time_ms", self.settings.keepalive_time_ms),
+                    ("grpc.keepalive_timeout_ms", self.settings.keepalive_timeout_ms),
+                ],
+            )
+            self._channels[target] = channel
+        return channel
+
+    def stub(self, stub_class: type, upstream: str) -> UpstreamStub:
+        """A proxy of a generated stub whose calls go through discovery, deadlines and the breaker."""
+        return UpstreamStub(self, self.upstream(upstream), stub_class)
+
+    def generated_stub(self, stub_class: type, channel: grpc.aio.Channel) -> Any:
+        key = (id(channel), stub_class)
+        stub = self._stubs.get(key)
+        if stub is None:
+            stub = self._stubs[key] = stub_class(channel)
+        return stub
+
+    def stats(self) -> list[UpstreamStats]:
+        result = []
+        for upstream in self._upstreams.values():
+            upstream.stats.breaker_state = upstream.breaker.current_state
+            upstream.stats.consecutive_failures = upstream.breaker.fail_counter
+            result.append(dataclasses.replace(upstream.stats))
+        return sorted(result, key=lambda s: s.upstream)
+
+    async def close(self) -> None:
+        channels, self._channels = list(self._channels.values()), {}
+        self._stubs.clear()
+        for channel in channels:
+            await channel.close(grace=None)
+
+
+def outgoing_metadata(*, on_behalf_of_caller: bool) -> tuple[tuple[str, str], ...]:
+    """Request id, traceparent and (when acting for the caller) authorization of the current call."""
+    current = request_context.current()
+    if current is None:
+        return ()
+    metadata = [("x-request-id", current.request_id), ("traceparent", current.traceparent)]
+    if on_behalf_of_caller and current.authorization:
+        metadata.append(("authorization", current.authorization))
+    return tuple(metadata)
+
+
+class UpstreamStub:
+    """Calls ``upstream.Method(request)`` with the kit's policies; see the module docstring."""
+
+    def __init__(self, clients: Clients, upstream: Upstream, stub_class: type) -> None:
+        self._clients = clients
+        self._upstream = upstream
+        self._stub_class = stub_class
+
+    def __getattr__(self, method: str):
+        async def call(request: Any, *, timeout_s: float | None = None, on_behalf_of_caller: bool = False) -> Any:
+            return await self._unary(method, request, timeout_s, on_behalf_of_caller)
+
+        call.__name__ = method
+        return call
+
+    def _timeout(self, timeout_s: float | None) -> float:
+        settings = self._clients.settings
+        timeout = timeout_s if timeout_s is not None else settings.default_timeout_s
+        current = request_context.current()
+        remaining = None if current is None else current.time_remaining_s()
+        if remaining is not None:
+            timeout = min(timeout, remaining - settings.deadline_margin_s)
+        if timeout <= 0:
+            raise errors.DeadlineExceeded("no time left in the caller's deadline for the upstream call")
+        return timeout
+
+    async def _unary(self, method: str, request: Any, timeout_s: float | None, on_behalf: bool) -> Any:
+        upstream = self._upstream
+        timeout = self._timeout(timeout_s)
+        metadata = outgoing_metadata(on_behalf_of_caller=on_behalf)
+        metrics = self._clients.metrics
+        labels = (self._clients.caller, upstream.name, method)
+        upstream.stats.call_count += 1
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            with upstream.breaker.calling():
+                channel = await upstream.pick()
+                multicallable = getattr(self._clients.generated_stub(self._stub_class, channel), method)
+                return await multicallable(request, timeout=timeout, metadata=metadata)
+        except pybreaker.CircuitBreakerError:
+            code = grpc.StatusCode.UNAVAILABLE
+            upstream.stats.rejected_count += 1
+            metrics.breaker_rejected.labels(self._clients.caller, upstream.name).inc()
+            raise errors.Unavailable(
+                f"calls to the {upstream.name} service are suspended after repeated failures",
+                retry_after_s=self._clients.settings.breaker_reset_timeout_s,
+                reason="CIRCUIT_OPEN",
+            ) from None
+        except grpc.aio.AioRpcError as exc:
+            code = exc.code()
+            raise _upstream_error(upstream.name, exc) from None
+        except errors.ArenaError as exc:
+            code = exc.code
+            raise
+        finally:
+            if code is not grpc.StatusCode.OK:
+                upstream.stats.error_count += 1
+            metrics.client_calls.labels(*labels, code.name).inc()
+            metrics.client_duration.labels(*labels).observe(time.perf_counter() - started)
+
+    async def stream(
+        self, method: str, request: Any, *, timeout_s: float | None = None, on_behalf_of_caller: bool = False
+    ) -> AsyncIterator[Any]:
+        """A server-streaming call (no breaker: a stream's health is its own)."""
+        channel = await self._upstream.pick()
+        multicallable = getattr(self._clients.generated_stub(self._stub_class, channel), method)
+        timeout = None if timeout_s is None else self._timeout(timeout_s)
+        call = multicallable(
+            request, timeout=timeout, metadata=outgoing_metadata(on_behalf_of_caller=on_behalf_of_caller)
+        )
+        try:
+            async for message in call:
+                yield message
+        except grpc.aio.AioRpcError as exc:
+            raise _upstream_error(self._upstream.name, exc) from None
+        finally:
+            call.cancel()
+
+
+def _upstream_error(upstream: str, exc: grpc.aio.AioRpcError) -> errors.ArenaError:
+    code = exc.code()
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return errors.DeadlineExceeded(f"the {upstream} service did not answer in time")
+    if code in TRANSIENT_CODES:
+        return errors.Unavailable(f"the {upstream} service is unavailable: {exc.details()}")
+    details = None
+    for key, value in exc.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            details = value
+    return errors.UpstreamError(code, exc.details() or f"the {upstream} service failed", status_details=details)

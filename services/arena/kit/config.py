@@ -1,0 +1,191 @@
+"""Configuration from environment variables with the one documented prefix, ``ARENA_``.
+
+Loaded once in a service's ``__main__`` (never at import time) into frozen dataclasses
+whose field names carry their units. ``VARIABLES`` documents every variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pathlib
+from collections.abc import Mapping
+
+from arena.kit.services import SERVICES, ServiceSpec, service
+
+PREFIX = "ARENA_"
+
+# name -> what it means; the README's configuration table is this dictionary.
+VARIABLES: dict[str, str] = {
+    "ARENA_DATA_DIR": "Directory for SQLite databases and other local state (default ./data).",
+    "ARENA_DATABASE_URL": (
+        "SQLAlchemy URL of a service's database; `{service}` is replaced by the service name "
+        "(default sqlite+aiosqlite:///$ARENA_DATA_DIR/{service}.db)."
+    ),
+    "ARENA_<SERVICE>_DATABASE_URL": "Database URL for one service, overriding ARENA_DATABASE_URL.",
+    "ARENA_<SERVICE>_ADDRESS": "Host a service listens on and is reached at (default 127.0.0.1).",
+    "ARENA_<SERVICE>_GRPC_PORT": "A service's native gRPC port (default from the service table, 50051-50058).",
+    "ARENA_<SERVICE>_WEB_PORT": "A service's gRPC-Web, /metrics and /healthz port (default gRPC port + 1000).",
+    "ARENA_CONSUL_HTTP_ADDR": "Consul agent HTTP address (host:port or URL); when set, services register there "
+    "and discover each other through it instead of the static table.",
+    "ARENA_INSTANCE_ID": "Unique id of this instance in discovery (default <service>-<address>-<grpc port>).",
+    "ARENA_LOG_LEVEL": "Minimum log level: debug, info, warning, error (default info).",
+    "ARENA_LOG_FORMAT": "json (default) or console.",
+    "ARENA_JWT_ISSUER": "Issuer of access tokens (default arena-user-service).",
+    "ARENA_JWT_AUDIENCE": "Audience of access tokens (default arena).",
+    "ARENA_SHUTDOWN_GRACE_S": "Seconds in-flight calls get to finish after SIGTERM (default 10).",
+    "ARENA_DRAIN_DELAY_S": "Seconds between reporting NOT_SERVING and refusing new calls, so load balancers "
+    "notice first (default 0; set to the health-check interval behind Envoy).",
+    "ARENA_VERSION": "Version reported to discovery (default the package version).",
+    "ARENA_ADMIN_USERNAME": "User service: the first admin's username, created on start when no admin exists.",
+    "ARENA_ADMIN_PASSWORD": "User service: the first admin's password (with ARENA_ADMIN_USERNAME).",
+    "ARENA_ADMIN_EMAIL": "User service: the first admin's email (default <username>@arena.local).",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration variable has a value that cannot be used."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    """Where one service listens."""
+
+    address: str
+    grpc_port: int
+    web_port: int
+
+    @property
+    def grpc_target(self) -> str:
+        return f"{self.address}:{self.grpc_port}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformConfig:
+    """Settings every process shares."""
+
+    data_dir: pathlib.Path
+    """Where local state (SQLite files) lives."""
+    database_url_template: str
+    """Database URL with ``{service}`` standing for the service name."""
+    endpoints: Mapping[str, Endpoint]
+    """The static service table with environment overrides, by service name."""
+    consul_http_addr: str | None
+    """Consul agent address, or None for static discovery."""
+    log_level: str
+    log_format: str
+    jwt_issuer: str
+    jwt_audience: str
+    version: str
+    database_url_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def database_url(self, service_name: str) -> str:
+        url = self.database_url_overrides.get(service_name) or self.database_url_template
+        return url.replace("{service}", service_name)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerConfig:
+    """Settings of one service process."""
+
+    spec: ServiceSpec
+    platform: PlatformConfig
+    instance_id: str
+    shutdown_grace_s: float
+    """How long in-flight calls may take to finish after SIGTERM."""
+    drain_delay_s: float
+    """How long to report NOT_SERVING before refusing new calls."""
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self.platform.endpoints[self.spec.name]
+
+    @property
+    def database_url(self) -> str:
+        return self.platform.database_url(self.spec.name)
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if not 0 < value < 65536 and name.endswith("_PORT"):
+        raise ConfigError(f"{name}={value} is not a TCP port")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise ConfigError(f"{name}={value} must not be negative")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
+
+
+def _package_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("arena")
+    except metadata.PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def load_platform(env: Mapping[str, str] | None = None) -> PlatformConfig:
+    """Reads the shared settings from the environment."""
+    env = os.environ if env is None else env
+    data_dir = pathlib.Path(env.get("ARENA_DATA_DIR") or "data").resolve()
+    endpoints = {}
+    overrides = {}
+    for spec in SERVICES:
+        grpc_port = _int(env, f"{spec.env_prefix}GRPC_PORT", spec.grpc_port)
+        endpoints[spec.name] = Endpoint(
+            address=env.get(f"{spec.env_prefix}ADDRESS") or "127.0.0.1",
+            grpc_port=grpc_port,
+            web_port=_int(env, f"{spec.env_prefix}WEB_PORT", grpc_port + 1000),
+        )
+        if env.get(f"{spec.env_prefix}DATABASE_URL"):
+            overrides[spec.name] = env[f"{spec.env_prefix}DATABASE_URL"]
+    return PlatformConfig(
+        data_dir=data_dir,
+        database_url_template=env.get("ARENA_DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/{{service}}.db",
+        database_url_overrides=overrides,
+        endpoints=endpoints,
+        consul_http_addr=env.get("ARENA_CONSUL_HTTP_ADDR") or None,
+        log_level=_choice(env, "ARENA_LOG_LEVEL", "info", ("debug", "info", "warning", "error")),
+        log_format=_choice(env, "ARENA_LOG_FORMAT", "json", ("json", "console")),
+        jwt_issuer=env.get("ARENA_JWT_ISSUER") or "arena-user-service",
+        jwt_audience=env.get("ARENA_JWT_AUDIENCE") or "arena",
+        version=env.get("ARENA_VERSION") or _package_version(),
+    )
+
+
+def load_server(service_name: str, env: Mapping[str, str] | None = None) -> ServerConfig:
+    """Reads one service process's settings from the environment."""
+    env = os.environ if env is None else env
+    spec = service(service_name)
+    platform = load_platform(env)
+    endpoint = platform.endpoints[spec.name]
+    return ServerConfig(
+        spec=spec,
+        platform=platform,
+        instance_id=env.get("ARENA_INSTANCE_ID") or f"{spec.name}-{endpoint.address}-{endpoint.grpc_port}",
+        shutdown_grace_s=_float(env, "ARENA_SHUTDOWN_GRACE_S", 10.0),
+        drain_delay_s=_float(env, "ARENA_DRAIN_DELAY_S", 0.0),
+    )

@@ -1,0 +1,330 @@
+"""One middleware chain for both transports, applied by wrapping method handlers.
+
+grpc.aio server interceptors never see sonora's (gRPC-Web) calls, so the kit wraps
+each ``grpc.RpcMethodHandler`` itself before registering it on either server. Every
+call goes through, in order:
+
+1. request id   ``x-request-id`` taken (or generated), bound into structlog's context
+                and the RequestContext, sent back in initial metadata (or, on errors,
+                in trailing metadata);
+2. access log   one JSON line per call: method, code, duration, user, request id;
+3. metrics      started, handled by code, errors by code, duration, in flight;
+4. auth         bearer JWT verified locally; the method's declared access enforced;
+5. validation   REQUIRED fields from ``google.api.field_behavior``;
+6. errors       ArenaError → status with google.rpc details; anything unexpected →
+                INTERNAL with the request id (stack trace in the log, not the reply).
+
+Server streams additionally end cleanly when the process shuts down: the servicer's
+generator is closed and, where the response type has a ``last`` field, a final message
+with ``last: true`` is sent so clients know to reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import grpc
+import structlog
+from google.protobuf import descriptor, symbol_database
+
+from arena.common.v1 import access_pb2
+from arena.kit import context as request_context
+from arena.kit import errors
+from arena.kit.auth import TokenVerifier, authorize
+from arena.kit.metrics import Metrics
+from arena.kit.status import internal_error, to_grpc_status
+from arena.kit.validation import RequestValidator
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_VALID_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+_SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS})
+_TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+log = structlog.get_logger("arena.rpc")
+
+
+class Lifecycle:
+    """Shutdown state shared by the server and every wrapped handler."""
+
+    def __init__(self) -> None:
+        self.draining = False
+        self._closing_streams: asyncio.Future[None] | None = None
+
+    def closing_streams(self) -> asyncio.Future[None]:
+        if self._closing_streams is None:
+            self._closing_streams = asyncio.get_running_loop().create_future()
+        return self._closing_streams
+
+    def start_draining(self) -> None:
+        """New calls are refused with UNAVAILABLE from now on."""
+        self.draining = True
+
+    def close_streams(self) -> None:
+        """Open server streams end (cleanly) now."""
+        waiter = self.closing_streams()
+        if not waiter.done():
+            waiter.set_result(None)
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodInfo:
+    """What the chain needs to know about one method, computed once at registration."""
+
+    path: str
+    access: int
+    server_streaming: bool
+    validator: RequestValidator | None
+    final_message: bytes | None
+    """Serialized ``{last: true}`` response for closing a stream on shutdown, if the type has ``last``."""
+
+    @classmethod
+    def from_descriptor(cls, method: descriptor.MethodDescriptor) -> MethodInfo:
+        validator = RequestValidator(method.input_type)
+        final_message = None
+        if method.server_streaming and "last" in method.output_type.fields_by_name:
+            response_class = symbol_database.Default().GetSymbol(method.output_type.full_name)
+            final_message = response_class(last=True).SerializeToString()
+        options = method.GetOptions()
+        access = options.Extensions[access_pb2.access] if options.HasExtension(access_pb2.access) else 0
+        return cls(
+            path=f"/{method.containing_service.full_name}/{method.name}",
+            access=access,
+            server_streaming=method.server_streaming,
+            validator=None if validator.trivial else validator,
+            final_message=final_message,
+        )
+
+
+@dataclasses.dataclass
+class _Call:
+    """Per-call state the steps share."""
+
+    info: MethodInfo
+    transport: str
+    started: float
+    request: request_context.RequestContext
+    code: grpc.StatusCode = grpc.StatusCode.OK
+    messages: int = 0
+
+
+def _pass_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
+    """Lets servicers return pre-serialized responses (cached bytes) instead of messages."""
+    if serializer is None:
+        return None
+
+    def serialize(message: Any) -> bytes:
+        return message if type(message) is bytes else serializer(message)
+
+    return serialize
+
+
+class Pipeline:
+    """Wraps method handlers with the chain; one per process, shared by both transports."""
+
+    def __init__(self, *, service: str, metrics: Metrics, verifier: TokenVerifier | None, lifecycle: Lifecycle) -> None:
+        self._service = service
+        self._metrics = metrics
+        self._verifier = verifier
+        self._lifecycle = lifecycle
+
+    # -- registration -------------------------------------------------------------------
+
+    def wrap(self, info: MethodInfo, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        serializer = _pass_bytes(handler.response_serializer)
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(info, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(info, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=serializer,
+            )
+        raise ValueError(f"{info.path}: only unary and server-streaming methods are supported")
+
+    # -- the chain ------------------------------------------------------------------------
+
+    def _unary(self, info: MethodInfo, behavior: Callable[..., Any]):
+        async def handle(request: Any, context: Any) -> Any:
+            call = self._begin(info, context)
+            try:
+                await self._admit(call, request)
+                response = await behavior(request, context)
+                await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
+                call.code = _code_of(context)
+                return response
+            except BaseException as exc:
+                await self._fail(call, context, exc)
+                raise
+            finally:
+                self._end(call)
+
+        return handle
+
+    def _stream(self, info: MethodInfo, behavior: Callable[..., Any]):
+        async def handle(request: Any, context: Any) -> AsyncIterator[Any]:
+            call = self._begin(info, context)
+            try:
+                await self._admit(call, request)
+                await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
+                async for message in self._until_shutdown(info, behavior(request, context)):
+                    call.messages += 1
+                    yield message
+                call.code = _code_of(context)
+            except BaseException as exc:
+                await self._fail(call, context, exc)
+                raise
+            finally:
+                self._end(call)
+
+        return handle
+
+    async def _until_shutdown(self, info: MethodInfo, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The servicer's messages until it finishes or the process starts shutting down."""
+        closing = self._lifecycle.closing_streams()
+        try:
+            while not closing.done():
+                next_message = asyncio.ensure_future(anext(messages))
+                await asyncio.wait((next_message, closing), return_when=asyncio.FIRST_COMPLETED)
+                if not next_message.done():
+                    next_message.cancel()
+                    break
+                try:
+                    yield next_message.result()
+                except StopAsyncIteration:
+                    return
+            if info.final_message is not None:
+                yield info.final_message
+        finally:
+            # Runs the servicer's `finally` now, also when the client went away.
+            aclose = getattr(messages, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _begin(self, info: MethodInfo, context: Any) -> _Call:
+        request_id = traceparent = authorization = forwarded_for = None
+        for key, value in context.invocation_metadata() or ():
+            if key == REQUEST_ID_HEADER:
+                request_id = value
+            elif key == "authorization":
+                authorization = value
+            elif key == "traceparent":
+                traceparent = value
+            elif key == "x-forwarded-for":
+                forwarded_for = value
+        if not isinstance(request_id, str) or not _VALID_REQUEST_ID.match(request_id):
+            request_id = uuid.uuid4().hex
+        if not isinstance(traceparent, str) or not _VALID_TRACEPARENT.match(traceparent):
+            traceparent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+        remaining = context.time_remaining()
+        transport = getattr(context, "transport", "grpc")
+        request = request_context.RequestContext(
+            request_id=request_id,
+            method=info.path,
+            transport=transport,
+            traceparent=traceparent,
+            authorization=authorization if isinstance(authorization, str) else None,
+            deadline=None if remaining is None else time.monotonic() + remaining,
+            forwarded_for=forwarded_for if isinstance(forwarded_for, str) else None,
+            peer=context.peer,
+        )
+        request_context.set_current(request)
+        structlog.contextvars.bind_contextvars(request_id=request_id, rpc=info.path)
+        self._metrics.started.labels(self._service, info.path, transport).inc()
+        self._metrics.in_flight.labels(self._service, info.path, transport).inc()
+        return _Call(info=info, transport=transport, started=time.perf_counter(), request=request)
+
+    async def _admit(self, call: _Call, request: Any) -> None:
+        if self._lifecycle.draining:
+            raise errors.Unavailable("this instance is shutting down; retry", reason="SHUTTING_DOWN")
+        authorization = call.request.authorization
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise errors.Unauthenticated("authorization must be `Bearer <token>`", reason="TOKEN_INVALID")
+            if self._verifier is None:
+                raise errors.Unauthenticated("this service cannot verify tokens", reason="TOKEN_INVALID")
+            call.request.identity = await self._verifier.verify(token.strip())
+            structlog.contextvars.bind_contextvars(user_id=call.request.identity.user_id)
+        authorize(call.info.access, call.request.identity)
+        if call.info.validator is not None:
+            call.info.validator.validate(request)
+
+    async def _fail(self, call: _Call, context: Any, exc: BaseException) -> None:
+        """Maps an exception to a status and aborts the call with it (or records what happened)."""
+        if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            call.code = grpc.StatusCode.CANCELLED
+            return
+        if isinstance(exc, grpc.aio.AbortError) or (
+            isinstance(exc, grpc.RpcError) and not isinstance(exc, grpc.aio.AioRpcError)
+        ):
+            call.code = _code_of(context)  # the servicer aborted by itself
+            return
+        if isinstance(exc, grpc.aio.AioRpcError):
+            error: errors.ArenaError = errors.UpstreamError(exc.code(), exc.details() or "upstream call failed")
+        elif isinstance(exc, errors.ArenaError):
+            error = exc
+        elif isinstance(exc, NotImplementedError):
+            error = errors.ArenaError("this method is not implemented yet")
+            error.code = grpc.StatusCode.UNIMPLEMENTED
+        else:
+            log.error("unexpected exception", exc_info=exc)
+            error = internal_error(call.request.request_id)
+        status = to_grpc_status(error, call.request.request_id)
+        call.code = status.code
+        trailing = (*status.trailing_metadata, (REQUEST_ID_HEADER, call.request.request_id))
+        await context.abort(status.code, status.details, trailing)
+
+    def _end(self, call: _Call) -> None:
+        path, transport = call.info.path, call.transport
+        duration_s = time.perf_counter() - call.started
+        code = call.code.name
+        metrics = self._metrics
+        metrics.in_flight.labels(self._service, path, transport).dec()
+        metrics.handled.labels(self._service, path, transport, code).inc()
+        metrics.duration.labels(self._service, path, transport).observe(duration_s)
+        if call.code is not grpc.StatusCode.OK:
+            metrics.errors.labels(self._service, path, transport, code).inc()
+        identity = call.request.identity
+        fields = {
+            "code": code,
+            "duration_ms": round(duration_s * 1000, 3),
+            "transport": transport,
+            "user_id": identity.user_id if identity else None,
+        }
+        if call.info.server_streaming:
+            fields["messages"] = call.messages
+        if call.code in _SERVER_FAULTS:
+            log.error("rpc", **fields)
+        elif call.code in _TRANSIENT:
+            log.warning("rpc", **fields)
+        else:
+            log.info("rpc", **fields)
+        structlog.contextvars.unbind_contextvars("request_id", "rpc", "user_id")
+        request_context.set_current(None)
+
+
+def _code_of(context: Any) -> grpc.StatusCode:
+    """The status the servicer set on the context (OK when it set none)."""
+    code = context.code()
+    if code is None:
+        return grpc.StatusCode.OK
+    if isinstance(code, grpc.StatusCode):
+        return code
+    for candidate in grpc.StatusCode:  # grpc.aio reports an int in some versions
+        if candidate.value[0] == code:
+            return candidate
+    return grpc.StatusCode.UNKNOWN

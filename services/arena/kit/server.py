@@ -1,0 +1,339 @@
+"""One call runs a service: ``python -m arena.<service>`` → ``arena.kit.server.main(name, build)``.
+
+A service process serves the same servicer objects on two listeners in one event loop:
+
+- native gRPC (grpc.aio) on its gRPC port, with grpc.health.v1 and server reflection;
+- gRPC-Web (sonora, made correct by ``arena.kit.grpcweb``) on its web port, served by
+  uvicorn, which also answers ``/metrics`` (Prometheus) and ``/healthz``.
+
+Every method handler is wrapped by the kit's middleware (``arena.kit.middleware``)
+before it is registered on either server, so both transports behave the same.
+
+On SIGTERM or SIGINT: health goes NOT_SERVING, the instance deregisters from Consul,
+after ``drain_delay_s`` new calls are refused with UNAVAILABLE and open streams end
+cleanly, in-flight unary calls get ``shutdown_grace_s`` to finish, then the process
+exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import grpc
+import structlog
+import uvicorn
+from google.protobuf import descriptor_pool
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from arena.kit import logging as kit_logging
+from arena.kit.auth import JwksKeySource, KeySource, TokenVerifier
+from arena.kit.client import Clients
+from arena.kit.config import ServerConfig, load_server
+from arena.kit.discovery import Discovery, Instance, from_config
+from arena.kit.grpcweb import ArenaGrpcASGI
+from arena.kit.metrics import Metrics
+from arena.kit.middleware import Lifecycle, MethodInfo, Pipeline
+
+log = structlog.get_logger("arena.server")
+
+AddServicer = Callable[[Any, Any], None]
+StopHook = Callable[[], Awaitable[None]]
+
+# Keepalive that tolerates clients pinging every 10 s and recycles connections every
+# 5 minutes so load spreads again behind Envoy (grpc doc/keepalive.md).
+GRPC_SERVER_OPTIONS = (
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 5_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.max_connection_age_ms", 300_000),
+    ("grpc.max_connection_age_grace_ms", 30_000),
+    ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+)
+
+
+@dataclasses.dataclass
+class ServiceParts:
+    """What a service's build function hands to the kit."""
+
+    servicers: list[tuple[AddServicer, Any]]
+    """(``add_XServicer_to_server``, servicer) pairs, from the generated ``*_pb2_grpc`` modules."""
+    on_stop: list[StopHook] = dataclasses.field(default_factory=list)
+    """Called after the servers stopped, in order (close databases, workers...)."""
+    key_source: KeySource | None = None
+    """Where token-verification keys come from; default: the user service's JWKS."""
+    on_serving: list[StopHook] = dataclasses.field(default_factory=list)
+    """Called once both listeners accept calls (start background workers here)."""
+
+
+class Runtime:
+    """What the kit gives a service's build function: configuration and shared machinery."""
+
+    def __init__(self, config: ServerConfig, discovery: Discovery) -> None:
+        self.config = config
+        self.discovery = discovery
+        self.metrics = Metrics(config.spec.name)
+        self.clients = Clients(discovery, self.metrics, caller=config.spec.name)
+        self.lifecycle = Lifecycle()
+
+
+class _HandlerCollector:
+    """Stands in for a server when calling a generated ``add_XServicer_to_server``.
+
+    Generated code registers the same handlers twice (generic and "registered");
+    the registered form carries the service name and the method dict we need.
+    """
+
+    def __init__(self) -> None:
+        self.services: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+
+    def add_generic_rpc_handlers(self, handlers: Iterable[Any]) -> None:
+        pass
+
+    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+        self.services[service_name] = dict(handlers)
+
+
+def wrap_servicers(
+    servicers: Iterable[tuple[AddServicer, Any]], pipeline: Pipeline
+) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+    """Every method handler of the servicers, wrapped in the middleware, by service name."""
+    collector = _HandlerCollector()
+    for add, servicer in servicers:
+        add(servicer, collector)
+    pool = descriptor_pool.Default()
+    wrapped = {}
+    for service_name, handlers in collector.services.items():
+        service = pool.FindServiceByName(service_name)
+        wrapped[service_name] = {
+            name: pipeline.wrap(MethodInfo.from_descriptor(service.methods_by_name[name]), handler)
+            for name, handler in handlers.items()
+        }
+    return wrapped
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn inside the service's own loop: the kit, not uvicorn, owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):  # type: ignore[override]
+        yield
+
+
+def _listening_socket(address: str, port: int, *, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((address, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str, ...]):
+    """The plain-HTTP routes of the web port: /metrics and /healthz."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/metrics":
+            body, content_type = metrics.exposition()
+            status = 200
+        elif path == "/healthz":
+            statuses = {}
+            for name in ("", *service_names):
+                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)
+                statuses[name or "overall"] = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+            status = 200 if statuses["overall"] == "SERVING" else 503
+            body = json.dumps({"status": statuses["overall"], "services": statuses}).encode()
+            content_type = "application/json"
+        else:
+            status, content_type = 404, "application/json"
+            body = json.dumps({"code": 5, "message": f"no route for {path}"}).encode()
+        headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def serve(
+    config: ServerConfig,
+    build: Callable[[Runtime], Awaitable[ServiceParts]],
+    *,
+    stop: asyncio.Event | None = None,
+    reuse_port: bool = False,
+    register: bool = True,
+    handle_signals: bool = True,
+    on_ready: Callable[[Runtime], None] | None = None,
+) -> int:
+    """Runs one service until ``stop`` is set (or SIGTERM/SIGINT); returns the exit status.
+
+    ``on_ready`` is called once the service accepts calls (tests use it to learn ports).
+    """
+    spec, endpoint = config.spec, config.endpoint
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    if handle_signals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+
+    discovery = from_config(config.platform)
+    runtime = Runtime(config, discovery)
+    parts = await build(runtime)
+    key_source = parts.key_source or _jwks_from_user_service(runtime)
+    verifier = TokenVerifier(key_source, issuer=config.platform.jwt_issuer, audience=config.platform.jwt_audience)
+    pipeline = Pipeline(service=spec.name, metrics=runtime.metrics, verifier=verifier, lifecycle=runtime.lifecycle)
+
+    from arena.ops.servicer import ops_servicers
+
+    servicers = [*parts.servicers, *ops_servicers(runtime)]
+    wrapped = wrap_servicers(servicers, pipeline)
+    health = HealthServicer()
+
+    grpc_server = grpc.aio.server(options=[*GRPC_SERVER_OPTIONS, ("grpc.so_reuseport", 1 if reuse_port else 0)])
+    for name, handlers in wrapped.items():
+        grpc_server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
+        grpc_server.add_registered_method_handlers(name, handlers)
+    health_pb2_grpc.add_HealthServicer_to_server(health, grpc_server)
+    reflection.enable_server_reflection(
+        (*wrapped, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        grpc_server,
+    )
+    grpc_port = grpc_server.add_insecure_port(f"{endpoint.address}:{endpoint.grpc_port}")
+
+    web_app = ArenaGrpcASGI(application=http_app(runtime.metrics, health, tuple(wrapped)))
+    for name, handlers in wrapped.items():
+        web_app.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
+    web_socket = _listening_socket(endpoint.address, endpoint.web_port, reuse_port=reuse_port)
+    web_server = _EmbeddedUvicorn(
+        uvicorn.Config(
+            web_app,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=max(1, int(config.shutdown_grace_s)),
+            timeout_keep_alive=30,
+        )
+    )
+
+    await grpc_server.start()
+    web_task = asyncio.create_task(web_server.serve(sockets=[web_socket]), name="uvicorn")
+    while not web_server.started and not web_task.done():
+        await asyncio.sleep(0.01)
+    if web_task.done():
+        await grpc_server.stop(None)
+        web_task.result()  # raises why uvicorn could not start
+        return 1
+
+    for name in ("", *wrapped):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    instance = Instance(
+        service=spec.name,
+        instance_id=config.instance_id,
+        address=endpoint.address,
+        grpc_port=grpc_port,
+        web_port=endpoint.web_port,
+        version=config.platform.version,
+    )
+    registrar = await _register(config, instance) if register else None
+    for hook in parts.on_serving:
+        await hook()
+    log.info("serving", grpc_port=grpc_port, web_port=endpoint.web_port, pid=os.getpid(), services=list(wrapped))
+    if on_ready is not None:
+        on_ready(runtime)
+
+    await stop.wait()
+
+    log.info("shutting down", grace_s=config.shutdown_grace_s)
+    await health.enter_graceful_shutdown()
+    if registrar is not None:
+        await registrar.deregister(instance.instance_id)
+    if config.drain_delay_s:
+        await asyncio.sleep(config.drain_delay_s)
+    runtime.lifecycle.start_draining()
+    runtime.lifecycle.close_streams()
+    web_server.should_exit = True
+    await asyncio.gather(grpc_server.stop(config.shutdown_grace_s), web_task, return_exceptions=True)
+    for hook in parts.on_stop:
+        try:
+            await hook()
+        except Exception:
+            log.exception("shutdown hook failed")
+    await runtime.clients.close()
+    await discovery.close()
+    log.info("stopped")
+    return 0
+
+
+def _jwks_from_user_service(runtime: Runtime) -> JwksKeySource:
+    """Verification keys fetched from the user service's GetJwks through the kit's client."""
+    from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
+
+    users = runtime.clients.stub(user_service_pb2_grpc.UserServiceStub, "user")
+
+    async def fetch() -> list[dict[str, Any]]:
+        response = await users.GetJwks(user_service_pb2.GetJwksRequest(), timeout_s=2.0)
+        return [
+            {
+                "kty": k.kty,
+                "crv": k.crv,
+                "x": k.x,
+                "y": k.y if k.HasField("y") else None,
+                "kid": k.kid,
+                "alg": k.alg,
+            }
+            for k in response.keys
+        ]
+
+    return JwksKeySource(fetch)
+
+
+async def _register(config: ServerConfig, instance: Instance):
+    if not config.platform.consul_http_addr:
+        return None
+    from arena.kit.consul import ConsulRegistrar
+
+    registrar = ConsulRegistrar(config.platform.consul_http_addr)
+    await registrar.register(instance, config.spec)
+    return registrar
+
+
+def main(service_name: str, build: Callable[[Runtime], Awaitable[ServiceParts]]) -> None:
+    """Entry point of ``python -m arena.<service>``: load config once, log, serve, exit."""
+    config = load_server(service_name)
+    kit_logging.configure(
+        service=service_name,
+        instance_id=config.instance_id,
+        level=config.platform.log_level,
+        fmt=config.platform.log_format,
+    )
+    sys.exit(asyncio.run(serve(config, build)))
+
+
+def placeholder(*servicers: tuple[AddServicer, Any]) -> Callable[[Runtime], Awaitable[ServiceParts]]:
+    """A build function serving generated base servicers: every RPC answers UNIMPLEMENTED.
+
+    For services whose issue is still open: they run, register, report health and serve
+    the ops views, so the platform is whole while their features are built.
+    """
+
+    async def build(runtime: Runtime) -> ServiceParts:
+        return ServiceParts(servicers=list(servicers))
+
+    return build

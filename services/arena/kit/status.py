@@ -1,0 +1,88 @@
+"""Turns errors into gRPC statuses with ``google.rpc`` details (through grpcio-status).
+
+Every status carries an ``ErrorInfo`` (domain ``arena.dev``, a stable reason from
+``arena.common.v1.ErrorReason``) and a ``RequestInfo`` with the request id, plus the
+detail type that fits the error (BadRequest, ResourceInfo, RetryInfo, QuotaFailure).
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from arena.common.v1 import error_reason_pb2
+from arena.kit import errors
+
+ERROR_DOMAIN = "arena.dev"
+_REASON_PREFIX = "ERROR_REASON_"
+
+
+def known_reasons() -> frozenset[str]:
+    """Every reason the contract defines, without the enum prefix."""
+    return frozenset(
+        name.removeprefix(_REASON_PREFIX)
+        for name in error_reason_pb2.ErrorReason.keys()  # noqa: SIM118 - an enum wrapper, not a dict
+        if name != "ERROR_REASON_UNSPECIFIED"
+    )
+
+
+def _pack(message) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)
+    return packed
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    value = duration_pb2.Duration()
+    value.FromNanoseconds(int(seconds * 1e9))
+    return value
+
+
+def to_rpc_status(error: errors.ArenaError, request_id: str) -> status_pb2.Status:
+    """The ``google.rpc.Status`` describing an Arena error."""
+    reason = error.reason if error.reason in known_reasons() else "INTERNAL"
+    details = [
+        error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=error.metadata),
+        error_details_pb2.RequestInfo(request_id=request_id),
+    ]
+    if isinstance(error, errors.InvalidArgument) and error.violations:
+        details.append(
+            error_details_pb2.BadRequest(
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+    if isinstance(error, errors.NotFound):
+        details.append(
+            error_details_pb2.ResourceInfo(resource_type=error.resource_type, resource_name=error.resource_name)
+        )
+    retry_after_s = getattr(error, "retry_after_s", None)
+    if retry_after_s is not None:
+        details.append(error_details_pb2.RetryInfo(retry_delay=_duration(retry_after_s)))
+    if isinstance(error, errors.ResourceExhausted) and error.violations:
+        details.append(
+            error_details_pb2.QuotaFailure(
+                violations=[
+                    error_details_pb2.QuotaFailure.Violation(subject=v.subject, description=v.description)
+                    for v in error.violations
+                ]
+            )
+        )
+    return status_pb2.Status(code=error.code.value[0], message=error.message, details=[_pack(d) for d in details])
+
+
+def to_grpc_status(error: errors.ArenaError, request_id: str) -> grpc.Status:
+    """A ``grpc.Status`` (code, details, trailing metadata with the packed rpc status)."""
+    if isinstance(error, errors.UpstreamError) and error.status_details:
+        upstream = status_pb2.Status.FromString(error.status_details)
+        return rpc_status.to_status(upstream)
+    return rpc_status.to_status(to_rpc_status(error, request_id))
+
+
+def internal_error(request_id: str) -> errors.Internal:
+    """What callers see for an unexpected exception: no stack trace, just the request id."""
+    return errors.Internal(f"internal error; quote request id {request_id} when reporting it")

@@ -1,0 +1,234 @@
+"""The kit's server in-process: middleware on native gRPC, graceful shutdown, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+
+import grpc
+import httpx
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from arena.kit.auth import JwksKeySource
+from arena.kit.config import load_server
+from arena.kit.errors import NotFound
+from arena.kit.server import ServiceParts, serve
+from arena.realtime.v1 import (
+    realtime_internal_service_pb2,
+    realtime_internal_service_pb2_grpc,
+    realtime_pb2,
+    realtime_service_pb2,
+    realtime_service_pb2_grpc,
+)
+from arena.user.tokens import TokenSettings, generate_signing_key, issue_access_token
+from support.ports import free_ports
+
+pytestmark = pytest.mark.timeout(60)
+
+KEY = generate_signing_key(dt.datetime.now(dt.UTC))
+
+
+class Publisher(realtime_internal_service_pb2_grpc.RealtimeInternalServiceServicer):
+    async def Publish(self, request, context):
+        if request.topic == "slow":
+            await asyncio.sleep(1.0)
+        elif request.topic == "boom":
+            raise ValueError("secret internals")
+        elif request.topic == "missing":
+            raise NotFound("topic", request.topic)
+        return realtime_internal_service_pb2.PublishResponse(sequence=7)
+
+
+class Subscriber(realtime_service_pb2_grpc.RealtimeServiceServicer):
+    def __init__(self) -> None:
+        self.closed = asyncio.Event()
+
+    async def Subscribe(self, request, context):
+        try:
+            sequence = 0
+            while True:
+                sequence += 1
+                yield realtime_service_pb2.SubscribeResponse(
+                    message=realtime_pb2.TopicMessage(topic=request.topics[0], sequence=sequence)
+                )
+                await asyncio.sleep(0.05)
+        finally:
+            self.closed.set()
+
+
+class Server:
+    def __init__(self, grpc_port: int, web_port: int, task: asyncio.Task, stop: asyncio.Event, sub: Subscriber):
+        self.grpc_target = f"127.0.0.1:{grpc_port}"
+        self.web_url = f"http://127.0.0.1:{web_port}"
+        self.task = task
+        self.stop = stop
+        self.subscriber = sub
+
+
+@pytest.fixture
+async def server(tmp_path):
+    grpc_port, web_port = free_ports(2)
+    config = load_server(
+        "realtime",
+        {
+            "ARENA_DATA_DIR": str(tmp_path),
+            "ARENA_REALTIME_GRPC_PORT": str(grpc_port),
+            "ARENA_REALTIME_WEB_PORT": str(web_port),
+            "ARENA_SHUTDOWN_GRACE_S": "5",
+            "ARENA_JWT_ISSUER": "test-issuer",
+            "ARENA_JWT_AUDIENCE": "test-audience",
+        },
+    )
+    subscriber = Subscriber()
+
+    async def jwks():
+        return [KEY.public_jwk]
+
+    async def build(runtime):
+        return ServiceParts(
+            servicers=[
+                (realtime_service_pb2_grpc.add_RealtimeServiceServicer_to_server, subscriber),
+                (
+                    realtime_internal_service_pb2_grpc.add_RealtimeInternalServiceServicer_to_server,
+                    Publisher(),
+                ),
+            ],
+            key_source=JwksKeySource(jwks),
+        )
+
+    ready = asyncio.Event()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(config, build, stop=stop, register=False, handle_signals=False, on_ready=lambda _: ready.set())
+    )
+    await asyncio.wait_for(ready.wait(), 15)
+    yield Server(grpc_port, web_port, task, stop, subscriber)
+    stop.set()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(task, 15)
+
+
+def token(*, roles=frozenset({"USER"})) -> str:
+    settings = TokenSettings(issuer="test-issuer", audience="test-audience")
+    return issue_access_token(
+        KEY,
+        user_id="u1",
+        username="alice",
+        roles=roles,
+        session_id="s1",
+        now=dt.datetime.now(dt.UTC),
+        settings=settings,
+    ).token
+
+
+def publish_stub(channel):
+    return realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub(channel)
+
+
+async def test_request_id_is_echoed_and_generated(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        call = publish_stub(channel).Publish(
+            realtime_internal_service_pb2.PublishRequest(topic="t", event_type="e"),
+            metadata=[("x-request-id", "abc-1")],
+        )
+        await call
+        assert ("x-request-id", "abc-1") in tuple(await call.initial_metadata())
+        call = publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest(topic="t", event_type="e"))
+        await call
+        generated = dict(tuple(await call.initial_metadata()))["x-request-id"]
+        assert len(generated) == 32
+
+
+async def test_unexpected_exception_is_internal_with_request_id_and_no_internals(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await publish_stub(channel).Publish(
+                realtime_internal_service_pb2.PublishRequest(topic="boom", event_type="e"),
+                metadata=[("x-request-id", "req-boom")],
+            )
+    error = caught.value
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert "req-boom" in error.details()
+    assert "secret internals" not in error.details() and "Traceback" not in error.details()
+    assert dict(error.trailing_metadata())["x-request-id"] == "req-boom"
+
+
+async def test_domain_errors_carry_details(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await publish_stub(channel).Publish(
+                realtime_internal_service_pb2.PublishRequest(topic="missing", event_type="e")
+            )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    status = rpc_status.from_call(caught.value)
+    kinds = {d.type_url.rsplit("/", 1)[1] for d in status.details}
+    assert {"google.rpc.ErrorInfo", "google.rpc.ResourceInfo", "google.rpc.RequestInfo"} <= kinds
+
+
+async def test_missing_required_fields_are_invalid_argument(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest())
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(caught.value)
+    bad_request = error_details_pb2.BadRequest()
+    next(d for d in status.details if d.Is(bad_request.DESCRIPTOR)).Unpack(bad_request)
+    assert [v.field for v in bad_request.field_violations] == ["topic", "event_type"]
+
+
+async def test_tokens_are_verified_even_on_public_methods(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        stub = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
+        request = realtime_service_pb2.SubscribeRequest(topics=["t"])
+        call = stub.Subscribe(request, metadata=[("authorization", f"Bearer {token()}")])
+        first = await call.read()
+        assert first.message.sequence == 1
+        call.cancel()
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.Subscribe(request, metadata=[("authorization", "Bearer not-a-jwt")]).read()
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_metrics_count_calls_per_method(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        for _ in range(3):
+            await publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest(topic="t", event_type="e"))
+    async with httpx.AsyncClient() as http:
+        text = (await http.get(f"{server.web_url}/metrics")).text
+        health = await http.get(f"{server.web_url}/healthz")
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("arena_rpc_handled_total{")
+        and "RealtimeInternalService/Publish" in line
+        and 'code="OK"' in line
+        and 'transport="grpc"' in line
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 3.0
+    assert "arena_rpc_duration_seconds_bucket" in text
+    assert health.status_code == 200 and health.json()["status"] == "SERVING"
+
+
+async def test_shutdown_finishes_unary_calls_and_ends_streams_cleanly(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        slow = publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest(topic="slow", event_type="e"))
+        stream = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=["t"])
+        )
+        assert (await stream.read()).message.sequence == 1
+        await asyncio.sleep(0.2)  # the slow call is in flight
+        server.stop.set()
+        messages = []
+        while (message := await stream.read()) is not grpc.aio.EOF:
+            messages.append(message)
+        assert messages and messages[-1].last is True
+        assert await stream.code() == grpc.StatusCode.OK
+        assert (await slow).sequence == 7
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest(topic="t", event_type="e"))
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert await asyncio.wait_for(server.task, 10) == 0
+    assert server.subscriber.closed.is_set()
