@@ -31,3 +31,17 @@ def descriptor_set_path(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Pat
 @pytest.fixture(scope="session")
 def contract(descriptor_set_path: pathlib.Path) -> Contract:
     return Contract.load(descriptor_set_path)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL server for the whole session (started on first use, stopped at the end)."""
+    from support.postgres import PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL is not installed: `.ci/run` installs Debian's postgresql package")
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"), bindir)
+    server.start()
+    yield server
+    server.stop()
