@@ -194,16 +194,12 @@ def test_every_service_rpc_and_message_has_a_comment(contract: Contract):
 
 
 def test_every_field_enum_and_enum_value_has_a_comment(contract: Contract):
-    missing = [
-        f.full_name for m in contract.messages() for f in m.fields if not contract.comment(f.full_name)
-    ]
+    missing = [f.full_name for m in contract.messages() for f in m.fields if not contract.comment(f.full_name)]
     for enum in contract.enums():
         if not contract.comment(enum.full_name):
             missing.append(enum.full_name)
         missing += [
-            f"{enum.full_name}.{v.name}"
-            for v in enum.values
-            if not contract.comment(f"{enum.full_name}.{v.name}")
+            f"{enum.full_name}.{v.name}" for v in enum.values if not contract.comment(f"{enum.full_name}.{v.name}")
         ]
     assert not missing
 

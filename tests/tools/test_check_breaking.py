@@ -75,9 +75,7 @@ def test_committed_break_fails_against_the_previous_commit(repo: pathlib.Path, r
 def test_additive_change_passes(repo: pathlib.Path, repo_root: pathlib.Path):
     proto = repo / "api/arena/user/v1/user.proto"
     proto.write_text(
-        proto.read_text().replace(
-            "  string bio = 5;\n", "  string bio = 5;\n  // Added.\n  string website = 10;\n"
-        )
+        proto.read_text().replace("  string bio = 5;\n", "  string bio = 5;\n  // Added.\n  string website = 10;\n")
     )
     git(repo, "commit", "-q", "-am", "add website")
     result = check(repo, repo_root)

@@ -162,8 +162,7 @@ class Contract:
             for service_proto in file.service:
                 service = self.pool.FindServiceByName(f"{file.package}.{service_proto.name}")
                 methods = tuple(
-                    Method(service.methods_by_name[m.name], _bindings(m.options))
-                    for m in service_proto.method
+                    Method(service.methods_by_name[m.name], _bindings(m.options)) for m in service_proto.method
                 )
                 result.append(Service(service, methods))
         return result
