@@ -144,6 +144,8 @@ class Upstream:
             fail_max=clients.settings.breaker_fail_max,
             reset_timeout=clients.settings.breaker_reset_timeout_s,
             exclude=[_is_business_error],
+            # The call that trips the breaker reports its own error; only later calls are refused.
+            throw_new_error_on_trip=False,
             listeners=[_BreakerMetrics(clients.metrics, clients.caller, name)],
             name=name,
         )

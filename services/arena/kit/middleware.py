@@ -177,8 +177,11 @@ class Pipeline:
             call = self._begin(info, context)
             try:
                 await self._admit(call, request)
-                await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
                 async for message in self._until_shutdown(info, behavior(request, context)):
+                    if not call.messages:
+                        # Headers go out with the first message, so an error raised before it is
+                        # still a trailers-only response (a proper HTTP status through Envoy).
+                        await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
                     call.messages += 1
                     yield message
                 call.code = _code_of(context)
