@@ -11,7 +11,7 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help venv third_party generate descriptors lint check-generated breaking pytest test clean
+.PHONY: help venv third_party generate descriptors envoy-config openapi up lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
@@ -37,7 +37,18 @@ descriptors: third_party
 
 generate: third_party
 	buf generate
-	@$(MAKE) --no-print-directory descriptors
+	@$(MAKE) --no-print-directory descriptors envoy-config
+
+# The committed Envoy configuration, rendered from the service table and the contract.
+envoy-config: descriptors
+	$(VENV)/bin/python -m arena.edge --descriptor $(DESCRIPTOR_SET) envoy-config --out envoy/envoy.yaml
+
+openapi: descriptors
+	$(VENV)/bin/python -m arena.edge --descriptor $(DESCRIPTOR_SET) openapi --out build/openapi.json
+
+# Every service and Envoy on localhost (SQLite under ./data, static discovery, demo data).
+up: descriptors
+	$(VENV)/bin/python -m arena.launcher
 
 lint: third_party
 	buf lint

@@ -1,0 +1,1 @@
+"""The Envoy edge, derived from the contract: Envoy configuration, endpoint files, OpenAPI."""

@@ -1,0 +1,75 @@
+"""The edge files a launched platform needs: endpoint files, OpenAPI document, Envoy config."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import TYPE_CHECKING
+
+from arena.contract import Contract
+from arena.edge.eds import render_eds, write_eds
+from arena.edge.envoy_config import EdgeOptions, render_yaml
+from arena.edge.openapi import render_openapi
+from arena.kit.discovery import Instance
+
+if TYPE_CHECKING:
+    from arena.launcher import LaunchSettings
+
+COMMITTED_CONFIG = pathlib.Path("envoy/envoy.yaml")
+DESCRIPTOR = pathlib.Path("build/arena.binpb")
+
+
+def static_instances(settings: LaunchSettings) -> dict[str, list[Instance]]:
+    return {
+        name: [Instance(name, f"{name}-127.0.0.1-{ports.grpc}", "127.0.0.1", ports.grpc, ports.web)]
+        for name, ports in settings.ports.items()
+    }
+
+
+def render_for_launch(settings: LaunchSettings) -> pathlib.Path:
+    """Writes the edge files for these settings; returns the Envoy config to start with.
+
+    With the default ports and timeouts this is the committed ``envoy/envoy.yaml`` (its
+    paths are relative to the repository); anything else (tests on free ports) gets a
+    config rendered next to its own data.
+    """
+    root = settings.repo_root
+    descriptor = settings.descriptor or root / DESCRIPTOR
+    if not descriptor.is_file():
+        raise FileNotFoundError(f"{descriptor} is missing: run `make descriptors`")
+    contract = Contract.load(descriptor)
+    defaults = EdgeOptions()
+    wanted = EdgeOptions(
+        listen_port=settings.edge_port, admin_port=settings.admin_port, unary_timeout_s=settings.unary_timeout_s
+    )
+    if (
+        wanted == defaults
+        and settings.descriptor is None
+        and all((p.grpc, p.web) == (spec_grpc, spec_grpc + 1000) for p, spec_grpc in _default_pairs(settings))
+    ):
+        edge_dir, options, config = root / "build", defaults, root / COMMITTED_CONFIG
+    else:
+        edge_dir = settings.data_dir / "edge"
+        options = EdgeOptions(
+            listen_port=settings.edge_port,
+            admin_port=settings.admin_port,
+            unary_timeout_s=settings.unary_timeout_s,
+            descriptor_path=str(descriptor),
+            eds_dir=str(edge_dir / "eds"),
+            openapi_path=str(edge_dir / "openapi.json"),
+            access_log_path=str(settings.log_dir / "envoy-access.log"),
+        )
+        config = edge_dir / "envoy.yaml"
+        edge_dir.mkdir(parents=True, exist_ok=True)
+        config.write_text(render_yaml(contract, options))
+    write_eds(root / options.eds_dir, render_eds(static_instances(settings)))
+    openapi = root / options.openapi_path
+    openapi.parent.mkdir(parents=True, exist_ok=True)
+    openapi.write_text(json.dumps(render_openapi(contract), indent=1))
+    return config
+
+
+def _default_pairs(settings: LaunchSettings):
+    from arena.kit.services import SERVICES_BY_NAME
+
+    return [(ports, SERVICES_BY_NAME[name].grpc_port) for name, ports in settings.ports.items()]

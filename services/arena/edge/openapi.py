@@ -1,0 +1,270 @@
+"""An OpenAPI 3 document generated from the contract (the descriptor set).
+
+Paths come from the ``google.api.http`` rules, schemas from the messages in the proto3
+JSON mapping exactly as Envoy's transcoder prints them (snake_case names, int64 as
+strings, enums as names, well-known types in their JSON forms), descriptions from the
+proto comments, ``required``/``readOnly``/``writeOnly`` from ``google.api.field_behavior``
+and security from each method's declared access.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from google.api import field_behavior_pb2
+from google.protobuf import descriptor
+
+from arena.common.v1 import access_pb2
+from arena.contract import Contract, HttpBinding, Method
+from arena.contract.descriptor_set import field_behaviors, resolve_field_path
+
+_FD = descriptor.FieldDescriptor
+_PATH_VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=[^}]*)?\}")
+
+_SCALARS: dict[int, dict[str, Any]] = {
+    _FD.TYPE_DOUBLE: {"type": "number", "format": "double"},
+    _FD.TYPE_FLOAT: {"type": "number", "format": "float"},
+    _FD.TYPE_INT32: {"type": "integer", "format": "int32"},
+    _FD.TYPE_SINT32: {"type": "integer", "format": "int32"},
+    _FD.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
+    _FD.TYPE_UINT32: {"type": "integer", "format": "int64", "minimum": 0},
+    _FD.TYPE_FIXED32: {"type": "integer", "format": "int64", "minimum": 0},
+    # 64-bit integers are JSON strings in the proto3 mapping (browsers lose precision otherwise).
+    _FD.TYPE_INT64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    _FD.TYPE_SINT64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    _FD.TYPE_SFIXED64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    _FD.TYPE_UINT64: {"type": "string", "format": "uint64", "pattern": "^[0-9]+$"},
+    _FD.TYPE_FIXED64: {"type": "string", "format": "uint64", "pattern": "^[0-9]+$"},
+    _FD.TYPE_BOOL: {"type": "boolean"},
+    _FD.TYPE_STRING: {"type": "string"},
+    _FD.TYPE_BYTES: {"type": "string", "format": "byte"},
+}
+
+_WELL_KNOWN: dict[str, dict[str, Any]] = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time", "example": "2026-01-01T12:00:00Z"},
+    "google.protobuf.Duration": {
+        "type": "string",
+        "pattern": r"^-?[0-9]+(\.[0-9]{1,9})?s$",
+        "example": "1.5s",
+        "description": "A duration in seconds with up to nine fractional digits, suffixed with `s`.",
+    },
+    "google.protobuf.FieldMask": {
+        "type": "string",
+        "example": "display_name,bio",
+        "description": "Comma-separated field paths.",
+    },
+    "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
+    "google.protobuf.Value": {"description": "Any JSON value."},
+    "google.protobuf.ListValue": {"type": "array", "items": {}},
+    "google.protobuf.Empty": {"type": "object"},
+    "google.protobuf.Any": {
+        "type": "object",
+        "properties": {"@type": {"type": "string"}},
+        "additionalProperties": True,
+    },
+}
+
+_ACCESS_TEXT = {
+    access_pb2.ACCESS_PUBLIC: "Anyone may call this; a bearer token, when sent, must be valid.",
+    access_pb2.ACCESS_AUTHENTICATED: "Requires a bearer access token.",
+    access_pb2.ACCESS_SETTER: "Requires a bearer access token with the SETTER (or ADMIN) role.",
+    access_pb2.ACCESS_ADMIN: "Requires a bearer access token with the ADMIN role.",
+}
+
+STATUS_SCHEMA = {
+    "type": "object",
+    "description": "An error: a `google.rpc.Status` with the gRPC code, a message and typed details "
+    "(ErrorInfo with a stable `reason`, BadRequest, ResourceInfo, RetryInfo, RequestInfo...).",
+    "properties": {
+        "code": {"type": "integer", "format": "int32", "description": "The google.rpc.Code value."},
+        "message": {"type": "string"},
+        "details": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"@type": {"type": "string"}}, "additionalProperties": True},
+        },
+    },
+    "required": ["code", "message"],
+}
+
+
+class _Builder:
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.schemas: dict[str, Any] = {"google.rpc.Status": STATUS_SCHEMA}
+
+    # -- schemas --------------------------------------------------------------------------
+
+    def ref(self, message: descriptor.Descriptor) -> dict[str, Any]:
+        if message.full_name in _WELL_KNOWN:
+            return dict(_WELL_KNOWN[message.full_name])
+        if message.full_name not in self.schemas:
+            self.schemas[message.full_name] = {}  # placeholder: stops recursion
+            self.schemas[message.full_name] = self.message_schema(message)
+        return {"$ref": f"#/components/schemas/{message.full_name}"}
+
+    def enum_schema(self, enum: descriptor.EnumDescriptor) -> dict[str, Any]:
+        schema = {"type": "string", "enum": [v.name for v in enum.values]}
+        comment = self.contract.comment(enum.full_name)
+        if comment:
+            schema["description"] = comment
+        return schema
+
+    def value_schema(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
+        if field.type == _FD.TYPE_MESSAGE:
+            return self.ref(field.message_type)
+        if field.type == _FD.TYPE_ENUM:
+            return self.enum_schema(field.enum_type)
+        return dict(_SCALARS[field.type])
+
+    def field_schema(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            schema: dict[str, Any] = {"type": "object", "additionalProperties": self.value_schema(value_field)}
+        elif field.is_repeated:
+            schema = {"type": "array", "items": self.value_schema(field)}
+        else:
+            schema = self.value_schema(field)
+        behaviors = field_behaviors(field)
+        extra: dict[str, Any] = {}
+        description = self.contract.comment(field.full_name)
+        if field.containing_oneof is not None and not field.containing_oneof.name.startswith("_"):
+            description += f" (One of `{field.containing_oneof.name}`: set at most one.)"
+        if description:
+            extra["description"] = description.strip()
+        if field_behavior_pb2.OUTPUT_ONLY in behaviors:
+            extra["readOnly"] = True
+        if field_behavior_pb2.INPUT_ONLY in behaviors:
+            extra["writeOnly"] = True
+        if "$ref" in schema and extra:
+            schema = {"allOf": [schema]}  # OpenAPI 3.0 ignores siblings of $ref
+        schema.update(extra)
+        return schema
+
+    def message_schema(self, message: descriptor.Descriptor, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+        properties = {f.name: self.field_schema(f) for f in message.fields if f.name not in skip}
+        required = [
+            f.name for f in message.fields if f.name not in skip and field_behavior_pb2.REQUIRED in field_behaviors(f)
+        ]
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        comment = self.contract.comment(message.full_name)
+        if comment:
+            schema["description"] = comment
+        return schema
+
+    # -- operations -----------------------------------------------------------------------
+
+    def query_parameters(self, message: descriptor.Descriptor, bound: set[str], prefix: str = "") -> list[dict]:
+        """Query parameters for the fields not bound by the path or body (dotted for nested ones)."""
+        parameters = []
+        for field in message.fields:
+            name = prefix + field.name
+            if name in bound:
+                continue
+            if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
+                if field.is_repeated or field.message_type.GetOptions().map_entry:
+                    continue  # not expressible in a query string
+                parameters += self.query_parameters(field.message_type, bound, name + ".")
+                continue
+            schema = self.field_schema(field)
+            schema.pop("readOnly", None)
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "schema": schema,
+                    **({"description": schema.pop("description")} if "description" in schema else {}),
+                    **({"explode": True} if field.is_repeated else {}),
+                }
+            )
+        return parameters
+
+    def operation(self, method: Method, binding: HttpBinding, tag: str) -> dict[str, Any]:
+        request = method.input
+        variables = binding.path_variables
+        parameters = []
+        for variable in variables:
+            field = resolve_field_path(request, variable)
+            assert field is not None
+            parameters.append(
+                {
+                    "name": variable,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": self.contract.comment(field.full_name) or variable,
+                }
+            )
+        operation: dict[str, Any] = {
+            "operationId": f"{method.descriptor.containing_service.name}_{method.name}",
+            "tags": [tag],
+            "summary": self.contract.comment(method.full_name).split("\n")[0],
+            "description": self.contract.comment(method.full_name) + "\n\n" + _ACCESS_TEXT.get(method.access, ""),
+        }
+        bound = set(variables)
+        if binding.body == "*":
+            top_level = {v.split(".")[0] for v in variables if "." not in v}
+            schema = self.message_schema(request, skip=frozenset(top_level))
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+            bound |= {f.name for f in request.fields}
+        elif binding.body:
+            body_field = request.fields_by_name[binding.body]
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": self.ref(body_field.message_type)}},
+            }
+            bound.add(binding.body)
+        parameters += self.query_parameters(request, bound)
+        if parameters:
+            operation["parameters"] = parameters
+        response_schema = self.ref(method.output)
+        if method.server_streaming:
+            operation["description"] += (
+                "\n\nA server stream: the response is newline-delimited JSON, one message per line; "
+                "the last message has `last: true`."
+            )
+            operation["x-arena-streaming"] = True
+        operation["responses"] = {
+            "200": {"description": "OK", "content": {"application/json": {"schema": response_schema}}},
+            "default": {
+                "description": "An error as a google.rpc.Status (the HTTP status follows the gRPC code).",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/google.rpc.Status"}}},
+            },
+        }
+        if method.access == access_pb2.ACCESS_PUBLIC:
+            operation["security"] = [{}, {"bearerAuth": []}]
+        else:
+            operation["security"] = [{"bearerAuth": []}]
+        return operation
+
+
+def render_openapi(contract: Contract, *, version: str = "0.1.0") -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every public REST route."""
+    builder = _Builder(contract)
+    paths: dict[str, dict[str, Any]] = {}
+    tags = []
+    for service in contract.public_services():
+        tag = service.descriptor.name
+        tags.append({"name": tag, "description": contract.comment(service.full_name)})
+        for method in service.methods:
+            for binding in method.bindings:
+                paths.setdefault(binding.path, {})[binding.verb.lower()] = builder.operation(method, binding, tag)
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Arena API",
+            "version": version,
+            "description": "REST access to Arena through Envoy's gRPC-JSON transcoder. Field names are snake_case; "
+            "64-bit integers are strings; errors are google.rpc.Status objects.",
+        },
+        "servers": [{"url": "/"}],
+        "tags": tags,
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(builder.schemas.items())),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
