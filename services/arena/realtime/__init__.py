@@ -1,0 +1,1 @@
+"""The realtime service: live topics that clients subscribe to and platform services publish to."""
