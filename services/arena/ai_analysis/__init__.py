@@ -1,0 +1,1 @@
+"""The ai_analysis service: AI code review: findings, complexity, hints and similarity."""

@@ -1,0 +1,1 @@
+"""The contest service: contests, registrations, scoring and live leaderboards."""

@@ -1,0 +1,1 @@
+"""The execution service: the sandboxed judge: runs, submissions and verdicts."""

@@ -1,0 +1,1 @@
+"""The notification service: notifications, preferences and their live stream."""

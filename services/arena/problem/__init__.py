@@ -1,0 +1,1 @@
+"""The problem service: problems, statements, tags, test cases, likes and bookmarks."""

@@ -1,0 +1,212 @@
+"""The same services over native gRPC and gRPC-Web, through Envoy and directly; and server streams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import grpc
+import httpx
+import pytest
+from google.protobuf import struct_pb2
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from arena.kit.grpcweb import WebChannel
+from arena.launcher import Platform
+from arena.problem.v1 import problem_internal_service_pb2, problem_internal_service_pb2_grpc
+from arena.realtime.v1 import (
+    realtime_internal_service_pb2,
+    realtime_internal_service_pb2_grpc,
+    realtime_service_pb2,
+    realtime_service_pb2_grpc,
+)
+from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
+from e2e.conftest import UNARY_TIMEOUT_S
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def edge_target(platform: Platform) -> str:
+    return f"127.0.0.1:{platform.settings.edge_port}"
+
+
+def direct_target(platform: Platform, service: str) -> str:
+    return f"127.0.0.1:{platform.settings.ports[service].grpc}"
+
+
+def sonora_url(platform: Platform, service: str) -> str:
+    return f"http://127.0.0.1:{platform.settings.ports[service].web}"
+
+
+async def publish(platform: Platform, topic: str, count: int, *, delay_s: float = 0.0) -> None:
+    async with grpc.aio.insecure_channel(direct_target(platform, "realtime")) as channel:
+        stub = realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub(channel)
+        for index in range(count):
+            payload = struct_pb2.Struct()
+            payload.update({"index": index})
+            await stub.Publish(
+                realtime_internal_service_pb2.PublishRequest(topic=topic, event_type="tick", payload=payload)
+            )
+            await asyncio.sleep(delay_s)
+
+
+async def wait_for_subscriber(platform: Platform, topic: str) -> None:
+    """Publishing before the stream is attached would be replayed only with a resume token."""
+    async with grpc.aio.insecure_channel(direct_target(platform, "realtime")) as channel:
+        stub = realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub(channel)
+        for _ in range(100):
+            probe = await stub.Publish(realtime_internal_service_pb2.PublishRequest(topic=topic, event_type="probe"))
+            if probe.subscriber_count:
+                return
+            await asyncio.sleep(0.05)
+    raise AssertionError("the subscriber never attached")
+
+
+@pytest.mark.parametrize("via", ["edge", "direct"])
+async def test_native_grpc(platform: Platform, via: str):
+    target = edge_target(platform) if via == "edge" else direct_target(platform, "user")
+    async with grpc.aio.insecure_channel(target) as channel:
+        jwks = await user_service_pb2_grpc.UserServiceStub(channel).GetJwks(user_service_pb2.GetJwksRequest())
+        assert jwks.keys and jwks.keys[0].alg == "EdDSA"
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await user_service_pb2_grpc.UserServiceStub(channel).GetUser(
+                user_service_pb2.GetUserRequest(user_id="nobody")
+            )
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_internal_services_are_unreachable_over_grpc_through_the_edge(platform: Platform):
+    async with grpc.aio.insecure_channel(edge_target(platform)) as channel:
+        stub = problem_internal_service_pb2_grpc.ProblemInternalServiceStub(channel)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.GetJudgeBundle(problem_internal_service_pb2.GetJudgeBundleRequest(problem_id="p"))
+        assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_reflection_lists_the_services(platform: Platform):
+    async with grpc.aio.insecure_channel(direct_target(platform, "realtime")) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+
+        async def requests():
+            yield reflection_pb2.ServerReflectionRequest(list_services="")
+
+        async for response in stub.ServerReflectionInfo(requests()):
+            names = {s.name for s in response.list_services_response.service}
+            break
+    assert {
+        "arena.realtime.v1.RealtimeService",
+        "arena.realtime.v1.RealtimeInternalService",
+        "grpc.health.v1.Health",
+    } <= names
+
+
+@pytest.mark.parametrize("via", ["edge", "sonora"])
+async def test_grpc_web_unary_and_errors(platform: Platform, via: str):
+    url = platform.settings.edge_url if via == "edge" else sonora_url(platform, "user")
+    async with WebChannel(url) as channel:
+        stub = user_service_pb2_grpc.UserServiceStub(channel)
+        assert (await stub.GetJwks(user_service_pb2.GetJwksRequest())).keys
+        with pytest.raises(grpc.RpcError) as caught:
+            await stub.GetUser(user_service_pb2.GetUserRequest(user_id="nobody"))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{url}/arena.user.v1.UserService/GetJwks",
+            content=b"\x00\x00\x00\x00\x00",
+            headers={"content-type": "application/grpc-web+proto", "x-grpc-web": "1"},
+        )
+    assert response.headers["content-type"] == "application/grpc-web+proto"
+    assert b"grpc-status:0" in response.content.replace(b" ", b"")
+
+
+async def test_grpc_web_internal_method_is_unimplemented_through_the_edge(platform: Platform):
+    async with WebChannel(platform.settings.edge_url) as channel:
+        stub = problem_internal_service_pb2_grpc.ProblemInternalServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            await stub.GetJudgeBundle(problem_internal_service_pb2.GetJudgeBundleRequest(problem_id="p"))
+        assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+@pytest.mark.parametrize("via", ["edge", "sonora"])
+async def test_grpc_web_server_stream(platform: Platform, via: str):
+    topic = f"contests/web-{via}/board"
+    url = platform.settings.edge_url if via == "edge" else sonora_url(platform, "realtime")
+    async with WebChannel(url) as channel:
+        stream = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=[topic])
+        )
+        received = []
+
+        async def read():
+            async for message in stream:
+                if message.message.event_type == "tick":
+                    received.append(message.message.payload["index"])
+                    if len(received) == 3:
+                        return
+
+        reader = asyncio.create_task(read())
+        await wait_for_subscriber(platform, topic)
+        await publish(platform, topic, 3)
+        await asyncio.wait_for(reader, 10)
+    assert received == [0, 1, 2]
+
+
+async def test_grpc_stream_through_the_edge_resumes_without_gap_or_repeat(platform: Platform):
+    topic = "contests/resume/board"
+    async with grpc.aio.insecure_channel(edge_target(platform)) as channel:
+        stub = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
+        first = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=[topic]))
+        await wait_for_subscriber(platform, topic)
+        await publish(platform, topic, 2)
+        token, seen = "", []
+        while len(seen) < 2:
+            message = await first.read()
+            if message.message.event_type == "tick":
+                seen.append(message.message.sequence)
+                token = message.resume_token
+        first.cancel()
+        await publish(platform, topic, 3)  # missed while disconnected
+        again = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=[topic], resume_token=token))
+        while len(seen) < 5:
+            message = await again.read()
+            if message.message.event_type == "tick":
+                seen.append(message.message.sequence)
+        again.cancel()
+    assert seen == sorted(seen) and len(set(seen)) == 5 and seen[-1] - seen[0] == 4
+
+
+def test_rest_stream_is_ndjson_and_outlives_the_unary_timeout(platform: Platform):
+    topic = "contests/ndjson/board"
+    lines: list[dict] = []
+
+    def read() -> None:
+        url = f"{platform.settings.edge_url}/v1/topics:subscribe"
+        with httpx.stream("GET", url, params={"topics": topic}, timeout=20) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line.strip():
+                    lines.append(json.loads(line))
+                    if sum(1 for m in lines if m.get("message", {}).get("event_type") == "tick") == 4:
+                        return
+
+    reader = threading.Thread(target=read)
+    started = time.monotonic()
+    reader.start()
+    asyncio.run(wait_for_subscriber(platform, topic))
+    # Spread over more than the unary route timeout: the stream must not be cut.
+    asyncio.run(publish(platform, topic, 4, delay_s=(UNARY_TIMEOUT_S + 0.5) / 3))
+    reader.join(20)
+    assert not reader.is_alive()
+    ticks = [m["message"] for m in lines if m.get("message", {}).get("event_type") == "tick"]
+    assert [t["payload"]["index"] for t in ticks] == [0, 1, 2, 3]
+    assert ticks[0]["sequence"].isdigit()  # int64 as a JSON string
+    assert time.monotonic() - started > UNARY_TIMEOUT_S
+
+
+def test_private_topics_need_their_owner(rest: httpx.Client):
+    response = rest.get("/v1/topics:subscribe", params={"topics": "users/someone/submissions"})
+    assert response.status_code == 403
+    bad = rest.get("/v1/topics:subscribe", params={"topics": "../../etc"})
+    assert bad.status_code == 400
