@@ -1,0 +1,120 @@
+"""SIGTERM on real service processes: in-flight calls finish, streams end cleanly, Consul is left, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import grpc
+import httpx
+import pytest
+
+from arena.realtime.v1 import realtime_service_pb2, realtime_service_pb2_grpc
+from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
+from support.consul_emulator import ConsulEmulator
+from support.ports import free_ports
+
+pytestmark = pytest.mark.timeout(90)
+
+
+class ServiceProcess:
+    def __init__(self, name: str, tmp_path, consul: ConsulEmulator) -> None:
+        self.grpc_port, self.web_port = free_ports(2)
+        prefix = f"ARENA_{name.upper()}_"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+        env.update(
+            {
+                "ARENA_DATA_DIR": str(tmp_path),
+                "ARENA_CONSUL_HTTP_ADDR": consul.address,
+                "ARENA_SHUTDOWN_GRACE_S": "5",
+                prefix + "GRPC_PORT": str(self.grpc_port),
+                prefix + "WEB_PORT": str(self.web_port),
+            }
+        )
+        self.log = tmp_path / f"{name}.log"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", f"arena.{name}"], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        self.instance_id = f"{name}-127.0.0.1-{self.grpc_port}"
+
+    def wait_registered(self, consul: ConsulEmulator, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.instance_id not in consul.registered():
+            assert self.process.poll() is None, self.log.read_text()
+            assert time.monotonic() < deadline, "never registered"
+            time.sleep(0.05)
+        while httpx.get(f"http://127.0.0.1:{self.web_port}/healthz").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+    def terminate(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def consul():
+    emulator = ConsulEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+async def test_sigterm_lets_in_flight_unary_calls_finish_and_deregisters(tmp_path, consul: ConsulEmulator):
+    service = ServiceProcess("user", tmp_path, consul)
+    try:
+        service.wait_registered(consul)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
+            stub = user_service_pb2_grpc.UserServiceStub(channel)
+            # Registrations hash passwords with argon2 for tens of milliseconds each: in flight.
+            calls = [
+                stub.CreateUser(
+                    user_service_pb2.CreateUserRequest(
+                        username=f"inflight{i}", email=f"inflight{i}@example.com", password="long enough secret"
+                    )
+                )
+                for i in range(4)
+            ]
+            await asyncio.sleep(0.02)
+            service.terminate()
+            results = await asyncio.gather(*calls, return_exceptions=True)
+            assert all(not isinstance(r, Exception) for r in results), results
+            await asyncio.sleep(0.1)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.GetJwks(user_service_pb2.GetJwksRequest(), timeout=5)
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert service.process.wait(10) == 0
+        deregistered = [r.path for r in consul.requests_to("/v1/agent/service/deregister/")]
+        assert deregistered == [f"/v1/agent/service/deregister/{service.instance_id}"]
+        assert service.instance_id not in consul.registered()
+    finally:
+        service.kill()
+
+
+async def test_sigterm_ends_open_streams_with_a_last_message(tmp_path, consul: ConsulEmulator):
+    service = ServiceProcess("realtime", tmp_path, consul)
+    try:
+        service.wait_registered(consul)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
+            stream = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+                realtime_service_pb2.SubscribeRequest(topics=["contests/shutdown/board"])
+            )
+            await asyncio.sleep(0.3)  # the stream is attached
+            service.terminate()
+            messages = []
+            while (message := await asyncio.wait_for(stream.read(), 10)) is not grpc.aio.EOF:
+                messages.append(message)
+            assert messages and messages[-1].last is True
+            assert await stream.code() == grpc.StatusCode.OK
+        assert service.process.wait(10) == 0
+        assert consul.requests_to(f"/v1/agent/service/deregister/{service.instance_id}")
+    finally:
+        service.kill()
