@@ -17,7 +17,13 @@ UNARY_TIMEOUT_S = 2.0
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: pathlib.Path):
+def user_database_url(postgres) -> str:
+    """The user service's database in the end-to-end platform: real PostgreSQL."""
+    return postgres.create_database("e2e_user")
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: pathlib.Path, user_database_url: str):
     ports = free_ports(2 * len(SERVICES) + 2)
     settings = LaunchSettings(
         data_dir=tmp_path_factory.mktemp("platform"),
@@ -27,6 +33,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: path
         unary_timeout_s=UNARY_TIMEOUT_S,
         shutdown_grace_s=3.0,
         descriptor=descriptor_set_path,
+        extra_env={"ARENA_USER_DATABASE_URL": user_database_url},
     )
     running = Platform(settings)
     running.start(timeout_s=120)

@@ -36,6 +36,8 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
+    # SQL errors otherwise quote their bound parameters (password hashes, tokens) into the logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             pathlib.Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
 
 REDACTED = "[redacted]"
 _SECRET_KEYS = frozenset(
@@ -89,7 +90,10 @@ def configure(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.dict_tracebacks if fmt == "json" else structlog.processors.format_exc_info,
+            # Tracebacks without local variables: locals hold requests, tokens and passwords.
+            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+            if fmt == "json"
+            else structlog.processors.format_exc_info,
             renderer,
         ],
     )

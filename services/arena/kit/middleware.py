@@ -22,6 +22,7 @@ with ``last: true`` is sent so clients know to reconnect.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import re
 import secrets
@@ -196,20 +197,27 @@ class Pipeline:
     async def _until_shutdown(self, info: MethodInfo, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
         """The servicer's messages until it finishes or the process starts shutting down."""
         closing = self._lifecycle.closing_streams()
+        pending: asyncio.Future[Any] | None = None
         try:
             while not closing.done():
-                next_message = asyncio.ensure_future(anext(messages))
-                await asyncio.wait((next_message, closing), return_when=asyncio.FIRST_COMPLETED)
-                if not next_message.done():
-                    next_message.cancel()
+                pending = asyncio.ensure_future(anext(messages))
+                await asyncio.wait((pending, closing), return_when=asyncio.FIRST_COMPLETED)
+                if not pending.done():
                     break
+                done, pending = pending, None
                 try:
-                    yield next_message.result()
+                    message = done.result()
                 except StopAsyncIteration:
                     return
+                yield message
             if info.final_message is not None:
                 yield info.final_message
         finally:
+            # The generator cannot be closed while a step of it still runs: stop that step first.
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
             # Runs the servicer's `finally` now, also when the client went away.
             aclose = getattr(messages, "aclose", None)
             if aclose is not None:

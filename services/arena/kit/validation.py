@@ -10,6 +10,9 @@ pays only for the fields it has. Rules, following the AIPs:
 - In a partial update (a request with an ``update_mask``) the resource's own REQUIRED
   fields are not enforced, but its IDENTIFIER (the name in the URL) is.
 - OUTPUT_ONLY fields are never checked: clients may send them back; they are ignored.
+
+Independently of the contract's annotations, no string anywhere in a request may contain a
+NUL character: PostgreSQL cannot store one, and no Arena field has a use for it.
 """
 
 from __future__ import annotations
@@ -86,6 +89,36 @@ def _nested_check(field: descriptor.FieldDescriptor, nested: list[Check]) -> Che
     return check
 
 
+def _has_strings(message_type: descriptor.Descriptor, seen: frozenset[str] = frozenset()) -> bool:
+    if message_type.full_name in seen:
+        return False
+    for field in message_type.fields:
+        if field.type == descriptor.FieldDescriptor.TYPE_STRING:
+            return True
+        if field.message_type is not None and _has_strings(field.message_type, seen | {message_type.full_name}):
+            return True
+    return False
+
+
+def _nul_violations(message: Message, prefix: str) -> Iterator[FieldViolation]:
+    """Every set string (at any depth) that contains a NUL character."""
+    for field, value in message.ListFields():
+        path = prefix + field.name
+        if field.type == descriptor.FieldDescriptor.TYPE_STRING:
+            values = value if field.is_repeated else (value,)
+            if any("\x00" in v for v in values):
+                yield FieldViolation(path, "must not contain NUL characters")
+        elif field.message_type is not None:
+            if field.message_type.GetOptions().map_entry:
+                if any("\x00" in str(k) or (isinstance(v, str) and "\x00" in v) for k, v in value.items()):
+                    yield FieldViolation(path, "must not contain NUL characters")
+            elif field.is_repeated:
+                for index, element in enumerate(value):
+                    yield from _nul_violations(element, f"{path}[{index}].")
+            else:
+                yield from _nul_violations(value, path + ".")
+
+
 class RequestValidator:
     """Validates requests of one message type against their REQUIRED fields."""
 
@@ -98,13 +131,14 @@ class RequestValidator:
 
     @property
     def trivial(self) -> bool:
-        """True when the type has nothing to check (the middleware can skip it)."""
-        return not self._checks
+        """True when the type has no string field and no required field (nothing to check)."""
+        return not self._checks and not _has_strings(self.message_type)
 
     def violations(self, request: Message) -> list[FieldViolation]:
         found: list[FieldViolation] = []
         for check in self._checks:
             found.extend(check(request, ""))
+        found.extend(_nul_violations(request, ""))
         return found
 
     def validate(self, request: Message) -> None:
@@ -112,4 +146,4 @@ class RequestValidator:
         found = self.violations(request)
         if found:
             fields = ", ".join(v.field for v in found)
-            raise InvalidArgument(f"missing required field(s): {fields}", violations=found)
+            raise InvalidArgument(f"invalid field(s): {fields}", violations=found)

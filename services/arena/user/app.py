@@ -21,9 +21,12 @@ from arena.kit.errors import (
 from arena.kit.ids import new_id
 from arena.user.domain import (
     EDITABLE_FIELDS,
+    EMAIL_MAX_LENGTH,
+    LOGIN_PASSWORD_MAX_LENGTH,
     Role,
     User,
     password_problem,
+    throttle_key,
     validate_profile_changes,
     validate_registration,
 )
@@ -173,11 +176,16 @@ class UserApp:
     # -- sessions -------------------------------------------------------------------------
 
     async def login(self, login: str, password: str, *, client_address: str = "") -> tuple[User, Session]:
+        if len(login) > EMAIL_MAX_LENGTH:
+            raise InvalidArgument.field("username", f"must be at most {EMAIL_MAX_LENGTH} characters")
+        if len(password) > LOGIN_PASSWORD_MAX_LENGTH:
+            raise InvalidArgument.field("password", f"must be at most {LOGIN_PASSWORD_MAX_LENGTH} characters")
         found = await self.store.find_login(login)
         user, stored_hash = found if found is not None else (None, None)
-        # Keys name the account by id when it exists, so username and email logins share one budget.
-        account_key = f"account:{user.user_id if user else login.strip().lower()}"
-        address_key = f"address:{client_address}" if client_address else None
+        # Keys name the account by id when it exists, so username and email logins share one budget;
+        # hashed, because both the login and the forwarded client address come from the caller.
+        account_key = throttle_key("account", user.user_id if user else login.strip().lower())
+        address_key = throttle_key("address", client_address) if client_address else None
         await self._check_throttle(account_key, address_key)
         matches, needs_rehash = await self.passwords.verify(stored_hash, password)
         if user is None or not matches:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import hashlib
 import re
 import unicodedata
 
@@ -16,6 +17,8 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 EMAIL_MAX_LENGTH = 254
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
+# Older accounts may predate a lower limit, so logins accept more, but not megabytes to hash.
+LOGIN_PASSWORD_MAX_LENGTH = 1024
 DISPLAY_NAME_MAX_LENGTH = 64
 BIO_MAX_LENGTH = 512
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -108,6 +111,11 @@ def username_key(username: str) -> str:
 
 def email_key(email: str) -> str:
     return email.strip().lower()
+
+
+def throttle_key(kind: str, value: str) -> str:
+    """A fixed-length key for counting failed logins by account or by client address."""
+    return f"{kind}:{hashlib.sha256(value.encode('utf-8', 'replace')).hexdigest()}"
 
 
 def password_problem(password: str, *, username: str = "") -> str | None:

@@ -63,9 +63,25 @@ def test_validate_raises_with_every_violation():
     with pytest.raises(InvalidArgument) as caught:
         validator.validate(user_service_pb2.LoginRequest())
     assert [v.field for v in caught.value.violations] == ["username", "password"]
-    assert "username" in caught.value.message
+    assert "username" in caught.value.message and "password" in caught.value.message
 
 
 def test_types_without_required_fields_are_trivial():
     assert RequestValidator(user_service_pb2.GetJwksRequest.DESCRIPTOR).trivial
+    assert not RequestValidator(user_service_pb2.GetUserRequest.DESCRIPTOR).trivial
+
+
+def test_nul_characters_are_refused_at_any_depth():
+    validator = RequestValidator(problem_service_pb2.CreateProblemRequest.DESCRIPTOR)
+    problem = problem_pb2.Problem(
+        title="ok", statement="fine", difficulty=problem_pb2.DIFFICULTY_EASY, tags=["a", "b\x00"]
+    )
+    problem.sample_tests.add(input="1\x002", expected_output="3")
+    found = {
+        v.field: v.description for v in validator.violations(problem_service_pb2.CreateProblemRequest(problem=problem))
+    }
+    assert found == {
+        "problem.tags": "must not contain NUL characters",
+        "problem.sample_tests[0].input": "must not contain NUL characters",
+    }
     assert not RequestValidator(user_service_pb2.GetUserRequest.DESCRIPTOR).trivial
