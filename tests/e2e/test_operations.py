@@ -47,13 +47,17 @@ def test_a_request_id_is_generated_when_missing(platform: Platform, rest: httpx.
     wait_for_line(platform.settings.log_dir / "user.log", generated)
 
 
-async def test_native_grpc_callers_get_their_request_id_in_metadata(platform: Platform):
+async def test_native_grpc_callers_get_their_request_id_back(platform: Platform):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}") as channel:
         call = user_service_pb2_grpc.UserServiceStub(channel).GetJwks(
             user_service_pb2.GetJwksRequest(), metadata=[("x-request-id", "grpc-caller-7")]
         )
         await call
-        assert ("x-request-id", "grpc-caller-7") in tuple(await call.initial_metadata())
+        assert ("x-request-id", "grpc-caller-7") in tuple(await call.trailing_metadata())
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.ports['user'].grpc}") as channel:
+        call = user_service_pb2_grpc.UserServiceStub(channel).GetJwks(user_service_pb2.GetJwksRequest())
+        await call
+        assert len(dict(tuple(await call.trailing_metadata()))["x-request-id"]) == 32  # generated
 
 
 def test_metrics_count_calls_per_method(platform: Platform, rest: httpx.Client):

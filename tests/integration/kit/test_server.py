@@ -135,10 +135,10 @@ async def test_request_id_is_echoed_and_generated(server: Server):
             metadata=[("x-request-id", "abc-1")],
         )
         await call
-        assert ("x-request-id", "abc-1") in tuple(await call.initial_metadata())
+        assert ("x-request-id", "abc-1") in tuple(await call.trailing_metadata())
         call = publish_stub(channel).Publish(realtime_internal_service_pb2.PublishRequest(topic="t", event_type="e"))
         await call
-        generated = dict(tuple(await call.initial_metadata()))["x-request-id"]
+        generated = dict(tuple(await call.trailing_metadata()))["x-request-id"]
         assert len(generated) == 32
 
 
