@@ -59,6 +59,8 @@ class LaunchSettings:
     repo_root: pathlib.Path = REPO_ROOT
     descriptor: pathlib.Path | None = None
     """The compiled contract (default build/arena.binpb, made by `make descriptors`)."""
+    envoy_concurrency: int | None = None
+    """Envoy worker threads (default: one per core)."""
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -234,6 +236,7 @@ class Platform:
                 # Access log lines reach their file within half a second (Envoy's default is ten).
                 "--file-flush-interval-msec",
                 "500",
+                *(["--concurrency", str(self.settings.envoy_concurrency)] if self.settings.envoy_concurrency else []),
             ],
             cwd=self.settings.repo_root,
             stdout=log_file,

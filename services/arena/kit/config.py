@@ -26,6 +26,7 @@ VARIABLES: dict[str, str] = {
     "ARENA_<SERVICE>_ADDRESS": "Host a service listens on and is reached at (default 127.0.0.1).",
     "ARENA_<SERVICE>_GRPC_PORT": "A service's native gRPC port (default from the service table, 50051-50058).",
     "ARENA_<SERVICE>_WEB_PORT": "A service's gRPC-Web, /metrics and /healthz port (default gRPC port + 1000).",
+    "ARENA_<SERVICE>_PROCESSES": "How many processes serve a service, sharing its ports with SO_REUSEPORT (default 1).",
     "ARENA_CONSUL_HTTP_ADDR": "Consul agent HTTP address (host:port or URL); when set, services register there "
     "and discover each other through it instead of the static table.",
     "ARENA_INSTANCE_ID": "Unique id of this instance in discovery (default <service>-<address>-<grpc port>).",
@@ -95,6 +96,8 @@ class ServerConfig:
     """How long in-flight calls may take to finish after SIGTERM."""
     drain_delay_s: float
     """How long to report NOT_SERVING before refusing new calls."""
+    processes: int = 1
+    """Processes sharing the service's ports (SO_REUSEPORT)."""
 
     @property
     def endpoint(self) -> Endpoint:
@@ -188,4 +191,12 @@ def load_server(service_name: str, env: Mapping[str, str] | None = None) -> Serv
         instance_id=env.get("ARENA_INSTANCE_ID") or f"{spec.name}-{endpoint.address}-{endpoint.grpc_port}",
         shutdown_grace_s=_float(env, "ARENA_SHUTDOWN_GRACE_S", 10.0),
         drain_delay_s=_float(env, "ARENA_DRAIN_DELAY_S", 0.0),
+        processes=_processes(env, f"{spec.env_prefix}PROCESSES"),
     )
+
+
+def _processes(env: Mapping[str, str], name: str) -> int:
+    count = _int(env, name, 1)
+    if not 1 <= count <= 64:
+        raise ConfigError(f"{name}={count}: expected 1 to 64")
+    return count

@@ -7,7 +7,9 @@ services may even share one PostgreSQL database without touching each other's ta
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import pathlib
 from typing import Any
 
@@ -79,11 +81,27 @@ async def migrate(engine: AsyncEngine, script_location: pathlib.Path, version_ta
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Several processes of one service may start together: one migrates at a time.
-            await connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": version_table})
-        await connection.run_sync(upgrade)
+    # Several processes of one service may start together: one migrates at a time.
+    with _sqlite_migration_lock(engine):
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": version_table})
+            await connection.run_sync(upgrade)
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(engine: AsyncEngine):
+    """An exclusive file lock next to a SQLite database while it is migrated (no-op elsewhere)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def run_migrations(context: EnvironmentContext, target_metadata: sa.MetaData) -> None:

@@ -326,7 +326,41 @@ def main(service_name: str, build: Callable[[Runtime], Awaitable[ServiceParts]])
         level=config.platform.log_level,
         fmt=config.platform.log_format,
     )
-    sys.exit(asyncio.run(serve(config, build)))
+    if config.processes == 1:
+        sys.exit(asyncio.run(serve(config, build)))
+    sys.exit(_serve_forked(config, build))
+
+
+def _serve_forked(config: ServerConfig, build: Callable[[Runtime], Awaitable[ServiceParts]]) -> int:
+    """N processes sharing the service's ports through SO_REUSEPORT; the parent only supervises.
+
+    Forks before any event loop, server or channel exists (gRPC cannot survive a fork after
+    that; see grpc's examples/python/multiprocessing). One instance in discovery: only the
+    first child registers with Consul.
+    """
+    children = []
+    for index in range(config.processes):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = asyncio.run(serve(config, build, reuse_port=True, register=index == 0))
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        _, code = os.waitpid(child, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    return status
 
 
 def placeholder(*servicers: tuple[AddServicer, Any]) -> Callable[[Runtime], Awaitable[ServiceParts]]:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(90)
 
 
 class ServiceProcess:
-    def __init__(self, name: str, tmp_path, consul: ConsulEmulator) -> None:
+    def __init__(self, name: str, tmp_path, consul: ConsulEmulator, extra_env: dict[str, str] | None = None) -> None:
         self.grpc_port, self.web_port = free_ports(2)
         prefix = f"ARENA_{name.upper()}_"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
@@ -33,6 +33,7 @@ class ServiceProcess:
                 "ARENA_SHUTDOWN_GRACE_S": "5",
                 prefix + "GRPC_PORT": str(self.grpc_port),
                 prefix + "WEB_PORT": str(self.web_port),
+                **(extra_env or {}),
             }
         )
         self.log = tmp_path / f"{name}.log"
@@ -116,5 +117,31 @@ async def test_sigterm_ends_open_streams_with_a_last_message(tmp_path, consul: C
             assert await stream.code() == grpc.StatusCode.OK
         assert service.process.wait(10) == 0
         assert consul.requests_to(f"/v1/agent/service/deregister/{service.instance_id}")
+    finally:
+        service.kill()
+
+
+def children_of(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+async def test_several_processes_share_the_ports_and_stop_together(tmp_path, consul: ConsulEmulator):
+    service = ServiceProcess("user", tmp_path, consul, {"ARENA_USER_PROCESSES": "2"})
+    try:
+        service.wait_registered(consul)
+        children = children_of(service.process.pid)
+        assert len(children) == 2
+        for _ in range(20):  # new connections land on either process (the kernel spreads them)
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{service.grpc_port}") as channel:
+                assert (
+                    await user_service_pb2_grpc.UserServiceStub(channel).GetJwks(user_service_pb2.GetJwksRequest())
+                ).keys
+        assert len(consul.requests_to("/v1/agent/service/register")) == 1  # one instance in discovery
+        service.terminate()
+        assert service.process.wait(15) == 0
+        for child in children:
+            assert not os.path.exists(f"/proc/{child}")
     finally:
         service.kill()
