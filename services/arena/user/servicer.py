@@ -6,6 +6,7 @@ import datetime as dt
 
 from arena.kit import context as request_context
 from arena.kit import pagination
+from arena.kit.cache import TtlCache
 from arena.kit.convert import timestamp
 from arena.kit.errors import InvalidArgument
 from arena.user.app import Session, UserApp
@@ -66,8 +67,14 @@ def client_address() -> str:
 
 
 class UserServicer(user_service_pb2_grpc.UserServiceServicer):
-    def __init__(self, app: UserApp) -> None:
+    def __init__(self, app: UserApp, *, profile_cache_ttl_s: float = 2.0) -> None:
         self.app = app
+        # GetUser answers, serialized, by (user id, with private fields). Writers here invalidate;
+        # the TTL bounds what another process of the service may still serve after a change.
+        self._profiles: TtlCache[tuple[str, bool], bytes] = TtlCache(ttl_s=profile_cache_ttl_s)
+
+    def _forget(self, user_id: str) -> None:
+        self._profiles.invalidate(lambda key: key[0] == user_id)
 
     async def CreateUser(self, request, context):
         user = await self.app.register(request.username, request.email, request.password, request.display_name)
@@ -108,10 +115,15 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         return user_service_pb2.RotateSigningKeyResponse(key=user_pb2.Jwk(**key.public_jwk))
 
     async def GetUser(self, request, context):
-        user = await self.app.get_user(resolve_user_id(request.user_id))
-        return user_service_pb2.GetUserResponse(
-            user=user_message(user, with_email=may_see_private_fields(user.user_id))
-        )
+        user_id = resolve_user_id(request.user_id)
+        key = (user_id, may_see_private_fields(user_id))
+        cached = self._profiles.get(key)
+        if cached is not None:
+            return cached
+        user = await self.app.get_user(user_id)
+        answer = user_service_pb2.GetUserResponse(user=user_message(user, with_email=key[1])).SerializeToString()
+        self._profiles.put(key, answer)
+        return answer
 
     async def UpdateUser(self, request, context):
         user_id = resolve_user_id(request.user.user_id, "user.user_id")
@@ -124,6 +136,7 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
                 )
             changes[path] = getattr(request.user, path)
         user = await self.app.update_profile(request_context.require_identity(), user_id, changes)
+        self._forget(user_id)
         return user_service_pb2.UpdateUserResponse(user=user_message(user, with_email=True))
 
     async def ChangePassword(self, request, context):
@@ -160,4 +173,5 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         if role is None:
             raise InvalidArgument.field("role", "is not a known role")
         user = await self.app.set_role(request_context.require_identity(), resolve_user_id(request.user_id), role)
+        self._forget(user.user_id)
         return user_service_pb2.SetUserRoleResponse(user=user_message(user, with_email=True))
