@@ -11,13 +11,14 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help venv third_party generate descriptors envoy-config openapi up lint check-generated breaking pytest test clean
+.PHONY: help venv third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
 	@echo "make test      lint, drift and breaking checks, then the test suite"
 	@echo "make generate  regenerate Python code and the descriptor set from api/"
 	@echo "make lint      buf lint and ruff"
+	@echo "make bench     the benchmarks (wrk, h2load), results in bench/results/"
 
 # (Re)install when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -50,11 +51,16 @@ openapi: descriptors
 up: descriptors
 	$(VENV)/bin/python -m arena.launcher
 
+# Benchmarks (needs wrk and h2load: apt-get install wrk nghttp2-client); results in bench/results/.
+bench: descriptors
+	$(VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	$(VENV)/bin/python -m bench.run
+
 lint: third_party
 	buf lint
 	buf format --diff --exit-code
-	$(VENV)/bin/ruff check services tests tools
-	$(VENV)/bin/ruff format --check services tests tools
+	$(VENV)/bin/ruff check services tests tools bench
+	$(VENV)/bin/ruff format --check services tests tools bench
 
 check-generated: third_party
 	$(VENV)/bin/python tools/check_generated.py

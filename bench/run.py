@@ -1,0 +1,34 @@
+"""``make bench``: every benchmark, one after the other, each printing its table.
+
+python -m bench.run [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import getuser
+
+BENCHMARKS = {"getuser": getuser.main}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one short round each (a smoke run)")
+    parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="run only these")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    for name, run in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        quick = ["--rounds", "1", "--duration-s", "1", "--warmup-s", "1"] if args.quick else []
+        if run(quick) != 0:
+            return 1
+    print(f"\nall benchmarks done in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
