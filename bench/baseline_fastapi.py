@@ -45,3 +45,49 @@ async def get_user(user_id: str) -> Response:
         }
     }
     return Response(orjson.dumps(body), media_type="application/json")
+
+
+def serve(port: int, processes: int) -> None:
+    """N uvicorn processes sharing one port, each with its own SO_REUSEPORT socket and TCP_NODELAY.
+
+    Not ``uvicorn --workers``: it binds a socket whose accepted connections asyncio leaves with
+    Nagle's algorithm on (proto 0), so every keep-alive answer waits for a delayed ACK (~40 ms).
+    The baseline gets the same socket treatment as the services it is compared with.
+    """
+    import asyncio
+    import signal
+    import socket
+
+    import uvicorn
+
+    def listener() -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(1024)
+        return sock
+
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+            asyncio.run(server.serve(sockets=[listener()]))
+            os._exit(0)
+        children.append(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    for child in children:
+        os.waitpid(child, 0)
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -70,21 +70,7 @@ def fastapi_baseline(database_url: str, processes: int):
     (port,) = free_ports(1)
     env = {**os.environ, "ARENA_BENCH_DATABASE_URL": database_url}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.baseline_fastapi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(processes),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, "-m", "bench.baseline_fastapi", str(port), str(processes)],
         env=env,
         cwd=pathlib.Path(__file__).resolve().parents[1],
     )
