@@ -1,21 +1,31 @@
-"""``python -m arena.problem``: the problem service process.
+"""``python -m arena.problem``: the problem service process."""
 
-Its issue is still open, so it serves the generated base servicers: every RPC answers
-UNIMPLEMENTED while health, discovery and the ops views work as for any service.
-"""
+from __future__ import annotations
 
-from arena.kit.server import main, placeholder
-from arena.problem.v1 import problem_internal_service_pb2_grpc as internal
-from arena.problem.v1 import problem_service_pb2_grpc as public
+from arena.kit.db import make_engine
+from arena.kit.server import Runtime, ServiceParts, main
+from arena.problem.app import ProblemApp
+from arena.problem.servicer import ProblemInternalServicer, ProblemServicer
+from arena.problem.store import SqlProblemStore
+from arena.problem.v1 import problem_internal_service_pb2_grpc, problem_service_pb2_grpc
+
+
+async def build(runtime: Runtime) -> ServiceParts:
+    engine = make_engine(runtime.config.database_url)
+    store = SqlProblemStore(engine)
+    await store.migrate()
+    app = ProblemApp(store)
+    return ServiceParts(
+        servicers=[
+            (problem_service_pb2_grpc.add_ProblemServiceServicer_to_server, ProblemServicer(app)),
+            (
+                problem_internal_service_pb2_grpc.add_ProblemInternalServiceServicer_to_server,
+                ProblemInternalServicer(app),
+            ),
+        ],
+        on_stop=[engine.dispose],
+    )
+
 
 if __name__ == "__main__":
-    main(
-        "problem",
-        placeholder(
-            (public.add_ProblemServiceServicer_to_server, public.ProblemServiceServicer()),
-            (
-                internal.add_ProblemInternalServiceServicer_to_server,
-                internal.ProblemInternalServiceServicer(),
-            ),
-        ),
-    )
+    main("problem", build)

@@ -1,0 +1,56 @@
+"""The demo problems shipped with Arena: statements, tests and reference solutions in every language."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+import yaml
+
+ROOT = pathlib.Path(__file__).with_name("problems")
+LANGUAGE_BY_SUFFIX = {".py": "python3", ".c": "c", ".cpp": "cpp", ".js": "javascript", ".java": "java"}
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoProblem:
+    slug: str
+    title: str
+    difficulty: str
+    tags: tuple[str, ...]
+    time_limit_ms: int
+    memory_limit_kib: int
+    checker: str
+    statement: str
+    samples: int
+    tests: tuple[tuple[str, str], ...]
+    """(input, expected output), samples first."""
+    solutions: dict[str, tuple[str, str]]
+    """file name → (language id, source): ``accepted.*`` pass; ``wrong.*`` and ``slow.*`` must not."""
+
+
+def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
+    problems = []
+    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
+        meta = yaml.safe_load((directory / "problem.yaml").read_text())
+        inputs = sorted((directory / "tests").glob("*.in"))
+        tests = tuple((i.read_text(), i.with_suffix(".out").read_text()) for i in inputs)
+        solutions = {
+            path.name: (LANGUAGE_BY_SUFFIX[path.suffix], path.read_text())
+            for path in sorted((directory / "solutions").iterdir())
+        }
+        problems.append(
+            DemoProblem(
+                slug=directory.name,
+                title=meta["title"],
+                difficulty=meta["difficulty"],
+                tags=tuple(meta["tags"]),
+                time_limit_ms=int(meta["time_limit_ms"]),
+                memory_limit_kib=int(meta["memory_limit_kib"]),
+                checker=meta["checker"],
+                statement=meta["statement"],
+                samples=int(meta["samples"]),
+                tests=tests,
+                solutions=solutions,
+            )
+        )
+    return problems

@@ -1,0 +1,8 @@
+"""Alembic environment of the problem service (its own version table; see arena.kit.db)."""
+
+from alembic import context
+
+from arena.kit.db import run_migrations
+from arena.problem.store import Base
+
+run_migrations(context, Base.metadata)
