@@ -1,0 +1,163 @@
+"""Per-run control groups for the sandbox: a memory limit with peak and OOM accounting, and a
+process limit that stops fork bombs. cgroup v1 (as on these machines) or v2, where writable;
+without either the sandbox falls back to rlimits (see sandbox.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pathlib
+import signal
+import uuid
+
+import structlog
+
+log = structlog.get_logger("arena.sandbox")
+
+_ROOT = pathlib.Path("/sys/fs/cgroup")
+
+
+def _own_path(controller: str) -> str | None:
+    """This process's cgroup path for a v1 controller ('' for v2), from /proc/self/cgroup."""
+    try:
+        lines = pathlib.Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return None
+
+
+def _writable_dir(path: pathlib.Path) -> bool:
+    probe = path / f"arena-probe-{uuid.uuid4().hex[:8]}"
+    try:
+        probe.mkdir()
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        probe.rmdir()
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class CgroupSupport:
+    """Where per-run cgroups can be created, if anywhere."""
+
+    memory_parent: pathlib.Path | None
+    pids_parent: pathlib.Path | None
+    version: int
+
+    @property
+    def memory(self) -> bool:
+        return self.memory_parent is not None
+
+    @property
+    def pids(self) -> bool:
+        return self.pids_parent is not None
+
+    @classmethod
+    def detect(cls) -> CgroupSupport:
+        memory_v1 = _own_path("memory")
+        pids_v1 = _own_path("pids")
+        if memory_v1 is not None or pids_v1 is not None:
+            memory = _ROOT / "memory" / memory_v1.lstrip("/") if memory_v1 is not None else None
+            pids = _ROOT / "pids" / pids_v1.lstrip("/") if pids_v1 is not None else None
+            return cls(
+                memory_parent=memory if memory and _writable_dir(memory) else None,
+                pids_parent=pids if pids and _writable_dir(pids) else None,
+                version=1,
+            )
+        own_v2 = _own_path("")
+        if own_v2 is not None and (_ROOT / "cgroup.controllers").exists():
+            parent = _ROOT / own_v2.lstrip("/")
+            controllers = (parent / "cgroup.subtree_control").read_text().split() if parent.exists() else []
+            usable = parent if _writable_dir(parent) else None
+            return cls(
+                memory_parent=usable if usable and "memory" in controllers else None,
+                pids_parent=usable if usable and "pids" in controllers else None,
+                version=2,
+            )
+        return cls(None, None, 0)
+
+
+class RunCgroup:
+    """The cgroup(s) of one sandboxed run: created before it starts, read and removed after."""
+
+    def __init__(self, support: CgroupSupport, *, memory_bytes: int, max_processes: int, owner_uid: int) -> None:
+        self.support = support
+        name = f"arena-run-{uuid.uuid4().hex}"
+        self.memory_dir = support.memory_parent / name if support.memory_parent else None
+        self.pids_dir = None
+        if support.pids_parent is not None:
+            self.pids_dir = self.memory_dir if support.version == 2 else support.pids_parent / name
+        self._memory_bytes = memory_bytes
+        self._max_processes = max_processes
+        self._owner_uid = owner_uid
+
+    def create(self) -> list[str]:
+        """Makes the groups and sets their limits; returns the cgroup.procs files the run joins."""
+        procs: list[str] = []
+        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
+            directory.mkdir()
+            # The run starts as the sandbox user and moves itself in: it must own the procs file.
+            os.chown(directory / "cgroup.procs", self._owner_uid, -1)
+            procs.append(str(directory / "cgroup.procs"))
+        if self.memory_dir is not None:
+            if self.support.version == 1:
+                (self.memory_dir / "memory.limit_in_bytes").write_text(str(self._memory_bytes))
+                with contextlib.suppress(OSError):  # without swap accounting the file is absent
+                    (self.memory_dir / "memory.memsw.limit_in_bytes").write_text(str(self._memory_bytes))
+            else:
+                (self.memory_dir / "memory.max").write_text(str(self._memory_bytes))
+                with contextlib.suppress(OSError):
+                    (self.memory_dir / "memory.swap.max").write_text("0")
+        if self.pids_dir is not None:
+            (self.pids_dir / "pids.max").write_text(str(self._max_processes))
+        return procs
+
+    def peak_memory_bytes(self) -> int | None:
+        if self.memory_dir is None:
+            return None
+        name = "memory.max_usage_in_bytes" if self.support.version == 1 else "memory.peak"
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.memory_dir / name).read_text())
+        return None
+
+    def hit_memory_limit(self) -> bool:
+        """Whether the run's memory reached the limit (allocations failed or the OOM killer ran)."""
+        if self.memory_dir is None:
+            return False
+        with contextlib.suppress(OSError, ValueError):
+            if self.support.version == 1:
+                if int((self.memory_dir / "memory.failcnt").read_text()) > 0:
+                    return True
+                control = (self.memory_dir / "memory.oom_control").read_text()
+                return "oom_kill 0" not in control and "oom_kill" in control
+            events = dict(line.split() for line in (self.memory_dir / "memory.events").read_text().splitlines())
+            return int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0
+        return False
+
+    def kill_all(self) -> None:
+        """SIGKILLs whatever is still inside (the run's wall clock ran out, or it is being cleaned up)."""
+        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
+            with contextlib.suppress(OSError, ValueError):
+                for pid in (directory / "cgroup.procs").read_text().split():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(pid), signal.SIGKILL)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
+            for _ in range(50):
+                try:
+                    directory.rmdir()
+                    break
+                except OSError:
+                    self.kill_all()
+                    os.sched_yield()
+            else:
+                log.warning("could not remove a sandbox cgroup", path=str(directory))

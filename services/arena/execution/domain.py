@@ -1,0 +1,183 @@
+"""Judging rules: verdicts, limits, what a submission is. No I/O, no protos."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+from arena.execution.checkers import CheckResult
+from arena.execution.sandbox import RunOutcome
+
+MAX_SOURCE_BYTES = 64 * 1024
+MAX_STDIN_BYTES = 1024 * 1024
+MAX_BATCH_INPUTS = 50
+RUN_CODE_TIME_LIMIT_MS = (100, 10_000)
+RUN_CODE_DEFAULT_TIME_LIMIT_MS = 2000
+RUN_CODE_MEMORY_LIMIT_KIB = (16 * 1024, 1024 * 1024)
+RUN_CODE_DEFAULT_MEMORY_KIB = 256 * 1024
+RUN_OUTPUT_CAP_BYTES = 64 * 1024
+COMPILE_OUTPUT_CAP_BYTES = 16 * 1024
+JUDGE_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024
+
+
+class Verdict(enum.Enum):
+    """Numbered as arena.common.v1.Verdict."""
+
+    ACCEPTED = 1
+    WRONG_ANSWER = 2
+    TIME_LIMIT_EXCEEDED = 3
+    MEMORY_LIMIT_EXCEEDED = 4
+    RUNTIME_ERROR = 5
+    COMPILATION_ERROR = 6
+    OUTPUT_LIMIT_EXCEEDED = 7
+    INTERNAL_ERROR = 8
+    SKIPPED = 9
+
+
+class Status(enum.Enum):
+    QUEUED = 1
+    COMPILING = 2
+    RUNNING = 3
+    FINISHED = 4
+
+
+class RunStatus(enum.Enum):
+    """How a run ended, before comparing its output (numbered as arena.execution.v1.RunStatus)."""
+
+    OK = 1
+    TIME_LIMIT_EXCEEDED = 2
+    MEMORY_LIMIT_EXCEEDED = 3
+    RUNTIME_ERROR = 4
+    OUTPUT_LIMIT_EXCEEDED = 5
+    COMPILATION_ERROR = 6
+    INTERNAL_ERROR = 7
+
+
+class EventType(enum.Enum):
+    QUEUED = 1
+    COMPILING = 2
+    RUNNING = 3
+    TEST_FINISHED = 4
+    FINISHED = 5
+
+
+_RUN_TO_VERDICT = {
+    RunStatus.TIME_LIMIT_EXCEEDED: Verdict.TIME_LIMIT_EXCEEDED,
+    RunStatus.MEMORY_LIMIT_EXCEEDED: Verdict.MEMORY_LIMIT_EXCEEDED,
+    RunStatus.RUNTIME_ERROR: Verdict.RUNTIME_ERROR,
+    RunStatus.OUTPUT_LIMIT_EXCEEDED: Verdict.OUTPUT_LIMIT_EXCEEDED,
+    RunStatus.INTERNAL_ERROR: Verdict.INTERNAL_ERROR,
+}
+
+
+def classify(outcome: RunOutcome, *, cpu_limit_s: float, memory_limit_kib: int) -> RunStatus:
+    """How a run ended. Limits first: a program killed for overusing a resource did not merely crash."""
+    if outcome.cpu_time_s > cpu_limit_s or outcome.wall_time_exceeded:
+        return RunStatus.TIME_LIMIT_EXCEEDED
+    if outcome.memory_limit_hit or outcome.memory_kib > memory_limit_kib:
+        return RunStatus.MEMORY_LIMIT_EXCEEDED
+    if outcome.output_limit_hit:
+        return RunStatus.OUTPUT_LIMIT_EXCEEDED
+    if not outcome.succeeded:
+        return RunStatus.RUNTIME_ERROR
+    return RunStatus.OK
+
+
+def decide_verdict(status: RunStatus, check: CheckResult | None) -> Verdict:
+    if status is not RunStatus.OK:
+        return _RUN_TO_VERDICT[status]
+    assert check is not None
+    return Verdict.ACCEPTED if check.accepted else Verdict.WRONG_ANSWER
+
+
+@dataclasses.dataclass(frozen=True)
+class TestOutcome:
+    """The judged result of one test (what users see: no test data)."""
+
+    ordinal: int
+    sample: bool
+    verdict: Verdict
+    cpu_ms: int = 0
+    wall_ms: int = 0
+    memory_kib: int = 0
+    exit_code: int = 0
+    signal: int = 0
+    checker_message: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Final:
+    """A submission's overall result."""
+
+    verdict: Verdict
+    score: float
+    passed: int
+    test_count: int
+    max_cpu_ms: int
+    max_memory_kib: int
+    compile_output: str = ""
+
+
+def overall(results: list[TestOutcome], test_count: int) -> Final:
+    """The first failing test decides the verdict (in ordinal order); all passed means ACCEPTED."""
+    ordered = sorted(results, key=lambda r: r.ordinal)
+    failing = next((r for r in ordered if r.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
+    passed = sum(r.verdict is Verdict.ACCEPTED for r in ordered)
+    return Final(
+        verdict=failing.verdict if failing else Verdict.ACCEPTED,
+        score=passed / test_count if test_count else 0.0,
+        passed=passed,
+        test_count=test_count,
+        max_cpu_ms=max((r.cpu_ms for r in ordered), default=0),
+        max_memory_kib=max((r.memory_kib for r in ordered), default=0),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    submission_id: str
+    user_id: str
+    problem_id: str
+    contest_id: str
+    language_id: str
+    source: str
+    run_all_tests: bool
+    status: Status
+    create_time: dt.datetime
+    verdict: Verdict | None = None
+    score: float = 0.0
+    test_count: int = 0
+    passed_test_count: int = 0
+    max_cpu_ms: int = 0
+    max_memory_kib: int = 0
+    compile_output: str = ""
+    judge_start_time: dt.datetime | None = None
+    finish_time: dt.datetime | None = None
+    results: tuple[TestOutcome, ...] = ()
+    queue_position: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One step of a submission's judging, as watchers replay it."""
+
+    submission_id: str
+    sequence: int
+    type: EventType
+    time: dt.datetime
+    status: Status
+    test: TestOutcome | None = None
+    verdict: Verdict | None = None
+    score: float = 0.0
+    compile_output: str = ""
+    test_count: int = 0
+
+    @property
+    def last(self) -> bool:
+        return self.type is EventType.FINISHED
+
+
+def cap_text(data: bytes, limit: int) -> str:
+    text = data[:limit].decode("utf-8", errors="replace")
+    return text + ("\n[truncated]" if len(data) > limit else "")

@@ -1,0 +1,357 @@
+"""Running untrusted code: bubblewrap in fresh namespaces, limits, and an honest account of the run.
+
+Every run is ``sh`` (joins the run's cgroups) → ``prlimit`` (rlimits) → ``bwrap`` → the program,
+started as a per-slot unprivileged uid, so concurrent runs cannot touch each other's processes
+or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
+network, IPC, UTS and cgroup namespaces (no network at all), read-only system directories, a
+size-bounded private /tmp, the work directory at /box (writable only while compiling), an empty
+environment, no capabilities, and death with the parent.
+
+Limits: CPU time (RLIMIT_CPU; judged from the rusage of the whole process tree), wall time
+(the run is killed), memory (a memory cgroup where one can be created, else RLIMIT_AS),
+processes (a pids cgroup, else RLIMIT_NPROC of the slot's own uid), file size (RLIMIT_FSIZE,
+which also caps stdout and stderr: they are files), open files, and the work directory's size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import ctypes
+import dataclasses
+import json
+import os
+import pathlib
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+
+import structlog
+
+from arena.execution.cgroups import CgroupSupport, RunCgroup
+
+log = structlog.get_logger("arena.sandbox")
+
+# Directories of the host the sandbox sees, read-only (Debian's merged /usr; /bin etc. are links).
+READ_ONLY = ("/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
+READ_ONLY_IF_PRESENT = ("/etc/java-17-openjdk", "/etc/ssl/certs/java", "/etc/localtime")
+LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+FIRST_SLOT_UID = 61000
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants are reparented to this process instead of the machine's init.
+
+    bubblewrap's outer process exits without reaping its inner one (the PID namespace's init),
+    which then lingers as a zombie holding the program's CPU time. As subreaper this process
+    gets it back, reaps it, and reads the run's real resource usage from it.
+    """
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    cpu_time_s: float
+    wall_time_s: float
+    memory_kib: int
+    processes: int = 64
+    file_size_bytes: int = 16 * 1024 * 1024
+    """Largest file a run may write, stdout and stderr included."""
+    open_files: int = 64
+    tmp_bytes: int = 64 * 1024 * 1024
+    stack_kib: int | None = None
+    """Stack size; default: as large as the memory limit (deep recursion is normal in contests)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOutcome:
+    """What happened in one run, measured, before any verdict is decided."""
+
+    exit_code: int | None
+    signal: int | None
+    cpu_time_s: float
+    wall_time_s: float
+    memory_kib: int
+    stdout: bytes
+    stderr: bytes
+    stdout_truncated: bool
+    stderr_truncated: bool
+    wall_time_exceeded: bool
+    memory_limit_hit: bool
+    output_limit_hit: bool
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.signal is None
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+class Sandbox:
+    def __init__(self, work_root: pathlib.Path, *, slots: int, cgroups: CgroupSupport | None = None) -> None:
+        self.work_root = work_root
+        self.cgroups = cgroups if cgroups is not None else CgroupSupport.detect()
+        self._bwrap = shutil.which("bwrap")
+        self._prlimit = shutil.which("prlimit")
+        if self._bwrap is None or self._prlimit is None:
+            raise SandboxUnavailable("bubblewrap (bwrap) and prlimit are needed: apt-get install bubblewrap util-linux")
+        # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
+        # loop: the sandbox is not tied to the loop that created it (tests use several).
+        self._free_uids: collections.deque[int] = collections.deque(FIRST_SLOT_UID + slot for slot in range(slots))
+        self._slots_by_loop: dict[int, asyncio.Semaphore] = {}
+        self.slots = slots
+        work_root.mkdir(parents=True, exist_ok=True)
+        os.chmod(work_root, 0o711)  # slot users reach their own workspace, and list nothing
+        for parent in work_root.resolve().parents:
+            if not parent.stat().st_mode & 0o001:
+                raise SandboxUnavailable(
+                    f"the sandbox directory {work_root} is out of the sandbox users' reach: {parent} is not "
+                    "world-searchable; choose another ARENA_SANDBOX_DIR"
+                )
+        become_subreaper()
+
+    # -- workspaces ---------------------------------------------------------------------------
+
+    def workspace(self, files: Mapping[str, bytes]) -> pathlib.Path:
+        """A fresh host directory holding the given files, mounted at /box inside runs."""
+        directory = pathlib.Path(tempfile.mkdtemp(prefix="ws-", dir=self.work_root))
+        os.chmod(directory, 0o777)  # compilers (as the slot user) write their output here
+        for name, content in files.items():
+            path = directory / name
+            path.write_bytes(content)
+            os.chmod(path, 0o644)
+        return directory
+
+    @staticmethod
+    def discard(workspace: pathlib.Path) -> None:
+        shutil.rmtree(workspace, ignore_errors=True)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def _bwrap_args(
+        self, workspace: pathlib.Path, *, writable: bool, limits: Limits, env: Mapping[str, str], status_fd: int
+    ) -> list[str]:
+        args = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        args += ["--json-status-fd", str(status_fd)]  # tells us the inner process, whose rusage we need
+        for path in READ_ONLY:
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
+        for path in READ_ONLY_IF_PRESENT:
+            args += ["--ro-bind-try", path, path]
+        for target, link in LINKS:
+            args += ["--symlink", target, link]
+        args += [
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
+            "--bind" if writable else "--ro-bind", str(workspace), "/box",
+            # The root is bwrap's own tmpfs, without a size limit: after the mounts, read-only.
+            "--remount-ro", "/",
+            "--chdir", "/box",
+            "--clearenv",
+            "--setenv", "PATH", SANDBOX_PATH,
+            "--setenv", "HOME", "/tmp",
+            "--setenv", "LANG", "C.UTF-8",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+        ]  # fmt: skip
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        return [*args, "--cap-drop", "ALL", "--"]
+
+    def _prlimit_args(self, limits: Limits, *, memory_by_cgroup: bool, processes_by_cgroup: bool) -> list[str]:
+        cpu = max(1, int(limits.cpu_time_s + 0.999))
+        stack_kib = limits.stack_kib if limits.stack_kib is not None else min(limits.memory_kib, 1024 * 1024)
+        args = [
+            self._prlimit,
+            # Soft limit a second above the allowance (SIGXCPU), hard one more (SIGKILL): the verdict
+            # comes from the measured CPU time; the rlimit only stops endless loops.
+            f"--cpu={cpu + 1}:{cpu + 2}",
+            f"--fsize={limits.file_size_bytes}",
+            f"--nofile={limits.open_files}",
+            f"--stack={stack_kib * 1024}",
+            "--core=0",
+        ]
+        if not memory_by_cgroup:
+            args.append(f"--as={limits.memory_kib * 1024}")
+        if not processes_by_cgroup:
+            args.append(f"--nproc={limits.processes}")
+        return [*args, "--"]
+
+    async def run(
+        self,
+        workspace: pathlib.Path,
+        command: Sequence[str],
+        *,
+        limits: Limits,
+        stdin: bytes = b"",
+        writable: bool = False,
+        env: Mapping[str, str] | None = None,
+        capture_bytes: int = 64 * 1024 * 1024,
+    ) -> RunOutcome:
+        """Runs ``command`` (paths inside the sandbox) with /box = ``workspace``; never raises for
+        anything the program does."""
+        loop_id = id(asyncio.get_running_loop())
+        slots = self._slots_by_loop.get(loop_id)
+        if slots is None:
+            slots = self._slots_by_loop[loop_id] = asyncio.Semaphore(self.slots)
+        async with slots:
+            uid = self._free_uids.popleft()
+            try:
+                return await self._run(workspace, command, limits, stdin, writable, env or {}, capture_bytes, uid)
+            finally:
+                self._free_uids.append(uid)
+
+    async def _run(
+        self,
+        workspace: pathlib.Path,
+        command: Sequence[str],
+        limits: Limits,
+        stdin: bytes,
+        writable: bool,
+        env: Mapping[str, str],
+        capture_bytes: int,
+        uid: int,
+    ) -> RunOutcome:
+        cgroup = RunCgroup(
+            self.cgroups, memory_bytes=limits.memory_kib * 1024, max_processes=limits.processes, owner_uid=uid
+        )
+        io_dir = pathlib.Path(tempfile.mkdtemp(prefix="io-", dir=self.work_root))
+        status_read, status_write = os.pipe()
+        try:
+            procs_files = cgroup.create()
+            (io_dir / "stdin").write_bytes(stdin)
+            chain = [
+                "/bin/sh",
+                "-c",
+                # Join the run's cgroups (as the slot user, who owns their procs files), then become
+                # prlimit, then bwrap: nothing runs in between that the program could exploit.
+                'for procs in $ARENA_CGROUP_PROCS; do echo $$ > "$procs" || exit 125; done; exec "$@"',
+                "sandbox",
+                *self._prlimit_args(limits, memory_by_cgroup=cgroup.memory_dir is not None,
+                                    processes_by_cgroup=cgroup.pids_dir is not None),
+                *self._bwrap_args(workspace, writable=writable, limits=limits, env=env, status_fd=status_write),
+                *command,
+            ]  # fmt: skip
+            with (
+                open(io_dir / "stdin", "rb") as fin,
+                open(io_dir / "stdout", "wb") as fout,
+                open(io_dir / "stderr", "wb") as ferr,
+            ):
+                started = time.monotonic()
+                process = subprocess.Popen(
+                    chain,
+                    stdin=fin,
+                    stdout=fout,
+                    stderr=ferr,
+                    env={"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)},
+                    user=uid,
+                    group=uid,
+                    extra_groups=[],
+                    start_new_session=True,
+                    pass_fds=(status_write,),
+                )
+            os.close(status_write)
+            status_write = -1
+            status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
+            wall_time_s = time.monotonic() - started
+            inner_status, inner_usage = await self._reap_inner(status_read)
+            if inner_usage is not None:
+                usage = inner_usage  # the program's own CPU time and memory, via the namespace's init
+            stdout, stdout_truncated = _read_capped(io_dir / "stdout", capture_bytes)
+            stderr, stderr_truncated = _read_capped(io_dir / "stderr", 64 * 1024)
+            peak = cgroup.peak_memory_bytes()
+            memory_kib = peak // 1024 if peak is not None else usage.ru_maxrss
+            exit_code = inner_status if inner_status is not None else os.waitstatus_to_exitcode(status)
+            killed_by = None
+            if exit_code < 0:
+                killed_by = -exit_code
+            elif exit_code > 128 and exit_code - 128 in _SIGNALS:
+                killed_by = exit_code - 128  # bwrap reports a program killed by signal N as 128 + N
+            output_hit = killed_by == signal.SIGXFSZ or (io_dir / "stdout").stat().st_size >= limits.file_size_bytes
+            return RunOutcome(
+                exit_code=None if killed_by else exit_code,
+                signal=killed_by,
+                cpu_time_s=usage.ru_utime + usage.ru_stime,
+                wall_time_s=wall_time_s,
+                memory_kib=int(memory_kib),
+                stdout=stdout,
+                stderr=stderr,
+                stdout_truncated=stdout_truncated,
+                stderr_truncated=stderr_truncated,
+                wall_time_exceeded=wall_exceeded,
+                memory_limit_hit=cgroup.hit_memory_limit() or memory_kib >= limits.memory_kib,
+                output_limit_hit=output_hit,
+            )
+        finally:
+            if status_write >= 0:
+                os.close(status_write)
+            os.close(status_read)
+            cgroup.remove()
+            shutil.rmtree(io_dir, ignore_errors=True)
+
+    @staticmethod
+    async def _reap_inner(status_read: int) -> tuple[int | None, resource.struct_rusage | None]:
+        """The exit code bwrap saw, and the rusage of its inner process (reaped here, as subreaper)."""
+        loop = asyncio.get_running_loop()
+        raw = await loop.run_in_executor(None, _read_all, status_read)
+        child_pid = exit_code = None
+        for line in raw.decode(errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                child_pid = record.get("child-pid", child_pid)
+                exit_code = record.get("exit-code", exit_code)
+        if child_pid is None:
+            return exit_code, None
+        try:
+            _, _, usage = await loop.run_in_executor(None, os.wait4, child_pid, 0)
+        except ChildProcessError:
+            return exit_code, None  # not reparented to us (not a subreaper): the outer rusage must do
+        return exit_code, usage
+
+    @staticmethod
+    async def _wait(process: subprocess.Popen, wall_time_s: float) -> tuple[int, resource.struct_rusage, bool]:
+        """Waits with wait4 (for the rusage of the whole tree); kills the run when the wall clock is up."""
+        loop = asyncio.get_running_loop()
+        waiting = loop.run_in_executor(None, os.wait4, process.pid, 0)
+        wall_exceeded = False
+        try:
+            _, status, usage = await asyncio.wait_for(asyncio.shield(waiting), wall_time_s)
+        except TimeoutError:
+            wall_exceeded = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # bwrap dies; its PID namespace takes the rest
+            _, status, usage = await waiting
+        except asyncio.CancelledError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await asyncio.shield(waiting)
+            raise
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        return status, usage, wall_exceeded
+
+
+_SIGNALS = frozenset(int(s) for s in signal.Signals)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_capped(path: pathlib.Path, limit: int) -> tuple[bytes, bool]:
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    return data[:limit], len(data) > limit
