@@ -1,151 +1,132 @@
-"""gRPC-Web for Arena's servicers: sonora's ASGI app, made correct for current grpcio.
+"""gRPC-Web for Arena's servicers: sonora 0.2.3, made correct for current grpcio and uvicorn.
 
-sonora 0.2.3 (its last release) has defects with current grpcio and uvicorn. This
-module subclasses it — no fork — and replaces the request/response handling where the
-defects live, keeping sonora's handler registry, fallback routing and client:
+No fork: ``ArenaGrpcASGI`` subclasses sonora's ``grpcASGI`` (keeping its handler registry and
+fallback routing) and ``WebServicerContext`` subclasses its ``ServicerContext``; the overridden
+methods say which defect they fix (S1-S9, see the research notes on the edge). The client side
+is fixed by ``install()``, which patches sonora's channels and ``protocol.raise_for_status`` once.
 
-- S1  unary trailers were written with bytes keys (``b'grpc-status': b'0'``): trailers are
-      written here with str keys, per the gRPC-Web spec;
-- S2  an exception other than ``grpc.RpcError`` escaped to uvicorn (HTTP 500, or a stream
-      cut without trailers): it becomes INTERNAL, logged;
-- S3  an error or deadline after the first message sent a second ``http.response.start``:
-      it becomes a trailer frame;
-- S4  the context lacked grpc.aio's API (``code()``, ``details()``, ``peer()``,
-      ``abort(..., trailing_metadata)``...): ``WebServicerContext`` has it;
-- S5  sonora's CORS answered with the Host header and crashed on preflight: CORS is
-      Envoy's job, so sonora's is off;
-- S6  a request without a Host header raised ValueError: nothing needs it here;
-- S7  the response content-type was copied from ``Accept`` (``*/*`` from curl): it mirrors
-      the request's gRPC-Web content-type, text mode included;
-- S8  request frames split across (or combined in) receive events were mishandled and the
-      compression flag ignored: the body is read whole, frames checked, compressed frames
-      refused with UNIMPLEMENTED;
-- S9  sonora's client rejected the ``_registered_method`` argument of generated stubs:
-      ``WebChannel`` below accepts it.
-
-Errors keep their ``google.rpc`` details: trailing metadata (``grpc-status-details-bin``
-base64-encoded, as gRPC-Web requires for binary values) travels in the trailers, or in
-the HTTP headers of a trailers-only response when nothing was sent yet. A client that
-disconnects cancels the call, and a server stream's generator is always closed.
+The wire format (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md): a response is
+HTTP 200 with message frames (flag 0x00) and one trailer frame (flag 0x80, ``key: value\\r\\n``
+lines, str keys), or, when the call fails before its first message, *trailers-only*: the status
+and the trailing metadata in the HTTP headers and an empty body. ``-bin`` metadata values are
+base64 in headers and trailers; ``grpc-message`` is percent-encoded. Text mode
+(``application/grpc-web-text``) is the same, base64-encoded both ways.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
+import inspect
+import re
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import grpc
 import sonora.aio
 import sonora.client
 import structlog
-from google.protobuf.message import DecodeError
 from sonora import protocol
-from sonora.asgi import grpcASGI
+from sonora.asgi import ServicerContext, grpcASGI
 
-log = structlog.get_logger("arena.grpcweb")
+log = structlog.get_logger(__name__)
 
-_FRAME_HEADER = struct.Struct(">BI")
-_TRAILERS_FLAG = 0x80
-_COMPRESSED_FLAG = 0x01
-MAX_REQUEST_BYTES = 8 * 1024 * 1024
-_CONTENT_TYPES = frozenset(
-    {
-        "application/grpc-web",
-        "application/grpc-web+proto",
-        "application/grpc-web-text",
-        "application/grpc-web-text+proto",
-    }
-)
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Metadata = Iterable[tuple[str, str | bytes]]
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # as grpc.max_receive_message_length on the native server
+_FRAME = struct.Struct(">BI")
+_TRAILERS, _COMPRESSED = 0x80, 0x01
+_CONTENT_TYPES = frozenset(f"application/grpc-web{t}{p}" for t in ("", "-text") for p in ("", "+proto"))
+_GRPC_PATH = re.compile(r"/[A-Za-z_][\w.]*\.[A-Za-z_]\w*/[A-Za-z_]\w*")
+_B64_CHUNKS = re.compile(rb"[^=]+=*")  # text-mode bodies may be several padded base64 chunks
+_NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
+_MESSAGE_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")  # grpc-message encoding
 _CODES = {code.value[0]: code for code in grpc.StatusCode}
+_NOT_METADATA = frozenset({"grpc-status", "grpc-message", "content-type", "content-length", "date", "server"})
 
 
-class _Aborted(grpc.RpcError):
-    """Raised by ``WebServicerContext.abort``: the call ends with the status set on the context."""
+class _Abort(grpc.aio.AbortError, grpc.RpcError):
+    """Raised by ``abort()``; the status is on the context. Both bases, so code written for
+    grpc.aio (``AbortError``) or for sonora (``RpcError``) recognises it."""
 
 
-class _BadRequest(Exception):
+class _Reject(Exception):
+    """A request this layer refuses (bad framing, bad header...): not a bug, so not logged."""
+
     def __init__(self, code: grpc.StatusCode, details: str) -> None:
         super().__init__(details)
-        self.code = code
-        self.details = details
+        self.code, self.details = code, details
 
 
-def _header_value(value: str | bytes, key: str) -> bytes:
-    if key.endswith("-bin"):
-        raw = value if isinstance(value, bytes) else value.encode()
-        return base64.b64encode(raw)
-    return value.encode("latin-1") if isinstance(value, str) else value
+def _b64decode(value: bytes) -> bytes:
+    return base64.b64decode(value + b"=" * (-len(value) % 4), validate=True)
 
 
-def _encode_message(details: str) -> str:
-    # grpc-message is percent-encoded: everything outside printable ASCII, and '%'.
-    return quote(
-        details,
-        safe=" !\"#$&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
-    )
+def _encode_metadata(metadata: Metadata) -> list[tuple[str, str]]:
+    """gRPC-Web header/trailer fields: ``-bin`` values base64, others printable ASCII only
+    (a stray CR/LF would otherwise break the trailer frame or make uvicorn refuse the headers)."""
+    fields = []
+    for key, value in metadata:
+        key = key.lower()
+        if key.endswith("-bin"):
+            fields.append((key, base64.b64encode(value.encode() if isinstance(value, str) else value).decode()))
+        else:
+            text = value if isinstance(value, str) else value.decode("latin-1")
+            fields.append((key, _NOT_PRINTABLE.sub("?", text)))
+    return fields
 
 
-class WebServicerContext:
-    """The servicer context of a gRPC-Web call, with the parts of grpc.aio's API Arena uses."""
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), "")
+
+
+class WebServicerContext(ServicerContext):
+    """grpc.aio's ``ServicerContext`` API for one gRPC-Web call (S4).
+
+    sonora's ``__init__`` is deliberately not called: it stores ``code``/``details`` as attributes,
+    which would hide grpc.aio's ``code()``/``details()`` methods (S4), raises ValueError when the
+    Host header is missing (S6), and copies the response content-type from Accept (S7).
+    """
 
     transport = "grpc-web"
 
     def __init__(self, scope: dict[str, Any]) -> None:
         self._code: grpc.StatusCode | None = None
-        self._details: str | None = None
-        self._initial_metadata: list[tuple[str, str | bytes]] = []
-        self._trailing_metadata: list[tuple[str, str | bytes]] = []
-        self._done = False
-        self._cancelled = False
+        self._details = ""
         self._deadline: float | None = None
-        self.content_type = "application/grpc-web+proto"
-        self.text_mode = False
+        self._initial_metadata: list[tuple[str, str]] = []
+        self._trailing_metadata: tuple[tuple[str, str | bytes], ...] = ()
+        self._headers_sent = self._ended = self._done = self._cancelled = False
+        self._rejected: _Reject | None = None  # a malformed header, reported once the call starts
         metadata: list[tuple[str, str | bytes]] = []
-        for raw_key, raw_value in scope.get("headers", ()):
+        for raw_key, raw_value in scope["headers"]:
             key = raw_key.decode("latin-1").lower()
-            if key == "grpc-timeout":
-                try:
+            try:
+                if key == "grpc-timeout":
                     self._deadline = time.monotonic() + protocol.parse_timeout(raw_value)
-                except (KeyError, ValueError):
-                    raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "malformed grpc-timeout header") from None
-                continue
-            if key == "content-type":
-                value = raw_value.decode("latin-1").strip().lower()
-                if value in _CONTENT_TYPES:
-                    self.content_type = value
-                self.text_mode = value.startswith("application/grpc-web-text")
-                if self.text_mode and value not in _CONTENT_TYPES:
-                    self.content_type = "application/grpc-web-text+proto"
-            if key.endswith("-bin"):
-                try:
-                    metadata.append((key, base64.b64decode(raw_value + b"=" * (-len(raw_value) % 4))))
-                except ValueError:
-                    raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, f"malformed base64 in {key}") from None
-            else:
-                metadata.append((key, raw_value.decode("latin-1")))
-        self._metadata = tuple(metadata)
-        client = scope.get("client")
-        if client:
-            host, port = client[0], client[1]
-            self._peer = f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
-        else:
-            self._peer = "unknown"
+                elif key.endswith("-bin"):  # several values may arrive comma-joined
+                    metadata.extend((key, _b64decode(part.strip())) for part in raw_value.split(b","))
+                else:
+                    metadata.append((key, raw_value.decode("latin-1")))
+            except (KeyError, ValueError):  # binascii.Error is a ValueError
+                self._rejected = _Reject(grpc.StatusCode.INVALID_ARGUMENT, f"malformed {key} header")
+        self._invocation_metadata = tuple(metadata)
+        # S7: the response mirrors the request's content-type; text mode by prefix, not equality.
+        content_type = _header(scope, b"content-type").split(";")[0].strip().lower()
+        self.text_mode = content_type.startswith("application/grpc-web-text")
+        default = "application/grpc-web-text+proto" if self.text_mode else "application/grpc-web+proto"
+        self.content_type = content_type if content_type in _CONTENT_TYPES else default
+        self.method: str = scope["path"]
+        host, port = (scope.get("client") or ("", 0))[:2]
+        self._peer = (f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}") if host else "unknown"
 
-    # -- what servicers and the middleware call ----------------------------------------------
-
-    def invocation_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        return self._metadata
-
-    def peer(self) -> str:
-        return self._peer
-
-    def time_remaining(self) -> float | None:
-        return None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
+    # -- grpc.aio's API (sonora's raised NotImplementedError, or stored attributes) -------------
 
     def set_code(self, code: grpc.StatusCode | int) -> None:
         self._code = code if isinstance(code, grpc.StatusCode) else _CODES.get(int(code), grpc.StatusCode.UNKNOWN)
@@ -156,31 +137,38 @@ class WebServicerContext:
     def code(self) -> grpc.StatusCode | None:
         return self._code
 
-    def details(self) -> str | None:
+    def details(self) -> str:
         return self._details
 
-    async def send_initial_metadata(self, metadata: Iterable[tuple[str, str | bytes]]) -> None:
-        self._initial_metadata.extend(metadata)
-
-    def set_trailing_metadata(self, metadata: Iterable[tuple[str, str | bytes]]) -> None:
-        self._trailing_metadata = list(metadata)
-
-    def trailing_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
-        return tuple(self._trailing_metadata)
-
-    async def abort(
-        self, code: grpc.StatusCode, details: str = "", trailing_metadata: Iterable[tuple[str, Any]] = ()
-    ) -> None:
+    async def abort(self, code: grpc.StatusCode, details: str = "", trailing_metadata: Metadata = ()) -> None:
+        """As grpc.aio's: sonora's dropped ``trailing_metadata`` (so error details were lost)."""
         if code == grpc.StatusCode.OK:
             raise ValueError("abort() needs an error status")
         self.set_code(code)
         self.set_details(details)
         if trailing_metadata:
             self.set_trailing_metadata(trailing_metadata)
-        raise _Aborted()
+        raise _Abort()
 
-    async def abort_with_status(self, status: Any) -> None:
+    async def abort_with_status(self, status: grpc.Status) -> None:
         await self.abort(status.code, status.details, status.trailing_metadata)
+
+    async def send_initial_metadata(self, initial_metadata: Metadata) -> None:
+        if self._headers_sent:
+            raise grpc.aio.UsageError("initial metadata was already sent")
+        self._initial_metadata.extend(_encode_metadata(initial_metadata))
+
+    def set_trailing_metadata(self, trailing_metadata: Metadata) -> None:
+        self._trailing_metadata = tuple(trailing_metadata)  # sonora kept a one-shot generator
+
+    def trailing_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
+        return self._trailing_metadata
+
+    def peer(self) -> str:
+        return self._peer
+
+    def auth_context(self) -> dict[str, list[bytes]]:
+        return {}
 
     def cancelled(self) -> bool:
         return self._cancelled
@@ -189,276 +177,289 @@ class WebServicerContext:
         return self._done
 
     def is_active(self) -> bool:
-        return not self._done and not self._cancelled
+        return not (self._done or self._cancelled)
 
-    def auth_context(self) -> dict[str, Any]:
-        return {}
-
-    # -- what the responder reads ------------------------------------------------------------
-
-    def status(self) -> tuple[grpc.StatusCode, str]:
-        return self._code or grpc.StatusCode.OK, self._details or ""
-
-    def initial_headers(self) -> list[tuple[bytes, bytes]]:
-        return [(k.encode("latin-1"), _header_value(v, k)) for k, v in self._initial_metadata]
-
-    def trailer_fields(self) -> list[tuple[str, bytes]]:
-        code, details = self.status()
-        fields = [("grpc-status", str(code.value[0]).encode())]
-        if details:
-            fields.append(("grpc-message", _encode_message(details).encode("ascii")))
-        fields.extend((k.lower(), _header_value(v, k.lower())) for k, v in self._trailing_metadata)
-        return fields
-
-
-class _Responder:
-    """Writes one call's response: messages, then trailers; trailers-only when nothing was sent."""
-
-    def __init__(self, send: Any, context: WebServicerContext) -> None:
-        self._send = send
-        self._context = context
-        self.started = False
-        self.finished = False
-
-    def _frame(self, flags: int, payload: bytes) -> bytes:
-        frame = _FRAME_HEADER.pack(flags, len(payload)) + payload
-        return base64.b64encode(frame) if self._context.text_mode else frame
+    # -- what the server writes ----------------------------------------------------------------
 
     def _headers(self) -> list[tuple[bytes, bytes]]:
-        return [(b"content-type", self._context.content_type.encode()), *self._context.initial_headers()]
+        fields = [("content-type", self.content_type), *self._initial_metadata]
+        return [(k.encode(), v.encode()) for k, v in fields]
 
-    async def message(self, serialized: bytes) -> None:
-        if not self.started:
-            self.started = True
-            await self._send({"type": "http.response.start", "status": 200, "headers": self._headers()})
-        await self._send({"type": "http.response.body", "body": self._frame(0, serialized), "more_body": True})
+    def _status_fields(self) -> list[tuple[str, str]]:
+        fields = [("grpc-status", str((self._code or grpc.StatusCode.OK).value[0]))]
+        if self._details:
+            fields.append(("grpc-message", quote(self._details, safe=_MESSAGE_SAFE)))
+        return fields + _encode_metadata(self._trailing_metadata)
 
-    async def unary(self, serialized: bytes) -> None:
-        """A unary answer in one write: message frame plus trailer frame, with a content-length."""
-        body = self._frame(0, serialized) + self._trailer_frame()
-        headers = [*self._headers(), (b"content-length", str(len(body)).encode())]
-        self.started = self.finished = True
-        await self._send({"type": "http.response.start", "status": 200, "headers": headers})
-        await self._send({"type": "http.response.body", "body": body, "more_body": False})
-
-    def _trailer_frame(self) -> bytes:
-        block = b"".join(k.encode("ascii") + b": " + v + b"\r\n" for k, v in self._context.trailer_fields())
-        return self._frame(_TRAILERS_FLAG, block)
-
-    async def finish(self) -> None:
-        if self.finished:
-            return
-        self.finished = True
-        if not self.started:
-            # Trailers-only: the status travels in the HTTP headers, with an empty body.
-            self.started = True
-            fields = [(k.encode("ascii"), v) for k, v in self._context.trailer_fields()]
-            headers = [*self._headers(), *fields, (b"content-length", b"0")]
-            await self._send({"type": "http.response.start", "status": 200, "headers": headers})
-            await self._send({"type": "http.response.body", "body": b"", "more_body": False})
-            return
-        await self._send({"type": "http.response.body", "body": self._trailer_frame(), "more_body": False})
-
-
-async def _read_body(receive: Any) -> bytes:
-    chunks, size = [], 0
-    while True:
-        event = await receive()
-        if event["type"] == "http.disconnect":
-            raise asyncio.CancelledError()
-        chunk = event.get("body", b"")
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            raise _BadRequest(grpc.StatusCode.RESOURCE_EXHAUSTED, f"request larger than {MAX_REQUEST_BYTES} bytes")
-        chunks.append(chunk)
-        if not event.get("more_body"):
-            return b"".join(chunks)
-
-
-def _request_payload(body: bytes, context: WebServicerContext) -> bytes:
-    """The serialized request message inside the gRPC-Web body (S8: whole body, flags checked)."""
-    if context.text_mode:
-        try:
-            # Text-mode clients may send several base64 chunks, each with its own padding.
-            body = b"".join(base64.b64decode(part + b"=" * (-len(part) % 4)) for part in _b64_chunks(body))
-        except ValueError:
-            raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "request body is not valid base64") from None
-    if not body:
-        return b""
-    if len(body) < _FRAME_HEADER.size:
-        raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "truncated gRPC-Web frame header")
-    flags, length = _FRAME_HEADER.unpack_from(body)
-    payload = body[_FRAME_HEADER.size : _FRAME_HEADER.size + length]
-    if len(payload) != length:
-        raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "truncated gRPC-Web frame")
-    if flags & _TRAILERS_FLAG:
-        raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "a request cannot start with a trailer frame")
-    if flags & _COMPRESSED_FLAG:
-        raise _BadRequest(grpc.StatusCode.UNIMPLEMENTED, "compressed messages are not supported")
-    return payload
-
-
-def _b64_chunks(body: bytes) -> list[bytes]:
-    parts, start = [], 0
-    for index, byte in enumerate(body):
-        if byte == ord("=") and (index + 1 == len(body) or body[index + 1] != ord("=")):
-            parts.append(body[start : index + 1])
-            start = index + 1
-    if start < len(body):
-        parts.append(body[start:])
-    return [p.strip() for p in parts if p.strip()]
+    def _frame(self, flags: int, payload: bytes) -> bytes:
+        frame = _FRAME.pack(flags, len(payload)) + payload
+        return base64.b64encode(frame) if self.text_mode else frame
 
 
 class ArenaGrpcASGI(grpcASGI):
-    """sonora's ASGI gRPC-Web server with Arena's fixes; non-gRPC paths go to ``application``."""
+    """sonora's gRPC-Web ASGI app with Arena's fixes; other paths go to ``application``."""
 
-    def __init__(self, application: Any = None) -> None:
-        super().__init__(application, enable_cors=False)  # S5
-        self._by_path: dict[str, grpc.RpcMethodHandler] = {}
+    def __init__(self, application: Callable[..., Awaitable[None]] | None = None) -> None:
+        super().__init__(application, enable_cors=False)  # S5: sonora's CORS is broken; Envoy does CORS
+        self._registered: dict[str, grpc.RpcMethodHandler] = {}
 
-    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
-        """What generated ``add_XServicer_to_server`` calls on grpcio >= 1.64 (an O(1) lookup here)."""
-        for name, handler in handlers.items():
-            self._by_path[f"/{service_name}/{name}"] = handler
+    def add_registered_method_handlers(self, service_name: str, method_handlers: dict[str, Any]) -> None:
+        """Called by generated ``add_XServicer_to_server`` (grpcio >= 1.64) besides the generic
+        handler: looked up first, by path, so the generic handlers are not scanned for them."""
+        self._registered.update({f"/{service_name}/{name}": h for name, h in method_handlers.items()})
 
     def _get_rpc_handler(self, path: str) -> grpc.RpcMethodHandler | None:
-        return self._by_path.get(path) or super()._get_rpc_handler(path)
+        return self._registered.get(path) or super()._get_rpc_handler(path)
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            if self._application is not None:
-                await self._application(scope, receive, send)
-            return
-        handler = self._get_rpc_handler(scope["path"])
-        content_type = dict(scope.get("headers", ())).get(b"content-type", b"").decode("latin-1").lower()
-        is_grpc_web = content_type.startswith("application/grpc-web")
-        if handler is None and not is_grpc_web:
-            if self._application is not None:
-                await self._application(scope, receive, send)
-            else:
-                await _plain(send, 404, b"not found")
-            return
-        if scope["method"] != "POST":
-            await _plain(send, 405, b"gRPC-Web calls are POST requests", [(b"allow", b"POST")])
-            return
-        await self._serve(handler, scope, receive, send)
+    def _create_context(self, scope: dict[str, Any]) -> WebServicerContext:
+        return WebServicerContext(scope)
 
-    async def _serve(self, handler: grpc.RpcMethodHandler | None, scope: dict, receive: Any, send: Any) -> None:
-        try:
-            context = WebServicerContext(scope)
-        except _BadRequest as bad:
-            context = WebServicerContext({"headers": ()})
-            context.set_code(bad.code)
-            context.set_details(bad.details)
-            await _Responder(send, context).finish()
-            return
-        responder = _Responder(send, context)
-        if handler is None:
-            context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-            context.set_details(f"unknown method {scope['path']}")
-            await responder.finish()
-            return
-        if handler.request_streaming:
-            context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-            context.set_details("client streaming is not supported over gRPC-Web")
-            await responder.finish()
-            return
-        call = asyncio.current_task()
-        disconnected = asyncio.Event()
-        watcher: asyncio.Task | None = None
-        try:
-            async with asyncio.timeout(context.time_remaining()):
-                body = await _read_body(receive)
-                watcher = asyncio.create_task(_watch_disconnect(receive, call, disconnected))
-                try:
-                    request = handler.request_deserializer(_request_payload(body, context))
-                except DecodeError:
-                    raise _BadRequest(grpc.StatusCode.INVALID_ARGUMENT, "malformed request message") from None
-                if handler.response_streaming:
-                    await self._stream(handler, request, context, responder)
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        # Replaces sonora's: it assigned ``context.code`` on a deadline (hiding the method, S4),
+        # sent a second response start when that happened mid-stream (S3), answered OPTIONS with
+        # a broken CORS preflight (S5) and sent unknown gRPC methods to the fallback app.
+        if scope["type"] == "http":
+            handler = self._get_rpc_handler(scope["path"])
+            content_type = _header(scope, b"content-type").lower()
+            grpc_web = content_type.startswith("application/grpc-web")
+            if handler is not None or (grpc_web and _GRPC_PATH.fullmatch(scope["path"])):
+                if scope["method"] != "POST":
+                    await _plain(send, 405, b"gRPC-Web calls are POST requests\n", (b"allow", b"POST"))
+                elif not grpc_web:
+                    await _plain(send, 415, b"expected an application/grpc-web content-type\n")
                 else:
-                    response = await handler.unary_unary(request, context)
-                    code, _ = context.status()
-                    if code == grpc.StatusCode.OK and response is not None:
-                        await responder.unary(handler.response_serializer(response))
-        except _Aborted:
-            pass  # the status is on the context
-        except _BadRequest as bad:
-            context.set_code(bad.code)
-            context.set_details(bad.details)
-        except TimeoutError:
-            context.set_code(grpc.StatusCode.DEADLINE_EXCEEDED)
-            context.set_details("deadline exceeded")
+                    await self._do_grpc_request(handler, self._create_context(scope), receive, send)
+                return
+        if self._application is not None:
+            await self._application(scope, receive, send)
+        elif scope["type"] == "http":
+            await _plain(send, 404, b"not found\n")
+
+    async def _do_grpc_request(
+        self, rpc_method: grpc.RpcMethodHandler | None, context: WebServicerContext, receive: Receive, send: Send
+    ) -> None:
+        """One call, always ending with a status: trailers-only before the first message, a trailer
+        frame after it (S3). Whatever the servicer raises becomes a status, never a 500 (S2)."""
+        task = asyncio.current_task()
+        watcher: asyncio.Task[None] | None = None
+        try:
+            async with asyncio.timeout(context.time_remaining()) as deadline:
+                if context._rejected is not None:
+                    raise context._rejected
+                if rpc_method is None:
+                    raise _Reject(grpc.StatusCode.UNIMPLEMENTED, f"method {context.method} not found")
+                if rpc_method.request_streaming:  # gRPC-Web clients cannot stream requests
+                    raise _Reject(grpc.StatusCode.UNIMPLEMENTED, "client streaming is not supported over gRPC-Web")
+                request = await _read_request(rpc_method, context, receive)
+                watcher = asyncio.create_task(_watch_disconnect(receive, context, task))
+                if rpc_method.response_streaming:
+                    await self._do_streaming_response(rpc_method, request, context, send)
+                else:
+                    await self._do_unary_response(rpc_method, request, context, send)
         except asyncio.CancelledError:
-            if not disconnected.is_set():
-                raise  # the server is stopping: let uvicorn finish the cancellation
-            context._cancelled = True
-            return  # the client went away: nobody to answer
-        except Exception:  # S2
-            log.exception("unhandled exception in a gRPC-Web call", method=scope["path"])
-            context.set_code(grpc.StatusCode.INTERNAL)
-            context.set_details("internal error")
+            if not context._cancelled:
+                raise  # the server is stopping: let uvicorn cancel the call
+            task.uncancel()
+            return  # the client went away: nobody is left to answer
+        except Exception as error:
+            _record_failure(error, context, deadline.expired())
         finally:
             context._done = True
             if watcher is not None:
                 watcher.cancel()
-        if context.status()[0] == grpc.StatusCode.OK and not responder.started and not handler.response_streaming:
-            context.set_code(grpc.StatusCode.INTERNAL)
-            context.set_details("the method returned no response")
-        await responder.finish()  # S3: a trailer frame once started, trailers-only before
+        await self._send_status(send, context)
 
-    async def _stream(
-        self, handler: grpc.RpcMethodHandler, request: Any, context: WebServicerContext, responder: _Responder
+    async def _do_unary_response(
+        self, rpc_method: grpc.RpcMethodHandler, request: Any, context: WebServicerContext, send: Send
     ) -> None:
-        messages = handler.unary_stream(request, context)
+        response = await rpc_method.unary_unary(request, context)
+        if context._code not in (None, grpc.StatusCode.OK):
+            return  # W2: set_code() without abort: trailers-only with that status, response dropped
+        if response is None:
+            raise TypeError(f"{context.method} returned None")
+        payload = response if rpc_method.response_serializer is None else rpc_method.response_serializer(response)
+        trailer = protocol.pack_trailers(context._status_fields())  # S1: str keys, `grpc-status: 0`
+        frames = _FRAME.pack(0, len(payload)) + payload + _FRAME.pack(_TRAILERS, len(trailer)) + trailer
+        body = base64.b64encode(frames) if context.text_mode else frames
+        context._headers_sent = context._ended = True
+        headers = [*context._headers(), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    async def _do_streaming_response(
+        self, rpc_method: grpc.RpcMethodHandler, request: Any, context: WebServicerContext, send: Send
+    ) -> None:
+        serialize = rpc_method.response_serializer or bytes
+        messages = rpc_method.unary_stream(request, context)
+        if inspect.iscoroutine(messages):  # a grpc.aio handler writing with context.write()
+            messages.close()
+            raise TypeError(f"{context.method}: server-streaming handlers must be async generators")
         try:
             async for message in messages:
-                await responder.message(handler.response_serializer(message))
+                body = context._frame(0, serialize(message))
+                if not context._headers_sent:  # after the first message, so its initial metadata is set
+                    context._headers_sent = True
+                    await send({"type": "http.response.start", "status": 200, "headers": context._headers()})
+                await send({"type": "http.response.body", "body": body, "more_body": True})
         finally:
-            await messages.aclose()  # the servicer's `finally` runs now, not at garbage collection
+            # sonora never closed the generator (its `finally` ran at garbage collection, if ever):
+            # here it runs at once, at the end, on an error, a deadline or a client disconnect.
+            await messages.aclose()
+
+    async def _send_status(self, send: Send, context: WebServicerContext) -> None:
+        if context._ended:
+            return
+        context._ended = True
+        if context._headers_sent:  # S3: a trailer frame, not a second http.response.start
+            trailer = context._frame(_TRAILERS, protocol.pack_trailers(context._status_fields()))
+            await send({"type": "http.response.body", "body": trailer, "more_body": False})
+            return
+        # Trailers-only: status and trailing metadata (error details, request id) in the headers.
+        context._headers_sent = True
+        fields = [(k.encode(), v.encode()) for k, v in context._status_fields()]
+        headers = [*context._headers(), *fields, (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _watch_disconnect(receive: Any, call: asyncio.Task | None, disconnected: asyncio.Event) -> None:
-    """Cancels the call when the client disconnects (uvicorn reports it once the body was read)."""
+def _record_failure(error: Exception, context: WebServicerContext, deadline_expired: bool) -> None:
+    """Sets the status a failed call ends with."""
+    if isinstance(error, _Reject):
+        context.set_code(error.code)
+        context.set_details(error.details)
+    elif isinstance(error, grpc.RpcError) and context._code not in (None, grpc.StatusCode.OK):
+        pass  # abort(), or sonora's convention: set_code(...) then raise RpcError
+    elif deadline_expired:
+        context.set_code(grpc.StatusCode.DEADLINE_EXCEEDED)
+        context.set_details("deadline exceeded")
+    else:  # S2: uvicorn answered 500, or cut the stream without trailers
+        log.exception("gRPC-Web call failed", method=context.method, error=type(error).__name__)
+        context.set_code(grpc.StatusCode.INTERNAL)
+        context.set_details("internal error")
+
+
+async def _read_request(rpc_method: grpc.RpcMethodHandler, context: WebServicerContext, receive: Receive) -> Any:
+    """The request message. S8: the body is read whole (bounded) before it is unframed, so a frame
+    split across receive events, or sharing one with another, parses the same; sonora took at most
+    one frame per event and ignored the compressed flag."""
+    body = bytearray()
     while True:
         event = await receive()
         if event["type"] == "http.disconnect":
-            disconnected.set()
-            if call is not None:
-                call.cancel()
-            return
+            context._cancelled = True
+            raise asyncio.CancelledError()
+        body += event.get("body", b"")
+        if len(body) > MAX_REQUEST_BYTES:
+            raise _Reject(grpc.StatusCode.RESOURCE_EXHAUSTED, f"request larger than {MAX_REQUEST_BYTES} bytes")
+        if not event.get("more_body"):
+            break
+    if context.text_mode:
+        try:
+            body = bytearray(b"".join(_b64decode(chunk) for chunk in _B64_CHUNKS.findall(body)))
+        except ValueError:
+            raise _Reject(grpc.StatusCode.INVALID_ARGUMENT, "request body is not valid base64") from None
+    payload = b""  # no frame at all: the empty message, as sonora does
+    if body:
+        if len(body) < _FRAME.size:
+            raise _Reject(grpc.StatusCode.INVALID_ARGUMENT, "truncated gRPC-Web frame header")
+        flags, length = _FRAME.unpack_from(body)
+        if flags & _COMPRESSED:
+            raise _Reject(grpc.StatusCode.UNIMPLEMENTED, "compressed messages are not supported")
+        if flags & _TRAILERS:
+            raise _Reject(grpc.StatusCode.INVALID_ARGUMENT, "a request cannot carry a trailer frame")
+        if len(body) != _FRAME.size + length:
+            what = "a truncated one" if len(body) < _FRAME.size + length else "more than one"
+            raise _Reject(grpc.StatusCode.INVALID_ARGUMENT, f"expected one message frame, got {what}")
+        payload = bytes(body[_FRAME.size :])
+    if rpc_method.request_deserializer is None:
+        return payload
+    try:
+        return rpc_method.request_deserializer(payload)
+    except Exception:
+        raise _Reject(grpc.StatusCode.INVALID_ARGUMENT, "request is not a valid protobuf message") from None
 
 
-async def _plain(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
+async def _watch_disconnect(receive: Receive, context: WebServicerContext, task: asyncio.Task[Any] | None) -> None:
+    """Cancels the call when the client goes away. Once the body is read, uvicorn's receive()
+    returns only at a disconnect (or after the response, which is why ``_ended`` is checked)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    if not (context._ended or context._done) and task is not None:
+        context._cancelled = True
+        task.cancel()
+
+
+async def _plain(send: Send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
+    length = str(len(body)).encode()
+    fields = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", length), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": fields})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+# -- the client side (tests and Python gRPC-Web callers) -------------------------------------------
+
+
+class WebRpcError(protocol.WebRpcError):
+    """sonora's client error, with the trailing metadata, so ``grpc_status.rpc_status.from_call()``
+    reads the ``google.rpc.Status`` details from ``grpc-status-details-bin``."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, Any], ...]) -> None:
+        super().__init__(code, details)
+        self._trailing_metadata = trailing_metadata
+
+    def trailing_metadata(self) -> tuple[tuple[str, Any], ...]:
+        return self._trailing_metadata
+
+
+def _raise_for_status(headers: Any, trailers: Any = None) -> None:
+    """Replaces ``sonora.protocol.raise_for_status``: keeps the metadata (``-bin`` values decoded)."""
+    fields = [(k.lower(), v) for k, v in (trailers if trailers else headers.items())]
+    status = dict(fields).get("grpc-status", "0")
+    if status == "0":
+        return
+    details = unquote(dict(fields).get("grpc-message", ""))
+    metadata = tuple(
+        (k, _b64decode(v.encode()) if k.endswith("-bin") else v) for k, v in fields if k not in _NOT_METADATA
     )
-    await send({"type": "http.response.body", "body": body})
+    raise WebRpcError(_CODES.get(int(status), grpc.StatusCode.UNKNOWN), details, metadata)
+
+
+def _accept_registered_method(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def multicallable(self, path, request_serializer=None, response_deserializer=None, _registered_method=False):
+        return method(self, path, request_serializer, response_deserializer)
+
+    multicallable.arena_patched = True  # type: ignore[attr-defined]
+    return multicallable
+
+
+def install() -> None:
+    """Fixes sonora's clients in place; idempotent, and nothing happens at import time.
+
+    - S9: ``sonora.aio.WebChannel`` and ``sonora.client.WebChannel`` accept the
+      ``_registered_method`` argument that stubs generated by current grpcio-tools pass;
+    - ``sonora.protocol.raise_for_status`` raises errors that carry the trailing metadata.
+
+    The server needs no patch: ``ArenaGrpcASGI`` overrides everything it uses.
+    """
+    for channel in (sonora.aio.WebChannel, sonora.client.WebChannel):
+        for name in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+            if not getattr(getattr(channel, name), "arena_patched", False):
+                setattr(channel, name, _accept_registered_method(getattr(channel, name)))
+    protocol.raise_for_status = _raise_for_status
 
 
 class WebChannel(sonora.aio.WebChannel):
-    """sonora's asyncio gRPC-Web client, accepting what generated stubs pass (S9)."""
+    """sonora's asyncio gRPC-Web channel, usable with generated stubs (installs the client fixes)."""
 
-    def unary_unary(self, path, request_serializer=None, response_deserializer=None, _registered_method=False):
-        return super().unary_unary(path, request_serializer, response_deserializer)
-
-    def unary_stream(self, path, request_serializer=None, response_deserializer=None, _registered_method=False):
-        return super().unary_stream(path, request_serializer, response_deserializer)
+    def __init__(self, url: str) -> None:
+        install()
+        super().__init__(url)
 
 
 class SyncWebChannel(sonora.client.WebChannel):
-    """sonora's blocking gRPC-Web client, accepting what generated stubs pass (S9)."""
+    """sonora's blocking gRPC-Web channel, usable with generated stubs (installs the client fixes)."""
 
-    def unary_unary(self, path, request_serializer=None, response_deserializer=None, _registered_method=False):
-        return super().unary_unary(path, request_serializer, response_deserializer)
-
-    def unary_stream(self, path, request_serializer=None, response_deserializer=None, _registered_method=False):
-        return super().unary_stream(path, request_serializer, response_deserializer)
+    def __init__(self, url: str) -> None:
+        install()
+        super().__init__(url)
