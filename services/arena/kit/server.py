@@ -267,6 +267,7 @@ async def serve(
     await health.enter_graceful_shutdown()
     if registrar is not None:
         await registrar.deregister(instance.instance_id)
+        await registrar.close()
     if config.drain_delay_s:
         await asyncio.sleep(config.drain_delay_s)
     runtime.lifecycle.start_draining()
