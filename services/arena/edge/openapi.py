@@ -20,6 +20,7 @@ from arena.contract import Contract, HttpBinding, Method
 from arena.contract.descriptor_set import field_behaviors, resolve_field_path
 
 _FD = descriptor.FieldDescriptor
+_OPENAPI_VERBS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 _PATH_VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=[^}]*)?\}")
 
 _SCALARS: dict[int, dict[str, Any]] = {
@@ -63,7 +64,27 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
         "properties": {"@type": {"type": "string"}},
         "additionalProperties": True,
     },
+    # Wrappers are their value, or null.
+    "google.protobuf.DoubleValue": {"type": "number", "format": "double", "nullable": True},
+    "google.protobuf.FloatValue": {"type": "number", "format": "float", "nullable": True},
+    "google.protobuf.Int64Value": {"type": "string", "format": "int64", "nullable": True},
+    "google.protobuf.UInt64Value": {"type": "string", "format": "uint64", "nullable": True},
+    "google.protobuf.Int32Value": {"type": "integer", "format": "int32", "nullable": True},
+    "google.protobuf.UInt32Value": {"type": "integer", "format": "int64", "minimum": 0, "nullable": True},
+    "google.protobuf.BoolValue": {"type": "boolean", "nullable": True},
+    "google.protobuf.StringValue": {"type": "string", "nullable": True},
+    "google.protobuf.BytesValue": {"type": "string", "format": "byte", "nullable": True},
 }
+# Well-known types a query parameter cannot carry (the others are single strings or numbers there).
+_NOT_IN_QUERY = frozenset(
+    {
+        "google.protobuf.Struct",
+        "google.protobuf.Value",
+        "google.protobuf.ListValue",
+        "google.protobuf.Empty",
+        "google.protobuf.Any",
+    }
+)
 
 _ACCESS_TEXT = {
     access_pb2.ACCESS_PUBLIC: "Anyone may call this; a bearer token, when sent, must be valid.",
@@ -156,57 +177,75 @@ class _Builder:
 
     # -- operations -----------------------------------------------------------------------
 
-    def query_parameters(self, message: descriptor.Descriptor, bound: set[str], prefix: str = "") -> list[dict]:
-        """Query parameters for the fields not bound by the path or body (dotted for nested ones)."""
+    def query_parameters(
+        self,
+        message: descriptor.Descriptor,
+        bound: set[str],
+        prefix: str = "",
+        seen: frozenset[str] = frozenset(),
+    ) -> list[dict[str, Any]]:
+        """Query parameters for the fields not bound by the path or body (dotted for nested ones).
+
+        That is how the transcoder reads them: ``?page_size=10&filter.difficulty=DIFFICULTY_EASY``,
+        a repeated field by repeating the parameter.
+        """
         parameters = []
         for field in message.fields:
             name = prefix + field.name
             if name in bound:
                 continue
-            if field.message_type is not None and field.message_type.full_name not in _WELL_KNOWN:
-                if field.is_repeated or field.message_type.GetOptions().map_entry:
-                    continue  # not expressible in a query string
-                parameters += self.query_parameters(field.message_type, bound, name + ".")
+            nested = field.message_type
+            if nested is not None and (nested.GetOptions().map_entry or nested.full_name in _NOT_IN_QUERY):
+                continue  # not expressible in a query string
+            if nested is not None and nested.full_name not in _WELL_KNOWN:
+                if field.is_repeated or nested.full_name in seen:
+                    continue  # likewise; and a recursive message would never end
+                parameters += self.query_parameters(nested, bound, name + ".", seen | {message.full_name})
                 continue
             schema = self.field_schema(field)
             schema.pop("readOnly", None)
-            parameters.append(
-                {
-                    "name": name,
-                    "in": "query",
-                    "required": False,
-                    "schema": schema,
-                    **({"description": schema.pop("description")} if "description" in schema else {}),
-                    **({"explode": True} if field.is_repeated else {}),
-                }
-            )
+            description = schema.pop("description", None)
+            parameter: dict[str, Any] = {
+                "name": name,
+                "in": "query",
+                "required": not prefix and field_behavior_pb2.REQUIRED in field_behaviors(field),
+                "schema": schema,
+            }
+            if description:
+                parameter["description"] = description
+            if field.is_repeated:
+                parameter["explode"] = True
+            parameters.append(parameter)
         return parameters
 
-    def operation(self, method: Method, binding: HttpBinding, tag: str) -> dict[str, Any]:
+    def operation(self, method: Method, binding: HttpBinding, tag: str, operation_id: str) -> dict[str, Any]:
         request = method.input
         variables = binding.path_variables
         parameters = []
         for variable in variables:
             field = resolve_field_path(request, variable)
-            assert field is not None
+            if field is None:
+                raise ValueError(f"{method.full_name}: {binding.path} names no field {variable!r}")
+            schema = self.value_schema(field) if field.type != _FD.TYPE_MESSAGE else {"type": "string"}
             parameters.append(
                 {
                     "name": variable,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "string"},
+                    "schema": schema,
                     "description": self.contract.comment(field.full_name) or variable,
                 }
             )
+        comment = self.contract.comment(method.full_name)
         operation: dict[str, Any] = {
-            "operationId": f"{method.descriptor.containing_service.name}_{method.name}",
+            "operationId": operation_id,
             "tags": [tag],
-            "summary": self.contract.comment(method.full_name).split("\n")[0],
-            "description": self.contract.comment(method.full_name) + "\n\n" + _ACCESS_TEXT.get(method.access, ""),
+            "summary": comment.split("\n")[0],
+            "description": "\n\n".join(part for part in (comment, _ACCESS_TEXT.get(method.access, "")) if part),
         }
         bound = set(variables)
         if binding.body == "*":
-            top_level = {v.split(".")[0] for v in variables if "." not in v}
+            top_level = {v for v in variables if "." not in v}
             schema = self.message_schema(request, skip=frozenset(top_level))
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
             bound |= {f.name for f in request.fields}
@@ -214,28 +253,38 @@ class _Builder:
             body_field = request.fields_by_name[binding.body]
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": self.ref(body_field.message_type)}},
+                "content": {"application/json": {"schema": self.field_schema(body_field)}},
             }
             bound.add(binding.body)
         parameters += self.query_parameters(request, bound)
         if parameters:
             operation["parameters"] = parameters
-        response_schema = self.ref(method.output)
+        if binding.response_body:
+            response_schema = self.field_schema(method.output.fields_by_name[binding.response_body])
+        else:
+            response_schema = self.ref(method.output)
         if method.server_streaming:
-            operation["description"] += (
-                "\n\nA server stream: the response is newline-delimited JSON, one message per line; "
-                "the last message has `last: true`."
+            stream_text = (
+                "A server stream: the response is newline-delimited JSON, one message per line "
+                "(each line follows the 200 schema); a stream that fails after its first message "
+                "ends without an error body."
             )
-            operation["x-arena-streaming"] = True
+            if "last" in method.output.fields_by_name:
+                stream_text += " The last message has `last: true`: a stream cut before it did not finish."
+            operation["description"] += "\n\n" + stream_text
+            operation["x-arena-streaming"] = "ndjson"
         operation["responses"] = {
-            "200": {"description": "OK", "content": {"application/json": {"schema": response_schema}}},
+            "200": {
+                "description": "A stream of messages, one JSON object per line." if method.server_streaming else "OK",
+                "content": {"application/json": {"schema": response_schema}},
+            },
             "default": {
                 "description": "An error as a google.rpc.Status (the HTTP status follows the gRPC code).",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/google.rpc.Status"}}},
             },
         }
         if method.access == access_pb2.ACCESS_PUBLIC:
-            operation["security"] = [{}, {"bearerAuth": []}]
+            operation["security"] = [{}, {"bearerAuth": []}]  # a token is optional
         else:
             operation["security"] = [{"bearerAuth": []}]
         return operation
@@ -250,8 +299,12 @@ def render_openapi(contract: Contract, *, version: str = "0.1.0") -> dict[str, A
         tag = service.descriptor.name
         tags.append({"name": tag, "description": contract.comment(service.full_name)})
         for method in service.methods:
-            for binding in method.bindings:
-                paths.setdefault(binding.path, {})[binding.verb.lower()] = builder.operation(method, binding, tag)
+            for index, binding in enumerate(method.bindings):
+                if binding.verb.lower() not in _OPENAPI_VERBS:
+                    raise ValueError(f"{method.full_name}: OpenAPI has no {binding.verb} operations")
+                operation_id = f"{service.descriptor.name}_{method.name}" + (f"_{index + 1}" if index else "")
+                path = _PATH_VARIABLE.sub(r"{\1}", binding.path)  # {name=shelves/*} → {name}
+                paths.setdefault(path, {})[binding.verb.lower()] = builder.operation(method, binding, tag, operation_id)
     return {
         "openapi": "3.0.3",
         "info": {

