@@ -11,7 +11,7 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help venv third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
+.PHONY: help venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
@@ -68,10 +68,17 @@ check-generated: third_party
 breaking: third_party
 	$(VENV)/bin/python tools/check_breaking.py
 
-pytest: descriptors
+# The JavaScript gRPC-Web client (connect-es) the end-to-end tests drive, pinned by its lockfile.
+web-bridge/node_modules/.package-lock.json: web-bridge/package-lock.json
+	npm ci --prefix web-bridge --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web-deps: web-bridge/node_modules/.package-lock.json
+
+pytest: descriptors web-deps
 	$(VENV)/bin/python -m pytest
 
 test: lint check-generated breaking pytest
 
 clean:
-	rm -rf build third_party .pytest_cache .ruff_cache
+	rm -rf build third_party .pytest_cache .ruff_cache web-bridge/node_modules web-bridge/gen
