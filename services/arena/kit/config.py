@@ -23,7 +23,10 @@ VARIABLES: dict[str, str] = {
         "(default sqlite+aiosqlite:///$ARENA_DATA_DIR/{service}.db)."
     ),
     "ARENA_<SERVICE>_DATABASE_URL": "Database URL for one service, overriding ARENA_DATABASE_URL.",
-    "ARENA_<SERVICE>_ADDRESS": "Host a service listens on and is reached at (default 127.0.0.1).",
+    "ARENA_<SERVICE>_ADDRESS": "Host a service is reached at (registered in discovery) and, without "
+    "ARENA_BIND_ADDRESS, listens on (default 127.0.0.1).",
+    "ARENA_BIND_ADDRESS": "Address a service process listens on when not its ARENA_<SERVICE>_ADDRESS "
+    "(0.0.0.0 in a container, which is reached at its own IP).",
     "ARENA_<SERVICE>_GRPC_PORT": "A service's native gRPC port (default from the service table, 50051-50058).",
     "ARENA_<SERVICE>_WEB_PORT": "A service's gRPC-Web, /metrics and /healthz port (default gRPC port + 1000).",
     "ARENA_<SERVICE>_PROCESSES": "How many processes serve a service, sharing its ports with SO_REUSEPORT (default 1).",
@@ -98,6 +101,8 @@ class ServerConfig:
     """How long to report NOT_SERVING before refusing new calls."""
     processes: int = 1
     """Processes sharing the service's ports (SO_REUSEPORT)."""
+    bind_address: str | None = None
+    """Where the listeners bind, when not the endpoint's (advertised) address."""
 
     @property
     def endpoint(self) -> Endpoint:
@@ -192,6 +197,7 @@ def load_server(service_name: str, env: Mapping[str, str] | None = None) -> Serv
         shutdown_grace_s=_float(env, "ARENA_SHUTDOWN_GRACE_S", 10.0),
         drain_delay_s=_float(env, "ARENA_DRAIN_DELAY_S", 0.0),
         processes=_processes(env, f"{spec.env_prefix}PROCESSES"),
+        bind_address=env.get("ARENA_BIND_ADDRESS") or None,
     )
 
 

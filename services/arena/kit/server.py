@@ -218,12 +218,13 @@ async def serve(
         (*wrapped, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
         grpc_server,
     )
-    grpc_port = grpc_server.add_insecure_port(f"{endpoint.address}:{endpoint.grpc_port}")
+    listen = config.bind_address or endpoint.address
+    grpc_port = grpc_server.add_insecure_port(f"{listen}:{endpoint.grpc_port}")
 
     web_app = ArenaGrpcASGI(application=http_app(runtime.metrics, health, tuple(wrapped)))
     for name, handlers in wrapped.items():
         web_app.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
-    web_socket = _listening_socket(endpoint.address, endpoint.web_port, reuse_port=reuse_port)
+    web_socket = _listening_socket(listen, endpoint.web_port, reuse_port=reuse_port)
     web_server = _EmbeddedUvicorn(
         uvicorn.Config(
             web_app,

@@ -71,3 +71,11 @@ def test_consul_addresses(address: str, expected: tuple):
 
 def test_every_variable_is_documented_with_the_prefix():
     assert all(name.startswith("ARENA_") and text for name, text in VARIABLES.items())
+
+
+def test_a_container_binds_everywhere_but_advertises_its_own_address(tmp_path):
+    env = {"ARENA_DATA_DIR": str(tmp_path), "ARENA_BIND_ADDRESS": "0.0.0.0", "ARENA_USER_ADDRESS": "10.0.0.7"}
+    config = load_server("user", env)
+    assert config.bind_address == "0.0.0.0"
+    assert config.endpoint.address == "10.0.0.7"  # what discovery and Consul are told
+    assert load_server("user", {"ARENA_DATA_DIR": str(tmp_path)}).bind_address is None
