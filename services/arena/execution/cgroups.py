@@ -10,7 +10,9 @@ import dataclasses
 import os
 import pathlib
 import signal
+import time
 import uuid
+from collections.abc import Iterable
 
 import structlog
 
@@ -89,7 +91,7 @@ class RunCgroup:
 
     def __init__(self, support: CgroupSupport, *, memory_bytes: int, max_processes: int, owner_uid: int) -> None:
         self.support = support
-        name = f"arena-run-{uuid.uuid4().hex}"
+        name = f"arena-run-{owner_uid}-{uuid.uuid4().hex}"  # the uid: see sweep_stale
         self.memory_dir = support.memory_parent / name if support.memory_parent else None
         self.pids_dir = None
         if support.pids_parent is not None:
@@ -161,3 +163,29 @@ class RunCgroup:
                     os.sched_yield()
             else:
                 log.warning("could not remove a sandbox cgroup", path=str(directory))
+
+
+def sweep_stale(support: CgroupSupport, uids: Iterable[int]) -> int:
+    """Removes the run cgroups of sandbox uids this process has just claimed.
+
+    A claimed uid (see ``sandbox.claim_slot_uids``) belongs to no live judge, so its groups
+    are leftovers of one that was killed: whatever is still inside is killed, and they go.
+    """
+    removed = 0
+    for parent in {p for p in (support.memory_parent, support.pids_parent) if p is not None}:
+        for uid in uids:
+            for directory in parent.glob(f"arena-run-{uid}-*"):
+                with contextlib.suppress(OSError, ValueError):
+                    for pid in (directory / "cgroup.procs").read_text().split():
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(int(pid), signal.SIGKILL)
+                for _ in range(50):
+                    try:
+                        directory.rmdir()
+                        removed += 1
+                        break
+                    except OSError:
+                        time.sleep(0.01)
+    if removed:
+        log.info("removed stale sandbox cgroups", count=removed)
+    return removed

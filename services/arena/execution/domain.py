@@ -95,6 +95,8 @@ def decide_verdict(status: RunStatus, check: CheckResult | None) -> Verdict:
 class TestOutcome:
     """The judged result of one test (what users see: no test data)."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     ordinal: int
     sample: bool
     verdict: Verdict

@@ -20,6 +20,7 @@ import collections
 import contextlib
 import ctypes
 import dataclasses
+import fcntl
 import json
 import os
 import pathlib
@@ -29,11 +30,11 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import structlog
 
-from arena.execution.cgroups import CgroupSupport, RunCgroup
+from arena.execution.cgroups import CgroupSupport, RunCgroup, sweep_stale
 
 log = structlog.get_logger("arena.sandbox")
 
@@ -43,6 +44,8 @@ READ_ONLY_IF_PRESENT = ("/etc/java-17-openjdk", "/etc/ssl/certs/java", "/etc/loc
 LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
+SLOT_UID_SPAN = 4096
+UID_LOCK_DIR = pathlib.Path(tempfile.gettempdir()) / "arena-sandbox-uids"
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -98,6 +101,41 @@ class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
 
 
+def claim_slot_uids(count: int, *, lock_dir: pathlib.Path = UID_LOCK_DIR) -> list[tuple[int, int]]:
+    """Claims ``count`` sandbox uids machine-wide: (uid, lock fd) pairs held for the sandbox's life.
+
+    Two sandboxes (two judges, or a judge and a benchmark) sharing a uid would share its
+    RLIMIT_NPROC count and could signal each other's runs. A uid is claimed with an flock on
+    its own file, so a judge that dies gives its uids back with its file descriptors.
+    """
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    claimed: list[tuple[int, int]] = []
+    for uid in range(FIRST_SLOT_UID, FIRST_SLOT_UID + SLOT_UID_SPAN):
+        fd = os.open(lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        claimed.append((uid, fd))
+        if len(claimed) == count:
+            return claimed
+    for _, fd in claimed:
+        os.close(fd)
+    raise SandboxUnavailable(f"no free sandbox uids left in {FIRST_SLOT_UID}+{SLOT_UID_SPAN}")
+
+
+def _kill_leftovers(uids: Iterable[int]) -> None:
+    """SIGKILLs processes still running as uids just claimed: leftovers of a judge that was killed."""
+    wanted = {str(uid) for uid in uids}
+    for status in pathlib.Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            uid_line = next(line for line in status.read_text().splitlines() if line.startswith("Uid:"))
+            if uid_line.split()[1] in wanted:
+                os.kill(int(status.parent.name), signal.SIGKILL)
+                log.warning("killed a leftover sandbox process", pid=int(status.parent.name))
+
+
 class Sandbox:
     def __init__(self, work_root: pathlib.Path, *, slots: int, cgroups: CgroupSupport | None = None) -> None:
         self.work_root = work_root
@@ -108,7 +146,10 @@ class Sandbox:
             raise SandboxUnavailable("bubblewrap (bwrap) and prlimit are needed: apt-get install bubblewrap util-linux")
         # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
         # loop: the sandbox is not tied to the loop that created it (tests use several).
-        self._free_uids: collections.deque[int] = collections.deque(FIRST_SLOT_UID + slot for slot in range(slots))
+        self._uid_locks = claim_slot_uids(slots)
+        self._free_uids: collections.deque[int] = collections.deque(uid for uid, _ in self._uid_locks)
+        _kill_leftovers(self._free_uids)
+        sweep_stale(self.cgroups, self._free_uids)
         self._slots_by_loop: dict[int, asyncio.Semaphore] = {}
         self.slots = slots
         work_root.mkdir(parents=True, exist_ok=True)
@@ -120,6 +161,18 @@ class Sandbox:
                     "world-searchable; choose another ARENA_SANDBOX_DIR"
                 )
         become_subreaper()
+
+    @property
+    def uids(self) -> frozenset[int]:
+        """The uids this sandbox runs programs as (claimed for it alone)."""
+        return frozenset(uid for uid, _ in self._uid_locks)
+
+    def close(self) -> None:
+        """Gives the sandbox's uids back (a process that exits gives them back anyway)."""
+        for _, fd in self._uid_locks:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._uid_locks = []
 
     # -- workspaces ---------------------------------------------------------------------------
 

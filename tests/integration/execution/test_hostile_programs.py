@@ -15,7 +15,7 @@ import pytest
 from arena.execution.checkers import CheckerSpec
 from arena.execution.domain import Verdict
 from arena.execution.judge import Bundle, BundleTest, Judge, Steps
-from arena.execution.sandbox import FIRST_SLOT_UID
+from arena.execution.sandbox import Sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -31,12 +31,13 @@ def bundle(expected: str = "ok\n", *, time_limit_ms: int = 1000, memory_kib: int
     )
 
 
-def slot_processes() -> list[str]:
+def slot_processes(sandbox: Sandbox) -> list[str]:
+    """Processes running as this sandbox's uids (other judges on the machine have uids of their own)."""
     found = []
     for entry in pathlib.Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if FIRST_SLOT_UID <= entry.stat().st_uid < FIRST_SLOT_UID + 64:
+                if entry.stat().st_uid in sandbox.uids:
                     found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
             except OSError:
                 continue
@@ -45,7 +46,7 @@ def slot_processes() -> list[str]:
 
 async def verdict_of(judge: Judge, languages, language: str, source: str, problem: Bundle | None = None):
     final = await judge.judge(languages[language], source, problem or bundle(), run_all_tests=True, steps=Steps())
-    assert slot_processes() == [], "a sandboxed process outlived its run"
+    assert slot_processes(judge.sandbox) == [], "a sandboxed process outlived its run"
     return final
 
 
