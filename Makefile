@@ -49,6 +49,7 @@ openapi: descriptors
 
 # Every service and Envoy on localhost (SQLite under ./data, static discovery, demo data).
 up: descriptors
+	@tools/ensure_judge_packages.sh
 	$(VENV)/bin/python -m arena.launcher
 
 # Benchmarks (needs wrk and h2load: apt-get install wrk nghttp2-client); results in bench/results/.

@@ -21,18 +21,55 @@ DEMO_USER = {
 }
 
 
-def _post(url: str, body: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}, method="POST"
-    )
+def _call(method: str, url: str, body: dict | None = None, token: str = "") -> tuple[int, dict]:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def _post(url: str, body: dict, token: str = "") -> tuple[int, dict]:
+    return _call("POST", url, body, token)
+
+
+def problem_body(problem) -> dict:
+    """A demo problem as the REST API's ``Problem`` JSON."""
+    samples, hidden = problem.tests[: problem.samples], problem.tests[problem.samples :]
+    return {
+        "slug": problem.slug,
+        "title": problem.title,
+        "statement": problem.statement,
+        "difficulty": f"DIFFICULTY_{problem.difficulty}",
+        "tags": list(problem.tags),
+        "time_limit": f"{problem.time_limit_ms / 1000:.3f}s",
+        "memory_limit_kib": problem.memory_limit_kib,
+        "checker": {"kind": f"CHECKER_KIND_{problem.checker}"},
+        "sample_tests": [{"input": i, "expected_output": o} for i, o in samples],
+        "hidden_tests": [{"input": i, "expected_output": o} for i, o in hidden],
+    }
 
 
 def load_demo_data(edge_url: str) -> None:
     status, body = _post(f"{edge_url}/v1/users", DEMO_USER)
     if status not in (200, 409):
         raise RuntimeError(f"could not create the demo user: {status} {body}")
+    status, body = _post(f"{edge_url}/v1/auth:login", {k: DEMO_ADMIN[k] for k in ("username", "password")})
+    if status != 200:
+        raise RuntimeError(f"could not log in as the demo admin: {status} {body}")
+    token = body["tokens"]["access_token"]
+
+    from arena.demo.problems import load
+
+    for problem in load():
+        status, body = _call("GET", f"{edge_url}/v1/problems/{problem.slug}", token=token)
+        if status == 200:
+            continue  # loaded by an earlier start
+        status, body = _post(f"{edge_url}/v1/problems", problem_body(problem), token)
+        if status not in (200, 409):
+            raise RuntimeError(f"could not create the demo problem {problem.slug}: {status} {body}")

@@ -1,21 +1,118 @@
-"""``python -m arena.execution``: the execution service process.
+"""``python -m arena.execution``: the execution service process (the judge)."""
 
-Its issue is still open, so it serves the generated base servicers: every RPC answers
-UNIMPLEMENTED while health, discovery and the ops views work as for any service.
-"""
+from __future__ import annotations
 
-from arena.execution.v1 import execution_internal_service_pb2_grpc as internal
-from arena.execution.v1 import execution_service_pb2_grpc as public
-from arena.kit.server import main, placeholder
+import os
+
+# The judge forks a sandbox per run (as another uid, so Python must fork rather than vfork).
+# gRPC's fork handlers would run in every such child while other threads hold gRPC's locks;
+# the child only execs, so it needs none of them. Read by gRPC when it loads: set it first.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
+
+import pathlib
+import shutil
+
+import grpc
+import structlog
+
+from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
+from arena.execution import languages, outbox
+from arena.execution.app import ExecutionApp, Settings
+from arena.execution.bundles import ProblemServiceBundles
+from arena.execution.judge import Judge
+from arena.execution.publish import RealtimeForwarder
+from arena.execution.sandbox import Sandbox
+from arena.execution.servicer import ExecutionInternalServicer, ExecutionServicer
+from arena.execution.store import SqlExecutionStore
+from arena.execution.v1 import execution_internal_service_pb2_grpc, execution_service_pb2_grpc
+from arena.kit.config import ConfigError
+from arena.kit.db import make_engine
+from arena.kit.errors import FailedPrecondition, UpstreamError
+from arena.kit.server import Runtime, ServiceParts, main
+from arena.problem.v1 import problem_internal_service_pb2_grpc
+
+log = structlog.get_logger("arena.execution")
+
+
+def _workers() -> int:
+    raw = os.environ.get("ARENA_JUDGE_WORKERS", "")
+    if not raw:
+        return os.cpu_count() or 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ConfigError(f"ARENA_JUDGE_WORKERS must be a whole number from 1 to 256, not {raw!r}")
+    return int(raw)
+
+
+def _sandbox_dir(instance_id: str) -> pathlib.Path:
+    configured = os.environ.get("ARENA_SANDBOX_DIR")
+    return pathlib.Path(configured) if configured else pathlib.Path("/tmp/arena-sandbox") / instance_id
+
+
+def _contest_authorizer(runtime: Runtime):
+    contests = runtime.clients.stub(contest_internal_service_pb2_grpc.ContestInternalServiceStub, "contest")
+
+    async def authorize(contest_id: str, user_id: str, problem_id: str) -> bool:
+        request = contest_internal_service_pb2.AuthorizeSubmissionRequest(
+            contest_id=contest_id, user_id=user_id, problem_id=problem_id
+        )
+        try:
+            response = await contests.AuthorizeSubmission(request, timeout_s=5.0)
+        except UpstreamError as exc:
+            if exc.code == grpc.StatusCode.UNIMPLEMENTED:
+                raise FailedPrecondition("contest submissions are not open yet", reason="CONTEST_NOT_RUNNING") from None
+            raise
+        return response.run_all_tests
+
+    return authorize
+
+
+async def build(runtime: Runtime) -> ServiceParts:
+    config = runtime.config
+    workers = _workers()
+    # One process per instance by default; with several, each needs its own claims and work root.
+    owner = config.instance_id if config.processes == 1 else f"{config.instance_id}-{os.getpid()}"
+    work_root = _sandbox_dir(owner)
+    shutil.rmtree(work_root, ignore_errors=True)  # workspaces of an earlier life: judged again from scratch
+    sandbox = Sandbox(work_root, slots=workers)
+    available = await languages.detect(sandbox)
+
+    engine = make_engine(config.database_url)
+    store = SqlExecutionStore(engine)
+    await store.migrate()
+    bundles = ProblemServiceBundles(
+        runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
+    )
+    forwarder = RealtimeForwarder(runtime.clients)
+    app = ExecutionApp(
+        store,
+        Judge(sandbox, {a.language.language_id: a.language for a in available}),
+        available,
+        bundles,
+        Settings(owner=owner, workers=workers),
+        authorize=_contest_authorizer(runtime),
+        on_event=forwarder,
+        dispatcher=outbox.Dispatcher(store, outbox.senders(runtime.clients)),
+    )
+
+    async def cleanup() -> None:
+        await app.stop()
+        await forwarder.close()
+        await engine.dispose()
+        sandbox.close()
+        shutil.rmtree(work_root, ignore_errors=True)
+
+    return ServiceParts(
+        servicers=[
+            (execution_service_pb2_grpc.add_ExecutionServiceServicer_to_server, ExecutionServicer(app)),
+            (
+                execution_internal_service_pb2_grpc.add_ExecutionInternalServiceServicer_to_server,
+                ExecutionInternalServicer(app),
+            ),
+        ],
+        on_serving=[app.start],
+        on_stop=[cleanup],
+    )
+
 
 if __name__ == "__main__":
-    main(
-        "execution",
-        placeholder(
-            (public.add_ExecutionServiceServicer_to_server, public.ExecutionServiceServicer()),
-            (
-                internal.add_ExecutionInternalServiceServicer_to_server,
-                internal.ExecutionInternalServiceServicer(),
-            ),
-        ),
-    )
+    main("execution", build)

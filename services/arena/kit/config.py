@@ -41,6 +41,9 @@ VARIABLES: dict[str, str] = {
     "ARENA_DRAIN_DELAY_S": "Seconds between reporting NOT_SERVING and refusing new calls, so load balancers "
     "notice first (default 0; set to the health-check interval behind Envoy).",
     "ARENA_VERSION": "Version reported to discovery (default the package version).",
+    "ARENA_JUDGE_WORKERS": "Execution service: submissions judged at once per process (default the CPU count).",
+    "ARENA_SANDBOX_DIR": "Execution service: where sandbox workspaces live; must be world-searchable "
+    "(default /tmp/arena-sandbox/<instance id>).",
     "ARENA_ADMIN_USERNAME": "User service: the first admin's username, created on start when no admin exists.",
     "ARENA_ADMIN_PASSWORD": "User service: the first admin's password (with ARENA_ADMIN_USERNAME).",
     "ARENA_ADMIN_EMAIL": "User service: the first admin's email (default <username>@arena.local).",

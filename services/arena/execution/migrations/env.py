@@ -1,0 +1,8 @@
+"""Alembic environment of the execution service (its own version table; see arena.kit.db)."""
+
+from alembic import context
+
+from arena.execution.store import Base
+from arena.kit.db import run_migrations
+
+run_migrations(context, Base.metadata)

@@ -1,0 +1,518 @@
+"""The execution service's storage: submissions, per-test results, event logs, the outbox.
+
+A submission's events are numbered in its own row (``last_sequence``) inside the transaction
+that records them, so sequences have no gaps or repeats even with several judges writing.
+
+The table is also the judge queue: a judge *claims* a submission with a lease
+(``claimed_by``/``lease_until``) and renews it while judging. A claim whose holder died
+expires and another judge takes the submission over; every write checks the claim, so a
+judge that lost its claim cannot record anything (nothing is judged twice).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import pathlib
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arena.execution.domain import Event, EventType, Final, Status, Submission, TestOutcome, Verdict
+from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
+
+MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
+VERSION_TABLE = "execution_alembic_version"
+UNFINISHED = (Status.QUEUED.name, Status.COMPILING.name, Status.RUNNING.name)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SubmissionRow(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (sa.Index("ix_submissions_status_create_time", "status", "create_time"),)
+
+    submission_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    problem_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    contest_id: Mapped[str] = mapped_column(sa.String(32), default="", index=True)
+    language_id: Mapped[str] = mapped_column(sa.String(32))
+    source: Mapped[str] = mapped_column(sa.Text())
+    run_all_tests: Mapped[bool] = mapped_column(sa.Boolean())
+    status: Mapped[str] = mapped_column(sa.String(16))
+    verdict: Mapped[int | None] = mapped_column(sa.Integer(), nullable=True)
+    score: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    test_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    passed_test_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    max_cpu_ms: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    max_memory_kib: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    compile_output: Mapped[str] = mapped_column(sa.Text(), default="")
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    judge_start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finish_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_sequence: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    claimed_by: Mapped[str] = mapped_column(sa.String(128), default="")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class TestResultRow(Base):
+    __tablename__ = "test_results"
+
+    submission_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(sa.Integer(), primary_key=True)
+    sample: Mapped[bool] = mapped_column(sa.Boolean())
+    verdict: Mapped[int] = mapped_column(sa.Integer())
+    cpu_ms: Mapped[int] = mapped_column(sa.Integer())
+    wall_ms: Mapped[int] = mapped_column(sa.Integer())
+    memory_kib: Mapped[int] = mapped_column(sa.Integer())
+    exit_code: Mapped[int] = mapped_column(sa.Integer())
+    signal: Mapped[int] = mapped_column(sa.Integer())
+    checker_message: Mapped[str] = mapped_column(sa.Text(), default="")
+
+
+class EventRow(Base):
+    __tablename__ = "submission_events"
+
+    submission_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(sa.Integer(), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(16))
+    time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    payload: Mapped[dict] = mapped_column(sa.JSON())
+
+
+class OutboxRow(Base):
+    """A call to another service that must happen eventually (the verdict must reach it)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "delivered", "next_attempt_time"),)
+
+    outbox_id: Mapped[int] = mapped_column(sa.Integer(), primary_key=True, autoincrement=True)
+    target: Mapped[str] = mapped_column(sa.String(96))
+    payload: Mapped[bytes] = mapped_column(sa.LargeBinary())
+    attempts: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    delivered: Mapped[bool] = mapped_column(sa.Boolean(), default=False)
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    next_attempt_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str] = mapped_column(sa.Text(), default="")
+
+
+class LostClaim(Exception):
+    """This judge no longer holds the submission's claim (it expired and another judge took it)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OutboxItem:
+    outbox_id: int
+    target: str
+    payload: bytes
+    attempts: int
+
+
+def _outcome(row: TestResultRow) -> TestOutcome:
+    return TestOutcome(
+        ordinal=row.ordinal,
+        sample=row.sample,
+        verdict=Verdict(row.verdict),
+        cpu_ms=row.cpu_ms,
+        wall_ms=row.wall_ms,
+        memory_kib=row.memory_kib,
+        exit_code=row.exit_code,
+        signal=row.signal,
+        checker_message=row.checker_message,
+    )
+
+
+def _submission(row: SubmissionRow, results: Sequence[TestResultRow] = ()) -> Submission:
+    return Submission(
+        submission_id=row.submission_id,
+        user_id=row.user_id,
+        problem_id=row.problem_id,
+        contest_id=row.contest_id,
+        language_id=row.language_id,
+        source=row.source,
+        run_all_tests=row.run_all_tests,
+        status=Status[row.status],
+        create_time=row.create_time,
+        verdict=Verdict(row.verdict) if row.verdict else None,
+        score=row.score,
+        test_count=row.test_count,
+        passed_test_count=row.passed_test_count,
+        max_cpu_ms=row.max_cpu_ms,
+        max_memory_kib=row.max_memory_kib,
+        compile_output=row.compile_output,
+        judge_start_time=row.judge_start_time,
+        finish_time=row.finish_time,
+        results=tuple(_outcome(r) for r in results),
+    )
+
+
+def _event_payload(event: Event) -> dict[str, Any]:
+    return {
+        "status": event.status.name,
+        "test": dataclasses.asdict(event.test) | {"verdict": event.test.verdict.value} if event.test else None,
+        "verdict": event.verdict.value if event.verdict else None,
+        "score": event.score,
+        "compile_output": event.compile_output,
+        "test_count": event.test_count,
+    }
+
+
+def _event(row: EventRow) -> Event:
+    data = row.payload
+    test = data.get("test")
+    return Event(
+        submission_id=row.submission_id,
+        sequence=row.sequence,
+        type=EventType[row.type],
+        time=row.time,
+        status=Status[data["status"]],
+        test=TestOutcome(**{**test, "verdict": Verdict(test["verdict"])}) if test else None,
+        verdict=Verdict(data["verdict"]) if data.get("verdict") else None,
+        score=data.get("score", 0.0),
+        compile_output=data.get("compile_output", ""),
+        test_count=data.get("test_count", 0),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmissionFilters:
+    user_id: str | None = None
+    problem_id: str = ""
+    contest_id: str = ""
+    verdict: Verdict | None = None
+
+
+class SqlExecutionStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    async def migrate(self) -> None:
+        await migrate(self.engine, MIGRATIONS, VERSION_TABLE)
+
+    async def create(
+        self, submission: Submission, test_count: int, now: dt.datetime, outbox: Sequence[tuple[str, bytes]] = ()
+    ) -> Event:
+        """Stores a new submission with its first event (QUEUED) and its outbox items in one transaction."""
+        async with self._sessions.begin() as session:
+            for target, payload in outbox:
+                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+            session.add(
+                SubmissionRow(
+                    submission_id=submission.submission_id,
+                    user_id=submission.user_id,
+                    problem_id=submission.problem_id,
+                    contest_id=submission.contest_id,
+                    language_id=submission.language_id,
+                    source=submission.source,
+                    run_all_tests=submission.run_all_tests,
+                    status=Status.QUEUED.name,
+                    test_count=test_count,
+                    create_time=submission.create_time,
+                    last_sequence=0,
+                )
+            )
+            await session.flush()
+            return await self._append(
+                session, submission.submission_id, EventType.QUEUED, Status.QUEUED, now, test_count=test_count
+            )
+
+    async def _append(
+        self,
+        session: AsyncSession,
+        submission_id: str,
+        type_: EventType,
+        status: Status,
+        now: dt.datetime,
+        *,
+        test: TestOutcome | None = None,
+        final: Final | None = None,
+        test_count: int = 0,
+        owner: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Event:
+        update = sa.update(SubmissionRow).where(SubmissionRow.submission_id == submission_id)
+        if owner is not None:
+            update = update.where(SubmissionRow.claimed_by == owner, SubmissionRow.status != Status.FINISHED.name)
+        sequence = await session.scalar(
+            update.values(
+                last_sequence=SubmissionRow.last_sequence + 1, status=status.name, **(values or {})
+            ).returning(SubmissionRow.last_sequence)
+        )
+        if sequence is None:
+            raise LostClaim(submission_id)
+        event = Event(
+            submission_id=submission_id,
+            sequence=int(sequence),
+            type=type_,
+            time=now,
+            status=status,
+            test=test,
+            verdict=final.verdict if final else None,
+            score=final.score if final else 0.0,
+            compile_output=final.compile_output if final else "",
+            test_count=final.test_count if final else test_count,
+        )
+        session.add(
+            EventRow(
+                submission_id=submission_id,
+                sequence=event.sequence,
+                type=type_.name,
+                time=now,
+                payload=_event_payload(event),
+            )
+        )
+        return event
+
+    async def advance(
+        self, submission_id: str, type_: EventType, status: Status, now: dt.datetime, *, owner: str
+    ) -> Event:
+        values = {"judge_start_time": now} if type_ is EventType.COMPILING else {}
+        async with self._sessions.begin() as session:
+            return await self._append(session, submission_id, type_, status, now, owner=owner, values=values)
+
+    async def record_test(self, submission_id: str, outcome: TestOutcome, now: dt.datetime, *, owner: str) -> Event:
+        async with self._sessions.begin() as session:
+            # The claim is checked (and the sequence taken) before the result row is added.
+            event = await self._append(
+                session, submission_id, EventType.TEST_FINISHED, Status.RUNNING, now, test=outcome, owner=owner
+            )
+            session.add(
+                TestResultRow(
+                    submission_id=submission_id,
+                    ordinal=outcome.ordinal,
+                    sample=outcome.sample,
+                    verdict=outcome.verdict.value,
+                    cpu_ms=outcome.cpu_ms,
+                    wall_ms=outcome.wall_ms,
+                    memory_kib=outcome.memory_kib,
+                    exit_code=outcome.exit_code,
+                    signal=outcome.signal,
+                    checker_message=outcome.checker_message,
+                )
+            )
+            return event
+
+    async def finish(
+        self,
+        submission_id: str,
+        final: Final,
+        now: dt.datetime,
+        outbox: Sequence[tuple[str, bytes]],
+        *,
+        owner: str,
+    ) -> Event:
+        """The final verdict and the calls it owes other services, atomically: neither is ever lost."""
+        values = {
+            "verdict": final.verdict.value,
+            "score": final.score,
+            "test_count": final.test_count,
+            "passed_test_count": final.passed,
+            "max_cpu_ms": final.max_cpu_ms,
+            "max_memory_kib": final.max_memory_kib,
+            "compile_output": final.compile_output,
+            "finish_time": now,
+            "lease_until": None,
+        }
+        async with self._sessions.begin() as session:
+            event = await self._append(
+                session,
+                submission_id,
+                EventType.FINISHED,
+                Status.FINISHED,
+                now,
+                final=final,
+                owner=owner,
+                values=values,
+            )
+            for target, payload in outbox:
+                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+            return event
+
+    # -- claims (the judge queue) ---------------------------------------------------------------
+
+    async def claim_next(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> str | None:
+        """Claims the oldest unfinished submission nobody holds (or whose holder's lease ran out)."""
+        claimable = sa.and_(
+            SubmissionRow.status.in_(UNFINISHED),
+            sa.or_(SubmissionRow.lease_until.is_(None), SubmissionRow.lease_until < now),
+        )
+        for _ in range(5):  # another judge may win the race for the same row; try the next one
+            async with self._sessions.begin() as session:
+                candidate = await session.scalar(
+                    sa.select(SubmissionRow.submission_id)
+                    .where(claimable)
+                    .order_by(SubmissionRow.create_time, SubmissionRow.submission_id)
+                    .limit(1)
+                )
+                if candidate is None:
+                    return None
+                claimed = await session.execute(
+                    sa.update(SubmissionRow)
+                    .where(SubmissionRow.submission_id == candidate, claimable)
+                    .values(claimed_by=owner, lease_until=now + lease)
+                )
+                if claimed.rowcount == 1:
+                    return candidate
+        return None
+
+    async def reclaim(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> list[str]:
+        """Submissions this judge held before it restarted (same owner id), taken back at once."""
+        async with self._sessions.begin() as session:
+            ids = list(
+                await session.scalars(
+                    sa.update(SubmissionRow)
+                    .where(SubmissionRow.claimed_by == owner, SubmissionRow.status.in_(UNFINISHED))
+                    .values(lease_until=now + lease)
+                    .returning(SubmissionRow.submission_id)
+                )
+            )
+        return ids
+
+    async def renew(self, owner: str, submission_ids: Sequence[str], until: dt.datetime) -> None:
+        if not submission_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                sa.update(SubmissionRow)
+                .where(SubmissionRow.submission_id.in_(list(submission_ids)), SubmissionRow.claimed_by == owner)
+                .values(lease_until=until)
+            )
+
+    async def release(self, owner: str, submission_id: str, retry_at: dt.datetime) -> None:
+        """Gives a claimed submission back until ``retry_at`` (its problem could not be fetched)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                sa.update(SubmissionRow)
+                .where(SubmissionRow.submission_id == submission_id, SubmissionRow.claimed_by == owner)
+                .values(claimed_by="", lease_until=retry_at)
+            )
+
+    async def get(self, submission_id: str) -> Submission | None:
+        async with self._sessions() as session:
+            row = await session.get(SubmissionRow, submission_id)
+            if row is None:
+                return None
+            results = list(
+                await session.scalars(
+                    sa.select(TestResultRow)
+                    .where(TestResultRow.submission_id == submission_id)
+                    .order_by(TestResultRow.ordinal)
+                )
+            )
+        return _submission(row, results)
+
+    async def queue_position(self, submission: Submission) -> int:
+        """1 for the next submission to be judged; 0 once judging started."""
+        if submission.status is not Status.QUEUED:
+            return 0
+        async with self._sessions() as session:
+            ahead = await session.scalar(
+                sa.select(sa.func.count())
+                .select_from(SubmissionRow)
+                .where(SubmissionRow.status == Status.QUEUED.name, SubmissionRow.create_time < submission.create_time)
+            )
+        return int(ahead or 0) + 1
+
+    async def queued_count(self) -> int:
+        async with self._sessions() as session:
+            return int(
+                await session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(SubmissionRow)
+                    .where(SubmissionRow.status == Status.QUEUED.name)
+                )
+                or 0
+            )
+
+    async def unfinished(self) -> list[str]:
+        async with self._sessions() as session:
+            return list(
+                await session.scalars(
+                    sa.select(SubmissionRow.submission_id)
+                    .where(SubmissionRow.status.in_(UNFINISHED))
+                    .order_by(SubmissionRow.create_time)
+                )
+            )
+
+    async def events_after(self, submission_id: str, after: int) -> list[Event]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(EventRow)
+                .where(EventRow.submission_id == submission_id, EventRow.sequence > after)
+                .order_by(EventRow.sequence)
+            )
+            return [_event(r) for r in rows]
+
+    async def list(
+        self, filters: SubmissionFilters, limit: int, cursor: list[Any] | None
+    ) -> tuple[list[Submission], list[Any] | None]:
+        query = sa.select(SubmissionRow).order_by(SubmissionRow.create_time.desc(), SubmissionRow.submission_id.desc())
+        if filters.user_id:
+            query = query.where(SubmissionRow.user_id == filters.user_id)
+        if filters.problem_id:
+            query = query.where(SubmissionRow.problem_id == filters.problem_id)
+        if filters.contest_id:
+            query = query.where(SubmissionRow.contest_id == filters.contest_id)
+        if filters.verdict is not None:
+            query = query.where(SubmissionRow.verdict == filters.verdict.value)
+        if cursor is not None:
+            created = dt.datetime.fromisoformat(cursor[0])
+            query = query.where(
+                sa.or_(
+                    SubmissionRow.create_time < created,
+                    sa.and_(SubmissionRow.create_time == created, SubmissionRow.submission_id < cursor[1]),
+                )
+            )
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query.limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = [rows[-1].create_time.isoformat(), rows[-1].submission_id] if more and rows else None
+        return [_submission(r) for r in rows], next_cursor
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    async def enqueue(self, items: Sequence[tuple[str, bytes]], now: dt.datetime) -> None:
+        async with self._sessions.begin() as session:
+            for target, payload in items:
+                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+
+    async def due(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(OutboxRow)
+                .where(OutboxRow.delivered.is_(False), OutboxRow.next_attempt_time <= now)
+                .order_by(OutboxRow.next_attempt_time)
+                .limit(limit)
+            )
+            return [OutboxItem(r.outbox_id, r.target, r.payload, r.attempts) for r in rows]
+
+    async def delivered(self, outbox_id: int) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(sa.update(OutboxRow).where(OutboxRow.outbox_id == outbox_id).values(delivered=True))
+
+    async def retry_later(self, outbox_id: int, next_attempt: dt.datetime, error: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                sa.update(OutboxRow)
+                .where(OutboxRow.outbox_id == outbox_id)
+                .values(attempts=OutboxRow.attempts + 1, next_attempt_time=next_attempt, last_error=error[:2000])
+            )
+
+    async def pending_outbox(self) -> list[tuple[str, int, str]]:
+        """(target, attempts, last error) of every undelivered item, oldest first (tests, ops)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(OutboxRow).where(OutboxRow.delivered.is_(False)).order_by(OutboxRow.outbox_id)
+            )
+            return [(r.target, r.attempts, r.last_error) for r in rows]

@@ -1,0 +1,41 @@
+"""In-process fan-out of a submission's events to the streams watching it.
+
+The store is the record; this only makes delivery immediate. A watcher subscribes
+*before* it replays the stored events, so nothing published in between is missed, and
+it drops what it has already sent by sequence number (no duplicates). A gap (an event
+written by another instance) sends it back to the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+from arena.execution.domain import Event
+
+QUEUE_LIMIT = 1024
+
+
+class Watchers:
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Event]]] = collections.defaultdict(set)
+
+    def subscribe(self, submission_id: str) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
+        self._queues[submission_id].add(queue)
+        return queue
+
+    def unsubscribe(self, submission_id: str, queue: asyncio.Queue[Event]) -> None:
+        queues = self._queues.get(submission_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del self._queues[submission_id]
+
+    def publish(self, event: Event) -> None:
+        for queue in self._queues.get(event.submission_id, ()):
+            if not queue.full():  # a stalled watcher re-reads the store when it finds the gap
+                queue.put_nowait(event)
+
+    def count(self) -> int:
+        return sum(len(q) for q in self._queues.values())

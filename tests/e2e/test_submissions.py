@@ -1,0 +1,310 @@
+"""Submissions judged live: REST (NDJSON), gRPC-Web and native gRPC through Envoy; bad inputs; secrecy."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import grpc
+import httpx
+import pytest
+
+from arena.demo.problems import load
+from arena.execution.v1 import execution_pb2, execution_service_pb2, execution_service_pb2_grpc
+from arena.kit.grpcweb import WebChannel
+from arena.launcher import Platform
+from e2e.conftest import admin_token, error_reason, register_and_login
+
+pytestmark = pytest.mark.timeout(120)
+
+DEMO = {p.slug: p for p in load()}
+A_PLUS_B = DEMO["a-plus-b"]
+ACCEPTED_PY = A_PLUS_B.solutions["accepted.py"][1]
+WRONG_PY = A_PLUS_B.solutions["wrong.py"][1]
+# Accepted, but slow enough per test that a test can act while it is being judged.
+SLOW_ACCEPTED_PY = "import time\ntime.sleep(0.25)\na, b = map(int, input().split())\nprint(a + b)\n"
+HIDDEN_MARKER = "zebra-hidden-7f3a9c"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def user_token(platform: Platform) -> str:
+    with httpx.Client(base_url=platform.settings.edge_url, timeout=10) as rest:
+        return register_and_login(rest, "judged-user")
+
+
+@pytest.fixture(scope="module")
+def other_token(platform: Platform) -> str:
+    with httpx.Client(base_url=platform.settings.edge_url, timeout=10) as rest:
+        return register_and_login(rest, "judged-other")
+
+
+def submit(rest: httpx.Client, token: str, source: str, *, problem: str = "a-plus-b", language: str = "python3",
+           **extra) -> dict:  # fmt: skip
+    body = {"problem_id": problem, "language_id": language, "source": source, **extra}
+    response = rest.post("/v1/submissions", json=body, headers=auth(token))
+    assert response.status_code == 200, response.text
+    return response.json()["submission"]
+
+
+def watch_rest(rest: httpx.Client, token: str, submission_id: str, *, after: int = 0, stop_after: int | None = None):
+    """The watch stream's events as REST (newline-delimited JSON) delivers them."""
+    events = []
+    with rest.stream(
+        "GET", f"/v1/submissions/{submission_id}:watch", params={"after_sequence": after}, headers=auth(token),
+        timeout=60,
+    ) as response:  # fmt: skip
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if not line.strip():
+                continue
+            message = json.loads(line)
+            events.append(message["event"])
+            if message["last"] or (stop_after is not None and len(events) == stop_after):
+                break
+    return events
+
+
+def assert_complete_accepted_log(events: list[dict], test_count: int) -> None:
+    """Every step once, in order: queued, compiling, running, each test by ordinal, finished."""
+    assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
+    types = [e["type"].removeprefix("SUBMISSION_EVENT_TYPE_") for e in events]
+    assert types == ["QUEUED", "COMPILING", "RUNNING", *["TEST_FINISHED"] * test_count, "FINISHED"]
+    ordinals = [e["test_result"]["ordinal"] for e in events if e["type"].endswith("TEST_FINISHED")]
+    assert ordinals == list(range(1, test_count + 1))
+    verdicts = [e["test_result"]["verdict"] for e in events if "test_result" in e]
+    assert set(verdicts) == {"VERDICT_ACCEPTED"}, [e["test_result"] for e in events if "test_result" in e]
+    assert events[-1]["verdict"] == "VERDICT_ACCEPTED"
+    assert events[-1]["score"] == 1
+
+
+def test_a_submission_is_judged_live_over_rest(rest: httpx.Client, user_token: str):
+    submission = submit(rest, user_token, ACCEPTED_PY)
+    assert submission["status"] == "SUBMISSION_STATUS_QUEUED"
+    assert submission["queue_position"] >= 1
+    assert submission["test_count"] == len(A_PLUS_B.tests)
+    events = watch_rest(rest, user_token, submission["submission_id"])
+    assert_complete_accepted_log(events, len(A_PLUS_B.tests))
+
+    final = rest.get(f"/v1/submissions/{submission['submission_id']}", headers=auth(user_token)).json()["submission"]
+    assert final["verdict"] == "VERDICT_ACCEPTED"
+    assert final["status"] == "SUBMISSION_STATUS_FINISHED"
+    assert final["passed_test_count"] == len(A_PLUS_B.tests)
+    assert [r["ordinal"] for r in final["test_results"]] == list(range(1, len(A_PLUS_B.tests) + 1))
+    assert final["source"] == ACCEPTED_PY
+    assert final["problem_id"] != "a-plus-b"  # the problem's id is stored, not the slug it was named by
+
+
+def test_a_late_watcher_replays_and_a_reconnecting_one_misses_nothing(rest: httpx.Client, user_token: str):
+    submission = submit(rest, user_token, SLOW_ACCEPTED_PY, run_all_tests=True)
+    sid = submission["submission_id"]
+    first = watch_rest(rest, user_token, sid, stop_after=4)  # disconnects while tests are still running
+    assert [e["sequence"] for e in first] == [1, 2, 3, 4]
+    rest_of_it = watch_rest(rest, user_token, sid, after=first[-1]["sequence"])
+    assert_complete_accepted_log(first + rest_of_it, len(A_PLUS_B.tests))
+    late = watch_rest(rest, user_token, sid)  # after the verdict: the whole log, then the end
+    assert late == first + rest_of_it
+
+
+async def test_native_grpc_and_grpc_web_watchers_see_every_test_in_order(platform: Platform, user_token: str):
+    metadata = (("authorization", f"Bearer {user_token}"),)
+    request = execution_service_pb2.CreateSubmissionRequest(
+        submission=execution_pb2.Submission(problem_id="a-plus-b", language_id="python3", source=SLOW_ACCEPTED_PY)
+    )
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}") as channel:
+        stub = execution_service_pb2_grpc.ExecutionServiceStub(channel)
+        created = (await stub.CreateSubmission(request, metadata=metadata)).submission
+        watch = execution_service_pb2.WatchSubmissionRequest(submission_id=created.submission_id)
+        native = [m async for m in stub.WatchSubmission(watch, metadata=metadata)]
+    async with WebChannel(platform.settings.edge_url) as channel:
+        stub = execution_service_pb2_grpc.ExecutionServiceStub(channel)
+        web = [m async for m in stub.WatchSubmission(watch, metadata=metadata)]
+    for messages in (native, web):
+        assert messages[-1].last and messages[-1].event.verdict == 1  # ACCEPTED
+        assert [m.event.sequence for m in messages] == list(range(1, len(messages) + 1))
+        ordinals = [m.event.test_result.ordinal for m in messages if m.event.type == 4]
+        assert ordinals == list(range(1, len(A_PLUS_B.tests) + 1))
+    assert [m.event for m in native] == [m.event for m in web]
+
+
+def test_wrong_answers_stop_at_the_first_failure_unless_all_tests_are_asked_for(rest: httpx.Client, user_token: str):
+    first_failure = watch_rest(rest, user_token, submit(rest, user_token, WRONG_PY)["submission_id"])
+    final = first_failure[-1]
+    assert final["verdict"] == "VERDICT_WRONG_ANSWER"
+    results = [e["test_result"] for e in first_failure if "test_result" in e]
+    failed = [r for r in results if r["verdict"] == "VERDICT_WRONG_ANSWER"]
+    assert len(failed) == 1
+    assert all(r["verdict"] == "VERDICT_SKIPPED" for r in results if r["ordinal"] > failed[0]["ordinal"])
+
+    all_tests = watch_rest(rest, user_token, submit(rest, user_token, WRONG_PY, run_all_tests=True)["submission_id"])
+    results = [e["test_result"] for e in all_tests if "test_result" in e]
+    assert len(results) == len(A_PLUS_B.tests)
+    assert not any(r["verdict"] == "VERDICT_SKIPPED" for r in results)
+
+
+def test_a_compile_error_is_reported_with_the_compiler_output(rest: httpx.Client, user_token: str):
+    events = watch_rest(rest, user_token, submit(rest, user_token, "int main( {", language="c")["submission_id"])
+    assert events[-1]["verdict"] == "VERDICT_COMPILATION_ERROR"
+    assert "error" in events[-1]["compile_output"]
+    assert not any("test_result" in e for e in events)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        ({"problem_id": "a-plus-b", "language_id": "cobol", "source": "x"}, 400, "LANGUAGE_UNSUPPORTED"),
+        ({"problem_id": "no-such-problem", "language_id": "python3", "source": "x"}, 404, "RESOURCE_NOT_FOUND"),
+        ({"problem_id": "a-plus-b", "language_id": "python3", "source": "   "}, 400, "VALIDATION_FAILED"),
+        ({"problem_id": "a-plus-b", "language_id": "python3", "source": "#" * 70_000}, 400, "PAYLOAD_TOO_LARGE"),
+        ({"problem_id": "a-plus-b", "language_id": "python3"}, 400, "VALIDATION_FAILED"),
+        ({"problem_id": "a-plus-b", "language_id": "python3", "source": "x", "contest_id": "c1"}, 400,
+         "CONTEST_NOT_RUNNING"),
+    ],
+)  # fmt: skip
+def test_bad_submissions_are_refused_clearly(rest: httpx.Client, user_token: str, body, status, reason):
+    response = rest.post("/v1/submissions", json=body, headers=auth(user_token))
+    assert response.status_code == status, response.text
+    assert error_reason(response.json()) == reason
+
+
+def test_a_10_mb_source_is_refused_at_the_edge_and_by_grpc(platform: Platform, rest: httpx.Client, user_token: str):
+    huge = "#" * (10 * 1024 * 1024)
+    response = rest.post(
+        "/v1/submissions",
+        json={"problem_id": "a-plus-b", "language_id": "python3", "source": huge},
+        headers=auth(user_token),
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/json")
+    with grpc.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}") as channel:
+        stub = execution_service_pb2_grpc.ExecutionServiceStub(channel)
+        request = execution_service_pb2.CreateSubmissionRequest(
+            submission=execution_pb2.Submission(problem_id="a-plus-b", language_id="python3", source=huge)
+        )
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.CreateSubmission(request, metadata=(("authorization", f"Bearer {user_token}"),), timeout=10)
+    assert caught.value.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INVALID_ARGUMENT)
+
+
+def test_submissions_need_a_token(rest: httpx.Client):
+    response = rest.post("/v1/submissions", json={"problem_id": "a-plus-b", "language_id": "python3", "source": "x"})
+    assert response.status_code == 401
+
+
+def test_sources_are_private_and_lists_are_per_user(rest: httpx.Client, user_token: str, other_token: str):
+    mine = submit(rest, user_token, ACCEPTED_PY)
+    seen_by_other = rest.get(f"/v1/submissions/{mine['submission_id']}", headers=auth(other_token))
+    assert seen_by_other.status_code == 200
+    assert seen_by_other.json()["submission"]["source"] == ""
+
+    listed = rest.get("/v1/submissions", headers=auth(other_token)).json()
+    assert mine["submission_id"] not in [s["submission_id"] for s in listed.get("submissions", [])]
+    own = rest.get("/v1/submissions", params={"page_size": 2}, headers=auth(user_token)).json()
+    assert len(own["submissions"]) == 2 and own["next_page_token"]
+    assert all(s["source"] == "" for s in own["submissions"])
+    second = rest.get(
+        "/v1/submissions", params={"page_size": 2, "page_token": own["next_page_token"]}, headers=auth(user_token)
+    ).json()
+    assert not {s["submission_id"] for s in second["submissions"]} & {s["submission_id"] for s in own["submissions"]}
+
+    someone_else = rest.get("/v1/submissions", params={"user_id": "someone"}, headers=auth(other_token))
+    assert someone_else.status_code == 403
+    everyone = rest.get("/v1/submissions", params={"user_id": mine["user_id"]}, headers=auth(admin_token(rest)))
+    assert mine["submission_id"] in [s["submission_id"] for s in everyone.json()["submissions"]]
+    forged = rest.get("/v1/submissions", params={"page_token": "bm90LWEtdG9rZW4"}, headers=auth(user_token))
+    assert forged.status_code == 400
+
+
+def test_run_code_and_a_streamed_batch(rest: httpx.Client, user_token: str):
+    ran = rest.post(
+        "/v1/code:run",
+        json={"language_id": "python3", "source": "print(input()[::-1])", "stdin": "arena\n"},
+        headers=auth(user_token),
+    )
+    assert ran.status_code == 200, ran.text
+    assert ran.json()["result"]["status"] == "RUN_STATUS_OK"
+    assert ran.json()["result"]["stdout"] == "anera\n"
+
+    too_long = rest.post(
+        "/v1/code:run",
+        json={"language_id": "python3", "source": "print(1)", "time_limit": "60s"},
+        headers=auth(user_token),
+    )
+    assert too_long.status_code == 400
+
+    inputs = ["1 2\n", "40 2\n", "oops\n"]
+    results = []
+    with rest.stream(
+        "POST", "/v1/code:runBatch", json={"language_id": "python3", "source": ACCEPTED_PY, "inputs": inputs},
+        headers=auth(user_token),
+    ) as response:  # fmt: skip
+        assert response.status_code == 200
+        results = [json.loads(line) for line in response.iter_lines() if line.strip()]
+    assert sorted(r["input_index"] for r in results) == [0, 1, 2]
+    assert [r["completed_count"] for r in results] == [1, 2, 3]
+    assert [r["last"] for r in results] == [False, False, True]
+    by_index = {r["input_index"]: r["result"] for r in results}
+    assert by_index[0]["stdout"] == "3\n" and by_index[1]["stdout"] == "42\n"
+    assert by_index[2]["status"] == "RUN_STATUS_RUNTIME_ERROR"
+    assert "ValueError" in by_index[2]["stderr"]
+
+
+def test_hidden_tests_never_leave_the_problem_and_execution_services(
+    platform: Platform, rest: httpx.Client, user_token: str
+):
+    admin = admin_token(rest)
+    problem = {
+        "slug": "echo-secret",
+        "title": "Echo the secret",
+        "statement": "Print the input.",
+        "difficulty": "DIFFICULTY_EASY",
+        "sample_tests": [{"input": "public\n", "expected_output": "public\n"}],
+        "hidden_tests": [{"input": f"{HIDDEN_MARKER}-in\n", "expected_output": f"{HIDDEN_MARKER}-out\n"}],
+    }
+    created = rest.post("/v1/problems", json=problem, headers=auth(admin))
+    assert created.status_code in (200, 409), created.text
+    bodies = []
+    for source in ("print(input())", "print('wrong')", "import sys; sys.exit(3)"):
+        submission = submit(rest, user_token, source, problem="echo-secret", run_all_tests=True)
+        bodies.append(json.dumps(watch_rest(rest, user_token, submission["submission_id"])))
+        bodies.append(rest.get(f"/v1/submissions/{submission['submission_id']}", headers=auth(user_token)).text)
+    bodies.append(rest.get("/v1/problems/echo-secret", headers=auth(user_token)).text)
+    bodies.append(rest.get("/v1/problems", params={"query": "Echo the secret"}, headers=auth(user_token)).text)
+    bodies.append(rest.get("/v1/problems/echo-secret/tests", headers=auth(user_token)).text)
+    assert "public" in "".join(bodies)  # the samples are visible...
+    for body in bodies:
+        assert HIDDEN_MARKER not in body  # ...the hidden test never is
+    logs = {path.name: path.read_text(errors="replace") for path in platform.settings.log_dir.glob("*.log")}
+    assert logs
+    leaked = [name for name, text in logs.items() if HIDDEN_MARKER in text]
+    assert not leaked, f"hidden test data in the logs of {leaked}"
+
+
+def test_a_judge_killed_mid_run_and_restarted_finishes_the_submission(
+    platform: Platform, rest: httpx.Client, user_token: str
+):
+    submission = submit(rest, user_token, SLOW_ACCEPTED_PY, run_all_tests=True)
+    sid = submission["submission_id"]
+    before = watch_rest(rest, user_token, sid, stop_after=6)  # three tests done, the rest still to run
+    assert before[-1]["type"] == "SUBMISSION_EVENT_TYPE_TEST_FINISHED"
+    judge = platform.processes["execution"]
+    os.kill(judge.pid, signal.SIGKILL)
+    judge.wait(timeout=10)
+
+    platform.start_service("execution")
+    platform.wait_serving("execution", time.monotonic() + 60)
+    after = watch_rest(rest, user_token, sid, after=before[-1]["sequence"])
+    events = before + after
+    # Nothing lost, nothing judged twice: each test once, the sequence unbroken, one verdict.
+    ordinals = [e["test_result"]["ordinal"] for e in events if "test_result" in e]
+    assert ordinals == list(range(1, len(A_PLUS_B.tests) + 1))
+    assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
+    assert events[-1]["type"] == "SUBMISSION_EVENT_TYPE_FINISHED"
+    assert events[-1]["verdict"] == "VERDICT_ACCEPTED"
+    final = rest.get(f"/v1/submissions/{sid}", headers=auth(user_token)).json()["submission"]
+    assert final["passed_test_count"] == len(A_PLUS_B.tests)

@@ -1,0 +1,209 @@
+"""The execution app with a real sandbox and store (SQLite), no network: the judge queue, resuming
+after a crash, claims, watching, the queue limit and the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import pathlib
+
+import grpc
+import pytest
+
+from arena.demo.problems import load
+from arena.execution import outbox
+from arena.execution.app import ExecutionApp, Settings
+from arena.execution.domain import EventType, Final, Status, TestOutcome, Verdict, overall
+from arena.execution.languages import Available
+from arena.execution.store import LostClaim, SqlExecutionStore
+from arena.kit.auth import Identity
+from arena.kit.db import make_engine, utcnow
+from arena.kit.errors import InvalidArgument, NotFound, ResourceExhausted, UpstreamError
+from integration.execution.conftest import bundle_of
+
+A_PLUS_B = next(p for p in load() if p.slug == "a-plus-b")
+ACCEPTED = A_PLUS_B.solutions["accepted.py"][1]
+USER = Identity("u1", "u1", frozenset({"USER"}), token_id="t1", session_id="s1", expires_at=0.0)
+OTHER = Identity("u2", "u2", frozenset({"USER"}), token_id="t2", session_id="s2", expires_at=0.0)
+
+
+class Bundles:
+    def __init__(self) -> None:
+        self.bundle = bundle_of(A_PLUS_B)
+
+    async def get(self, problem_id: str):
+        return self.bundle if problem_id == "a-plus-b" else None
+
+
+@pytest.fixture
+async def store(tmp_path: pathlib.Path):
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/execution.db")
+    store = SqlExecutionStore(engine)
+    await store.migrate()
+    yield store
+    await engine.dispose()
+
+
+def make_app(store, judge, languages, *, owner="judge-a", **settings) -> ExecutionApp:
+    available = [Available(language, "test") for language in languages.values()]
+    return ExecutionApp(store, judge, available, Bundles(), Settings(owner=owner, workers=2, **settings))
+
+
+async def submit(app: ExecutionApp, source: str = ACCEPTED, caller: Identity = USER, **extra):
+    return await app.create_submission(
+        caller, problem_id="a-plus-b", language_id="python3", source=source, contest_id="",
+        run_all_tests=extra.get("run_all_tests", False),
+    )  # fmt: skip
+
+
+async def watch_all(app: ExecutionApp, submission_id: str, after: int = 0, caller: Identity = USER):
+    return [e async for e in app.watch(caller, submission_id, after)]
+
+
+async def test_workers_judge_queued_submissions_and_watchers_see_every_step(store, judge, languages):
+    app = make_app(store, judge, languages)
+    first, second = await submit(app), await submit(app)
+    assert (first.queue_position, second.queue_position) == (1, 2)
+    await app.start()
+    try:
+        events = await asyncio.wait_for(watch_all(app, second.submission_id), 60)
+    finally:
+        await app.stop()
+    assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+    assert [e.type for e in events][:3] == [EventType.QUEUED, EventType.COMPILING, EventType.RUNNING]
+    assert [e.test.ordinal for e in events if e.test] == list(range(1, 11))
+    assert events[-1].verdict is Verdict.ACCEPTED and events[-1].last
+    judged = await store.get(second.submission_id)
+    assert judged.status is Status.FINISHED and judged.passed_test_count == 10
+
+
+async def test_a_restarted_judge_resumes_after_the_tests_it_already_recorded(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)
+    # The judge's previous life: it claimed the submission, ran three tests, and died.
+    assert await store.claim_next("judge-a", utcnow(), dt.timedelta(seconds=30)) == submission.submission_id
+    await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="judge-a")
+    await store.advance(submission.submission_id, EventType.RUNNING, Status.RUNNING, utcnow(), owner="judge-a")
+    for ordinal in (1, 2, 3):
+        done = TestOutcome(ordinal=ordinal, sample=ordinal <= 2, verdict=Verdict.ACCEPTED, cpu_ms=7)
+        await store.record_test(submission.submission_id, done, utcnow(), owner="judge-a")
+
+    restarted = make_app(store, judge, languages)  # same owner id: takes its claim back at once
+    await restarted.start()
+    try:
+        events = await asyncio.wait_for(watch_all(restarted, submission.submission_id), 60)
+    finally:
+        await restarted.stop()
+    ordinals = [e.test.ordinal for e in events if e.test]
+    assert ordinals == list(range(1, 11))  # each test once: 1-3 from before, 4-10 now
+    assert [e.type for e in events].count(EventType.COMPILING) == 1  # no step repeated
+    results = (await store.get(submission.submission_id)).results
+    assert [r.cpu_ms for r in results[:3]] == [7, 7, 7]  # not judged again
+    assert events[-1].verdict is Verdict.ACCEPTED
+
+
+async def test_a_judge_that_lost_its_claim_cannot_record_anything(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)
+    past = utcnow() - dt.timedelta(minutes=5)
+    assert await store.claim_next("judge-a", past, dt.timedelta(seconds=30)) == submission.submission_id
+    # judge-a stalled past its lease; judge-b takes the submission over.
+    assert await store.claim_next("judge-b", utcnow(), dt.timedelta(seconds=30)) == submission.submission_id
+    assert await store.claim_next("judge-c", utcnow(), dt.timedelta(seconds=30)) is None
+    with pytest.raises(LostClaim):
+        await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="judge-a")
+    event = await store.advance(
+        submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="judge-b"
+    )
+    assert event.sequence == 2
+
+
+async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(store, judge, languages):
+    app = make_app(store, judge, languages, watch_poll_s=0.05)
+    submission = await submit(app)
+    await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
+
+    async def another_instance_judges() -> None:  # writes to the store only: no in-process fan-out
+        await asyncio.sleep(0.2)
+        await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(),
+                            owner="elsewhere")  # fmt: skip
+        failed = dataclasses.replace(overall([], 10), verdict=Verdict.INTERNAL_ERROR)
+        await store.finish(submission.submission_id, failed, utcnow(), [], owner="elsewhere")
+
+    writer = asyncio.create_task(another_instance_judges())
+    events = await asyncio.wait_for(watch_all(app, submission.submission_id), 10)
+    await writer
+    assert [e.sequence for e in events] == [1, 2, 3]
+    assert [e.sequence for e in await watch_all(app, submission.submission_id, after=2)] == [3]
+
+
+async def test_bad_submissions_and_a_full_queue_are_refused(store, judge, languages):
+    app = make_app(store, judge, languages, queue_limit=2)
+    with pytest.raises(InvalidArgument) as caught:
+        await app.create_submission(USER, problem_id="a-plus-b", language_id="cobol", source="x", contest_id="",
+                                    run_all_tests=False)  # fmt: skip
+    assert caught.value.reason == "LANGUAGE_UNSUPPORTED"
+    with pytest.raises(InvalidArgument) as caught:
+        await submit(app, source="#" * (64 * 1024 + 1))
+    assert caught.value.reason == "PAYLOAD_TOO_LARGE"
+    with pytest.raises(NotFound):
+        await app.create_submission(USER, problem_id="nope", language_id="python3", source="x", contest_id="",
+                                    run_all_tests=False)  # fmt: skip
+    await submit(app)
+    await submit(app)
+    with pytest.raises(ResourceExhausted) as caught:
+        await submit(app)
+    assert caught.value.reason == "JUDGE_QUEUE_FULL"
+
+
+async def test_sources_are_shown_only_to_their_author(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)
+    assert (await app.get_submission(OTHER, submission.submission_id)).source == ""
+    assert (await app.get_submission(USER, submission.submission_id)).source == ACCEPTED
+
+
+class Receiver:
+    def __init__(self, failures: list[BaseException | None]) -> None:
+        self.failures = failures
+        self.received: list[bytes] = []
+
+    async def __call__(self, payload: bytes) -> None:
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            raise failure
+        self.received.append(payload)
+
+
+async def test_the_outbox_retries_until_delivered_and_never_loses_an_item(store, judge, languages):
+    clock = [utcnow()]
+    unimplemented = UpstreamError(grpc.StatusCode.UNIMPLEMENTED, "this method is not implemented yet")
+    analytics = Receiver([unimplemented, unimplemented])
+    notification = Receiver([UpstreamError(grpc.StatusCode.ALREADY_EXISTS, "sent before")])
+    dispatcher = outbox.Dispatcher(
+        store, {outbox.ANALYTICS: analytics, outbox.NOTIFICATION: notification}, clock=lambda: clock[0]
+    )
+    await store.enqueue([(outbox.ANALYTICS, b"a1"), (outbox.NOTIFICATION, b"n1")], clock[0])
+    assert await dispatcher.deliver_due() == 1  # the notification: ALREADY_EXISTS means it has it
+    assert [(t, a) for t, a, _ in await store.pending_outbox()] == [(outbox.ANALYTICS, 1)]
+    assert await dispatcher.deliver_due() == 0  # not due yet: backing off
+    clock[0] += dt.timedelta(seconds=1.5)
+    assert await dispatcher.deliver_due() == 0  # failed again
+    pending = await store.pending_outbox()
+    assert pending[0][1] == 2 and "UNIMPLEMENTED" in pending[0][2]
+    clock[0] += dt.timedelta(seconds=2.5)
+    assert await dispatcher.deliver_due() == 1
+    assert analytics.received == [b"a1"] and await store.pending_outbox() == []
+
+
+def test_outbox_backoff_grows_and_is_capped():
+    assert [outbox.backoff(n).total_seconds() for n in range(4)] == [1, 2, 4, 8]
+    assert outbox.backoff(50).total_seconds() == 600
+
+
+async def test_a_verdict_owes_analytics_notification_and_the_contest(store, judge, languages):
+    submission = dataclasses.replace(await submit(make_app(store, judge, languages)), contest_id="c1")
+    final = Final(Verdict.ACCEPTED, 1.0, 10, 10, 20, 3000)
+    targets = [target for target, _ in outbox.on_judged(submission, final, utcnow())]
+    assert sorted(targets) == sorted([outbox.ANALYTICS, outbox.NOTIFICATION, outbox.CONTEST])
