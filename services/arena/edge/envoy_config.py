@@ -308,6 +308,8 @@ def _transcoder(contract: Contract, options: EdgeOptions) -> dict[str, Any]:
             "convert_grpc_status": True,
             "auto_mapping": False,
             "case_insensitive_enum_parsing": True,
+            # Browsers' URLSearchParams, HTML forms and httpx encode a space in a query as `+`.
+            "query_param_unescape_plus": True,
             "max_request_body_size": options.max_request_bytes,
             "max_response_body_size": options.max_response_bytes,
             "print_options": {

@@ -103,7 +103,7 @@ class ProblemApp:
     async def bookmarks(
         self, caller: Identity, limit: int, cursor: list[Any] | None
     ) -> tuple[list[Viewed], list[Any] | None]:
-        problems, next_cursor = await self.store.bookmarks(caller.user_id, limit, cursor)
+        problems, next_cursor = await self.store.bookmarks(caller.user_id, limit, cursor, admin=caller.is_admin)
         return await self._viewed(problems, caller), next_cursor
 
     async def judge_bundle(self, problem_id: str) -> Problem:

@@ -15,6 +15,7 @@ TITLE_MAX = 120
 STATEMENT_MAX_BYTES = 64 * 1024
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 64
+ID_SHAPED = re.compile(r"^[0-9a-f]{32}$")  # problems are found by id or slug: a slug must never be an id
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_TAGS = 10
 TIME_LIMIT_MS = (100, 10_000)
@@ -96,7 +97,7 @@ class Problem:
         return tuple(dataclasses.replace(t, ordinal=i) for i, t in enumerate(ordered, start=1))
 
 
-# Fields an update mask may name, as the contract spells them.
+# Content fields an update may change (the servicer maps the contract's mask paths to these).
 UPDATABLE_FIELDS = frozenset(
     {
         "slug",
@@ -104,7 +105,7 @@ UPDATABLE_FIELDS = frozenset(
         "statement",
         "difficulty",
         "tags",
-        "time_limit",
+        "time_limit_ms",
         "memory_limit_kib",
         "checker",
         "sample_tests",
@@ -141,6 +142,8 @@ def validate(content: Content, prefix: str = "problem") -> Content:
     slug = content.slug.strip() or slugify(title)
     if len(slug) > SLUG_MAX or not SLUG_PATTERN.match(slug):
         bad("slug", "must be lowercase letters and digits separated by single `-` (at most 64)")
+    elif ID_SHAPED.match(slug):
+        bad("slug", "must not look like a problem id (32 hexadecimal digits)")
     tags = tuple(dict.fromkeys(t.strip().lower() for t in content.tags))
     if len(tags) > MAX_TAGS:
         bad("tags", f"at most {MAX_TAGS} tags")

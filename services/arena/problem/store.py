@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory, upsert_statement
-from arena.kit.errors import AlreadyExists
+from arena.kit.errors import AlreadyExists, InvalidArgument
 from arena.problem.domain import Checker, CheckerKind, Content, Difficulty, Problem, TestCase, Visibility
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
 VERSION_TABLE = "problem_alembic_version"
+TITLE_KEY_MAX = 120
 
 
 class Base(DeclarativeBase):
@@ -31,7 +32,7 @@ class ProblemRow(Base):
     problem_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     title: Mapped[str] = mapped_column(sa.String(120))
-    title_key: Mapped[str] = mapped_column(sa.String(120), index=True)
+    title_key: Mapped[str] = mapped_column(sa.String(TITLE_KEY_MAX), index=True)
     statement: Mapped[str] = mapped_column(sa.Text())
     difficulty: Mapped[int] = mapped_column(sa.Integer(), index=True)
     time_limit_ms: Mapped[int] = mapped_column(sa.Integer())
@@ -142,10 +143,13 @@ class SqlProblemStore:
     async def get(self, problem_id_or_slug: str, *, with_tests: bool = True) -> Problem | None:
         async with self._sessions() as session:
             row = await session.scalar(
-                sa.select(ProblemRow).where(
+                sa.select(ProblemRow)
+                .where(
                     sa.or_(ProblemRow.problem_id == problem_id_or_slug, ProblemRow.slug == problem_id_or_slug),
                     ProblemRow.delete_time.is_(None),
                 )
+                .order_by((ProblemRow.problem_id == problem_id_or_slug).desc())  # an id beats a slug
+                .limit(1)
             )
             if row is None:
                 return None
@@ -218,16 +222,18 @@ class SqlProblemStore:
         return liked, bookmarked
 
     async def bookmarks(
-        self, user_id: str, limit: int, cursor: list[Any] | None
+        self, user_id: str, limit: int, cursor: list[Any] | None, *, admin: bool = False
     ) -> tuple[list[Problem], list[Any] | None]:
+        """The user's bookmarks they may still see (a problem made hidden since drops out), newest first."""
         query = (
             sa.select(ProblemRow, BookmarkRow.create_time)
             .join(BookmarkRow, BookmarkRow.problem_id == ProblemRow.problem_id)
-            .where(BookmarkRow.user_id == user_id, ProblemRow.delete_time.is_(None))
+            .where(BookmarkRow.user_id == user_id, *self._visible(Filters(viewer_id=user_id, viewer_is_admin=admin)))
             .order_by(BookmarkRow.create_time.desc(), ProblemRow.problem_id.desc())
         )
         if cursor is not None:
-            marked = dt.datetime.fromisoformat(cursor[0])
+            cursor = checked_cursor(cursor, "create_time")
+            marked = cursor[0]
             query = query.where(
                 sa.or_(
                     BookmarkRow.create_time < marked,
@@ -298,6 +304,11 @@ class SqlProblemStore:
         table = LikeRow if kind == "like" else BookmarkRow
         counter = "like_count" if kind == "like" else "bookmark_count"
         async with self._sessions.begin() as session:
+            # Lock the problem row first: concurrent marks then recount one after another, each
+            # seeing the others' committed rows (without it they recount stale snapshots).
+            await session.execute(
+                sa.select(ProblemRow.problem_id).where(ProblemRow.problem_id == problem_id).with_for_update()
+            )
             if on:
                 insert = upsert_statement(session.bind.dialect.name, table)
                 await session.execute(
@@ -317,12 +328,31 @@ class SqlProblemStore:
             )
 
 
+_CURSOR_TYPES = {"create_time": str, "title_key": str, "difficulty": int, "like_count": int}
+
+
+def checked_cursor(cursor: list[Any], first_column: str) -> list[Any]:
+    """A page cursor of the right shape for its sort order; INVALID_ARGUMENT otherwise.
+
+    Page tokens are opaque but not signed: a client can hand-craft one, and a cursor of the
+    wrong shape must be a clear error, not a failed query.
+    """
+    expected = _CURSOR_TYPES[first_column]
+    try:
+        if len(cursor) != 2 or not isinstance(cursor[1], str) or type(cursor[0]) is not expected:
+            raise ValueError("bad cursor")
+        if first_column == "create_time":
+            return [dt.datetime.fromisoformat(cursor[0]), cursor[1]]
+    except (ValueError, TypeError):
+        raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN") from None
+    return cursor
+
+
 def _after(columns: tuple[tuple[str, bool], ...], cursor: list[Any]) -> Any:
     """Rows strictly after the cursor in the sort order (all keyset columns share a direction)."""
     (first, descending), (second, _) = columns
+    cursor = checked_cursor(cursor, first)
     value = cursor[0]
-    if first == "create_time":
-        value = dt.datetime.fromisoformat(value)
     a, b = getattr(ProblemRow, first), getattr(ProblemRow, second)
     if descending:
         return sa.or_(a < value, sa.and_(a == value, b < cursor[1]))
@@ -337,7 +367,7 @@ def _content_columns(content: Content) -> dict[str, Any]:
     return {
         "slug": content.slug,
         "title": content.title,
-        "title_key": content.title.lower(),
+        "title_key": content.title.lower()[:TITLE_KEY_MAX],  # lowercasing can lengthen ("İ" → "i̇")
         "statement": content.statement,
         "difficulty": content.difficulty.value,
         "time_limit_ms": content.time_limit_ms,
