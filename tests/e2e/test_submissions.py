@@ -298,6 +298,11 @@ def test_a_judge_killed_mid_run_and_restarted_finishes_the_submission(
 
     platform.start_service("execution")
     platform.wait_serving("execution", time.monotonic() + 60)
+    # Envoy routes to it again once its active health check has seen it serving.
+    deadline = time.monotonic() + 30
+    while rest.get("/v1/languages").status_code != 200:
+        assert time.monotonic() < deadline, "the edge never routed to the restarted judge"
+        time.sleep(0.1)
     after = watch_rest(rest, user_token, sid, after=before[-1]["sequence"])
     events = before + after
     # Nothing lost, nothing judged twice: each test once, the sequence unbroken, one verdict.

@@ -1,8 +1,8 @@
 """Running untrusted code: bubblewrap in fresh namespaces, limits, and an honest account of the run.
 
-Every run is ``sh`` (joins the run's cgroups) → ``prlimit`` (rlimits) → ``bwrap`` → the program,
-started as a per-slot unprivileged uid, so concurrent runs cannot touch each other's processes
-or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
+Every run is ``setpriv`` (becomes the slot uid) → ``sh`` (joins the run's cgroups) → ``prlimit``
+(rlimits) → ``bwrap`` → the program, as a per-slot unprivileged uid, so concurrent runs cannot
+touch each other's processes or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
 network, IPC, UTS and cgroup namespaces (no network at all), read-only system directories, a
 size-bounded private /tmp, the work directory at /box (writable only while compiling), an empty
 environment, no capabilities, and death with the parent.
@@ -142,8 +142,11 @@ class Sandbox:
         self.cgroups = cgroups if cgroups is not None else CgroupSupport.detect()
         self._bwrap = shutil.which("bwrap")
         self._prlimit = shutil.which("prlimit")
-        if self._bwrap is None or self._prlimit is None:
-            raise SandboxUnavailable("bubblewrap (bwrap) and prlimit are needed: apt-get install bubblewrap util-linux")
+        self._setpriv = shutil.which("setpriv")
+        if self._bwrap is None or self._prlimit is None or self._setpriv is None:
+            raise SandboxUnavailable(
+                "bubblewrap (bwrap), prlimit and setpriv are needed: apt-get install bubblewrap util-linux"
+            )
         # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
         # loop: the sandbox is not tied to the loop that created it (tests use several).
         self._uid_locks = claim_slot_uids(slots)
@@ -285,6 +288,14 @@ class Sandbox:
             procs_files = cgroup.create()
             (io_dir / "stdin").write_bytes(stdin)
             chain = [
+                # setpriv becomes the slot user (rather than Popen's user=/group=): without a uid
+                # change in the child, Python starts it with vfork, which does not copy this
+                # process's page tables and so does not stall the event loop for milliseconds.
+                self._setpriv,
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--",
                 "/bin/sh",
                 "-c",
                 # Join the run's cgroups (as the slot user, who owns their procs files), then become
@@ -308,9 +319,6 @@ class Sandbox:
                     stdout=fout,
                     stderr=ferr,
                     env={"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)},
-                    user=uid,
-                    group=uid,
-                    extra_groups=[],
                     start_new_session=True,
                     pass_fds=(status_write,),
                 )
