@@ -9,9 +9,9 @@ import argparse
 import sys
 import time
 
-from bench import getuser
+from bench import getuser, judge, sandbox, watch
 
-BENCHMARKS = {"getuser": getuser.main}
+BENCHMARKS = {"getuser": getuser.main, "sandbox": sandbox.main, "judge": judge.main, "watch": watch.main}
 
 
 def main(argv: list[str] | None = None) -> int:
