@@ -57,6 +57,7 @@ log = structlog.get_logger("arena.execution")
 Authorize = Callable[[str, str, str], Awaitable[bool]]
 """(contest_id, user_id, problem_id) -> run_all_tests; raises when the user may not submit there."""
 OnEvent = Callable[[Submission, Event], None]
+WATCHER_HEAD_START_S = 0.001
 
 
 async def contests_closed(contest_id: str, user_id: str, problem_id: str) -> bool:
@@ -156,6 +157,9 @@ class _Recorder(Steps):
         app = self._app
         event = await app.store.record_test(self._submission.submission_id, outcome, app.clock(), owner=app.owner)
         app.emit(self._submission, event)
+        # Starting the next run is a few milliseconds of synchronous work (cgroups, files, spawn)
+        # on this event loop; let the watchers' streams send this result first.
+        await asyncio.sleep(WATCHER_HEAD_START_S)
 
 
 class ExecutionApp:
