@@ -61,6 +61,8 @@ class LaunchSettings:
     """The compiled contract (default build/arena.binpb, made by `make descriptors`)."""
     envoy_concurrency: int | None = None
     """Envoy worker threads (default: one per core)."""
+    cors_origins: tuple[str, ...] | None = None
+    """Browser origins allowed to call the edge (default: the edge's own and a dev server's)."""
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -283,7 +285,8 @@ Press Ctrl-C to stop.""",
 
 def main() -> None:
     data_dir = pathlib.Path(os.environ.get("ARENA_DATA_DIR") or REPO_ROOT / "data").resolve()
-    settings = LaunchSettings(data_dir=data_dir)
+    origins = tuple(o.strip() for o in os.environ.get("ARENA_CORS_ORIGINS", "").split(",") if o.strip())
+    settings = LaunchSettings(data_dir=data_dir, cors_origins=origins or None)
     platform = Platform(settings)
     stopping = False
 

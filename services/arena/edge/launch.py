@@ -39,8 +39,12 @@ def render_for_launch(settings: LaunchSettings) -> pathlib.Path:
         raise FileNotFoundError(f"{descriptor} is missing: run `make descriptors`")
     contract = Contract.load(descriptor)
     defaults = EdgeOptions()
+    origins = settings.cors_origins or defaults.cors_origins
     wanted = EdgeOptions(
-        listen_port=settings.edge_port, admin_port=settings.admin_port, unary_timeout_s=settings.unary_timeout_s
+        listen_port=settings.edge_port,
+        admin_port=settings.admin_port,
+        unary_timeout_s=settings.unary_timeout_s,
+        cors_origins=origins,
     )
     if (
         wanted == defaults
@@ -58,6 +62,7 @@ def render_for_launch(settings: LaunchSettings) -> pathlib.Path:
             eds_dir=str(edge_dir / "eds"),
             openapi_path=str(edge_dir / "openapi.json"),
             access_log_path=str(settings.log_dir / "envoy-access.log"),
+            cors_origins=origins,
         )
         config = edge_dir / "envoy.yaml"
         edge_dir.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,8 @@ VARIABLES: dict[str, str] = {
     "ARENA_DRAIN_DELAY_S": "Seconds between reporting NOT_SERVING and refusing new calls, so load balancers "
     "notice first (default 0; set to the health-check interval behind Envoy).",
     "ARENA_VERSION": "Version reported to discovery (default the package version).",
+    "ARENA_CORS_ORIGINS": "make up: comma-separated browser origins allowed to call the edge "
+    "(default http://localhost:5173, http://localhost:8080, http://127.0.0.1:8080).",
     "ARENA_JUDGE_WORKERS": "Execution service: submissions judged at once per process (default the CPU count).",
     "ARENA_SANDBOX_DIR": "Execution service: where sandbox workspaces live; must be world-searchable "
     "(default /tmp/arena-sandbox/<instance id>).",
