@@ -22,6 +22,7 @@ import httpx
 from arena.kit.services import SERVICES
 from arena.launcher import LaunchSettings, Platform, ServicePorts
 from arena.user.v1 import user_service_pb2
+from bench import harness
 from bench.harness import H2Load, Wrk, markdown_table, run_interleaved, write_results
 
 BASELINE = "FastAPI baseline"
@@ -147,9 +148,7 @@ def targets(cells) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration-s", type=float, default=2.0)
-    parser.add_argument("--warmup-s", type=float, default=1.0)
+    harness.add_round_arguments(parser)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
     parser.add_argument(

@@ -12,6 +12,7 @@ for HTTP/2 and gRPC, wrk for HTTP/1.1. Every run is bounded by a duration.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import json
@@ -267,3 +268,10 @@ def write_results(name: str, cells: Sequence[Cell], extra: dict) -> pathlib.Path
         )
     )
     return path
+
+
+def add_round_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark takes (``bench.run --quick`` sets them all)."""
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--duration-s", type=float, default=2.0, help="measured time per cell and round")
+    parser.add_argument("--warmup-s", type=float, default=1.0, help="warm-up before the first round")

@@ -18,31 +18,17 @@ import time
 from collections.abc import Sequence
 
 from arena.demo import problems
-from arena.execution.checkers import CheckerSpec, check
+from arena.execution.checkers import check
 from arena.execution.domain import TestOutcome, Verdict
-from arena.execution.judge import Bundle, BundleTest, Judge, Steps
+from arena.execution.judge import Bundle, Judge, Steps
 from arena.execution.languages import Language
+from bench import harness
 from bench.harness import Cell, markdown_table, run_interleaved, write_results
 from bench.sandbox import BARE, SANDBOXED, AsyncLoad, BenchmarkFailed, bench_sandbox, languages, pairs, run_bare
 
 PROBLEM = "a-plus-b"
 TARGET_RUNS_PER_S = 20.0
 MAX_SUBMISSIONS = 500  # per round; only a safety net, rounds end by time long before
-
-
-def bundle_of(problem: problems.DemoProblem) -> Bundle:
-    """A demo problem as the judge takes it (as tests/integration/execution/conftest.py builds it)."""
-    return Bundle(
-        problem_id=problem.slug,
-        revision=1,
-        time_limit_ms=problem.time_limit_ms,
-        memory_limit_kib=problem.memory_limit_kib,
-        checker=CheckerSpec(problem.checker),
-        tests=tuple(
-            BundleTest(ordinal=i, input=t[0], expected_output=t[1], sample=i <= problem.samples)
-            for i, t in enumerate(problem.tests, start=1)
-        ),
-    )
 
 
 class TimedSteps(Steps):
@@ -114,13 +100,11 @@ def targets(cells: Sequence[Cell], tests_per_submission: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration-s", type=float, default=2.0)
-    parser.add_argument("--warmup-s", type=float, default=1.0)
+    harness.add_round_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2, help="submissions judged at once")
     args = parser.parse_args(argv)
     problem = next(p for p in problems.load() if p.slug == PROBLEM)
-    bundle = bundle_of(problem)
+    bundle = problems.judge_bundle(problem)
     accepted = {lang: src for name, (lang, src) in problem.solutions.items() if name.startswith("accepted.")}
     cells: list[Cell] = []
     # One event loop for the whole benchmark: the sandbox keeps its slot semaphore per loop.

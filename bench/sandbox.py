@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from arena.execution.languages import COMPILE_LIMITS, LANGUAGES, Language
 from arena.execution.sandbox import SANDBOX_PATH, Limits, Sandbox
+from bench import harness
 from bench.harness import Cell, LoadResult, markdown_table, percentile, run_interleaved, write_results
 
 BARE, SANDBOXED = "bare", "sandboxed"
@@ -166,9 +167,7 @@ def targets(cells: Sequence[Cell]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration-s", type=float, default=2.0)
-    parser.add_argument("--warmup-s", type=float, default=1.0)
+    harness.add_round_arguments(parser)
     args = parser.parse_args(argv)
     cells: list[Cell] = []
     # One event loop for the whole benchmark: the sandbox keeps its slot semaphore per loop.

@@ -54,3 +54,21 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
             )
         )
     return problems
+
+
+def judge_bundle(problem: DemoProblem):
+    """A demo problem as the judge takes it, without the problem service (tests, benchmarks)."""
+    from arena.execution.checkers import CheckerSpec
+    from arena.execution.judge import Bundle, BundleTest
+
+    return Bundle(
+        problem_id=problem.slug,
+        revision=1,
+        time_limit_ms=problem.time_limit_ms,
+        memory_limit_kib=problem.memory_limit_kib,
+        checker=CheckerSpec(problem.checker),
+        tests=tuple(
+            BundleTest(ordinal=i, input=t[0], expected_output=t[1], sample=i <= problem.samples)
+            for i, t in enumerate(problem.tests, start=1)
+        ),
+    )

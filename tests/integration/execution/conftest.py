@@ -8,9 +8,8 @@ import tempfile
 
 import pytest
 
-from arena.demo.problems import DemoProblem
-from arena.execution.checkers import CheckerSpec
-from arena.execution.judge import Bundle, BundleTest, Judge
+from arena.demo.problems import judge_bundle
+from arena.execution.judge import Judge
 from arena.execution.languages import detect
 from arena.execution.sandbox import Sandbox
 
@@ -42,15 +41,4 @@ def judge(sandbox: Sandbox, languages) -> Judge:
     return Judge(sandbox, languages)
 
 
-def bundle_of(problem: DemoProblem) -> Bundle:
-    return Bundle(
-        problem_id=problem.slug,
-        revision=1,
-        time_limit_ms=problem.time_limit_ms,
-        memory_limit_kib=problem.memory_limit_kib,
-        checker=CheckerSpec(problem.checker),
-        tests=tuple(
-            BundleTest(ordinal=i, input=t[0], expected_output=t[1], sample=i <= problem.samples)
-            for i, t in enumerate(problem.tests, start=1)
-        ),
-    )
+bundle_of = judge_bundle  # the tests' name for it
