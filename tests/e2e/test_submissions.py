@@ -313,3 +313,43 @@ def test_a_judge_killed_mid_run_and_restarted_finishes_the_submission(
     assert events[-1]["verdict"] == "VERDICT_ACCEPTED"
     final = rest.get(f"/v1/submissions/{sid}", headers=auth(user_token)).json()["submission"]
     assert final["passed_test_count"] == len(A_PLUS_B.tests)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/v1/submissions/0123456789abcdef0123456789abcdef", {}, 404),
+        ("/v1/submissions/0123456789abcdef0123456789abcdef:watch", {}, 404),
+        ("/v1/submissions/0123456789abcdef0123456789abcdef:watch", {"after_sequence": -1}, 400),
+        ("/v1/submissions", {"verdict": "VERDICT_NONSENSE"}, 400),
+        ("/v1/submissions", {"verdict": 99}, 400),
+        ("/v1/submissions", {"page_size": -5}, 400),
+    ],
+)
+def test_bad_reads_are_clear_errors(rest: httpx.Client, user_token: str, path, params, status):
+    response = rest.get(path, params=params, headers=auth(user_token), timeout=10)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert isinstance(response.json()["code"], int)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"language_id": "python3", "source": "print(1)", "memory_limit_kib": -1},
+        {"language_id": "python3", "source": "print(1)", "memory_limit_kib": 10},
+        {"language_id": "python3", "source": "print(1)", "time_limit": "-1s"},
+        {"language_id": "python3", "source": "print(1)", "stdin": "x" * (1024 * 1024 + 1)},
+        {"language_id": "brainfuck", "source": "+"},
+        {"language_id": "python3"},
+    ],
+)
+def test_bad_runs_are_refused(rest: httpx.Client, user_token: str, body):
+    response = rest.post("/v1/code:run", json=body, headers=auth(user_token))
+    assert response.status_code in (400, 413), response.text
+
+
+def test_a_batch_with_too_many_inputs_is_refused_before_anything_runs(rest: httpx.Client, user_token: str):
+    body = {"language_id": "python3", "source": "print(1)", "inputs": [""] * 51}
+    response = rest.post("/v1/code:runBatch", json=body, headers=auth(user_token))
+    assert response.status_code == 400, response.text
