@@ -2,7 +2,7 @@
 and straight to sonora), against a FastAPI baseline doing the same read; concurrency 1 and 32;
 the user service in one process and in N processes sharing its ports (SO_REUSEPORT).
 
-    python -m bench.getuser [--rounds 3] [--duration-s 2] [--processes N]
+    python -m bench.getuser [--rounds 3] [--duration-s 1.5] [--processes N]
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ def targets(cells) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    harness.add_round_arguments(parser)
+    # 20 cells x 3 rounds: 1.5 s each keeps all of `make bench` under five minutes.
+    harness.add_round_arguments(parser, duration_s=1.5, warmup_s=0.5)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
     parser.add_argument(

@@ -270,8 +270,8 @@ def write_results(name: str, cells: Sequence[Cell], extra: dict) -> pathlib.Path
     return path
 
 
-def add_round_arguments(parser: argparse.ArgumentParser) -> None:
+def add_round_arguments(parser: argparse.ArgumentParser, *, duration_s: float = 2.0, warmup_s: float = 1.0) -> None:
     """The options every benchmark takes (``bench.run --quick`` sets them all)."""
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
-    parser.add_argument("--duration-s", type=float, default=2.0, help="measured time per cell and round")
-    parser.add_argument("--warmup-s", type=float, default=1.0, help="warm-up before the first round")
+    parser.add_argument("--duration-s", type=float, default=duration_s, help="measured time per cell and round")
+    parser.add_argument("--warmup-s", type=float, default=warmup_s, help="warm-up before the first round")

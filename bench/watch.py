@@ -46,7 +46,7 @@ PATHS = (GRPC_EDGE, REST_EDGE, GRPC_DIRECT)
 BASELINE = GRPC_DIRECT
 TARGET_P99_MS = 10.0
 WATCH_TIMEOUT_S = 60.0  # one submission's whole stream; judging one takes well under a second
-SUBMISSIONS_PER_SECOND = 5  # --per-round defaults to this many per second of --duration-s
+SUBMISSIONS_PER_SECOND = 4  # --per-round defaults to this many per second of --duration-s
 
 TEST_FINISHED = execution_pb2.SUBMISSION_EVENT_TYPE_TEST_FINISHED
 FINISHED = execution_pb2.SUBMISSION_EVENT_TYPE_FINISHED
