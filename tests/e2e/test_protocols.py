@@ -210,3 +210,14 @@ def test_private_topics_need_their_owner(rest: httpx.Client):
     assert response.status_code == 403
     bad = rest.get("/v1/topics:subscribe", params={"topics": "../../etc"})
     assert bad.status_code == 400
+
+
+async def test_grpc_web_with_a_header_name_grpc_cannot_carry(platform: Platform):
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            f"{platform.settings.edge_url}/arena.user.v1.UserService/GetJwks",
+            content=b"\x00\x00\x00\x00\x00",
+            headers={"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x&y": "1"},
+        )
+    assert response.status_code == 200
+    assert b"grpc-status:0" in response.content.replace(b" ", b"")

@@ -134,3 +134,10 @@ def test_cors_preflight_from_allowed_origin_only(rest: httpx.Client):
     assert "access-control-allow-origin" not in other.headers
     simple = rest.get("/v1/jwks", headers={"origin": "http://localhost:5173"})
     assert simple.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+def test_header_names_grpc_metadata_cannot_carry_are_dropped_not_fatal(rest: httpx.Client):
+    # Legal in HTTP ("x&y", "a!b"), illegal as gRPC metadata keys: the edge drops them.
+    response = rest.get("/v1/languages", headers={"x&y": "1", "a!b~c": "2", "x-fine": "3"})
+    assert response.status_code == 200, response.text
+    assert response.json()["languages"]

@@ -109,10 +109,25 @@ STATUS_SCHEMA = {
 }
 
 
+def _reachable(roots: list[descriptor.Descriptor]) -> set[str]:
+    """Full names of these messages and every message inside them."""
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        message = stack.pop()
+        if message.full_name in seen:
+            continue
+        seen.add(message.full_name)
+        stack.extend(f.message_type for f in message.fields if f.message_type is not None)
+    return seen
+
+
 class _Builder:
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.schemas: dict[str, Any] = {"google.rpc.Status": STATUS_SCHEMA}
+        # Messages that appear in replies: the transcoder prints their empty fields too.
+        self.in_replies = _reachable([m.output for s in contract.public_services() for m in s.methods])
 
     # -- schemas --------------------------------------------------------------------------
 
@@ -156,7 +171,13 @@ class _Builder:
         if field_behavior_pb2.OUTPUT_ONLY in behaviors:
             extra["readOnly"] = True
         if field_behavior_pb2.INPUT_ONLY in behaviors:
-            extra["writeOnly"] = True
+            printed = field.message_type is None or field.is_repeated  # unset messages are not printed
+            if printed and field.containing_type.full_name in self.in_replies:
+                # Printed in replies anyway (empty: zero values are printed), so not writeOnly.
+                note = "Input only: always empty in replies."
+                extra["description"] = f"{extra.get('description', '')} {note}".strip()
+            else:
+                extra["writeOnly"] = True
         if "$ref" in schema and extra:
             schema = {"allOf": [schema]}  # OpenAPI 3.0 ignores siblings of $ref
         schema.update(extra)

@@ -15,6 +15,7 @@ from arena.edge.envoy_config import (
     BUFFER,
     CORS,
     HEADER,
+    HEADER_NAMES,
     OPS_CLUSTER,
     TRANSCODER,
     UNROUTED_CLUSTER,
@@ -112,11 +113,20 @@ def test_one_listener_speaks_http1_and_h2c(config: dict):
     assert config["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9901}
 
 
-def test_filters_run_cors_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
+def test_filters_run_cors_header_names_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
     filters = connection_manager(config)["http_filters"]
-    assert [f["name"] for f in filters] == [CORS, BUFFER, TRANSCODER, "envoy.filters.http.router"]
-    assert filters[1]["typed_config"]["max_request_bytes"] == 1024 * 1024
+    assert [f["name"] for f in filters] == [CORS, HEADER_NAMES, BUFFER, TRANSCODER, "envoy.filters.http.router"]
+    assert filters[2]["typed_config"]["max_request_bytes"] == 1024 * 1024
     assert "grpc_web" not in yaml.safe_dump(config)
+
+
+def test_native_grpc_routes_skip_the_header_name_filter(config: dict):
+    native = [r for r in routes(config) if r.get("match", {}).get("path", "").startswith("/arena.") and
+              "headers" not in r["match"]]  # fmt: skip
+    assert native
+    assert all(r["typed_per_filter_config"][HEADER_NAMES]["disabled"] for r in native)
+    rest = next(r for r in routes(config) if r.get("name") == "rest")
+    assert HEADER_NAMES not in rest.get("typed_per_filter_config", {})
 
 
 def test_only_rest_requests_are_buffered(config: dict):

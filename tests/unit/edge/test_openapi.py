@@ -77,7 +77,9 @@ def test_schemas_follow_field_behavior(document: dict):
     problem = schemas["arena.problem.v1.Problem"]
     assert {"title", "statement", "difficulty"} <= set(problem["required"])
     assert problem["properties"]["like_count"]["readOnly"] is True
-    assert problem["properties"]["hidden_tests"]["writeOnly"] is True
+    # Input only, but the transcoder prints it (empty) in replies: documented, not writeOnly.
+    assert "writeOnly" not in problem["properties"]["hidden_tests"]
+    assert "always empty in replies" in problem["properties"]["hidden_tests"]["description"]
     create = (
         schemas.get("arena.user.v1.CreateUserRequest")
         or document["paths"]["/v1/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
