@@ -329,9 +329,19 @@ class Sandbox:
                 )
             os.close(status_write)
             status_write = -1
-            status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
-            wall_time_s = time.monotonic() - started
-            inner_status, inner_usage = await self._reap_inner(status_read)
+            reaping: asyncio.Future | None = None
+            try:
+                status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
+                wall_time_s = time.monotonic() - started
+                reaping = asyncio.ensure_future(self._reap_inner(status_read))
+                inner_status, inner_usage = await asyncio.shield(reaping)
+            except asyncio.CancelledError:
+                # The run was killed (see _wait), but its namespace's init came to us as subreaper:
+                # reap it before the status pipe closes, or it stays a zombie of this process.
+                reaping = reaping or asyncio.ensure_future(self._reap_inner(status_read))
+                with contextlib.suppress(Exception):
+                    await reaping
+                raise
             if inner_usage is not None:
                 usage = inner_usage  # the program's own CPU time and memory, via the namespace's init
             stdout, stdout_truncated = _read_capped(io_dir / "stdout", capture_bytes)

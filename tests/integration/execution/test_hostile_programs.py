@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import pathlib
@@ -38,7 +39,11 @@ def slot_processes(sandbox: Sandbox) -> list[str]:
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid in sandbox.uids:
-                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                    status = dict(
+                        line.split(":\t", 1) for line in (entry / "status").read_text().splitlines() if ":\t" in line
+                    )
+                    command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    found.append(f"pid {entry.name} ppid {status.get('PPid')} {status.get('State')}: {command}")
             except OSError:
                 continue
     return found
@@ -101,6 +106,16 @@ async def test_a_child_that_outlives_its_parent_is_gone_after_the_run(judge: Jud
     source = "import os, time\nif os.fork() == 0:\n    time.sleep(5)\n    print('late')\nelse:\n    print('ok')\n"
     final = await verdict_of(judge, languages, "python3", source)
     assert final.verdict is Verdict.ACCEPTED
+
+
+async def test_a_cancelled_run_is_killed_and_reaped(judge: Judge, languages):
+    """A judge stopping mid-run (shutdown) leaves no program running and no zombie behind."""
+    running = asyncio.create_task(verdict_of(judge, languages, "python3", "import time\ntime.sleep(30)\n"))
+    await asyncio.sleep(1.0)  # inside the sandbox by now
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert slot_processes(judge.sandbox) == []
 
 
 async def test_writing_outside_the_work_directory_fails_and_leaves_nothing(judge: Judge, languages):
