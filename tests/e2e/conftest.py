@@ -22,17 +22,26 @@ def user_database_url(postgres) -> str:
     return postgres.create_database("e2e_user")
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: pathlib.Path, user_database_url: str):
+def settings_on_free_ports(data_dir: pathlib.Path, descriptor: pathlib.Path, **overrides) -> LaunchSettings:
+    """A whole platform on free loopback ports (every service's two, Envoy's listener and admin)."""
     ports = free_ports(2 * len(SERVICES) + 2)
-    settings = LaunchSettings(
-        data_dir=tmp_path_factory.mktemp("platform"),
+    return LaunchSettings(
+        data_dir=data_dir,
         edge_port=ports[0],
         admin_port=ports[1],
         ports={spec.name: ServicePorts(ports[2 + 2 * i], ports[3 + 2 * i]) for i, spec in enumerate(SERVICES)},
-        unary_timeout_s=UNARY_TIMEOUT_S,
         shutdown_grace_s=3.0,
-        descriptor=descriptor_set_path,
+        descriptor=descriptor,
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: pathlib.Path, user_database_url: str):
+    settings = settings_on_free_ports(
+        tmp_path_factory.mktemp("platform"),
+        descriptor_set_path,
+        unary_timeout_s=UNARY_TIMEOUT_S,
         extra_env={"ARENA_USER_DATABASE_URL": user_database_url},
     )
     running = Platform(settings)

@@ -50,8 +50,8 @@ from schemathesis.errors import FailureGroup
 
 from arena.demo import DEMO_ADMIN
 from arena.kit.services import SERVICES
-from arena.launcher import LaunchSettings, Platform, ServicePorts
-from support.ports import free_ports
+from arena.launcher import Platform
+from e2e.conftest import settings_on_free_ports
 
 # Examples per operation and generation mode (positive and negative each), for each pass.
 ADMIN_EXAMPLES = 15
@@ -78,15 +78,8 @@ _MESSAGE_VARIABLE_PART = re.compile(r"[:\"(\[{]")
 
 @pytest.fixture(scope="module")
 def fuzz_platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: pathlib.Path):
-    ports = free_ports(2 * len(SERVICES) + 2)
-    launch = LaunchSettings(
-        data_dir=tmp_path_factory.mktemp("fuzz-platform"),
-        edge_port=ports[0],
-        admin_port=ports[1],
-        ports={spec.name: ServicePorts(ports[2 + 2 * i], ports[3 + 2 * i]) for i, spec in enumerate(SERVICES)},
-        unary_timeout_s=EDGE_TIMEOUT_S,
-        shutdown_grace_s=3.0,
-        descriptor=descriptor_set_path,
+    launch = settings_on_free_ports(
+        tmp_path_factory.mktemp("fuzz-platform"), descriptor_set_path, unary_timeout_s=EDGE_TIMEOUT_S
     )
     running = Platform(launch)
     running.start(timeout_s=120)
