@@ -145,24 +145,36 @@ class RunCgroup:
 
     def kill_all(self) -> None:
         """SIGKILLs whatever is still inside (the run's wall clock ran out, or it is being cleaned up)."""
-        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
-            with contextlib.suppress(OSError, ValueError):
-                for pid in (directory / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(int(pid), signal.SIGKILL)
+        for directory in self._directories():
+            _kill_members(directory)
 
     def remove(self) -> None:
-        self.kill_all()
-        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
-            for _ in range(50):
-                try:
-                    directory.rmdir()
-                    break
-                except OSError:
-                    self.kill_all()
-                    os.sched_yield()
-            else:
-                log.warning("could not remove a sandbox cgroup", path=str(directory))
+        for directory in self._directories():
+            _remove(directory)
+
+    def _directories(self) -> set[pathlib.Path]:
+        return {d for d in (self.memory_dir, self.pids_dir) if d is not None}
+
+
+def _kill_members(directory: pathlib.Path) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        for pid in (directory / "cgroup.procs").read_text().split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+
+
+def _remove(directory: pathlib.Path) -> bool:
+    """Kills what is inside and removes the group (it can only go once its members are gone)."""
+    deadline = time.monotonic() + 1.0  # killed members take a moment to exit
+    while time.monotonic() < deadline:
+        _kill_members(directory)
+        try:
+            directory.rmdir()
+            return True
+        except OSError:
+            time.sleep(0.001)
+    log.warning("could not remove a sandbox cgroup", path=str(directory))
+    return False
 
 
 def sweep_stale(support: CgroupSupport, uids: Iterable[int]) -> int:
@@ -174,18 +186,7 @@ def sweep_stale(support: CgroupSupport, uids: Iterable[int]) -> int:
     removed = 0
     for parent in {p for p in (support.memory_parent, support.pids_parent) if p is not None}:
         for uid in uids:
-            for directory in parent.glob(f"arena-run-{uid}-*"):
-                with contextlib.suppress(OSError, ValueError):
-                    for pid in (directory / "cgroup.procs").read_text().split():
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(int(pid), signal.SIGKILL)
-                for _ in range(50):
-                    try:
-                        directory.rmdir()
-                        removed += 1
-                        break
-                    except OSError:
-                        time.sleep(0.01)
+            removed += sum(_remove(directory) for directory in parent.glob(f"arena-run-{uid}-*"))
     if removed:
         log.info("removed stale sandbox cgroups", count=removed)
     return removed

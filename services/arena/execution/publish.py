@@ -30,11 +30,10 @@ class RealtimeForwarder:
     def __init__(self, clients) -> None:
         self._realtime = clients.stub(realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub, "realtime")
         self._in_flight: set[asyncio.Task[None]] = set()
-        self.dropped = 0
 
     def __call__(self, submission: Submission, event: Event) -> None:
         if len(self._in_flight) >= MAX_IN_FLIGHT:  # realtime is slow or down: shed, never queue without bound
-            self.dropped += 1
+            log.debug("realtime publish shed", submission_id=submission.submission_id)
             return
         task = asyncio.get_running_loop().create_task(self._publish(submission, event))
         self._in_flight.add(task)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shlex
 from typing import Any
 
@@ -120,20 +119,6 @@ def _verdict_filter(value: int) -> Verdict | None:
     return Verdict(value)
 
 
-def _cursor(token: str, fingerprint: dict[str, Any]) -> list[Any] | None:
-    cursor = pagination.decode_token(token, fingerprint)
-    if cursor is not None:
-        try:
-            dt.datetime.fromisoformat(cursor[0])
-            if len(cursor) != 2 or not isinstance(cursor[1], str):
-                raise ValueError("bad cursor")
-        except (ValueError, TypeError, IndexError):
-            raise InvalidArgument.field(
-                "page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN"
-            ) from None
-    return cursor
-
-
 class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
     def __init__(self, app: ExecutionApp) -> None:
         self.app = app
@@ -211,7 +196,7 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
         }
         size = pagination.page_size(request.page_size, default=50, maximum=100)
         submissions, next_cursor = await self.app.list_submissions(
-            caller, filters, size, _cursor(request.page_token, fingerprint)
+            caller, filters, size, pagination.decode_token(request.page_token, fingerprint)
         )
         return execution_service_pb2.ListSubmissionsResponse(
             submissions=[submission_message(s, with_results=False) for s in submissions],

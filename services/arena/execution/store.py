@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arena.execution.domain import Event, EventType, Final, Status, Submission, TestOutcome, Verdict
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
+from arena.kit.pagination import keyset_cursor
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
 VERSION_TABLE = "execution_alembic_version"
@@ -117,6 +118,12 @@ class OutboxItem:
     attempts: int
 
 
+def _add_outbox(session: AsyncSession, items: Sequence[tuple[str, bytes]], now: dt.datetime) -> None:
+    """Outbox items written in the caller's transaction, due at once."""
+    for target, payload in items:
+        session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+
+
 def _outcome(row: TestResultRow) -> TestOutcome:
     return TestOutcome(
         ordinal=row.ordinal,
@@ -204,8 +211,7 @@ class SqlExecutionStore:
     ) -> Event:
         """Stores a new submission with its first event (QUEUED) and its outbox items in one transaction."""
         async with self._sessions.begin() as session:
-            for target, payload in outbox:
-                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+            _add_outbox(session, outbox, now)
             session.add(
                 SubmissionRow(
                     submission_id=submission.submission_id,
@@ -334,8 +340,7 @@ class SqlExecutionStore:
                 owner=owner,
                 values=values,
             )
-            for target, payload in outbox:
-                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+            _add_outbox(session, outbox, now)
             return event
 
     # -- claims (the judge queue) ---------------------------------------------------------------
@@ -434,16 +439,6 @@ class SqlExecutionStore:
                 or 0
             )
 
-    async def unfinished(self) -> list[str]:
-        async with self._sessions() as session:
-            return list(
-                await session.scalars(
-                    sa.select(SubmissionRow.submission_id)
-                    .where(SubmissionRow.status.in_(UNFINISHED))
-                    .order_by(SubmissionRow.create_time)
-                )
-            )
-
     async def events_after(self, submission_id: str, after: int) -> list[Event]:
         async with self._sessions() as session:
             rows = await session.scalars(
@@ -466,11 +461,11 @@ class SqlExecutionStore:
         if filters.verdict is not None:
             query = query.where(SubmissionRow.verdict == filters.verdict.value)
         if cursor is not None:
-            created = dt.datetime.fromisoformat(cursor[0])
+            created, last_id = keyset_cursor(cursor, dt.datetime, str)
             query = query.where(
                 sa.or_(
                     SubmissionRow.create_time < created,
-                    sa.and_(SubmissionRow.create_time == created, SubmissionRow.submission_id < cursor[1]),
+                    sa.and_(SubmissionRow.create_time == created, SubmissionRow.submission_id < last_id),
                 )
             )
         async with self._sessions() as session:
@@ -481,11 +476,6 @@ class SqlExecutionStore:
         return [_submission(r) for r in rows], next_cursor
 
     # -- outbox -------------------------------------------------------------------------------
-
-    async def enqueue(self, items: Sequence[tuple[str, bytes]], now: dt.datetime) -> None:
-        async with self._sessions.begin() as session:
-            for target, payload in items:
-                session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
 
     async def due(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
         async with self._sessions() as session:

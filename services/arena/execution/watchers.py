@@ -36,6 +36,3 @@ class Watchers:
         for queue in self._queues.get(event.submission_id, ()):
             if not queue.full():  # a stalled watcher re-reads the store when it finds the gap
                 queue.put_nowait(event)
-
-    def count(self) -> int:
-        return sum(len(q) for q in self._queues.values())

@@ -8,6 +8,7 @@ filters: a token used with different filters is rejected instead of giving a wro
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
@@ -52,3 +53,27 @@ def decode_token(token: str, filters: Mapping[str, Any]) -> list[Any] | None:
     if fingerprint != _fingerprint(filters):
         raise InvalidArgument.field("page_token", "belongs to a query with other filters", reason="INVALID_PAGE_TOKEN")
     return cursor
+
+
+def keyset_cursor(cursor: list[Any], *kinds: type) -> list[Any]:
+    """A decoded cursor checked against the kinds of its keyset columns (``str``, ``int`` or
+    ``datetime``, carried as ISO text); datetimes come back parsed.
+
+    Page tokens are opaque but not signed: a client can hand-craft one, and a cursor of the
+    wrong shape must be INVALID_ARGUMENT, not a failed query.
+    """
+    try:
+        if len(cursor) != len(kinds):
+            raise ValueError("wrong length")
+        checked = []
+        for value, kind in zip(cursor, kinds, strict=True):
+            if kind is dt.datetime:
+                if type(value) is not str:
+                    raise ValueError("not a time")
+                value = dt.datetime.fromisoformat(value)
+            elif type(value) is not kind:
+                raise ValueError("wrong type")
+            checked.append(value)
+    except (ValueError, TypeError):
+        raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN") from None
+    return checked

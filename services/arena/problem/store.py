@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory, upsert_statement
-from arena.kit.errors import AlreadyExists, InvalidArgument
+from arena.kit.errors import AlreadyExists
+from arena.kit.pagination import keyset_cursor
 from arena.problem.domain import Checker, CheckerKind, Content, Difficulty, Problem, TestCase, Visibility
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
@@ -232,12 +233,11 @@ class SqlProblemStore:
             .order_by(BookmarkRow.create_time.desc(), ProblemRow.problem_id.desc())
         )
         if cursor is not None:
-            cursor = checked_cursor(cursor, "create_time")
-            marked = cursor[0]
+            marked, last_id = keyset_cursor(cursor, dt.datetime, str)
             query = query.where(
                 sa.or_(
                     BookmarkRow.create_time < marked,
-                    sa.and_(BookmarkRow.create_time == marked, ProblemRow.problem_id < cursor[1]),
+                    sa.and_(BookmarkRow.create_time == marked, ProblemRow.problem_id < last_id),
                 )
             )
         async with self._sessions() as session:
@@ -328,35 +328,17 @@ class SqlProblemStore:
             )
 
 
-_CURSOR_TYPES = {"create_time": str, "title_key": str, "difficulty": int, "like_count": int}
-
-
-def checked_cursor(cursor: list[Any], first_column: str) -> list[Any]:
-    """A page cursor of the right shape for its sort order; INVALID_ARGUMENT otherwise.
-
-    Page tokens are opaque but not signed: a client can hand-craft one, and a cursor of the
-    wrong shape must be a clear error, not a failed query.
-    """
-    expected = _CURSOR_TYPES[first_column]
-    try:
-        if len(cursor) != 2 or not isinstance(cursor[1], str) or type(cursor[0]) is not expected:
-            raise ValueError("bad cursor")
-        if first_column == "create_time":
-            return [dt.datetime.fromisoformat(cursor[0]), cursor[1]]
-    except (ValueError, TypeError):
-        raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN") from None
-    return cursor
+_CURSOR_KINDS: dict[str, type] = {"create_time": dt.datetime, "title_key": str, "difficulty": int, "like_count": int}
 
 
 def _after(columns: tuple[tuple[str, bool], ...], cursor: list[Any]) -> Any:
     """Rows strictly after the cursor in the sort order (all keyset columns share a direction)."""
     (first, descending), (second, _) = columns
-    cursor = checked_cursor(cursor, first)
-    value = cursor[0]
+    value, last_id = keyset_cursor(cursor, _CURSOR_KINDS[first], str)
     a, b = getattr(ProblemRow, first), getattr(ProblemRow, second)
     if descending:
-        return sa.or_(a < value, sa.and_(a == value, b < cursor[1]))
-    return sa.or_(a > value, sa.and_(a == value, b > cursor[1]))
+        return sa.or_(a < value, sa.and_(a == value, b < last_id))
+    return sa.or_(a > value, sa.and_(a == value, b > last_id))
 
 
 def _cursor_value(value: Any) -> Any:

@@ -14,7 +14,7 @@ import pytest
 from arena.demo.problems import load
 from arena.execution import outbox
 from arena.execution.app import ExecutionApp, Settings
-from arena.execution.domain import EventType, Final, Status, TestOutcome, Verdict, overall
+from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
 from arena.execution.languages import Available
 from arena.execution.store import LostClaim, SqlExecutionStore
 from arena.kit.auth import Identity
@@ -119,21 +119,22 @@ async def test_a_judge_that_lost_its_claim_cannot_record_anything(store, judge, 
     assert event.sequence == 2
 
 
+async def _rest(events) -> list:
+    return [e async for e in events]
+
+
 async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(store, judge, languages):
     app = make_app(store, judge, languages, watch_poll_s=0.05)
     submission = await submit(app)
     await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
 
-    async def another_instance_judges() -> None:  # writes to the store only: no in-process fan-out
-        await asyncio.sleep(0.2)
-        await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(),
-                            owner="elsewhere")  # fmt: skip
-        failed = dataclasses.replace(overall([], 10), verdict=Verdict.INTERNAL_ERROR)
-        await store.finish(submission.submission_id, failed, utcnow(), [], owner="elsewhere")
-
-    writer = asyncio.create_task(another_instance_judges())
-    events = await asyncio.wait_for(watch_all(app, submission.submission_id), 10)
-    await writer
+    watching = app.watch(USER, submission.submission_id, 0)
+    events = [await asyncio.wait_for(anext(watching), 10)]  # QUEUED, replayed: the watcher now waits
+    # Another instance judges: it writes to the store only, with no in-process fan-out.
+    await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="elsewhere")
+    failed = dataclasses.replace(overall([], 10), verdict=Verdict.INTERNAL_ERROR)
+    await store.finish(submission.submission_id, failed, utcnow(), [], owner="elsewhere")
+    events += await asyncio.wait_for(_rest(watching), 10)
     assert [e.sequence for e in events] == [1, 2, 3]
     assert [e.sequence for e in await watch_all(app, submission.submission_id, after=2)] == [3]
 
@@ -184,7 +185,8 @@ async def test_the_outbox_retries_until_delivered_and_never_loses_an_item(store,
     dispatcher = outbox.Dispatcher(
         store, {outbox.ANALYTICS: analytics, outbox.NOTIFICATION: notification}, clock=lambda: clock[0]
     )
-    await store.enqueue([(outbox.ANALYTICS, b"a1"), (outbox.NOTIFICATION, b"n1")], clock[0])
+    submission = Submission("s1", "u1", "p1", "", "python3", "x", False, Status.QUEUED, clock[0])
+    await store.create(submission, 1, clock[0], [(outbox.ANALYTICS, b"a1"), (outbox.NOTIFICATION, b"n1")])
     assert await dispatcher.deliver_due() == 1  # the notification: ALREADY_EXISTS means it has it
     assert [(t, a) for t, a, _ in await store.pending_outbox()] == [(outbox.ANALYTICS, 1)]
     assert await dispatcher.deliver_due() == 0  # not due yet: backing off

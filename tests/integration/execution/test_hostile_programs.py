@@ -111,7 +111,12 @@ async def test_a_child_that_outlives_its_parent_is_gone_after_the_run(judge: Jud
 async def test_a_cancelled_run_is_killed_and_reaped(judge: Judge, languages):
     """A judge stopping mid-run (shutdown) leaves no program running and no zombie behind."""
     running = asyncio.create_task(verdict_of(judge, languages, "python3", "import time\ntime.sleep(30)\n"))
-    await asyncio.sleep(1.0)  # inside the sandbox by now
+    for _ in range(500):  # until the program runs inside the sandbox (as a slot uid), at most 5 s
+        if slot_processes(judge.sandbox):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the run never started")
     running.cancel()
     with pytest.raises(asyncio.CancelledError):
         await running
