@@ -11,7 +11,7 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
+.PHONY: help packages venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
@@ -20,21 +20,30 @@ help:
 	@echo "make lint      buf lint and ruff"
 	@echo "make bench     the benchmarks (wrk, h2load), results in bench/results/"
 
-# (Re)install when the dependency list changes.
+# (Re)install when the dependency list changes. pip's own output goes to a log, shown only on failure,
+# so the first run prints a few progress lines rather than pages of pip noise.
+PIP_LOG := $(VENV)/pip.log
+define pip_install
+	@echo "==> installing Python packages: $(1) (log: $(PIP_LOG))"
+	@$(VENV)/bin/python -m pip install --progress-bar off -e '.[$(1)]' >>$(PIP_LOG) 2>&1 \
+	  || { tail -n 30 $(PIP_LOG); echo "pip install failed; full log in $(PIP_LOG)" >&2; exit 1; }
+endef
+
 $(STAMP): pyproject.toml
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@test -x $(VENV)/bin/python || { echo "==> creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@$(VENV)/bin/python -m pip install --quiet --progress-bar off --upgrade pip >$(PIP_LOG) 2>&1 || { cat $(PIP_LOG); exit 1; }
+	$(call pip_install,dev)
 	@touch $@
 
 venv: $(STAMP)
 
 third_party: $(STAMP)
-	$(VENV)/bin/python tools/stage_third_party.py third_party
+	@$(VENV)/bin/python tools/stage_third_party.py third_party
 
 descriptors: third_party
 	@mkdir -p build
-	buf build --as-file-descriptor-set -o $(DESCRIPTOR_SET)
+	@echo "==> compiling the contract (api/) into $(DESCRIPTOR_SET)"
+	@buf build --as-file-descriptor-set -o $(DESCRIPTOR_SET)
 
 generate: third_party
 	buf generate
@@ -49,12 +58,14 @@ openapi: descriptors
 
 # Every service and Envoy on localhost (SQLite under ./data, static discovery, demo data).
 up: descriptors
-	@tools/ensure_judge_packages.sh
-	$(VENV)/bin/python -m arena.launcher
+	@tools/ensure_packages.sh judge
+	@echo "==> starting the services and Envoy (logs in ./data/logs)"
+	@$(VENV)/bin/python -m arena.launcher
 
-# Benchmarks (needs wrk and h2load: apt-get install wrk nghttp2-client); results in bench/results/.
+# Benchmarks (load from wrk and h2load, installed when missing); results in bench/results/.
 bench: descriptors
-	$(VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	@tools/ensure_packages.sh judge bench
+	$(call pip_install,bench)
 	$(VENV)/bin/python -m bench.run
 
 lint: third_party
@@ -76,10 +87,14 @@ web-bridge/node_modules/.package-lock.json: web-bridge/package-lock.json
 
 web-deps: web-bridge/node_modules/.package-lock.json
 
-pytest: descriptors web-deps
+# The Debian packages the tests drive for real (judge toolchains, PostgreSQL, Chromium, a JDK, npm).
+packages:
+	@tools/ensure_packages.sh judge test
+
+pytest: packages descriptors web-deps
 	$(VENV)/bin/python -m pytest
 
-test: lint check-generated breaking pytest
+test: packages lint check-generated breaking pytest
 
 clean:
 	rm -rf build third_party .pytest_cache .ruff_cache web-bridge/node_modules web-bridge/gen

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a make target needs, only those missing, so `make up`, `make test` and
+# `make bench` work on a fresh Debian machine. Usage: tools/ensure_packages.sh GROUP...
+#   judge  the sandbox (bubblewrap, prlimit/setpriv from util-linux) and the judge's toolchains
+#   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK
+#   bench  the load generators (wrk, h2load)
+# Without root it prints the apt-get line to run and fails, rather than half-working later.
+set -euo pipefail
+
+declare -A groups=(
+  [judge]="bubblewrap util-linux python3 gcc g++ nodejs"
+  [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless"
+  [bench]="wrk nghttp2-client"
+)
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+install() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing Debian packages: $* (run: sudo apt-get install $*)" >&2
+    exit 1
+  fi
+  echo "==> installing Debian packages: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  [[ -n "${apt_updated:-}" ]] || { apt-get update -qq; apt_updated=1; }
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+for group in "$@"; do
+  [[ -n "${groups[$group]+set}" ]] || { echo "ensure_packages: unknown group '$group' (judge, test, bench)" >&2; exit 2; }
+  for pkg in ${groups[$group]}; do
+    installed "$pkg" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
+  done
+done
+((${#missing[@]})) && install "${missing[@]}"
+
+# The tests' JavaScript client needs npm: NodeSource's nodejs bundles it (and conflicts with Debian's
+# npm package), Debian's nodejs does not. Known only once nodejs is in.
+if [[ " $* " == *" test "* ]] && ! command -v npm >/dev/null; then
+  install npm
+fi
+exit 0
