@@ -1,0 +1,1 @@
+"""Types shared by every service's contract (generated under v1/)."""
