@@ -12,6 +12,9 @@ from google.protobuf import descriptor, descriptor_pb2, descriptor_pool
 
 from arena.common.v1 import access_pb2
 
+# A module-level name: inside Method the field `descriptor` shadows the module.
+MessageDescriptor = descriptor.Descriptor
+
 # Arena's own packages; everything else in the set is a dependency.
 ARENA_PACKAGE_PREFIX = "arena."
 # Internal services carry service-to-service RPCs and are never exposed at the edge.
@@ -77,7 +80,8 @@ class Method:
     @property
     def access(self) -> int:
         """The ``arena.common.v1.access`` option: who may call the method."""
-        return self.descriptor.GetOptions().Extensions[access_pb2.access]
+        access: int = self.descriptor.GetOptions().Extensions[access_pb2.access]  # type: ignore[index]
+        return access
 
     @property
     def safe_to_retry(self) -> bool:
@@ -89,11 +93,11 @@ class Method:
         )
 
     @property
-    def input(self) -> descriptor.Descriptor:
+    def input(self) -> MessageDescriptor:
         return self.descriptor.input_type
 
     @property
-    def output(self) -> descriptor.Descriptor:
+    def output(self) -> MessageDescriptor:
         return self.descriptor.output_type
 
 
@@ -231,14 +235,18 @@ def _element_names(file: descriptor_pb2.FileDescriptorProto) -> Iterator[tuple[t
     """Maps source_code_info paths to the full names of the elements they point at."""
     prefix = file.package
 
-    def enum(path: tuple[int, ...], scope: str, proto: descriptor_pb2.EnumDescriptorProto):
+    def enum(
+        path: tuple[int, ...], scope: str, proto: descriptor_pb2.EnumDescriptorProto
+    ) -> Iterator[tuple[tuple[int, ...], str]]:
         name = f"{scope}.{proto.name}"
         yield path, name
         for i, value in enumerate(proto.value):
             # Enum values are scoped like siblings of their enum, but named by the enum here.
             yield (*path, _ENUM_VALUE, i), f"{name}.{value.name}"
 
-    def message(path: tuple[int, ...], scope: str, proto: descriptor_pb2.DescriptorProto):
+    def message(
+        path: tuple[int, ...], scope: str, proto: descriptor_pb2.DescriptorProto
+    ) -> Iterator[tuple[tuple[int, ...], str]]:
         name = f"{scope}.{proto.name}"
         yield path, name
         for i, field in enumerate(proto.field):

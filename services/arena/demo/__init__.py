@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from arena.demo.problems import DemoProblem
 
 # The first admin is created by the user service itself from ARENA_ADMIN_* (set by the launcher).
 DEMO_ADMIN = {"username": "admin", "password": "arena-operator-2026", "email": "admin@arena.local"}
@@ -21,7 +25,7 @@ DEMO_USER = {
 }
 
 
-def _call(method: str, url: str, body: dict | None = None, token: str = "") -> tuple[int, dict]:
+def _call(method: str, url: str, body: dict[str, Any] | None = None, token: str = "") -> tuple[int, dict[str, Any]]:
     headers = {"content-type": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
@@ -34,11 +38,11 @@ def _call(method: str, url: str, body: dict | None = None, token: str = "") -> t
         return error.code, json.loads(error.read() or b"{}")
 
 
-def _post(url: str, body: dict, token: str = "") -> tuple[int, dict]:
+def _post(url: str, body: dict[str, Any], token: str = "") -> tuple[int, dict[str, Any]]:
     return _call("POST", url, body, token)
 
 
-def problem_body(problem) -> dict:
+def problem_body(problem: DemoProblem) -> dict[str, Any]:
     """A demo problem as the REST API's ``Problem`` JSON."""
     samples, hidden = problem.tests[: problem.samples], problem.tests[problem.samples :]
     return {

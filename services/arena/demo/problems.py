@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from arena.execution.judge import Bundle
 
 ROOT = pathlib.Path(__file__).with_name("problems")
 LANGUAGE_BY_SUFFIX = {".py": "python3", ".c": "c", ".cpp": "cpp", ".js": "javascript", ".java": "java"}
@@ -56,7 +60,7 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
     return problems
 
 
-def judge_bundle(problem: DemoProblem):
+def judge_bundle(problem: DemoProblem) -> Bundle:
     """A demo problem as the judge takes it, without the problem service (tests, benchmarks)."""
     from arena.execution.checkers import CheckerSpec
     from arena.execution.judge import Bundle, BundleTest

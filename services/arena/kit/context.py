@@ -61,11 +61,11 @@ def current() -> RequestContext | None:
     return _current.get()
 
 
-def set_current(value: RequestContext | None) -> contextvars.Token:
+def set_current(value: RequestContext | None) -> contextvars.Token[RequestContext | None]:
     return _current.set(value)
 
 
-def reset(token: contextvars.Token) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
 
 

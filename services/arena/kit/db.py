@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import pathlib
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,7 +91,7 @@ async def migrate(engine: AsyncEngine, script_location: pathlib.Path, version_ta
 
 
 @contextlib.contextmanager
-def _sqlite_migration_lock(engine: AsyncEngine):
+def _sqlite_migration_lock(engine: AsyncEngine) -> Iterator[None]:
     """An exclusive file lock next to a SQLite database while it is migrated (no-op elsewhere)."""
     database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
     if not database or database == ":memory:":
@@ -121,7 +122,7 @@ def run_migrations(context: EnvironmentContext, target_metadata: sa.MetaData) ->
         context.run_migrations()
 
 
-class UtcDateTime(sa.types.TypeDecorator):
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
 
     impl = sa.DateTime(timezone=True)
@@ -147,9 +148,11 @@ def utcnow() -> dt.datetime:
 def upsert_statement(dialect_name: str, table: Any) -> Any:
     """An INSERT that supports ``on_conflict_do_update`` on SQLite and PostgreSQL alike."""
     if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect_name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise ValueError(f"upserts are not written for the {dialect_name} dialect")
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table)
+    raise ValueError(f"upserts are not written for the {dialect_name} dialect")

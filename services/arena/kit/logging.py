@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 from collections.abc import MutableMapping
-from typing import Any, BinaryIO, TextIO
+from typing import Any, Protocol, TextIO
 
 import orjson
 import structlog
@@ -70,11 +70,16 @@ def redact_secrets(_logger: Any, _method: str, event: MutableMapping[str, Any]) 
     return event
 
 
+class _ByteSink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+    def flush(self) -> object: ...
+
+
 class _LineWriter:
     """structlog's logger: writes one rendered line (bytes) and flushes, under a lock shared with
     the standard library's handler, so lines from both never interleave."""
 
-    def __init__(self, stream: BinaryIO, lock: threading.Lock) -> None:
+    def __init__(self, stream: _ByteSink, lock: threading.Lock) -> None:
         self._stream = stream
         self._lock = lock
 
@@ -94,7 +99,7 @@ def configure(
     level_number = _LEVELS[level.lower()]
     identity = {"service": service, "instance": instance_id}
 
-    def add_process_identity(_logger: Any, _method: str, event: MutableMapping[str, Any]):
+    def add_process_identity(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for key, value in identity.items():
             event.setdefault(key, value)
         return event
@@ -146,7 +151,7 @@ def configure(
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class _LockedHandler(logging.StreamHandler):
+class _LockedHandler(logging.StreamHandler[TextIO]):
     def __init__(self, stream: TextIO, lock: threading.Lock) -> None:
         super().__init__(stream)
         self._line_lock = lock
