@@ -13,6 +13,7 @@ import grpc
 from arena.execution.checkers import CheckerSpec
 from arena.execution.judge import Bundle, BundleTest
 from arena.kit.cache import TtlCache
+from arena.kit.client import UpstreamStub
 from arena.kit.convert import seconds
 from arena.kit.errors import UpstreamError
 from arena.problem.v1 import problem_internal_service_pb2, problem_pb2
@@ -44,7 +45,7 @@ def bundle_from(message: problem_pb2.JudgeBundle) -> Bundle:
 class ProblemServiceBundles:
     """Bundles from ``ProblemInternalService.GetJudgeBundle`` through the kit's client."""
 
-    def __init__(self, stub, *, ttl_s: float = 10.0) -> None:
+    def __init__(self, stub: UpstreamStub, *, ttl_s: float = 10.0) -> None:
         self._stub = stub  # the kit's UpstreamStub for ProblemInternalService
         self._cache: TtlCache[str, Bundle] = TtlCache(max_entries=256, ttl_s=ttl_s)
 

@@ -13,11 +13,13 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 import grpc
 import structlog
 
 from arena.analytics.v1 import analytics_internal_service_pb2, analytics_internal_service_pb2_grpc, analytics_pb2
+from arena.common.v1 import verdict_pb2
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
 from arena.execution.domain import Final, Submission, Verdict
 from arena.execution.store import OutboxItem, SqlExecutionStore
@@ -41,7 +43,9 @@ DELIVERED_CODES = frozenset({grpc.StatusCode.OK, grpc.StatusCode.ALREADY_EXISTS}
 """ALREADY_EXISTS: the receiver has it from an earlier attempt."""
 
 
-def _analytics_event(event_type: int, submission: Submission, now: dt.datetime, **fields) -> bytes:
+def _analytics_event(
+    event_type: analytics_pb2.EventType, submission: Submission, now: dt.datetime, **fields: Any
+) -> bytes:
     event = analytics_pb2.Event(
         event_id=f"{analytics_pb2.EventType.Name(event_type).removeprefix('EVENT_TYPE_').lower()}:{submission.submission_id}",
         type=event_type,
@@ -93,7 +97,9 @@ def on_judged(submission: Submission, final: Final, now: dt.datetime) -> list[tu
                     contest_id=submission.contest_id,
                     user_id=submission.user_id,
                     problem_id=submission.problem_id,
-                    verdict=final.verdict.value if final.verdict is not Verdict.SKIPPED else 0,
+                    verdict=cast(
+                        verdict_pb2.Verdict, final.verdict.value if final.verdict is not Verdict.SKIPPED else 0
+                    ),
                     score=final.score,
                     submit_time=timestamp(submission.create_time),
                 ).SerializeToString(),

@@ -11,13 +11,15 @@ judge that lost its claim cannot record anything (nothing is judged twice).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import pathlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,7 +89,7 @@ class EventRow(Base):
     sequence: Mapped[int] = mapped_column(sa.Integer(), primary_key=True)
     type: Mapped[str] = mapped_column(sa.String(16))
     time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
-    payload: Mapped[dict] = mapped_column(sa.JSON())
+    payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
 
 
 class OutboxRow(Base):
@@ -366,7 +368,7 @@ class SqlExecutionStore:
                     .where(SubmissionRow.submission_id == candidate, claimable)
                     .values(claimed_by=owner, lease_until=now + lease)
                 )
-                if claimed.rowcount == 1:
+                if cast("CursorResult[Any]", claimed).rowcount == 1:
                     return candidate
         return None
 
@@ -477,7 +479,7 @@ class SqlExecutionStore:
 
     # -- outbox -------------------------------------------------------------------------------
 
-    async def due(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
+    async def due(self, now: dt.datetime, limit: int) -> builtins.list[OutboxItem]:
         async with self._sessions() as session:
             rows = await session.scalars(
                 sa.select(OutboxRow)
@@ -499,7 +501,7 @@ class SqlExecutionStore:
                 .values(attempts=OutboxRow.attempts + 1, next_attempt_time=next_attempt, last_error=error[:2000])
             )
 
-    async def pending_outbox(self) -> list[tuple[str, int, str]]:
+    async def pending_outbox(self) -> builtins.list[tuple[str, int, str]]:
         """(target, attempts, last error) of every undelivered item, oldest first (tests, ops)."""
         async with self._sessions() as session:
             rows = await session.scalars(

@@ -20,7 +20,7 @@ import dataclasses
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -243,7 +243,7 @@ class UpstreamStub:
         self._upstream = upstream
         self._stub_class = stub_class
 
-    def __getattr__(self, method: str):
+    def __getattr__(self, method: str) -> Callable[..., Awaitable[Any]]:
         async def call(request: Any, *, timeout_s: float | None = None, on_behalf_of_caller: bool = False) -> Any:
             return await self._unary(method, request, timeout_s, on_behalf_of_caller)
 
@@ -323,6 +323,6 @@ def _upstream_error(upstream: str, exc: grpc.aio.AioRpcError) -> errors.ArenaErr
         return errors.Unavailable(f"the {upstream} service is unavailable: {exc.details()}")
     details = None
     for key, value in exc.trailing_metadata() or ():
-        if key == "grpc-status-details-bin":
+        if key == "grpc-status-details-bin" and isinstance(value, bytes):
             details = value
     return errors.UpstreamError(code, exc.details() or f"the {upstream} service failed", status_details=details)

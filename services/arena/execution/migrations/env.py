@@ -5,4 +5,4 @@ from alembic import context
 from arena.execution.store import Base
 from arena.kit.db import run_migrations
 
-run_migrations(context, Base.metadata)
+run_migrations(context, Base.metadata)  # type: ignore[arg-type]  # alembic's module proxies EnvironmentContext

@@ -5,4 +5,4 @@ from alembic import context
 from arena.kit.db import run_migrations
 from arena.problem.store import Base
 
-run_migrations(context, Base.metadata)
+run_migrations(context, Base.metadata)  # type: ignore[arg-type]  # alembic's module proxies EnvironmentContext
