@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from arena.core.errors import FieldViolation, InvalidArgument
+from arena.core.identity import Identity
 from arena.core.identity import Role as Role  # the platform's one Role enum, re-exported
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
@@ -90,6 +91,11 @@ class Registration:
     email: str
     password: str
     display_name: str
+
+
+def may_see_private_fields(caller: Identity | None, user_id: str) -> bool:
+    """Whether a caller may see an account's private fields (its email): the owner and admins."""
+    return caller is not None and (caller.user_id == user_id or caller.is_admin)
 
 
 def username_key(username: str) -> str:
