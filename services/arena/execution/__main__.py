@@ -30,6 +30,7 @@ from arena.kit.db import make_engine
 from arena.kit.errors import FailedPrecondition, UpstreamError
 from arena.kit.server import Runtime, ServiceParts, main
 from arena.problem.v1 import problem_internal_service_pb2_grpc
+from arena.wiring import standard
 
 log = structlog.get_logger("arena.execution")
 
@@ -115,4 +116,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("execution", build)
+    main("execution", build, standard())

@@ -16,6 +16,7 @@ from arena.user.servicer import UserServicer
 from arena.user.store import SqlUserStore
 from arena.user.tokens import TokenSettings
 from arena.user.v1 import user_service_pb2_grpc
+from arena.wiring import standard
 
 log = structlog.get_logger("arena.user")
 
@@ -64,4 +65,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("user", build)
+    main("user", build, standard())

@@ -10,17 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from arena.kit import discovery as discovery_module
+from arena.consul import ConsulDiscovery, go_duration, instances_from_health
+from arena.consul import discovery as discovery_module
 from arena.kit.config import load_platform
-from arena.kit.discovery import (
-    ConsulDiscovery,
-    Instance,
-    StaticDiscovery,
-    from_config,
-    go_duration,
-    instances_from_health,
-)
+from arena.kit.discovery import Instance, StaticDiscovery
 from arena.kit.services import SERVICES
+from arena.wiring import discovery_from_config as from_config
 from support.consul_emulator import ConsulEmulator
 
 pytestmark = pytest.mark.timeout(20)
