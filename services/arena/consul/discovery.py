@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
-from typing import Any
+from typing import Any, cast
 
 import structlog
 
@@ -21,6 +21,9 @@ from arena.kit.discovery import Instance
 from arena.kit.services import WEB_PORT_OFFSET
 
 log = structlog.get_logger("arena.discovery")
+
+_Answer = tuple[str | None, list[dict[str, Any]]]
+"""What a health query returns: the X-Consul-Index header (if any) and the entries."""
 
 
 def instances_from_health(service: str, entries: list[dict[str, Any]] | None) -> list[Instance]:
@@ -144,12 +147,14 @@ class ConsulDiscovery:
 
         try:
             if index:
-                return client.health.service(service, passing=True, index=index, wait=self._wait)
-            return client.health.service(service, passing=True)
+                answer = client.health.service(service, passing=True, index=index, wait=self._wait)
+            else:
+                answer = client.health.service(service, passing=True)
         except ConsulException as error:
             if str(error).startswith("Missing index header"):
                 raise _MissingIndex(str(error)) from error
             raise
+        return cast(_Answer, answer)
 
     @staticmethod
     def _polling_query(client: Any, service: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -161,11 +166,14 @@ class ConsulDiscovery:
         def answer(response: Any) -> tuple[str | None, list[dict[str, Any]]]:
             return response.headers.get("X-Consul-Index"), decode(response)
 
-        return client.http.get(
-            answer,
-            f"/v1/health/service/{service}",
-            params=[("passing", "1")],
-            headers=client.prepare_headers(),
+        return cast(
+            _Answer,
+            client.http.get(
+                answer,
+                f"/v1/health/service/{service}",
+                params=[("passing", "1")],
+                headers=client.prepare_headers(),
+            ),
         )
 
     async def _watch(self, service: str, watch: _Watch) -> None:

@@ -178,7 +178,7 @@ class TokenVerifier:
         )
 
 
-_REQUIRED_ROLE = {access_pb2.ACCESS_SETTER: Role.SETTER, access_pb2.ACCESS_ADMIN: Role.ADMIN}
+_REQUIRED_ROLE: dict[int, Role] = {access_pb2.ACCESS_SETTER: Role.SETTER, access_pb2.ACCESS_ADMIN: Role.ADMIN}
 
 
 def authorize(access: int, identity: Identity | None) -> None:

@@ -29,7 +29,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 import grpc
@@ -126,18 +126,20 @@ class _HandlerCollector:
     """
 
     def __init__(self) -> None:
-        self.services: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        self.services: dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]] = {}
 
     def add_generic_rpc_handlers(self, handlers: Iterable[Any]) -> None:
         pass
 
-    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+    def add_registered_method_handlers(
+        self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
         self.services[service_name] = dict(handlers)
 
 
 def wrap_servicers(
     servicers: Iterable[tuple[AddServicer, Any]], pipeline: Pipeline
-) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+) -> dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]]:
     """Every method handler of the servicers, wrapped in the middleware, by service name."""
     collector = _HandlerCollector()
     for add, servicer in servicers:
@@ -157,7 +159,7 @@ class _EmbeddedUvicorn(uvicorn.Server):
     """uvicorn inside the service's own loop: the kit, not uvicorn, owns the signals."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 
@@ -176,7 +178,10 @@ def _listening_socket(address: str, port: int, *, reuse_port: bool) -> socket.so
     return sock
 
 
-def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str, ...]):
+AsgiApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str, ...]) -> AsgiApp:
     """The plain-HTTP routes of the web port: /metrics and /healthz."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -189,7 +194,7 @@ def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str,
         elif path == "/healthz":
             statuses = {}
             for name in ("", *service_names):
-                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)
+                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)  # type: ignore[arg-type]
                 statuses[name or "overall"] = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
             status = 200 if statuses["overall"] == "SERVING" else 503
             body = json.dumps({"status": statuses["overall"], "services": statuses}).encode()

@@ -8,7 +8,7 @@ its response; errors raised below become statuses in the kit's middleware.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import grpc
 
@@ -21,9 +21,11 @@ from arena.user.app import Session, UserApp
 from arena.user.domain import ME, Role, User, may_see_private_fields
 from arena.user.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
 
-Context = grpc.aio.ServicerContext[Any, Any]
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
-_ROLE_TO_PROTO = {role: user_pb2.Role.Value(f"ROLE_{role.name}") for role in Role}
+_ROLE_TO_PROTO: dict[Role, user_pb2.Role] = {
+    role: cast("user_pb2.Role", user_pb2.Role.Value(f"ROLE_{role.name}")) for role in Role
+}
 _ROLE_FROM_PROTO = {value: role for role, value in _ROLE_TO_PROTO.items()}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import pathlib
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +52,7 @@ class SigningKeyRow(Base):
     kid: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     algorithm: Mapped[str] = mapped_column(sa.String(16))
     private_pem: Mapped[bytes] = mapped_column(sa.LargeBinary())
-    public_jwk: Mapped[dict] = mapped_column(sa.JSON())
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     retire_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
@@ -322,12 +322,15 @@ class SqlUserStore:
     async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> bool:
         """Marks a refresh token used; False if it already was (the database decides one winner)."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                sa.update(RefreshTokenRow)
-                .where(RefreshTokenRow.token_hash == token_hash, RefreshTokenRow.use_time.is_(None))
-                .values(use_time=now)
+            result = cast(
+                "sa.CursorResult[Any]",
+                await session.execute(
+                    sa.update(RefreshTokenRow)
+                    .where(RefreshTokenRow.token_hash == token_hash, RefreshTokenRow.use_time.is_(None))
+                    .values(use_time=now)
+                ),
             )
-        return result.rowcount == 1
+        return bool(result.rowcount == 1)
 
     async def revoke_session(self, session_id: str, reason: str, now: dt.datetime) -> None:
         async with self._sessions.begin() as session:
@@ -419,8 +422,8 @@ class SqlUserStore:
         """
         table = LoginFailureRow.__table__
         stale = table.c.window_start < window_start
+        insert = upsert_statement(self.engine.dialect.name, table)
         async with self._sessions.begin() as session:
-            insert = upsert_statement(session.bind.dialect.name, table)
             counted = await session.scalar(
                 insert.values(key=key, window_start=now, failures=1)
                 .on_conflict_do_update(
