@@ -1,7 +1,11 @@
-"""The user service's storage: a Store protocol and its SQLAlchemy 2 implementation.
+"""The user service's storage: the ``UserStore`` port and its two implementations.
 
-Uniqueness (case-insensitive username and email) is enforced by the database, so two
-concurrent registrations of one name cannot both succeed on SQLite or PostgreSQL.
+- ``SqlUserStore`` (SQLAlchemy 2, SQLite or PostgreSQL): production. Uniqueness
+  (case-insensitive username and email) is enforced by the database, so two concurrent
+  registrations of one name cannot both succeed; counters are single atomic statements.
+- ``InMemoryUserStore``: dictionaries, for the use-case tests.
+
+``tests/integration/db/test_user_store.py`` runs one contract against all three backends.
 """
 
 from __future__ import annotations
