@@ -30,6 +30,11 @@ from collections.abc import Mapping
 from arena.kit.services import SERVICES
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+VARIABLES: dict[str, str] = {
+    "ARENA_CORS_ORIGINS": "make up: comma-separated browser origins allowed to call the edge "
+    "(default http://localhost:5173, http://localhost:8080, http://127.0.0.1:8080).",
+}
 _PR_SET_PDEATHSIG = 1
 
 

@@ -13,7 +13,6 @@ import pytest
 from google.protobuf import struct_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from arena.kit.grpcweb import WebChannel
 from arena.launcher import Platform
 from arena.problem.v1 import problem_internal_service_pb2, problem_internal_service_pb2_grpc
 from arena.realtime.v1 import (
@@ -24,6 +23,7 @@ from arena.realtime.v1 import (
 )
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from e2e.conftest import UNARY_TIMEOUT_S
+from support.grpcweb_client import WebChannel
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 import urllib.parse
 import uuid
 
@@ -257,14 +258,59 @@ def test_repeated_failed_logins_are_throttled_with_retry_info(platform: Platform
 JWT_SHAPED = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
 
 
+def _logs_once_flushed(platform: Platform, marker: str, timeout_s: float = 30.0) -> dict[str, str]:
+    """Every log of the platform, read once the request tagged ``marker`` reached Envoy's and the user service's.
+
+    Envoy writes its access log in batches, so a fixed moment proves nothing: this waits until
+    the last request made is in both files, which puts every earlier one there too.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        texts = {path.name: path.read_text(errors="replace") for path in platform.settings.log_dir.glob("*.log")}
+        if all(marker in texts.get(name, "") for name in ("envoy-access.log", "user.log")):
+            return texts
+        assert time.monotonic() < deadline, "the marked request never reached the logs"
+        time.sleep(0.1)
+
+
 def test_no_secret_reaches_any_log(platform: Platform, account: dict):
-    """Runs last in this module: every password and token used above must be absent from all logs."""
-    secrets = [PASSWORD, DEMO_ADMIN["password"], "wrong guess!", account["access_token"], account["refresh_token"]]
-    texts = {path.name: path.read_text(errors="replace") for path in platform.settings.log_dir.glob("*.log")}
+    """Every password and token this test uses (in every way a client does) is absent from all logs.
+
+    Independent of the other tests: it makes its own secret-bearing calls first, then reads the logs.
+    """
+    name = f"log{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=platform.settings.edge_url) as rest:
+        rest.post("/v1/users", json={"username": name, "email": f"{name}@example.com", "password": PASSWORD})
+        assert rest.post("/v1/auth:login", json={"username": name, "password": "wrong guess!"}).status_code == 401
+        tokens = rest.post("/v1/auth:login", json={"username": name, "password": PASSWORD}).json()["tokens"]
+        refreshed = rest.post("/v1/auth:refresh", json={"refresh_token": tokens["refresh_token"]}).json()["tokens"]
+        admin = rest.post(
+            "/v1/auth:login", json={"username": DEMO_ADMIN["username"], "password": DEMO_ADMIN["password"]}
+        )
+        assert admin.status_code == 200
+        for token in (account["access_token"], refreshed["access_token"], admin.json()["tokens"]["access_token"]):
+            assert rest.get("/v1/users/me", headers={"authorization": f"Bearer {token}"}).status_code == 200
+        marker = f"log-check-{uuid.uuid4().hex}"
+        rest.get(
+            "/v1/users/me",
+            headers={"authorization": f"Bearer {refreshed['access_token']}", "x-request-id": marker},
+        )
+    secrets = [
+        PASSWORD,
+        DEMO_ADMIN["password"],
+        "wrong guess!",
+        account["access_token"],
+        account["refresh_token"],
+        tokens["access_token"],
+        tokens["refresh_token"],
+        refreshed["access_token"],
+        refreshed["refresh_token"],
+    ]
+    texts = _logs_once_flushed(platform, marker)
     assert "user.log" in texts and "envoy-access.log" in texts
-    for name, text in texts.items():
+    for log_name, text in texts.items():
         for secret in secrets:
-            assert secret not in text, f"a secret appears in {name}"
+            assert secret not in text, f"a secret appears in {log_name}"
         # Any JWT at all (header.payload.signature), not only the ones this module used. Page tokens
         # are base64 JSON too ("eyJ...") but have no dots, and are no secret.
-        assert not JWT_SHAPED.search(text), f"a JWT-shaped string appears in {name}"
+        assert not JWT_SHAPED.search(text), f"a JWT-shaped string appears in {log_name}"

@@ -13,9 +13,9 @@ import pytest
 
 from arena.demo.problems import load
 from arena.execution.v1 import execution_pb2, execution_service_pb2, execution_service_pb2_grpc
-from arena.kit.grpcweb import WebChannel
 from arena.launcher import Platform
 from e2e.conftest import admin_token, error_reason, register_and_login
+from support.grpcweb_client import WebChannel
 
 pytestmark = pytest.mark.timeout(120)
 

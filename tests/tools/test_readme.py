@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from arena.kit.config import VARIABLES
+from support.variables import VARIABLES
 
 
 def test_readme_documents_every_variable_and_both_commands(repo_root: pathlib.Path):

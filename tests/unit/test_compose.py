@@ -23,8 +23,8 @@ import yaml
 
 from arena.contract import Contract
 from arena.edge.eds import render_eds, write_eds
-from arena.kit.config import VARIABLES
 from arena.kit.services import SERVICES
+from support.variables import VARIABLES
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"

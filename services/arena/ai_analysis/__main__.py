@@ -6,6 +6,7 @@ UNIMPLEMENTED while health, discovery and the ops views work as for any service.
 
 from arena.ai_analysis.v1 import analysis_service_pb2_grpc as public
 from arena.kit.server import main, placeholder
+from arena.wiring import standard
 
 if __name__ == "__main__":
     main(
@@ -13,4 +14,5 @@ if __name__ == "__main__":
         placeholder(
             (public.add_AiAnalysisServiceServicer_to_server, public.AiAnalysisServiceServicer()),
         ),
+        standard(),
     )

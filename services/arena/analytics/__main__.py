@@ -7,6 +7,7 @@ UNIMPLEMENTED while health, discovery and the ops views work as for any service.
 from arena.analytics.v1 import analytics_internal_service_pb2_grpc as internal
 from arena.analytics.v1 import analytics_service_pb2_grpc as public
 from arena.kit.server import main, placeholder
+from arena.wiring import standard
 
 if __name__ == "__main__":
     main(
@@ -18,4 +19,5 @@ if __name__ == "__main__":
                 internal.AnalyticsInternalServiceServicer(),
             ),
         ),
+        standard(),
     )

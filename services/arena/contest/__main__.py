@@ -7,6 +7,7 @@ UNIMPLEMENTED while health, discovery and the ops views work as for any service.
 from arena.contest.v1 import contest_internal_service_pb2_grpc as internal
 from arena.contest.v1 import contest_service_pb2_grpc as public
 from arena.kit.server import main, placeholder
+from arena.wiring import standard
 
 if __name__ == "__main__":
     main(
@@ -18,4 +19,5 @@ if __name__ == "__main__":
                 internal.ContestInternalServiceServicer(),
             ),
         ),
+        standard(),
     )

@@ -30,13 +30,13 @@ def _write(path: pathlib.Path, text: str) -> None:
 async def _watch(out: pathlib.Path, interval_s: float) -> None:
     from arena.edge.eds import watch
     from arena.kit.config import load_platform
-    from arena.kit.discovery import from_config
+    from arena.wiring import discovery_from_config
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    discovery = from_config(load_platform())
+    discovery = discovery_from_config(load_platform())
     try:
         await watch(discovery, out, interval_s, stop)
     finally:

@@ -1,32 +1,65 @@
-"""The edge files a launched platform needs: endpoint files, OpenAPI document, Envoy config."""
+"""The edge files a launched platform needs: endpoint files, OpenAPI document, Envoy config.
+
+It reads the launch settings through the ``Layout`` protocol below, so it never imports the
+launcher (which imports this module to start Envoy).
+"""
 
 from __future__ import annotations
 
 import json
 import pathlib
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Protocol
 
 from arena.contract import Contract
 from arena.edge.eds import render_eds, write_eds
 from arena.edge.envoy_config import EdgeOptions, render_yaml
 from arena.edge.openapi import render_openapi
 from arena.kit.discovery import Instance
-
-if TYPE_CHECKING:
-    from arena.launcher import LaunchSettings
+from arena.kit.services import SERVICES_BY_NAME
 
 COMMITTED_CONFIG = pathlib.Path("envoy/envoy.yaml")
 DESCRIPTOR = pathlib.Path("build/arena.binpb")
 
 
-def static_instances(settings: LaunchSettings) -> dict[str, list[Instance]]:
+class Ports(Protocol):
+    @property
+    def grpc(self) -> int: ...
+    @property
+    def web(self) -> int: ...
+
+
+class Layout(Protocol):
+    """What the edge needs to know of a launch (``arena.launcher.LaunchSettings`` is one)."""
+
+    @property
+    def repo_root(self) -> pathlib.Path: ...
+    @property
+    def data_dir(self) -> pathlib.Path: ...
+    @property
+    def log_dir(self) -> pathlib.Path: ...
+    @property
+    def descriptor(self) -> pathlib.Path | None: ...
+    @property
+    def ports(self) -> Mapping[str, Ports]: ...
+    @property
+    def edge_port(self) -> int: ...
+    @property
+    def admin_port(self) -> int: ...
+    @property
+    def unary_timeout_s(self) -> float: ...
+    @property
+    def cors_origins(self) -> tuple[str, ...] | None: ...
+
+
+def static_instances(settings: Layout) -> dict[str, list[Instance]]:
     return {
         name: [Instance(name, f"{name}-127.0.0.1-{ports.grpc}", "127.0.0.1", ports.grpc, ports.web)]
         for name, ports in settings.ports.items()
     }
 
 
-def render_for_launch(settings: LaunchSettings) -> pathlib.Path:
+def render_for_launch(settings: Layout) -> pathlib.Path:
     """Writes the edge files for these settings; returns the Envoy config to start with.
 
     With the default ports and timeouts this is the committed ``envoy/envoy.yaml`` (its
@@ -74,7 +107,5 @@ def render_for_launch(settings: LaunchSettings) -> pathlib.Path:
     return config
 
 
-def _default_pairs(settings: LaunchSettings):
-    from arena.kit.services import SERVICES_BY_NAME
-
+def _default_pairs(settings: Layout) -> list[tuple[Ports, int]]:
     return [(ports, SERVICES_BY_NAME[name].grpc_port) for name, ports in settings.ports.items()]

@@ -9,7 +9,7 @@ import os
 # the child only execs, so it needs none of them. Read by gRPC when it loads: set it first.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 
-import pathlib
+import functools
 import shutil
 
 import grpc
@@ -23,29 +23,16 @@ from arena.execution.judge import Judge
 from arena.execution.publish import RealtimeForwarder
 from arena.execution.sandbox import Sandbox
 from arena.execution.servicer import ExecutionInternalServicer, ExecutionServicer
+from arena.execution.settings import ExecutionSettings, load_execution_settings
 from arena.execution.store import SqlExecutionStore
 from arena.execution.v1 import execution_internal_service_pb2_grpc, execution_service_pb2_grpc
-from arena.kit.config import ConfigError
 from arena.kit.db import make_engine
 from arena.kit.errors import FailedPrecondition, UpstreamError
 from arena.kit.server import Runtime, ServiceParts, main
 from arena.problem.v1 import problem_internal_service_pb2_grpc
+from arena.wiring import standard
 
 log = structlog.get_logger("arena.execution")
-
-
-def _workers() -> int:
-    raw = os.environ.get("ARENA_JUDGE_WORKERS", "")
-    if not raw:
-        return os.cpu_count() or 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 256:
-        raise ConfigError(f"ARENA_JUDGE_WORKERS must be a whole number from 1 to 256, not {raw!r}")
-    return int(raw)
-
-
-def _sandbox_dir(instance_id: str) -> pathlib.Path:
-    configured = os.environ.get("ARENA_SANDBOX_DIR")
-    return pathlib.Path(configured) if configured else pathlib.Path("/tmp/arena-sandbox") / instance_id
 
 
 def _contest_authorizer(runtime: Runtime):
@@ -66,12 +53,12 @@ def _contest_authorizer(runtime: Runtime):
     return authorize
 
 
-async def build(runtime: Runtime) -> ServiceParts:
+async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
     config = runtime.config
-    workers = _workers()
+    workers = settings.judge_workers
     # One process per instance by default; with several, each needs its own claims and work root.
     owner = config.instance_id if config.processes == 1 else f"{config.instance_id}-{os.getpid()}"
-    work_root = _sandbox_dir(owner)
+    work_root = settings.sandbox_root(owner)
     shutil.rmtree(work_root, ignore_errors=True)  # workspaces of an earlier life: judged again from scratch
     sandbox = Sandbox(work_root, slots=workers)
     available = await languages.detect(sandbox)
@@ -115,4 +102,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("execution", build)
+    main("execution", functools.partial(build, load_execution_settings()), standard())

@@ -27,6 +27,7 @@ from arena.kit.client import Clients
 from arena.kit.convert import duration, timestamp
 from arena.kit.db import utcnow
 from arena.kit.errors import ArenaError
+from arena.kit.status import code_of
 from arena.notification.v1 import (
     notification_internal_service_pb2,
     notification_internal_service_pb2_grpc,
@@ -177,10 +178,11 @@ class Dispatcher:
                 raise LookupError(f"no sender for {item.target}")
             await send(item.payload)
         except ArenaError as exc:
-            if exc.code in DELIVERED_CODES:
+            code = code_of(exc)
+            if code in DELIVERED_CODES:
                 await self._store.delivered(item.outbox_id)
                 return True
-            await self._later(item, f"{exc.code.name}: {exc}")
+            await self._later(item, f"{code.name}: {exc}")
             return False
         except Exception as exc:
             await self._later(item, f"{type(exc).__name__}: {exc}")

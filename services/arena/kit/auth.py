@@ -18,37 +18,21 @@ from typing import Any, Protocol
 import jwt
 
 from arena.common.v1 import access_pb2
-from arena.kit.errors import PermissionDenied, Unauthenticated
+from arena.core.errors import PermissionDenied, Unauthenticated
+from arena.core.identity import ROLE_NAMES, Identity, Role
 
-ROLE_RANK = {"USER": 1, "SETTER": 2, "ADMIN": 3}
+__all__ = [
+    "Identity",
+    "JwksKeySource",
+    "KeySource",
+    "TokenVerifier",
+    "VerificationKey",
+    "authorize",
+    "parse_jwks",
+]
+
 ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256"})
 _LEEWAY_S = 5.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    """A verified caller."""
-
-    user_id: str
-    username: str
-    roles: frozenset[str]
-    token_id: str
-    session_id: str
-    expires_at: float
-    """Unix time at which the token expires."""
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
-    @property
-    def is_admin(self) -> bool:
-        return "ADMIN" in self.roles
-
-
-def roles_up_to(role: str) -> frozenset[str]:
-    """A role and every role below it: what a token for that role grants."""
-    rank = ROLE_RANK[role]
-    return frozenset(name for name, value in ROLE_RANK.items() if value <= rank)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,7 +166,7 @@ class TokenVerifier:
         if issued_at - _LEEWAY_S > now:
             raise Unauthenticated("access token issued in the future", reason="TOKEN_INVALID")
         roles = claims.get("roles")
-        if not isinstance(roles, list) or not all(isinstance(r, str) and r in ROLE_RANK for r in roles):
+        if not isinstance(roles, list) or not all(isinstance(r, str) and r in ROLE_NAMES for r in roles):
             raise Unauthenticated("access token has invalid roles", reason="TOKEN_INVALID")
         return Identity(
             user_id=str(claims["sub"]),
@@ -194,7 +178,7 @@ class TokenVerifier:
         )
 
 
-_REQUIRED_ROLE = {access_pb2.ACCESS_SETTER: "SETTER", access_pb2.ACCESS_ADMIN: "ADMIN"}
+_REQUIRED_ROLE: dict[int, Role] = {access_pb2.ACCESS_SETTER: Role.SETTER, access_pb2.ACCESS_ADMIN: Role.ADMIN}
 
 
 def authorize(access: int, identity: Identity | None) -> None:
@@ -205,7 +189,7 @@ def authorize(access: int, identity: Identity | None) -> None:
         raise Unauthenticated("sign in first: this method needs an access token", reason="UNAUTHENTICATED")
     role = _REQUIRED_ROLE.get(access)
     if role is not None and not identity.has_role(role):
-        raise PermissionDenied(f"this method needs the {role} role", reason="ROLE_REQUIRED")
+        raise PermissionDenied(f"this method needs the {role.name} role", reason="ROLE_REQUIRED")
     if access not in (access_pb2.ACCESS_AUTHENTICATED, *_REQUIRED_ROLE):
         # ACCESS_UNSPECIFIED or an unknown value: refuse rather than guess.
         raise PermissionDenied("this method declares no access rule", reason="ROLE_REQUIRED")

@@ -32,6 +32,7 @@ from arena.kit import context as request_context
 from arena.kit import errors
 from arena.kit.discovery import Discovery, Instance
 from arena.kit.metrics import BREAKER_STATE_VALUES, Metrics
+from arena.kit.status import code_of
 
 log = structlog.get_logger("arena.client")
 
@@ -288,7 +289,7 @@ class UpstreamStub:
             code = exc.code()
             raise _upstream_error(upstream.name, exc) from None
         except errors.ArenaError as exc:
-            code = exc.code
+            code = code_of(exc)
             raise
         finally:
             if code is not grpc.StatusCode.OK:

@@ -1,7 +1,9 @@
 """Configuration from environment variables with the one documented prefix, ``ARENA_``.
 
 Loaded once in a service's ``__main__`` (never at import time) into frozen dataclasses
-whose field names carry their units. ``VARIABLES`` documents every variable.
+whose field names carry their units. Only what every service process needs lives here;
+``VARIABLES`` documents it. A service's own settings live in its ``settings.py`` (same
+shape: a frozen dataclass, a ``load_…`` function, a ``VARIABLES`` dict).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from arena.kit.services import SERVICES, ServiceSpec, service
 
 PREFIX = "ARENA_"
 
-# name -> what it means; the README's configuration table is this dictionary.
+# name -> what it means; the README's configuration table is this dictionary plus the services' own
+# (their settings.py) and the launcher's.
 VARIABLES: dict[str, str] = {
     "ARENA_DATA_DIR": "Directory for SQLite databases and other local state (default ./data).",
     "ARENA_DATABASE_URL": (
@@ -41,14 +44,6 @@ VARIABLES: dict[str, str] = {
     "ARENA_DRAIN_DELAY_S": "Seconds between reporting NOT_SERVING and refusing new calls, so load balancers "
     "notice first (default 0; set to the health-check interval behind Envoy).",
     "ARENA_VERSION": "Version reported to discovery (default the package version).",
-    "ARENA_CORS_ORIGINS": "make up: comma-separated browser origins allowed to call the edge "
-    "(default http://localhost:5173, http://localhost:8080, http://127.0.0.1:8080).",
-    "ARENA_JUDGE_WORKERS": "Execution service: submissions judged at once per process (default the CPU count).",
-    "ARENA_SANDBOX_DIR": "Execution service: where sandbox workspaces live; must be world-searchable "
-    "(default /tmp/arena-sandbox/<instance id>).",
-    "ARENA_ADMIN_USERNAME": "User service: the first admin's username, created on start when no admin exists.",
-    "ARENA_ADMIN_PASSWORD": "User service: the first admin's password (with ARENA_ADMIN_USERNAME).",
-    "ARENA_ADMIN_EMAIL": "User service: the first admin's email (default <username>@arena.local).",
 }
 
 

@@ -9,7 +9,11 @@ A service process serves the same servicer objects on two listeners in one event
 Every method handler is wrapped by the kit's middleware (``arena.kit.middleware``)
 before it is registered on either server, so both transports behave the same.
 
-On SIGTERM or SIGINT: health goes NOT_SERVING, the instance deregisters from Consul,
+The kit knows no service: what every process needs from outside the kit (discovery and
+registration, token-verification keys, the ops views) arrives in a ``Wiring`` from the
+composition root (``python -m arena.<service>`` passes ``arena.wiring.standard()``).
+
+On SIGTERM or SIGINT: health goes NOT_SERVING, the instance deregisters from discovery,
 after ``drain_delay_s`` new calls are refused with UNAVAILABLE and open streams end
 cleanly, in-flight unary calls get ``shutdown_grace_s`` to finish, then the process
 exits 0.
@@ -25,7 +29,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any
 
 import grpc
@@ -37,10 +41,10 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from arena.kit import logging as kit_logging
-from arena.kit.auth import JwksKeySource, KeySource, TokenVerifier
+from arena.kit.auth import KeySource, TokenVerifier
 from arena.kit.client import Clients
-from arena.kit.config import ServerConfig, load_server
-from arena.kit.discovery import Discovery, Instance, from_config
+from arena.kit.config import PlatformConfig, ServerConfig, load_server
+from arena.kit.discovery import Discovery, Instance, Registrar, StaticDiscovery
 from arena.kit.grpcweb import ArenaGrpcASGI
 from arena.kit.metrics import Metrics
 from arena.kit.middleware import Lifecycle, MethodInfo, Pipeline
@@ -72,7 +76,7 @@ class ServiceParts:
     on_stop: list[StopHook] = dataclasses.field(default_factory=list)
     """Called after the servers stopped, in order (close databases, workers...)."""
     key_source: KeySource | None = None
-    """Where token-verification keys come from; default: the user service's JWKS."""
+    """Where token-verification keys come from; default: the wiring's (the user service's JWKS)."""
     on_serving: list[StopHook] = dataclasses.field(default_factory=list)
     """Called once both listeners accept calls (start background workers here)."""
 
@@ -88,6 +92,32 @@ class Runtime:
         self.lifecycle = Lifecycle()
 
 
+def _no_registrar(config: ServerConfig) -> Registrar | None:
+    return None
+
+
+def _no_servicers(runtime: Runtime) -> list[tuple[AddServicer, Any]]:
+    return []
+
+
+@dataclasses.dataclass(frozen=True)
+class Wiring:
+    """What a composition root plugs into every process: the platform parts the kit must not import.
+
+    The defaults make a bare process (static discovery, no registration, no extra servicers,
+    no token verification unless the service brings keys): what in-process tests need.
+    """
+
+    discovery: Callable[[PlatformConfig], Discovery] = StaticDiscovery
+    """Builds the process's discovery from the platform settings."""
+    registrar: Callable[[ServerConfig], Registrar | None] = _no_registrar
+    """Builds what registers the instance (None: nothing to register with)."""
+    key_source: Callable[[Runtime], KeySource] | None = None
+    """Token-verification keys for services whose ``ServiceParts`` bring none."""
+    servicers: Callable[[Runtime], list[tuple[AddServicer, Any]]] = _no_servicers
+    """Servicers every process serves besides its own (the ops views)."""
+
+
 class _HandlerCollector:
     """Stands in for a server when calling a generated ``add_XServicer_to_server``.
 
@@ -96,18 +126,20 @@ class _HandlerCollector:
     """
 
     def __init__(self) -> None:
-        self.services: dict[str, dict[str, grpc.RpcMethodHandler]] = {}
+        self.services: dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]] = {}
 
     def add_generic_rpc_handlers(self, handlers: Iterable[Any]) -> None:
         pass
 
-    def add_registered_method_handlers(self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler]) -> None:
+    def add_registered_method_handlers(
+        self, service_name: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
         self.services[service_name] = dict(handlers)
 
 
 def wrap_servicers(
     servicers: Iterable[tuple[AddServicer, Any]], pipeline: Pipeline
-) -> dict[str, dict[str, grpc.RpcMethodHandler]]:
+) -> dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]]:
     """Every method handler of the servicers, wrapped in the middleware, by service name."""
     collector = _HandlerCollector()
     for add, servicer in servicers:
@@ -127,7 +159,7 @@ class _EmbeddedUvicorn(uvicorn.Server):
     """uvicorn inside the service's own loop: the kit, not uvicorn, owns the signals."""
 
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 
@@ -146,7 +178,10 @@ def _listening_socket(address: str, port: int, *, reuse_port: bool) -> socket.so
     return sock
 
 
-def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str, ...]):
+AsgiApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
+
+
+def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str, ...]) -> AsgiApp:
     """The plain-HTTP routes of the web port: /metrics and /healthz."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -159,7 +194,7 @@ def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str,
         elif path == "/healthz":
             statuses = {}
             for name in ("", *service_names):
-                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)
+                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)  # type: ignore[arg-type]
                 statuses[name or "overall"] = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
             status = 200 if statuses["overall"] == "SERVING" else 503
             body = json.dumps({"status": statuses["overall"], "services": statuses}).encode()
@@ -183,6 +218,7 @@ async def serve(
     register: bool = True,
     handle_signals: bool = True,
     on_ready: Callable[[Runtime], None] | None = None,
+    wiring: Wiring | None = None,
 ) -> int:
     """Runs one service until ``stop`` is set (or SIGTERM/SIGINT); returns the exit status.
 
@@ -196,16 +232,19 @@ async def serve(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, stop.set)
 
-    discovery = from_config(config.platform)
+    wiring = wiring or Wiring()
+    discovery = wiring.discovery(config.platform)
     runtime = Runtime(config, discovery)
     parts = await build(runtime)
-    key_source = parts.key_source or _jwks_from_user_service(runtime)
-    verifier = TokenVerifier(key_source, issuer=config.platform.jwt_issuer, audience=config.platform.jwt_audience)
+    key_source = parts.key_source or (wiring.key_source(runtime) if wiring.key_source else None)
+    verifier = (
+        TokenVerifier(key_source, issuer=config.platform.jwt_issuer, audience=config.platform.jwt_audience)
+        if key_source is not None
+        else None
+    )
     pipeline = Pipeline(service=spec.name, metrics=runtime.metrics, verifier=verifier, lifecycle=runtime.lifecycle)
 
-    from arena.ops.servicer import ops_servicers
-
-    servicers = [*parts.servicers, *ops_servicers(runtime)]
+    servicers = [*parts.servicers, *wiring.servicers(runtime)]
     wrapped = wrap_servicers(servicers, pipeline)
     health = HealthServicer()
 
@@ -255,7 +294,9 @@ async def serve(
         web_port=endpoint.web_port,
         version=config.platform.version,
     )
-    registrar = await _register(config, instance) if register else None
+    registrar = wiring.registrar(config) if register else None
+    if registrar is not None:
+        await registrar.register(instance, spec)
     for hook in parts.on_serving:
         await hook()
     log.info("serving", grpc_port=grpc_port, web_port=endpoint.web_port, pid=os.getpid(), services=list(wrapped))
@@ -286,40 +327,7 @@ async def serve(
     return 0
 
 
-def _jwks_from_user_service(runtime: Runtime) -> JwksKeySource:
-    """Verification keys fetched from the user service's GetJwks through the kit's client."""
-    from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
-
-    users = runtime.clients.stub(user_service_pb2_grpc.UserServiceStub, "user")
-
-    async def fetch() -> list[dict[str, Any]]:
-        response = await users.GetJwks(user_service_pb2.GetJwksRequest(), timeout_s=2.0)
-        return [
-            {
-                "kty": k.kty,
-                "crv": k.crv,
-                "x": k.x,
-                "y": k.y if k.HasField("y") else None,
-                "kid": k.kid,
-                "alg": k.alg,
-            }
-            for k in response.keys
-        ]
-
-    return JwksKeySource(fetch)
-
-
-async def _register(config: ServerConfig, instance: Instance):
-    if not config.platform.consul_http_addr:
-        return None
-    from arena.kit.consul import ConsulRegistrar
-
-    registrar = ConsulRegistrar(config.platform.consul_http_addr)
-    await registrar.register(instance, config.spec)
-    return registrar
-
-
-def main(service_name: str, build: Callable[[Runtime], Awaitable[ServiceParts]]) -> None:
+def main(service_name: str, build: Callable[[Runtime], Awaitable[ServiceParts]], wiring: Wiring) -> None:
     """Entry point of ``python -m arena.<service>``: load config once, log, serve, exit."""
     config = load_server(service_name)
     kit_logging.configure(
@@ -329,11 +337,11 @@ def main(service_name: str, build: Callable[[Runtime], Awaitable[ServiceParts]])
         fmt=config.platform.log_format,
     )
     if config.processes == 1:
-        sys.exit(asyncio.run(serve(config, build)))
-    sys.exit(_serve_forked(config, build))
+        sys.exit(asyncio.run(serve(config, build, wiring=wiring)))
+    sys.exit(_serve_forked(config, build, wiring))
 
 
-def _serve_forked(config: ServerConfig, build: Callable[[Runtime], Awaitable[ServiceParts]]) -> int:
+def _serve_forked(config: ServerConfig, build: Callable[[Runtime], Awaitable[ServiceParts]], wiring: Wiring) -> int:
     """N processes sharing the service's ports through SO_REUSEPORT; the parent only supervises.
 
     Forks before any event loop, server or channel exists (gRPC cannot survive a fork after
@@ -346,7 +354,7 @@ def _serve_forked(config: ServerConfig, build: Callable[[Runtime], Awaitable[Ser
         if pid == 0:
             code = 1
             try:
-                code = asyncio.run(serve(config, build, reuse_port=True, register=index == 0))
+                code = asyncio.run(serve(config, build, reuse_port=True, register=index == 0, wiring=wiring))
             finally:
                 os._exit(code)
         children.append(pid)

@@ -9,11 +9,28 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from arena.common.v1 import error_reason_pb2
 from arena.kit import errors
+
+# The one place an error class becomes a gRPC code (subclasses inherit their base's).
+_CODES: dict[type[errors.ArenaError], grpc.StatusCode] = {
+    errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.Aborted: grpc.StatusCode.ABORTED,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
+    errors.DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
+    errors.Unimplemented: grpc.StatusCode.UNIMPLEMENTED,
+    errors.Internal: grpc.StatusCode.INTERNAL,
+}
 
 ERROR_DOMAIN = "arena.dev"
 _REASON_PREFIX = "ERROR_REASON_"
@@ -28,7 +45,23 @@ def known_reasons() -> frozenset[str]:
     )
 
 
-def _pack(message) -> any_pb2.Any:
+def code_of(error: errors.ArenaError) -> grpc.StatusCode:
+    """The gRPC status code of an error: an upstream's own code, else its class's (INTERNAL by default).
+
+    An instance attribute ``code`` holding a ``grpc.StatusCode`` wins (``UpstreamError``,
+    and code that still sets ``error.code`` on a plain ``ArenaError``).
+    """
+    own = getattr(error, "code", None)
+    if isinstance(own, grpc.StatusCode):
+        return own
+    for cls in type(error).__mro__:
+        code = _CODES.get(cls)
+        if code is not None:
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+def _pack(message: Message) -> any_pb2.Any:
     packed = any_pb2.Any()
     packed.Pack(message)
     return packed
@@ -72,7 +105,7 @@ def to_rpc_status(error: errors.ArenaError, request_id: str) -> status_pb2.Statu
                 ]
             )
         )
-    return status_pb2.Status(code=error.code.value[0], message=error.message, details=[_pack(d) for d in details])
+    return status_pb2.Status(code=code_of(error).value[0], message=error.message, details=[_pack(d) for d in details])
 
 
 def to_grpc_status(error: errors.ArenaError, request_id: str) -> grpc.Status:

@@ -7,6 +7,7 @@ UNIMPLEMENTED while health, discovery and the ops views work as for any service.
 from arena.kit.server import main, placeholder
 from arena.notification.v1 import notification_internal_service_pb2_grpc as internal
 from arena.notification.v1 import notification_service_pb2_grpc as public
+from arena.wiring import standard
 
 if __name__ == "__main__":
     main(
@@ -18,4 +19,5 @@ if __name__ == "__main__":
                 internal.NotificationInternalServiceServicer(),
             ),
         ),
+        standard(),
     )

@@ -8,6 +8,7 @@ from arena.problem.app import ProblemApp
 from arena.problem.servicer import ProblemInternalServicer, ProblemServicer
 from arena.problem.store import SqlProblemStore
 from arena.problem.v1 import problem_internal_service_pb2_grpc, problem_service_pb2_grpc
+from arena.wiring import standard
 
 
 async def build(runtime: Runtime) -> ServiceParts:
@@ -28,4 +29,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("problem", build)
+    main("problem", build, standard())

@@ -8,8 +8,8 @@ import enum
 import re
 import unicodedata
 
-from arena.kit.auth import Identity
-from arena.kit.errors import FieldViolation, InvalidArgument
+from arena.core.errors import FieldViolation, InvalidArgument
+from arena.core.identity import Identity
 
 TITLE_MAX = 120
 STATEMENT_MAX_BYTES = 64 * 1024

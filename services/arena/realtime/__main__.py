@@ -9,6 +9,7 @@ from arena.kit.server import Runtime, ServiceParts, main
 from arena.realtime.hub import Hub
 from arena.realtime.servicer import PublisherServicer, RealtimeServicer
 from arena.realtime.v1 import realtime_internal_service_pb2_grpc, realtime_service_pb2_grpc
+from arena.wiring import standard
 
 _IDLE_TOPIC_S = 600.0
 
@@ -42,4 +43,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("realtime", build)
+    main("realtime", build, standard())

@@ -6,8 +6,8 @@ import base64
 import json
 import re
 
-from arena.kit.auth import Identity
-from arena.kit.errors import InvalidArgument, PermissionDenied
+from arena.core.errors import InvalidArgument, PermissionDenied
+from arena.core.identity import Identity
 
 # users/<id>/...   private to that user (and admins): submissions, notifications.
 # contests/<id>/... and problems/<id>/...   public: leaderboards, announcements.

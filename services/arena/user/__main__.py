@@ -1,10 +1,14 @@
-"""``python -m arena.user``: the user service process."""
+"""``python -m arena.user``: the user service process (its composition root).
+
+Reads the service's own settings once, builds the parts (store, use cases, servicer) and
+hands them to the kit with the standard platform wiring.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import functools
 
 import structlog
 
@@ -13,33 +17,31 @@ from arena.kit.server import Runtime, ServiceParts, main
 from arena.user.app import UserApp
 from arena.user.passwords import Passwords
 from arena.user.servicer import UserServicer
+from arena.user.settings import UserSettings, load_user_settings
 from arena.user.store import SqlUserStore
 from arena.user.tokens import TokenSettings
 from arena.user.v1 import user_service_pb2_grpc
+from arena.wiring import standard
 
 log = structlog.get_logger("arena.user")
 
-# How often the key-rotation schedule is checked (rotation itself follows TokenSettings).
-_ROTATION_CHECK_S = 3600.0
 
-
-async def build(runtime: Runtime) -> ServiceParts:
+async def build(settings: UserSettings, runtime: Runtime) -> ServiceParts:
     platform = runtime.config.platform
     engine = make_engine(runtime.config.database_url)
     store = SqlUserStore(engine)
     await store.migrate()
     app = UserApp(store, Passwords(), TokenSettings(issuer=platform.jwt_issuer, audience=platform.jwt_audience))
     await app.ensure_signing_key()
-    admin = (os.environ.get("ARENA_ADMIN_USERNAME"), os.environ.get("ARENA_ADMIN_PASSWORD"))
-    if all(admin):
-        email = os.environ.get("ARENA_ADMIN_EMAIL") or f"{admin[0]}@arena.local"
-        await app.ensure_admin(admin[0], email, admin[1])
+    admin = settings.first_admin
+    if admin is not None:
+        await app.ensure_admin(admin.username, admin.email, admin.password)
 
-    rotation: list[asyncio.Task] = []
+    rotation: list[asyncio.Task[None]] = []
 
     async def rotate_on_schedule() -> None:
         while True:
-            await asyncio.sleep(_ROTATION_CHECK_S)
+            await asyncio.sleep(settings.key_rotation_check_s)
             try:
                 await app.ensure_signing_key()
             except Exception:
@@ -64,4 +66,4 @@ async def build(runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("user", build)
+    main("user", functools.partial(build, load_user_settings()), standard())

@@ -1,4 +1,8 @@
-"""The user service's use cases: registration, login, token signing keys, profiles."""
+"""The user service's use cases: registration, login, token signing keys, profiles.
+
+``UserApp`` depends on the ``UserStore`` port, never on SQL: production wires it to
+``SqlUserStore``, the use-case tests to ``InMemoryUserStore``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,7 @@ from collections.abc import Callable
 
 import structlog
 
-from arena.kit.auth import Identity, KeySource, TokenVerifier, VerificationKey, parse_jwks
-from arena.kit.db import utcnow
-from arena.kit.errors import (
+from arena.core.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -18,6 +20,8 @@ from arena.kit.errors import (
     ResourceExhausted,
     Unauthenticated,
 )
+from arena.core.identity import Identity
+from arena.kit.auth import KeySource, TokenVerifier, VerificationKey, parse_jwks
 from arena.kit.ids import new_id
 from arena.user.domain import (
     EDITABLE_FIELDS,
@@ -43,6 +47,11 @@ from arena.user.tokens import (
 )
 
 log = structlog.get_logger("arena.user")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
 
 # How often a process re-reads the signing keys (another process may have rotated them).
 _KEY_RELOAD_S = 60.0

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import hashlib
 import re
 import unicodedata
 
-from arena.kit.errors import FieldViolation, InvalidArgument
+from arena.core.errors import FieldViolation, InvalidArgument
+from arena.core.identity import Identity
+from arena.core.identity import Role as Role  # the platform's one Role enum, re-exported
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
 # Deliberately simple: one @, a dot in the domain, no spaces; the mailbox proves the rest.
@@ -71,18 +72,6 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-class Role(enum.Enum):
-    """Ordered roles: each includes the ones before it."""
-
-    USER = 1
-    SETTER = 2
-    ADMIN = 3
-
-    def granted(self) -> frozenset[str]:
-        """This role and every role below it, as access tokens list them."""
-        return frozenset(r.name for r in Role if r.value <= self.value)
-
-
 @dataclasses.dataclass(frozen=True)
 class User:
     user_id: str
@@ -102,6 +91,11 @@ class Registration:
     email: str
     password: str
     display_name: str
+
+
+def may_see_private_fields(caller: Identity | None, user_id: str) -> bool:
+    """Whether a caller may see an account's private fields (its email): the owner and admins."""
+    return caller is not None and (caller.user_id == user_id or caller.is_admin)
 
 
 def username_key(username: str) -> str:

@@ -1,8 +1,16 @@
-"""UserService over gRPC: proto ↔ use case, a few lines per RPC."""
+"""UserService over gRPC: proto ↔ domain values, a few lines per RPC.
+
+Nothing here decides anything: rules live in ``domain``, orchestration in ``app``. A method
+reads its request (and the caller from the request context), calls one use case and builds
+its response; errors raised below become statuses in the kit's middleware.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, TypeAlias, cast
+
+import grpc
 
 from arena.kit import context as request_context
 from arena.kit import pagination
@@ -10,10 +18,14 @@ from arena.kit.cache import TtlCache
 from arena.kit.convert import timestamp
 from arena.kit.errors import InvalidArgument
 from arena.user.app import Session, UserApp
-from arena.user.domain import ME, Role, User
+from arena.user.domain import ME, Role, User, may_see_private_fields
 from arena.user.v1 import user_pb2, user_service_pb2, user_service_pb2_grpc
 
-_ROLE_TO_PROTO = {role: user_pb2.Role.Value(f"ROLE_{role.name}") for role in Role}
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+_ROLE_TO_PROTO: dict[Role, user_pb2.Role] = {
+    role: cast("user_pb2.Role", user_pb2.Role.Value(f"ROLE_{role.name}")) for role in Role
+}
 _ROLE_FROM_PROTO = {value: role for role, value in _ROLE_TO_PROTO.items()}
 
 
@@ -50,11 +62,6 @@ def resolve_user_id(user_id: str, field: str = "user_id") -> str:
     return user_id
 
 
-def may_see_private_fields(user_id: str) -> bool:
-    caller = request_context.identity()
-    return caller is not None and (caller.user_id == user_id or caller.is_admin)
-
-
 def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError("page token time without a zone")
@@ -76,23 +83,31 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     def _forget(self, user_id: str) -> None:
         self._profiles.invalidate(lambda key: key[0] == user_id)
 
-    async def CreateUser(self, request, context):
+    async def CreateUser(
+        self, request: user_service_pb2.CreateUserRequest, context: Context
+    ) -> user_service_pb2.CreateUserResponse:
         user = await self.app.register(request.username, request.email, request.password, request.display_name)
         return user_service_pb2.CreateUserResponse(user=user_message(user, with_email=True))
 
-    async def Login(self, request, context):
+    async def Login(self, request: user_service_pb2.LoginRequest, context: Context) -> user_service_pb2.LoginResponse:
         user, session = await self.app.login(request.username, request.password, client_address=client_address())
         return user_service_pb2.LoginResponse(tokens=tokens_message(session), user=user_message(user, with_email=True))
 
-    async def RefreshToken(self, request, context):
+    async def RefreshToken(
+        self, request: user_service_pb2.RefreshTokenRequest, context: Context
+    ) -> user_service_pb2.RefreshTokenResponse:
         _, session = await self.app.refresh(request.refresh_token)
         return user_service_pb2.RefreshTokenResponse(tokens=tokens_message(session))
 
-    async def Logout(self, request, context):
+    async def Logout(
+        self, request: user_service_pb2.LogoutRequest, context: Context
+    ) -> user_service_pb2.LogoutResponse:
         await self.app.logout(request.refresh_token)
         return user_service_pb2.LogoutResponse()
 
-    async def ValidateToken(self, request, context):
+    async def ValidateToken(
+        self, request: user_service_pb2.ValidateTokenRequest, context: Context
+    ) -> user_service_pb2.ValidateTokenResponse:
         identity = await self.app.validate_token(request.access_token)
         claims = user_pb2.TokenClaims(
             user_id=identity.user_id,
@@ -106,17 +121,23 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         claims.expire_time.FromSeconds(int(identity.expires_at))
         return user_service_pb2.ValidateTokenResponse(claims=claims)
 
-    async def GetJwks(self, request, context):
+    async def GetJwks(
+        self, request: user_service_pb2.GetJwksRequest, context: Context
+    ) -> user_service_pb2.GetJwksResponse:
         keys = await self.app.published_keys()
         return user_service_pb2.GetJwksResponse(keys=[user_pb2.Jwk(**k.public_jwk) for k in keys])
 
-    async def RotateSigningKey(self, request, context):
+    async def RotateSigningKey(
+        self, request: user_service_pb2.RotateSigningKeyRequest, context: Context
+    ) -> user_service_pb2.RotateSigningKeyResponse:
         key = await self.app.rotate_signing_key()
         return user_service_pb2.RotateSigningKeyResponse(key=user_pb2.Jwk(**key.public_jwk))
 
-    async def GetUser(self, request, context):
+    async def GetUser(
+        self, request: user_service_pb2.GetUserRequest, context: Context
+    ) -> user_service_pb2.GetUserResponse | bytes:
         user_id = resolve_user_id(request.user_id)
-        key = (user_id, may_see_private_fields(user_id))
+        key = (user_id, may_see_private_fields(request_context.identity(), user_id))
         cached = self._profiles.get(key)
         if cached is not None:
             return cached
@@ -125,9 +146,11 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         self._profiles.put(key, answer)
         return answer
 
-    async def UpdateUser(self, request, context):
+    async def UpdateUser(
+        self, request: user_service_pb2.UpdateUserRequest, context: Context
+    ) -> user_service_pb2.UpdateUserResponse:
         user_id = resolve_user_id(request.user.user_id, "user.user_id")
-        changes = {}
+        changes: dict[str, str] = {}
         for path in request.update_mask.paths:
             field = user_pb2.User.DESCRIPTOR.fields_by_name.get(path)
             if field is None:
@@ -139,13 +162,17 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
         self._forget(user_id)
         return user_service_pb2.UpdateUserResponse(user=user_message(user, with_email=True))
 
-    async def ChangePassword(self, request, context):
+    async def ChangePassword(
+        self, request: user_service_pb2.ChangePasswordRequest, context: Context
+    ) -> user_service_pb2.ChangePasswordResponse:
         caller = request_context.require_identity()
         user_id = resolve_user_id(request.user_id)
         await self.app.change_password(caller, user_id, request.old_password, request.new_password)
         return user_service_pb2.ChangePasswordResponse()
 
-    async def ListUsers(self, request, context):
+    async def ListUsers(
+        self, request: user_service_pb2.ListUsersRequest, context: Context
+    ) -> user_service_pb2.ListUsersResponse:
         role = _ROLE_FROM_PROTO.get(request.role) if request.role else None
         if request.role and role is None:
             raise InvalidArgument.field("role", "is not a known role")
@@ -168,7 +195,9 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
             users=[user_message(u, with_email=True) for u in page.users], next_page_token=token
         )
 
-    async def SetUserRole(self, request, context):
+    async def SetUserRole(
+        self, request: user_service_pb2.SetUserRoleRequest, context: Context
+    ) -> user_service_pb2.SetUserRoleResponse:
         role = _ROLE_FROM_PROTO.get(request.role)
         if role is None:
             raise InvalidArgument.field("role", "is not a known role")

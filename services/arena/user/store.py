@@ -1,7 +1,11 @@
-"""The user service's storage: a Store protocol and its SQLAlchemy 2 implementation.
+"""The user service's storage: the ``UserStore`` port and its two implementations.
 
-Uniqueness (case-insensitive username and email) is enforced by the database, so two
-concurrent registrations of one name cannot both succeed on SQLite or PostgreSQL.
+- ``SqlUserStore`` (SQLAlchemy 2, SQLite or PostgreSQL): production. Uniqueness
+  (case-insensitive username and email) is enforced by the database, so two concurrent
+  registrations of one name cannot both succeed; counters are single atomic statements.
+- ``InMemoryUserStore``: dictionaries, for the use-case tests.
+
+``tests/integration/db/test_user_store.py`` runs one contract against all three backends.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import pathlib
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -52,7 +56,7 @@ class SigningKeyRow(Base):
     kid: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     algorithm: Mapped[str] = mapped_column(sa.String(16))
     private_pem: Mapped[bytes] = mapped_column(sa.LargeBinary())
-    public_jwk: Mapped[dict] = mapped_column(sa.JSON())
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     retire_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
@@ -132,48 +136,71 @@ class UserPage:
 
 
 class UserStore(Protocol):
-    async def create_user(self, user: User, password_hash: str) -> User: ...
+    """The user service's port: what its use cases need from storage.
+
+    Two implementations: ``SqlUserStore`` (SQLite or PostgreSQL) and ``InMemoryUserStore``
+    (use-case tests). ``tests/integration/db/test_user_store.py`` holds both to the same
+    contract. Times are timezone-aware UTC datetimes.
+    """
+
+    async def create_user(self, user: User, password_hash: str) -> User:
+        """Stores a new account; AlreadyExists (USERNAME_TAKEN or EMAIL_TAKEN) when either is taken."""
+        ...
+
     async def get_user(self, user_id: str) -> User | None: ...
-    async def find_login(self, login: str) -> tuple[User, str] | None: ...
+
+    async def find_login(self, login: str) -> tuple[User, str] | None:
+        """The account and its password hash, by username or (with an ``@``) email, case-insensitively."""
+        ...
+
+    async def find_login_by_id(self, user_id: str) -> tuple[User, str] | None: ...
     async def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
-    async def signing_keys(self) -> list[SigningKey]: ...
-    async def add_signing_key(self, key: SigningKey, *, retire_others_at: dt.datetime) -> None: ...
+
+    async def signing_keys(self) -> list[SigningKey]:
+        """Every signing key, newest first."""
+        ...
+
+    async def add_signing_key(self, key: SigningKey, *, retire_others_at: dt.datetime) -> None:
+        """Stores a new active key and retires the previously active ones at ``retire_others_at``."""
+        ...
+
     async def create_session(self, session_id: str, user_id: str, now: dt.datetime) -> None: ...
     async def add_refresh_token(
         self, token_hash: str, session_id: str, now: dt.datetime, expire_time: dt.datetime
     ) -> None: ...
     async def find_refresh_token(self, token_hash: str) -> RefreshRecord | None: ...
-    async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> bool: ...
+
+    async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> bool:
+        """Marks a refresh token used; False if it already was (exactly one concurrent caller wins)."""
+        ...
+
     async def revoke_session(self, session_id: str, reason: str, now: dt.datetime) -> None: ...
     async def revoke_user_sessions(self, user_id: str, reason: str, now: dt.datetime) -> None: ...
-    async def session_revoked(self, session_id: str) -> bool: ...
-    async def update_profile(self, user_id: str, changes: dict[str, str], now: dt.datetime) -> User | None: ...
-    async def set_role(self, user_id: str, role: Role, now: dt.datetime) -> User | None: ...
-    async def list_users(self, role: Role | None, limit: int, cursor: tuple[dt.datetime, str] | None) -> UserPage: ...
-    async def any_admin(self) -> bool: ...
-    async def login_failures(self, key: str, window_start: dt.datetime) -> tuple[int, dt.datetime]: ...
-    async def find_login_by_id(self, user_id: str) -> tuple[User, str] | None: ...
-    async def add_login_failure(self, key: str, now: dt.datetime, window_start: dt.datetime) -> int:
-        """Counts one failure in the key's current window (a stale window restarts); returns the count.
 
-        One atomic UPDATE (or upsert) per failure, so concurrent failures are not lost.
-        """
-        async with self._sessions.begin() as session:
-            counted = await session.scalar(
-                sa.update(LoginFailureRow)
-                .where(LoginFailureRow.key == key, LoginFailureRow.window_start >= window_start)
-                .values(failures=LoginFailureRow.failures + 1)
-                .returning(LoginFailureRow.failures)
-            )
-            if counted is not None:
-                return counted
-            insert = upsert_statement(session.bind.dialect.name, LoginFailureRow)
-            await session.execute(
-                insert.values(key=key, window_start=now, failures=1).on_conflict_do_update(
-                    index_elements=[LoginFailureRow.key], set_={"window_start": now, "failures": 1}
-                )
-            )
-            return 1
+    async def session_revoked(self, session_id: str) -> bool:
+        """True when the session was revoked or never existed."""
+        ...
+
+    async def update_profile(self, user_id: str, changes: dict[str, str], now: dt.datetime) -> User | None:
+        """Applies cleaned profile changes; None for an unknown user, AlreadyExists (EMAIL_TAKEN)."""
+        ...
+
+    async def set_role(self, user_id: str, role: Role, now: dt.datetime) -> User | None: ...
+
+    async def list_users(self, role: Role | None, limit: int, cursor: tuple[dt.datetime, str] | None) -> UserPage:
+        """Newest first (by creation time, then id); the cursor is the last (create_time, user_id) seen."""
+        ...
+
+    async def any_admin(self) -> bool: ...
+
+    async def login_failures(self, key: str, window_start: dt.datetime) -> tuple[int, dt.datetime]:
+        """Failures of a key in its current window, and when that window started."""
+        ...
+
+    async def add_login_failure(self, key: str, now: dt.datetime, window_start: dt.datetime) -> int:
+        """Counts one failure, atomically, in the key's window (one older than ``window_start`` restarts at
+        ``now``); returns the count. Concurrent calls never lose a failure."""
+        ...
 
     async def clear_login_failures(self, key: str) -> None: ...
 
@@ -299,12 +326,15 @@ class SqlUserStore:
     async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> bool:
         """Marks a refresh token used; False if it already was (the database decides one winner)."""
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                sa.update(RefreshTokenRow)
-                .where(RefreshTokenRow.token_hash == token_hash, RefreshTokenRow.use_time.is_(None))
-                .values(use_time=now)
+            result = cast(
+                "sa.CursorResult[Any]",
+                await session.execute(
+                    sa.update(RefreshTokenRow)
+                    .where(RefreshTokenRow.token_hash == token_hash, RefreshTokenRow.use_time.is_(None))
+                    .values(use_time=now)
+                ),
             )
-        return result.rowcount == 1
+        return bool(result.rowcount == 1)
 
     async def revoke_session(self, session_id: str, reason: str, now: dt.datetime) -> None:
         async with self._sessions.begin() as session:
@@ -387,24 +417,194 @@ class SqlUserStore:
         return row.failures, row.window_start
 
     async def add_login_failure(self, key: str, now: dt.datetime, window_start: dt.datetime) -> int:
-        """Counts one failure in the key's current window (a stale window restarts); returns the count."""
+        """One statement, atomic on both databases: insert the key's first failure, or add one to its row.
+
+        ``INSERT … ON CONFLICT (key) DO UPDATE SET failures = failures + 1 … RETURNING failures``
+        (SQLite 3.35+ and PostgreSQL): the database increments the stored value under its own row
+        lock (PostgreSQL) or write lock (SQLite), so no read-modify-write can lose a failure. A
+        window older than ``window_start`` restarts at ``now`` with a count of 1.
+        """
+        table = LoginFailureRow.__table__
+        stale = table.c.window_start < window_start
+        insert = upsert_statement(self.engine.dialect.name, table)
         async with self._sessions.begin() as session:
-            row = await session.get(LoginFailureRow, key, with_for_update=True)
-            if row is None:
-                session.add(LoginFailureRow(key=key, window_start=now, failures=1))
-                try:
-                    await session.flush()
-                except IntegrityError:
-                    # Another process inserted the same key first: count on its row.
-                    await session.rollback()
-                    return await self.add_login_failure(key, now, window_start)
-                return 1
-            if row.window_start < window_start:
-                row.window_start, row.failures = now, 1
-            else:
-                row.failures += 1
-            return row.failures
+            counted = await session.scalar(
+                insert.values(key=key, window_start=now, failures=1)
+                .on_conflict_do_update(
+                    index_elements=[table.c.key],
+                    set_={
+                        "failures": sa.case((stale, 1), else_=table.c.failures + 1),
+                        "window_start": sa.case((stale, sa.literal(now, UtcDateTime())), else_=table.c.window_start),
+                    },
+                )
+                .returning(table.c.failures)
+            )
+        return int(counted)
 
     async def clear_login_failures(self, key: str) -> None:
         async with self._sessions.begin() as session:
             await session.execute(sa.delete(LoginFailureRow).where(LoginFailureRow.key == key))
+
+
+@dataclasses.dataclass
+class _MemorySession:
+    user_id: str
+    revoked: bool = False
+
+
+@dataclasses.dataclass
+class _MemoryRefreshToken:
+    session_id: str
+    expire_time: dt.datetime
+    use_time: dt.datetime | None = None
+
+
+class InMemoryUserStore:
+    """UserStore in dictionaries: the fast fake the use-case tests run against.
+
+    Same contract as ``SqlUserStore`` (the shared contract test proves it). No method awaits
+    between reading and writing, so each is atomic on the event loop, as a transaction is.
+    """
+
+    def __init__(self) -> None:
+        self._users: dict[str, User] = {}
+        self._hashes: dict[str, str] = {}
+        self._keys: list[SigningKey] = []
+        self._sessions: dict[str, _MemorySession] = {}
+        self._refresh_tokens: dict[str, _MemoryRefreshToken] = {}
+        self._failures: dict[str, tuple[int, dt.datetime]] = {}
+
+    def _taken(self, user_id: str, *, username: str | None = None, email: str | None = None) -> AlreadyExists | None:
+        for other in self._users.values():
+            if other.user_id == user_id:
+                continue
+            if username is not None and username_key(other.username) == username_key(username):
+                return AlreadyExists(f"the username {username!r} is taken", reason="USERNAME_TAKEN")
+            if email is not None and email_key(other.email) == email_key(email):
+                return AlreadyExists("an account with this email address exists", reason="EMAIL_TAKEN")
+        return None
+
+    async def create_user(self, user: User, password_hash: str) -> User:
+        conflict = self._taken(user.user_id, username=user.username) or self._taken(user.user_id, email=user.email)
+        if conflict is not None or user.user_id in self._users:
+            raise conflict or AlreadyExists(f"user {user.user_id} exists")
+        self._users[user.user_id] = user
+        self._hashes[user.user_id] = password_hash
+        return user
+
+    async def get_user(self, user_id: str) -> User | None:
+        return self._users.get(user_id)
+
+    async def find_login(self, login: str) -> tuple[User, str] | None:
+        key = login.strip().lower()
+        for user in self._users.values():
+            if (email_key(user.email) if "@" in key else username_key(user.username)) == key:
+                return user, self._hashes[user.user_id]
+        return None
+
+    async def find_login_by_id(self, user_id: str) -> tuple[User, str] | None:
+        user = self._users.get(user_id)
+        return None if user is None else (user, self._hashes[user_id])
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        if user_id in self._hashes:
+            self._hashes[user_id] = password_hash
+
+    async def signing_keys(self) -> list[SigningKey]:
+        return sorted(self._keys, key=lambda k: k.create_time, reverse=True)
+
+    async def add_signing_key(self, key: SigningKey, *, retire_others_at: dt.datetime) -> None:
+        self._keys = [
+            k if k.retire_time is not None else dataclasses.replace(k, retire_time=retire_others_at) for k in self._keys
+        ]
+        self._keys.append(dataclasses.replace(key, retire_time=None))
+
+    async def create_session(self, session_id: str, user_id: str, now: dt.datetime) -> None:
+        self._sessions[session_id] = _MemorySession(user_id)
+
+    async def add_refresh_token(
+        self, token_hash: str, session_id: str, now: dt.datetime, expire_time: dt.datetime
+    ) -> None:
+        self._refresh_tokens[token_hash] = _MemoryRefreshToken(session_id, expire_time)
+
+    async def find_refresh_token(self, token_hash: str) -> RefreshRecord | None:
+        token = self._refresh_tokens.get(token_hash)
+        if token is None:
+            return None
+        session = self._sessions[token.session_id]
+        return RefreshRecord(
+            session_id=token.session_id,
+            user_id=session.user_id,
+            expire_time=token.expire_time,
+            use_time=token.use_time,
+            session_revoked=session.revoked,
+        )
+
+    async def spend_refresh_token(self, token_hash: str, now: dt.datetime) -> bool:
+        token = self._refresh_tokens.get(token_hash)
+        if token is None or token.use_time is not None:
+            return False
+        token.use_time = now
+        return True
+
+    async def revoke_session(self, session_id: str, reason: str, now: dt.datetime) -> None:
+        session = self._sessions.get(session_id)
+        if session is not None:
+            session.revoked = True
+
+    async def revoke_user_sessions(self, user_id: str, reason: str, now: dt.datetime) -> None:
+        for session in self._sessions.values():
+            if session.user_id == user_id:
+                session.revoked = True
+
+    async def session_revoked(self, session_id: str) -> bool:
+        session = self._sessions.get(session_id)
+        return session is None or session.revoked
+
+    async def update_profile(self, user_id: str, changes: dict[str, str], now: dt.datetime) -> User | None:
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        if "email" in changes:
+            conflict = self._taken(user_id, email=changes["email"])
+            if conflict is not None:
+                raise conflict
+        updated = dataclasses.replace(user, **changes, update_time=now)  # type: ignore[arg-type]
+        self._users[user_id] = updated
+        return updated
+
+    async def set_role(self, user_id: str, role: Role, now: dt.datetime) -> User | None:
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        self._users[user_id] = updated = dataclasses.replace(user, role=role, update_time=now)
+        return updated
+
+    async def list_users(self, role: Role | None, limit: int, cursor: tuple[dt.datetime, str] | None) -> UserPage:
+        users = sorted(self._users.values(), key=lambda u: (u.create_time, u.user_id), reverse=True)
+        if role is not None:
+            users = [u for u in users if u.role is role]
+        if cursor is not None:
+            users = [u for u in users if (u.create_time, u.user_id) < cursor]
+        page = users[:limit]
+        more = len(users) > limit
+        return UserPage(page, (page[-1].create_time, page[-1].user_id) if more and page else None)
+
+    async def any_admin(self) -> bool:
+        return any(u.role is Role.ADMIN for u in self._users.values())
+
+    async def login_failures(self, key: str, window_start: dt.datetime) -> tuple[int, dt.datetime]:
+        failures, started = self._failures.get(key, (0, window_start))
+        if started < window_start:
+            return 0, window_start
+        return failures, started
+
+    async def add_login_failure(self, key: str, now: dt.datetime, window_start: dt.datetime) -> int:
+        failures, started = self._failures.get(key, (0, now))
+        if started < window_start:
+            failures, started = 0, now
+        self._failures[key] = (failures + 1, started)
+        return failures + 1
+
+    async def clear_login_failures(self, key: str) -> None:
+        self._failures.pop(key, None)

@@ -22,8 +22,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
-from arena.kit.consul import ConsulRegistrar, ConsulRegistrationError, RegistrationSettings, registration
-from arena.kit.discovery import ConsulDiscovery, Instance
+from arena.consul import ConsulDiscovery, ConsulRegistrar, ConsulRegistrationError, RegistrationSettings, registration
+from arena.kit.discovery import Instance
 from arena.kit.services import service
 from support.consul_emulator import ConsulEmulator
 from support.ports import free_port

@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
-from arena.kit.consul import ConsulRegistrar, RegistrationSettings
-from arena.kit.discovery import ConsulDiscovery, Instance, consul_client
+from arena.consul import ConsulDiscovery, ConsulRegistrar, RegistrationSettings, consul_client
+from arena.kit.discovery import Instance
 from arena.kit.services import service
 
 IMAGE = "hashicorp/consul:1.19"

@@ -14,6 +14,7 @@ from arena.kit.client import Clients, ClientSettings, retry_service_config
 from arena.kit.discovery import Instance
 from arena.kit.errors import DeadlineExceeded, NotFound, Unavailable, UpstreamError
 from arena.kit.metrics import Metrics
+from arena.kit.status import code_of
 from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from support.ports import free_port
@@ -192,4 +193,4 @@ async def test_no_time_left_fails_without_calling(clients: Clients, upstream: Up
 
 
 def test_not_found_is_reported_with_its_type():
-    assert NotFound("user", "u").code == grpc.StatusCode.NOT_FOUND
+    assert code_of(NotFound("user", "u")) == grpc.StatusCode.NOT_FOUND

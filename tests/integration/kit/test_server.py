@@ -32,8 +32,12 @@ KEY = generate_signing_key(dt.datetime.now(dt.UTC))
 
 
 class Publisher(realtime_internal_service_pb2_grpc.RealtimeInternalServiceServicer):
+    def __init__(self) -> None:
+        self.slow_started = asyncio.Event()
+
     async def Publish(self, request, context):
         if request.topic == "slow":
+            self.slow_started.set()
             await asyncio.sleep(1.0)
         elif request.topic == "boom":
             raise ValueError("secret internals")
@@ -60,7 +64,16 @@ class Subscriber(realtime_service_pb2_grpc.RealtimeServiceServicer):
 
 
 class Server:
-    def __init__(self, grpc_port: int, web_port: int, task: asyncio.Task, stop: asyncio.Event, sub: Subscriber):
+    def __init__(
+        self,
+        grpc_port: int,
+        web_port: int,
+        task: asyncio.Task,
+        stop: asyncio.Event,
+        sub: Subscriber,
+        publisher: Publisher,
+    ):
+        self.publisher = publisher
         self.grpc_target = f"127.0.0.1:{grpc_port}"
         self.web_url = f"http://127.0.0.1:{web_port}"
         self.task = task
@@ -83,6 +96,7 @@ async def server(tmp_path):
         },
     )
     subscriber = Subscriber()
+    publisher = Publisher()
 
     async def jwks():
         return [KEY.public_jwk]
@@ -93,7 +107,7 @@ async def server(tmp_path):
                 (realtime_service_pb2_grpc.add_RealtimeServiceServicer_to_server, subscriber),
                 (
                     realtime_internal_service_pb2_grpc.add_RealtimeInternalServiceServicer_to_server,
-                    Publisher(),
+                    publisher,
                 ),
             ],
             key_source=JwksKeySource(jwks),
@@ -105,7 +119,7 @@ async def server(tmp_path):
         serve(config, build, stop=stop, register=False, handle_signals=False, on_ready=lambda _: ready.set())
     )
     await asyncio.wait_for(ready.wait(), 15)
-    yield Server(grpc_port, web_port, task, stop, subscriber)
+    yield Server(grpc_port, web_port, task, stop, subscriber, publisher)
     stop.set()
     with contextlib.suppress(Exception):
         await asyncio.wait_for(task, 15)
@@ -219,7 +233,7 @@ async def test_shutdown_finishes_unary_calls_and_ends_streams_cleanly(server: Se
             realtime_service_pb2.SubscribeRequest(topics=["t"])
         )
         assert (await stream.read()).message.sequence == 1
-        await asyncio.sleep(0.2)  # the slow call is in flight
+        await asyncio.wait_for(server.publisher.slow_started.wait(), 10)  # the slow call is in flight
         server.stop.set()
         messages = []
         while (message := await stream.read()) is not grpc.aio.EOF:

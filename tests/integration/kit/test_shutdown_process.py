@@ -12,6 +12,7 @@ import time
 import grpc
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from arena.realtime.v1 import realtime_service_pb2, realtime_service_pb2_grpc
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
@@ -53,6 +54,25 @@ class ServiceProcess:
             assert time.monotonic() < deadline
             time.sleep(0.05)
 
+    async def wait_in_flight(self, method: str, count: int, timeout_s: float = 10.0) -> None:
+        """Waits until the process's /metrics shows ``count`` calls of ``method`` being served."""
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient() as http:
+            while True:
+                text = (await http.get(f"http://127.0.0.1:{self.web_port}/metrics")).text
+                serving = sum(
+                    sample.value
+                    for family in text_string_to_metric_families(text)
+                    if family.name == "arena_rpc_in_flight"
+                    for sample in family.samples
+                    if sample.labels.get("method", "").endswith(f"/{method}")
+                )
+                if serving >= count:
+                    return
+                assert self.process.poll() is None, self.log.read_text()
+                assert time.monotonic() < deadline, f"{count} {method} calls never in flight at once"
+                await asyncio.sleep(0.005)
+
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
 
@@ -60,6 +80,18 @@ class ServiceProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+async def first_refusal(stub: user_service_pb2_grpc.UserServiceStub, timeout_s: float = 10.0) -> grpc.aio.AioRpcError:
+    """The error of the first new call the shutting-down process refuses (it may take a moment to start)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            await stub.GetJwks(user_service_pb2.GetJwksRequest(), timeout=5)
+        except grpc.aio.AioRpcError as error:
+            return error
+        assert time.monotonic() < deadline, "new calls were never refused"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -84,14 +116,12 @@ async def test_sigterm_lets_in_flight_unary_calls_finish_and_deregisters(tmp_pat
                 )
                 for i in range(4)
             ]
-            await asyncio.sleep(0.02)
+            await service.wait_in_flight("CreateUser", len(calls))
             service.terminate()
             results = await asyncio.gather(*calls, return_exceptions=True)
             assert all(not isinstance(r, Exception) for r in results), results
-            await asyncio.sleep(0.1)
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await stub.GetJwks(user_service_pb2.GetJwksRequest(), timeout=5)
-            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+            refused = await first_refusal(stub)
+            assert refused.code() == grpc.StatusCode.UNAVAILABLE
         assert service.process.wait(10) == 0
         deregistered = [r.path for r in consul.requests_to("/v1/agent/service/deregister/")]
         assert deregistered == [f"/v1/agent/service/deregister/{service.instance_id}"]
@@ -108,7 +138,7 @@ async def test_sigterm_ends_open_streams_with_a_last_message(tmp_path, consul: C
             stream = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
                 realtime_service_pb2.SubscribeRequest(topics=["contests/shutdown/board"])
             )
-            await asyncio.sleep(0.3)  # the stream is attached
+            await service.wait_in_flight("Subscribe", 1)  # the stream is attached
             service.terminate()
             messages = []
             while (message := await asyncio.wait_for(stream.read(), 10)) is not grpc.aio.EOF:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from arena.consul import parse_consul_address
 from arena.kit.config import VARIABLES, ConfigError, load_platform, load_server
-from arena.kit.discovery import StaticDiscovery, from_config, parse_consul_address
+from arena.kit.discovery import StaticDiscovery
 from arena.kit.services import SERVICES
+from arena.wiring import discovery_from_config as from_config
 
 
 def test_defaults_follow_the_service_table(tmp_path):

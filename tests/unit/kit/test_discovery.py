@@ -10,17 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from arena.kit import discovery as discovery_module
+from arena.consul import ConsulDiscovery, go_duration, instances_from_health
+from arena.consul import discovery as discovery_module
 from arena.kit.config import load_platform
-from arena.kit.discovery import (
-    ConsulDiscovery,
-    Instance,
-    StaticDiscovery,
-    from_config,
-    go_duration,
-    instances_from_health,
-)
+from arena.kit.discovery import Instance, StaticDiscovery
 from arena.kit.services import SERVICES
+from arena.wiring import discovery_from_config as from_config
 from support.consul_emulator import ConsulEmulator
 
 pytestmark = pytest.mark.timeout(20)
@@ -222,7 +217,7 @@ async def test_the_last_known_instances_survive_consul_going_away(consul: Consul
         assert await ids(discovery) == ["user-a"]
         consul.stop()  # the held blocking query is dropped, new connections are refused
         await eventually(lambda: _true(bool(logs.events("warning"))))
-        await asyncio.sleep(0.3)  # several failed retries later
+        await eventually(lambda: _true(len(logs.events("debug")) >= 2))  # several failed retries later
         assert await ids(discovery) == ["user-a"]
         assert logs.events("warning") == ["consul query failed; serving the last known instances"]
     finally:
@@ -302,8 +297,8 @@ async def test_close_stops_the_watchers_at_once(consul: ConsulEmulator):
     await eventually(lambda: _true(any("index" in r.query for r in consul.requests_to("/v1/health/service/"))))
     await asyncio.wait_for(discovery.close(), timeout=1.0)  # does not wait out the 30 s long poll
     queries = len(consul.requests_to("/v1/health/service/"))
+    assert all(w.task is not None and w.task.done() for w in discovery._watches.values())  # no watcher left
     register(consul, "user-b", 6002)  # would wake a live watcher
-    await asyncio.sleep(0.3)
     assert len(consul.requests_to("/v1/health/service/")) == queries
     assert await discovery.instances("problem") == []  # closed: no new watchers
 

@@ -24,12 +24,14 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from arena.kit import grpcweb
-from arena.kit.grpcweb import ArenaGrpcASGI, SyncWebChannel, WebChannel
+from arena.kit.grpcweb import ArenaGrpcASGI
 from arena.realtime.v1 import realtime_internal_service_pb2 as internal_pb2
 from arena.realtime.v1 import realtime_internal_service_pb2_grpc as internal_grpc
 from arena.realtime.v1 import realtime_pb2
 from arena.realtime.v1 import realtime_service_pb2 as public_pb2
 from arena.realtime.v1 import realtime_service_pb2_grpc as public_grpc
+from support import grpcweb_client
+from support.grpcweb_client import SyncWebChannel, WebChannel
 
 # One server for the module (uvicorn's shutdown alone takes 0.1-0.2 s); the tests share its loop.
 pytestmark = [pytest.mark.timeout(20), pytest.mark.asyncio(loop_scope="module")]
@@ -341,12 +343,12 @@ async def test_generated_stubs_over_the_patched_sync_client(web):  # S9
 
 
 async def test_install_is_idempotent_and_patches_sonora_itself():  # S9
-    grpcweb.install()
+    grpcweb_client.install()
     patched = sonora.aio.WebChannel.unary_unary
-    grpcweb.install()
+    grpcweb_client.install()
     assert sonora.aio.WebChannel.unary_unary is patched and patched.arena_patched
     assert sonora.client.WebChannel.unary_stream.arena_patched
-    assert sonora.protocol.raise_for_status is grpcweb._raise_for_status
+    assert sonora.protocol.raise_for_status is grpcweb_client._raise_for_status
 
 
 async def test_generated_add_to_server_registers_on_both_paths():

@@ -1,4 +1,8 @@
-"""The user service's use cases on real stores (SQLite and PostgreSQL): accounts, sessions, throttling, keys."""
+"""The user service's use cases on the in-memory store: accounts, sessions, throttling, keys.
+
+The SQL stores keep the same contract (tests/integration/db/test_user_store.py), so these run
+fast and without a database, as Cosmic Python tests its service layer against fakes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import datetime as dt
 import pytest
 
 from arena.kit.auth import Identity
-from arena.kit.db import make_engine
 from arena.kit.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -20,7 +23,7 @@ from arena.kit.errors import (
 from arena.user.app import ThrottlePolicy, UserApp
 from arena.user.domain import Role
 from arena.user.passwords import HashParameters, Passwords
-from arena.user.store import SqlUserStore
+from arena.user.store import InMemoryUserStore
 from arena.user.tokens import TokenSettings
 
 PASSWORD = "correct horse battery"
@@ -42,25 +45,17 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def app(request, tmp_path, clock: Clock):
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres").create_database(f"user_{tmp_path.name[-20:]}".replace("-", "_"))
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path}/user.db"
-    engine = make_engine(url)
-    store = SqlUserStore(engine)
-    await store.migrate()
+@pytest.fixture
+async def app(clock: Clock) -> UserApp:
     app = UserApp(
-        store,
+        InMemoryUserStore(),
         Passwords(HashParameters(time_cost=1, memory_cost_kib=1024)),
         TokenSettings(issuer="arena-test", audience="arena"),
         throttle=ThrottlePolicy(max_account_failures=3, max_address_failures=5),
         clock=clock,
     )
     await app.ensure_signing_key()
-    yield app
-    await engine.dispose()
+    return app
 
 
 def identity_of(user, *roles: str) -> Identity:

@@ -18,13 +18,8 @@ from typing import Any
 
 import structlog
 
-from arena.kit.discovery import (
-    Instance,
-    call_in_daemon_thread,
-    close_consul_client,
-    consul_client,
-    go_duration,
-)
+from arena.consul.client import call_in_daemon_thread, close_consul_client, consul_client, go_duration
+from arena.kit.discovery import Instance
 from arena.kit.services import ServiceSpec
 
 log = structlog.get_logger("arena.consul")

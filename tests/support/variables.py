@@ -1,0 +1,15 @@
+"""Every documented ``ARENA_`` variable: the kit's (every service), each service's own, the launcher's."""
+
+from __future__ import annotations
+
+from arena import launcher
+from arena.execution import settings as execution_settings
+from arena.kit import config
+from arena.user import settings as user_settings
+
+VARIABLES: dict[str, str] = {
+    **config.VARIABLES,
+    **user_settings.VARIABLES,
+    **execution_settings.VARIABLES,
+    **launcher.VARIABLES,
+}
