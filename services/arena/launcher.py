@@ -135,7 +135,7 @@ class Platform:
 
     def __init__(self, settings: LaunchSettings) -> None:
         self.settings = settings
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.envoy_config: pathlib.Path | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class Platform:
 
     # -- services -------------------------------------------------------------------------
 
-    def start_service(self, name: str) -> subprocess.Popen:
+    def start_service(self, name: str) -> subprocess.Popen[bytes]:
         log_file = open(self.settings.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         process = subprocess.Popen(
             [sys.executable, "-m", f"arena.{name}"],

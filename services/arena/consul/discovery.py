@@ -26,7 +26,7 @@ _Answer = tuple[str | None, list[dict[str, Any]]]
 """What a health query returns: the X-Consul-Index header (if any) and the entries."""
 
 
-def instances_from_health(service: str, entries: list[dict[str, Any]] | None) -> list[Instance]:
+def instances_from_health(service: str, entries: object) -> list[Instance]:
     """Instances from Consul's ``GET /v1/health/service/<name>`` answer, sorted by instance id.
 
     ``Service.Address`` falls back to ``Node.Address`` (Consul's documented rule for an empty

@@ -22,7 +22,7 @@ import re
 import struct
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
 import grpc
@@ -78,11 +78,14 @@ def _encode_metadata(metadata: Metadata) -> list[tuple[str, str]]:
     return fields
 
 
+Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
+
+
 def _header(scope: dict[str, Any], name: bytes) -> str:
     return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), "")
 
 
-class WebServicerContext(ServicerContext):
+class WebServicerContext(ServicerContext):  # type: ignore[misc]  # sonora is untyped
     """grpc.aio's ``ServicerContext`` API for one gRPC-Web call (S4).
 
     sonora's ``__init__`` is deliberately not called: it stores ``code``/``details`` as attributes,
@@ -192,19 +195,19 @@ class WebServicerContext(ServicerContext):
         return base64.b64encode(frame) if self.text_mode else frame
 
 
-class ArenaGrpcASGI(grpcASGI):
+class ArenaGrpcASGI(grpcASGI):  # type: ignore[misc]  # sonora is untyped
     """sonora's gRPC-Web ASGI app with Arena's fixes; other paths go to ``application``."""
 
     def __init__(self, application: Callable[..., Awaitable[None]] | None = None) -> None:
         super().__init__(application, enable_cors=False)  # S5: sonora's CORS is broken; Envoy does CORS
-        self._registered: dict[str, grpc.RpcMethodHandler] = {}
+        self._registered: dict[str, Handler] = {}
 
     def add_registered_method_handlers(self, service_name: str, method_handlers: dict[str, Any]) -> None:
         """Called by generated ``add_XServicer_to_server`` (grpcio >= 1.64) besides the generic
         handler: looked up first, by path, so the generic handlers are not scanned for them."""
         self._registered.update({f"/{service_name}/{name}": h for name, h in method_handlers.items()})
 
-    def _get_rpc_handler(self, path: str) -> grpc.RpcMethodHandler | None:
+    def _get_rpc_handler(self, path: str) -> Handler | None:
         return self._registered.get(path) or super()._get_rpc_handler(path)
 
     def _create_context(self, scope: dict[str, Any]) -> WebServicerContext:
@@ -232,11 +235,16 @@ class ArenaGrpcASGI(grpcASGI):
             await _plain(send, 404, b"not found\n")
 
     async def _do_grpc_request(
-        self, rpc_method: grpc.RpcMethodHandler | None, context: WebServicerContext, receive: Receive, send: Send
+        self,
+        rpc_method: Handler | None,
+        context: WebServicerContext,
+        receive: Receive,
+        send: Send,
     ) -> None:
         """One call, always ending with a status: trailers-only before the first message, a trailer
         frame after it (S3). Whatever the servicer raises becomes a status, never a 500 (S2)."""
         task = asyncio.current_task()
+        assert task is not None  # an ASGI app always runs in a task
         watcher: asyncio.Task[None] | None = None
         try:
             async with asyncio.timeout(context.time_remaining()) as deadline:
@@ -266,8 +274,9 @@ class ArenaGrpcASGI(grpcASGI):
         await self._send_status(send, context)
 
     async def _do_unary_response(
-        self, rpc_method: grpc.RpcMethodHandler, request: Any, context: WebServicerContext, send: Send
+        self, rpc_method: Handler, request: Any, context: WebServicerContext, send: Send
     ) -> None:
+        assert rpc_method.unary_unary is not None
         response = await rpc_method.unary_unary(request, context)
         if context._code not in (None, grpc.StatusCode.OK):
             return  # W2: set_code() without abort: trailers-only with that status, response dropped
@@ -283,10 +292,11 @@ class ArenaGrpcASGI(grpcASGI):
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _do_streaming_response(
-        self, rpc_method: grpc.RpcMethodHandler, request: Any, context: WebServicerContext, send: Send
+        self, rpc_method: Handler, request: Any, context: WebServicerContext, send: Send
     ) -> None:
         serialize = rpc_method.response_serializer or bytes
-        messages = rpc_method.unary_stream(request, context)
+        assert rpc_method.unary_stream is not None
+        messages: Any = rpc_method.unary_stream(request, context)
         if inspect.iscoroutine(messages):  # a grpc.aio handler writing with context.write()
             messages.close()
             raise TypeError(f"{context.method}: server-streaming handlers must be async generators")
@@ -334,7 +344,7 @@ def _record_failure(error: Exception, context: WebServicerContext, deadline_expi
         context.set_details("internal error")
 
 
-async def _read_request(rpc_method: grpc.RpcMethodHandler, context: WebServicerContext, receive: Receive) -> Any:
+async def _read_request(rpc_method: Handler, context: WebServicerContext, receive: Receive) -> Any:
     """The request message. S8: the body is read whole (bounded) before it is unframed, so a frame
     split across receive events, or sharing one with another, parses the same; sonora took at most
     one frame per event and ignored the compressed flag."""

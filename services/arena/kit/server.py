@@ -194,7 +194,7 @@ def http_app(metrics: Metrics, health: HealthServicer, service_names: tuple[str,
         elif path == "/healthz":
             statuses = {}
             for name in ("", *service_names):
-                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)  # type: ignore[arg-type]
+                response = await health.Check(health_pb2.HealthCheckRequest(service=name), None)
                 statuses[name or "overall"] = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
             status = 200 if statuses["overall"] == "SERVING" else 503
             body = json.dumps({"status": statuses["overall"], "services": statuses}).encode()

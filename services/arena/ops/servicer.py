@@ -8,7 +8,8 @@ platform-wide views fan out over discovery: gRPC health checks to every instance
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -41,13 +42,16 @@ def _now() -> timestamp_pb2.Timestamp:
     return stamp
 
 
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+
 class PlatformProbe:
     """Checks the health of every known instance over gRPC."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    async def _check(self, instance: Instance, service_name: str) -> int:
+    async def _check(self, instance: Instance, service_name: str) -> ops_pb2.ServingStatus:
         stub = health_pb2_grpc.HealthStub(self._runtime.clients.channel(instance))
         try:
             response = await stub.Check(health_pb2.HealthCheckRequest(service=service_name), timeout=_CHECK_TIMEOUT_S)
@@ -84,7 +88,7 @@ class PlatformProbe:
         return result
 
 
-def _overall(instances: list[ops_pb2.Instance]) -> int:
+def _overall(instances: list[ops_pb2.Instance]) -> ops_pb2.ServingStatus:
     """SERVING when any instance serves; UNREACHABLE when none answered; else NOT_SERVING."""
     statuses = {i.status for i in instances}
     if ops_pb2.SERVING_STATUS_SERVING in statuses:
@@ -118,7 +122,9 @@ class OpsServicer(ops_service_pb2_grpc.OpsServiceServicer):
         self._runtime = runtime
         self._probe = PlatformProbe(runtime)
 
-    async def GetPlatformHealth(self, request, context):
+    async def GetPlatformHealth(
+        self, request: ops_service_pb2.GetPlatformHealthRequest, context: Context
+    ) -> ops_service_pb2.GetPlatformHealthResponse:
         services = await self._probe.services()
         every_service_serves = all(s.status == ops_pb2.SERVING_STATUS_SERVING for s in services)
         return ops_service_pb2.GetPlatformHealthResponse(
@@ -127,14 +133,18 @@ class OpsServicer(ops_service_pb2_grpc.OpsServiceServicer):
             check_time=_now(),
         )
 
-    async def ListInstances(self, request, context):
+    async def ListInstances(
+        self, request: ops_service_pb2.ListInstancesRequest, context: Context
+    ) -> ops_service_pb2.ListInstancesResponse:
         services = await self._probe.services()
         return ops_service_pb2.ListInstancesResponse(
             source=self._runtime.discovery.source,
             instances=[instance for service in services for instance in service.instances],
         )
 
-    async def GetClientStats(self, request, context):
+    async def GetClientStats(
+        self, request: ops_service_pb2.GetClientStatsRequest, context: Context
+    ) -> ops_service_pb2.GetClientStatsResponse:
         runtime = self._runtime
         per_service = await asyncio.gather(*(runtime.discovery.instances(spec.name) for spec in SERVICES))
         instances = [i for group in per_service for i in group]
@@ -142,14 +152,17 @@ class OpsServicer(ops_service_pb2_grpc.OpsServiceServicer):
         async def fetch(instance: Instance) -> ops_pb2.ProcessClientStats | None:
             if instance.instance_id == runtime.config.instance_id:
                 return local_client_stats(runtime)
-            stub = ops_internal_service_pb2_grpc.OpsInternalServiceStub(runtime.clients.channel(instance))
+            stub = ops_internal_service_pb2_grpc.OpsInternalServiceStub(  # type: ignore[no-untyped-call]
+                runtime.clients.channel(instance)
+            )
             try:
                 response = await stub.GetLocalClientStats(
                     ops_internal_service_pb2.GetLocalClientStatsRequest(), timeout=_CHECK_TIMEOUT_S
                 )
             except grpc.aio.AioRpcError:
                 return None  # unreachable processes are simply missing from the view
-            return response.stats
+            stats: ops_pb2.ProcessClientStats = response.stats
+            return stats
 
         found = await asyncio.gather(*(fetch(i) for i in instances))
         return ops_service_pb2.GetClientStatsResponse(processes=[f for f in found if f is not None])
@@ -159,11 +172,13 @@ class OpsInternalServicer(ops_internal_service_pb2_grpc.OpsInternalServiceServic
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
 
-    async def GetLocalClientStats(self, request, context):
+    async def GetLocalClientStats(
+        self, request: ops_internal_service_pb2.GetLocalClientStatsRequest, context: Context
+    ) -> ops_internal_service_pb2.GetLocalClientStatsResponse:
         return ops_internal_service_pb2.GetLocalClientStatsResponse(stats=local_client_stats(self._runtime))
 
 
-def ops_servicers(runtime: Runtime):
+def ops_servicers(runtime: Runtime) -> list[tuple[Callable[[Any, Any], None], Any]]:
     """The (add function, servicer) pairs the kit registers in every process."""
     return [
         (ops_service_pb2_grpc.add_OpsServiceServicer_to_server, OpsServicer(runtime)),
