@@ -78,7 +78,7 @@ def _encode_metadata(metadata: Metadata) -> list[tuple[str, str]]:
     return fields
 
 
-Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"  # the stubs are generic, grpc itself is not
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str:
