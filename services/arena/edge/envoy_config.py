@@ -35,6 +35,7 @@ import yaml
 
 from arena.contract import Contract, Method, Service
 from arena.kit.services import OPS_SERVICES, SERVICES
+from arena.kit.status import ERROR_DOMAIN
 
 OPS_CLUSTER = "ops"
 UNROUTED_CLUSTER = "unrouted"
@@ -75,23 +76,25 @@ RETRY_ON_SAFE = "connect-failure,refused-stream,unavailable,reset"
 RETRY_ON_SAFE_WEB = "connect-failure,refused-stream,reset"  # sonora's errors are HTTP 200: no status to retry on
 
 # HTTP status of an Envoy local reply → the google.rpc.Code in the JSON body a REST caller gets
-# (the inverse of the transcoder's own gRPC → HTTP mapping, so both kinds of error agree).
+# (the inverse of the transcoder's own gRPC → HTTP mapping, so both kinds of error agree), and the
+# arena.common.v1.ErrorReason of its ErrorInfo (the enum has no reason of its own for a timeout or
+# an unimplemented method: the closest existing ones stand in).
 REST_LOCAL_REPLY_CODES = {
-    400: 3,  # INVALID_ARGUMENT (bad JSON, unknown query parameter, path/body collision)
-    401: 16,  # UNAUTHENTICATED
-    403: 7,  # PERMISSION_DENIED
-    404: 5,  # NOT_FOUND (no such REST route)
-    405: 12,  # UNIMPLEMENTED
-    408: 4,  # DEADLINE_EXCEEDED (request not received in time)
-    413: 8,  # RESOURCE_EXHAUSTED (request body over the limit)
-    415: 3,  # INVALID_ARGUMENT
-    429: 8,  # RESOURCE_EXHAUSTED
-    431: 8,  # RESOURCE_EXHAUSTED (headers too large)
-    500: 13,  # INTERNAL (response over the limit, ...)
-    501: 12,  # UNIMPLEMENTED
-    502: 14,  # UNAVAILABLE
-    503: 14,  # UNAVAILABLE (no healthy upstream, overflow)
-    504: 4,  # DEADLINE_EXCEEDED (route timeout)
+    400: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT (bad JSON, unknown query parameter, path/body collision)
+    401: (16, "UNAUTHENTICATED"),  # UNAUTHENTICATED
+    403: (7, "ROLE_REQUIRED"),  # PERMISSION_DENIED
+    404: (5, "RESOURCE_NOT_FOUND"),  # NOT_FOUND (no such REST route)
+    405: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED (no such method on the route)
+    408: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (request not received in time)
+    413: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (request body over the limit)
+    415: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT
+    429: (8, "RATE_LIMITED"),  # RESOURCE_EXHAUSTED
+    431: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (headers too large)
+    500: (13, "INTERNAL"),  # INTERNAL (response over the limit, ...)
+    501: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED
+    502: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE
+    503: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE (no healthy upstream, overflow)
+    504: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (route timeout)
 }
 # The same for gRPC-Web callers, following gRPC's HTTP → status mapping (404 is an unknown
 # method, UNIMPLEMENTED) except where Envoy knows better (timeouts, sizes).
@@ -109,6 +112,7 @@ GRPC_WEB_LOCAL_REPLY_CODES = {
     504: 4,  # DEADLINE_EXCEEDED
 }
 UNKNOWN_CODE = 2
+UNKNOWN_REASON = "INTERNAL"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -380,13 +384,32 @@ _REST_REQUEST = {
 }
 
 
-def _rest_mapper(condition: dict[str, Any], code: int) -> dict[str, Any]:
+def rest_error_body(code: int, reason: str) -> dict[str, Any]:
+    """A local reply as the JSON ``google.rpc.Status`` the services send: ErrorInfo and RequestInfo.
+
+    Envoy fills the ``%...%`` commands per reply: the reply's own text, why Envoy answered
+    (``route_not_found``, ``no_healthy_upstream``...) and the request id (generated at the edge
+    when the caller sent none, so always there once the request headers are read).
+    """
+    return {
+        "code": code,
+        "message": "%LOCAL_REPLY_BODY%",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": ERROR_DOMAIN,
+                "metadata": {"source": "edge", "response_code_details": "%RESPONSE_CODE_DETAILS%"},
+            },
+            {"@type": "type.googleapis.com/google.rpc.RequestInfo", "request_id": "%REQ(X-REQUEST-ID)%"},
+        ],
+    }
+
+
+def _rest_mapper(condition: dict[str, Any], code: int, reason: str) -> dict[str, Any]:
     return {
         "filter": {"and_filter": {"filters": [condition, _REST_REQUEST]}},
-        "body_format_override": {
-            "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
-            "content_type": "application/json",
-        },
+        "body_format_override": {"json_format": rest_error_body(code, reason), "content_type": "application/json"},
     }
 
 
@@ -416,10 +439,10 @@ def _local_reply_config() -> dict[str, Any]:
     """
     mappers = [_grpc_web_mapper(_status_is(s), c) for s, c in GRPC_WEB_LOCAL_REPLY_CODES.items()]
     mappers.append(_grpc_web_mapper(_ANY_ERROR, UNKNOWN_CODE))
-    mappers += [_rest_mapper(_status_is(s), c) for s, c in REST_LOCAL_REPLY_CODES.items()]
+    mappers += [_rest_mapper(_status_is(s), c, r) for s, (c, r) in REST_LOCAL_REPLY_CODES.items()]
     # Any other error Envoy answers itself is still a google.rpc.Status (UNKNOWN); successful
     # direct responses (the OpenAPI document, preflights) are left alone.
-    mappers.append(_rest_mapper(_ANY_ERROR, UNKNOWN_CODE))
+    mappers.append(_rest_mapper(_ANY_ERROR, UNKNOWN_CODE, UNKNOWN_REASON))
     return {"mappers": mappers}
 
 

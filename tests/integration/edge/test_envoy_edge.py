@@ -18,6 +18,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from arena.kit.status import known_reasons
 from arena.problem.v1 import problem_service_pb2, problem_service_pb2_grpc
 from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
@@ -93,6 +94,39 @@ def test_unknown_rest_route_is_404_json(rest: httpx.Client):  # E7
 def test_malformed_json_body_is_400_json(rest: httpx.Client):
     response = rest.post("/v1/users", content=b'{"username": ', headers={"content-type": "application/json"})
     assert_json_status(response, 400, 3)
+
+
+def test_envoys_own_errors_carry_error_info_and_the_request_id(rest: httpx.Client):
+    """Local replies (transcoder, router, buffer) have the same details as the services' errors."""
+    mine = f"caller-{uuid.uuid4()}"
+    cases = [
+        (rest.post("/v1/users", content=b'{"username": ', headers={"content-type": "application/json"}), 400, 3),
+        (rest.get("/v1/users/42", params={"foo": "1"}), 400, 3),
+        (rest.get("/v1/no-such-thing"), 404, 5),
+        (rest.get("/v1/no-such-thing", headers={"x-request-id": mine}), 404, 5),
+        (rest.post("/v1/users", json={"username": "x" * (MAX_REQUEST_BYTES + 1)}), 413, 8),
+        (rest.get("/v1/users/huge"), 500, 13),
+        (rest.get("/v1/problems/p1"), 503, 14),
+        (rest.get("/v1/users/slow"), 504, 4),
+    ]
+    reasons = {}
+    for response, http_status, code in cases:
+        body = assert_json_status(response, http_status, code)
+        details = {d["@type"].rsplit("/", 1)[-1]: d for d in body["details"]}
+        info = details.get("google.rpc.ErrorInfo")
+        assert info and info["domain"] == "arena.dev" and info["reason"] in known_reasons(), body
+        assert info["metadata"]["source"] == "edge" and info["metadata"]["response_code_details"], body
+        assert details["google.rpc.RequestInfo"]["request_id"] == response.headers["x-request-id"], body
+        reasons[http_status] = info["reason"]
+    assert reasons == {
+        400: "VALIDATION_FAILED",
+        404: "RESOURCE_NOT_FOUND",
+        413: "PAYLOAD_TOO_LARGE",
+        500: "INTERNAL",
+        503: "UPSTREAM_UNAVAILABLE",
+        504: "UPSTREAM_UNAVAILABLE",
+    }
+    assert cases[3][0].json()["details"][1]["request_id"] == mine  # the caller's own id, unchanged
 
 
 def test_no_healthy_upstream_is_503_json_promptly(rest: httpx.Client):

@@ -25,6 +25,7 @@ from arena.edge.envoy_config import (
     render_yaml,
 )
 from arena.kit.services import OPS_SERVICES, SERVICES
+from arena.kit.status import ERROR_DOMAIN, known_reasons
 
 
 @pytest.fixture(scope="module")
@@ -308,6 +309,27 @@ def test_local_replies_are_json_status_for_rest_and_grpc_web_status_for_grpc_web
     for mapper in web:
         assert mapper["status_code"] == 200
         assert {h["header"]["key"] for h in mapper["headers_to_add"]} >= {"grpc-status", "grpc-message"}
+
+
+def test_rest_local_replies_carry_error_info_with_a_contract_reason_and_the_request_id(config: dict):
+    """The README promises ErrorInfo and RequestInfo on every error, Envoy's own ones included."""
+    mappers = connection_manager(config)["local_reply_config"]["mappers"]
+    rest = [m for m in mappers if "json_format" in m.get("body_format_override", {})]
+    reasons = {}
+    for mapper in rest:
+        details = mapper["body_format_override"]["json_format"]["details"]
+        by_type = {d["@type"].rsplit("/", 1)[-1]: d for d in details}
+        assert set(by_type) == {"google.rpc.ErrorInfo", "google.rpc.RequestInfo"}
+        info = by_type["google.rpc.ErrorInfo"]
+        assert info["reason"] in known_reasons() and info["domain"] == ERROR_DOMAIN
+        assert all(isinstance(v, str) for v in info["metadata"].values())  # a map<string, string>
+        assert by_type["google.rpc.RequestInfo"]["request_id"] == "%REQ(X-REQUEST-ID)%"
+        comparison = mapper["filter"]["and_filter"]["filters"][0]["status_code_filter"]["comparison"]
+        reasons[(comparison["op"], comparison["value"]["default_value"])] = info["reason"]
+    assert reasons["EQ", 400] == "VALIDATION_FAILED" and reasons["EQ", 404] == "RESOURCE_NOT_FOUND"
+    assert reasons["EQ", 413] == "PAYLOAD_TOO_LARGE"
+    assert reasons["EQ", 503] == reasons["EQ", 504] == "UPSTREAM_UNAVAILABLE"
+    assert reasons["GE", 400] == "INTERNAL"  # any other error Envoy answers itself
 
 
 # -- clusters ---------------------------------------------------------------------------------------
