@@ -21,6 +21,10 @@ Envoy behaviours this relies on (each checked by ``tests/integration/edge``):
   ``grpc-status``); local replies to REST and gRPC-Web callers are rewritten here.
 - The transcoder's ``max_request_body_size`` bounds its internal buffer, not the body (a
   2 MiB body passed a 1 MiB limit): the buffer filter enforces the REST body limit.
+- The transcoder labels a server stream's newline-delimited JSON ``application/json``. A filter
+  before it sees its answer and the route the rewritten call ended on (``metadata()`` reads the
+  current route), while a per-route ``disabled`` takes effect for the route a request starts
+  on: so a REST stream's 200 is relabelled ``application/x-ndjson`` and native gRPC is untouched.
 - The CORS filter needs a route with a route action (not a direct response) when it runs,
   and only filters before the one that answers see its reply: CORS runs first, on a
   catch-all REST route, so the transcoder's own errors carry the CORS headers too.
@@ -58,6 +62,17 @@ function envoy_on_request(handle)
   end
   for _, key in ipairs(illegal) do
     headers:remove(key)
+  end
+end
+"""
+NDJSON = "arena.ndjson"
+"""Labels a transcoded server stream's answer ``application/x-ndjson`` (REST only)."""
+NDJSON_CONTENT_TYPE = "application/x-ndjson"
+_LABEL_NDJSON = f"""\
+function envoy_on_response(handle)
+  local headers = handle:headers()
+  if headers:get(":status") == "200" and handle:metadata():get("server_stream") then
+    headers:replace("content-type", "{NDJSON_CONTENT_TYPE}")
   end
 end
 """
@@ -235,7 +250,7 @@ def _method_routes(service: Service, method: Method, options: EdgeOptions) -> li
         "route": _route_action(f"{cluster}_web", method, options, web=True),
         # sonora speaks gRPC-Web itself: the transcoder must leave these requests alone, and
         # there is no grpc_web filter in the chain to turn them into HTTP/2 gRPC.
-        "typed_per_filter_config": _disabled(TRANSCODER, BUFFER),
+        "typed_per_filter_config": _disabled(TRANSCODER, BUFFER, NDJSON),
     }
     # Native gRPC, and REST once the transcoder has rewritten it to this path (the buffer filter
     # has made its choice by then, on the REST route: native gRPC is never buffered).
@@ -245,8 +260,13 @@ def _method_routes(service: Service, method: Method, options: EdgeOptions) -> li
         "route": _route_action(cluster, method, options, web=False),
         # REST reaches this route only after the transcoder, by which time its headers are clean;
         # native gRPC clients cannot send such names, so they skip the Lua filter's cost.
-        "typed_per_filter_config": _disabled(BUFFER, HEADER_NAMES),
+        "typed_per_filter_config": _disabled(BUFFER, HEADER_NAMES, NDJSON),
     }
+    if method.server_streaming:
+        # The transcoder labels its newline-delimited stream `application/json`; the NDJSON filter
+        # (on in the chain a REST call starts with, off for native gRPC) reads this mark from the
+        # route the rewritten call ends on, and corrects the label of a stream's 200 answer.
+        native["metadata"] = {"filter_metadata": {NDJSON: {"server_stream": True}}}
     return [grpc_web, native]
 
 
@@ -529,6 +549,15 @@ def _connection_manager(contract: Contract, options: EdgeOptions) -> dict[str, A
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
                     "default_source_code": {"inline_string": _DROP_ILLEGAL_HEADER_NAMES},
+                },
+            },
+            # REST server streams: `application/x-ndjson` instead of the transcoder's `application/json`.
+            # Before the transcoder, so it sees the transcoder's answer (encoders run in reverse).
+            {
+                "name": NDJSON,
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+                    "default_source_code": {"inline_string": _LABEL_NDJSON},
                 },
             },
             # REST only (switched off on every gRPC and gRPC-Web route): the whole body, up to the

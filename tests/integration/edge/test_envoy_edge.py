@@ -20,10 +20,15 @@ from grpc_status import rpc_status
 
 from arena.kit.status import known_reasons
 from arena.problem.v1 import problem_service_pb2, problem_service_pb2_grpc
-from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
+from arena.realtime.v1 import (
+    realtime_internal_service_pb2,
+    realtime_internal_service_pb2_grpc,
+    realtime_service_pb2,
+    realtime_service_pb2_grpc,
+)
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from integration.edge.conftest import MAX_REQUEST_BYTES, UNARY_TIMEOUT_S, Edge
-from integration.edge.upstream import STREAM_INTERVAL_S, STREAM_MESSAGES, Upstream
+from integration.edge.upstream import FORBIDDEN_TOPIC, STREAM_INTERVAL_S, STREAM_MESSAGES, Upstream
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -152,6 +157,7 @@ def test_rest_server_stream_is_ndjson_and_outlives_the_unary_timeout(rest: httpx
     started = time.monotonic()
     with rest.stream("GET", "/v1/topics:subscribe", params={"topics": "contests/c1/board"}) as response:
         assert response.status_code == 200
+        assert response.headers["content-type"] == "application/x-ndjson"  # as the OpenAPI document says
         lines = [json.loads(line) for line in response.iter_lines() if line]
     elapsed = time.monotonic() - started
     assert elapsed > UNARY_TIMEOUT_S + 0.5  # the stream ran past the unary limit
@@ -159,6 +165,18 @@ def test_rest_server_stream_is_ndjson_and_outlives_the_unary_timeout(rest: httpx
     assert [line["message"]["sequence"] for line in lines] == ["1", "2", "3", "4"]  # int64 as strings
     assert [line["last"] for line in lines] == [False, False, False, True]
     assert lines[0]["message"]["payload"] == {"index": 0}
+
+
+def test_only_a_rest_streams_answer_is_labelled_ndjson(edge: Edge, rest: httpx.Client):
+    """A stream's error is a JSON Status; unary answers stay JSON; native gRPC streams stay gRPC."""
+    failed = rest.get("/v1/topics:subscribe", params={"topics": FORBIDDEN_TOPIC})
+    assert_json_status(failed, 403, 7)
+    assert rest.get("/v1/users/42").headers["content-type"] == "application/json"
+    with grpc.insecure_channel(edge.grpc_target) as channel:
+        stub = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
+        call = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=["contests/c1/board"]), timeout=10)
+        # A gRPC client refuses any answer whose content-type is not application/grpc.
+        assert [m.message.sequence for m in call] == [1, 2, 3, 4]
 
 
 def test_safe_methods_are_retried_on_unavailable_and_unsafe_ones_are_not(rest: httpx.Client, upstream: Upstream):

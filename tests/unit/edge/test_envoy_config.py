@@ -16,6 +16,8 @@ from arena.edge.envoy_config import (
     CORS,
     HEADER,
     HEADER_NAMES,
+    NDJSON,
+    NDJSON_CONTENT_TYPE,
     OPS_CLUSTER,
     TRANSCODER,
     UNROUTED_CLUSTER,
@@ -114,10 +116,11 @@ def test_one_listener_speaks_http1_and_h2c(config: dict):
     assert config["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9901}
 
 
-def test_filters_run_cors_header_names_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
+def test_filters_run_cors_header_names_ndjson_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
     filters = connection_manager(config)["http_filters"]
-    assert [f["name"] for f in filters] == [CORS, HEADER_NAMES, BUFFER, TRANSCODER, "envoy.filters.http.router"]
-    assert filters[2]["typed_config"]["max_request_bytes"] == 1024 * 1024
+    names = [f["name"] for f in filters]
+    assert names == [CORS, HEADER_NAMES, NDJSON, BUFFER, TRANSCODER, "envoy.filters.http.router"]
+    assert filters[3]["typed_config"]["max_request_bytes"] == 1024 * 1024
     assert "grpc_web" not in yaml.safe_dump(config)
 
 
@@ -126,8 +129,21 @@ def test_native_grpc_routes_skip_the_header_name_filter(config: dict):
               "headers" not in r["match"]]  # fmt: skip
     assert native
     assert all(r["typed_per_filter_config"][HEADER_NAMES]["disabled"] for r in native)
+    assert all(r["typed_per_filter_config"][NDJSON]["disabled"] for r in native)
     rest = next(r for r in routes(config) if r.get("name") == "rest")
     assert HEADER_NAMES not in rest.get("typed_per_filter_config", {})
+
+
+def test_rest_server_streams_are_labelled_ndjson_by_their_routes_mark(config: dict, contract: Contract):
+    """The transcoder says application/json; the document and the edge say application/x-ndjson."""
+    (ndjson,) = [f for f in connection_manager(config)["http_filters"] if f["name"] == NDJSON]
+    script = ndjson["typed_config"]["default_source_code"]["inline_string"]
+    assert "envoy_on_request" not in script and NDJSON_CONTENT_TYPE in script and '"200"' in script
+    for method in public_methods(contract):
+        web, native = routes_for(config, method.grpc_path)
+        assert web["typed_per_filter_config"][NDJSON]["disabled"]
+        mark = native.get("metadata", {}).get("filter_metadata", {}).get(NDJSON)
+        assert mark == ({"server_stream": True} if method.server_streaming else None), method.full_name
 
 
 def test_only_rest_requests_are_buffered(config: dict):
