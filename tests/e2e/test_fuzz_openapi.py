@@ -1,19 +1,31 @@
 """Schema-driven fuzzing of the REST API through the real Envoy, with schemathesis.
 
-Every operation of the OpenAPI document that the edge serves gets generated requests, both
+Every operation of the OpenAPI document that the edge serves (all of them, PATCH and server
+streams included, loaded as the document says: no rewriting) gets generated requests, both
 schema-valid ones (positive) and schema-violating ones (negative). It gets them once with an
-admin token, so that authorization hides no deeper code path, and once anonymously. Not fuzzed:
-the server streams (they never end) and the calls that would end this run's own admin session.
+admin token, so that authorization hides no deeper code path, and once anonymously. The only
+requests left out are those that would end this run's own admin session (its password or role).
 Checks on every answer:
 
 - below 500 (schemathesis' ``not_a_server_error``), and no hang: an answer within the timeout;
-- every error a JSON ``google.rpc.Status``: integer ``code``, string ``message``, ``details`` a list;
+  the one exception is a 501 UNIMPLEMENTED from a service still built from ``placeholder(...)``
+  servicers, named explicitly (see ``placeholder_services``): once it is built, its 5xx fail;
+- every error a JSON ``google.rpc.Status``: integer ``code``, string ``message``, ``details`` a list
+  with an ``ErrorInfo`` whose reason the contract defines and a ``RequestInfo`` with the request id
+  the edge answered with (Envoy's own errors included);
 - schema-violating input rejected with a 4xx, never accepted (``negative_data_rejection``);
 - the body and its content type as the document says (``response_schema_conformance``,
   ``content_type_conformance``): the document models the transcoder's output (int64, Duration and
   Timestamp as strings, enums as names), so this check is exact, not noisy;
 
-and after each pass every process of the platform must still be running. A failure lists
+A server stream never ends by itself, so it is read for a bounded time (``STREAM_READ_S``): its
+status and headers, then each complete NDJSON line that arrived is checked as one answer (the
+document's 200 schema, ``application/x-ndjson``); an error is a finite JSON Status, checked like
+any other. A stream with nothing to say within that time (a subscription with no traffic yet)
+is counted and shown, not failed: silence is not an error.
+
+After each pass every process of the platform must still be running and the admin token must
+still work (the signing key is rotated during the run: tokens signed before stay valid). A failure lists
 each offending operation with its status, the body and a curl command that reproduces it.
 
 The platform is this module's own (SQLite), not the session's: fuzzing would disturb the data
@@ -48,8 +60,10 @@ from schemathesis.checks import (
 from schemathesis.config import SchemathesisConfig
 from schemathesis.errors import FailureGroup
 
+from arena.contract import Contract
 from arena.demo import DEMO_ADMIN
 from arena.kit.services import SERVICES
+from arena.kit.status import known_reasons
 from arena.launcher import Platform
 from e2e.conftest import settings_on_free_ports
 
@@ -64,15 +78,13 @@ EDGE_TIMEOUT_S = 8.0
 # How many failing requests of one kind per operation the report shows in full.
 SHOWN_PER_PROBLEM = 1
 
-# Operations that must not be fuzzed, with the reason. Server streams are found by the
-# document's own mark (`x-arena-streaming`), wherever they are.
-EXCLUDED_PATHS: dict[str, str] = {
-    "rotate": "rotating the signing key changes the keys of every token that the run holds",
-}
 # These change an account's password or role: never the admin's own, or the run loses its token.
 SELF_GUARDED_PATHS = re.compile(r"/v1/users/\{user_id\}:(changePassword|setRole)$")
 UNIMPLEMENTED = 12  # google.rpc.Code
-_DOTTED_PLACEHOLDER = re.compile(r"\{([^}]*\.[^}]*)\}")
+NDJSON = "application/x-ndjson"
+# How long a server stream is read (its headers, then whatever lines arrive), and at most how many lines.
+STREAM_READ_S = 2.0
+STREAM_LINES = 5
 _MESSAGE_VARIABLE_PART = re.compile(r"[:\"(\[{]")
 
 
@@ -106,32 +118,20 @@ def admin(fuzz_platform: Platform) -> Admin:
         return Admin(token=token, user_id=me.json()["user"]["user_id"])
 
 
-def _undot_placeholders(document: dict[str, Any]) -> dict[str, Any]:
-    """`{contest.contest_id}` → `{contest__contest_id}` in paths and their parameters.
-
-    Dotted names are valid OpenAPI (the transcoder binds a nested field so), but schemathesis
-    4.32 fills path templates with `str.format`, which reads the dot as attribute access and
-    gives up on the operation. The URL on the wire is the same whatever the placeholder is called.
-    """
-    paths = {}
-    for path, operations in document["paths"].items():
-        for dotted in _DOTTED_PLACEHOLDER.findall(path):
-            for operation in operations.values():
-                for parameter in operation.get("parameters", []):
-                    if parameter["in"] == "path" and parameter["name"] == dotted:
-                        parameter["name"] = dotted.replace(".", "__")
-        paths[_DOTTED_PLACEHOLDER.sub(lambda m: "{" + m.group(1).replace(".", "__") + "}", path)] = operations
-    return {**document, "paths": paths}
+def _one_ndjson_line(ctx: schemathesis.DeserializationContext, response: schemathesis.Response) -> Any:
+    """An NDJSON answer as schemathesis validates it here: one line at a time (see `fuzz`)."""
+    return json.loads(response.content)
 
 
 @pytest.fixture(scope="module")
-def fuzz_targets(fuzz_platform: Platform) -> list[schemathesis.APIOperation]:
-    """The operations to fuzz, from the document the running edge serves."""
+def fuzz_targets(fuzz_platform: Platform, contract: Contract) -> list[schemathesis.APIOperation]:
+    """The operations to fuzz: every one of the document the running edge serves, as it is served."""
     served = httpx.get(f"{fuzz_platform.settings.edge_url}/openapi.json", timeout=REQUEST_TIMEOUT_S)
     assert served.status_code == 200, served.text
+    schemathesis.deserializer(NDJSON)(_one_ndjson_line)
     # Unsanitized output: a reproducer must send what the fuzzer sent (a `page_token` too).
     config = SchemathesisConfig.from_dict({"output": {"sanitization": {"enabled": False}}})
-    schema = schemathesis.openapi.from_dict(_undot_placeholders(served.json()), config=config)
+    schema = schemathesis.openapi.from_dict(served.json(), config=config)
     operations, broken = [], []
     for result in schema.get_all_operations():
         if type(result).__name__ == "Err":  # schemathesis' Result: Ok(operation) or Err(InvalidSchema)
@@ -139,22 +139,17 @@ def fuzz_targets(fuzz_platform: Platform) -> list[schemathesis.APIOperation]:
         else:
             operations.append(result.ok())
     assert not broken, f"schemathesis cannot load these operations: {broken}"
-    targets = [op for op in operations if _exclusion(op) is None]
-    streams = [op for op in operations if op.definition.raw.get("x-arena-streaming")]
-    # A guard against a document change that would quietly leave the fuzzer with nothing.
-    assert streams and len(targets) >= len(operations) - len(streams) - len(EXCLUDED_PATHS), [
-        (op.label, _exclusion(op)) for op in operations
-    ]
-    return targets
+    # One operation per HTTP rule of the contract (55 today), streams and PATCH included: a guard
+    # against a document change that would quietly leave the fuzzer with less to do.
+    methods = [m for s in contract.public_services() for m in s.methods]
+    assert len(operations) == sum(len(m.bindings) for m in methods), sorted(op.label for op in operations)
+    assert {op.method.upper() for op in operations} == {"GET", "POST", "PATCH", "DELETE"}
+    assert len([op for op in operations if is_stream(op)]) == len([m for m in methods if m.server_streaming])
+    return operations
 
 
-def _exclusion(operation: schemathesis.APIOperation) -> str | None:
-    if operation.definition.raw.get("x-arena-streaming"):
-        return "a server stream: it never ends"
-    for fragment, reason in EXCLUDED_PATHS.items():
-        if fragment in operation.path:
-            return reason
-    return None
+def is_stream(operation: schemathesis.APIOperation) -> bool:
+    return bool(operation.definition.raw.get("x-arena-streaming"))
 
 
 def placeholder_services() -> frozenset[str]:
@@ -190,13 +185,37 @@ def error_body_is_a_status(ctx, response, case) -> bool | None:
     return None
 
 
+def error_carries_error_info_and_request_info(ctx, response, case) -> bool | None:
+    """Every error has an ErrorInfo with a contract reason and a RequestInfo with the edge's request id."""
+    if response.status_code < 400:
+        return None
+    try:
+        details = json.loads(response.content).get("details")
+    except (ValueError, AttributeError):
+        return None  # error_body_is_a_status reports it
+    if not isinstance(details, list):
+        return None
+    by_type = {d.get("@type", "").rsplit("/", 1)[-1]: d for d in details if isinstance(d, dict)}
+    info = by_type.get("google.rpc.ErrorInfo")
+    assert info is not None, f"no ErrorInfo in the details: {details!r:.300}"
+    assert info.get("reason") in known_reasons(), f"ErrorInfo reason not in ErrorReason: {info!r:.300}"
+    request_id = (response.headers.get("x-request-id") or [None])[0]
+    request_info = by_type.get("google.rpc.RequestInfo")
+    assert request_info is not None, f"no RequestInfo in the details: {details!r:.300}"
+    assert request_info.get("request_id") == request_id, f"RequestInfo is not {request_id!r}: {request_info!r}"
+    return None
+
+
 CHECKS = [
     not_a_server_error,
     error_body_is_a_status,
+    error_carries_error_info_and_request_info,
     negative_data_rejection,
     response_schema_conformance,
     content_type_conformance,
 ]
+# For a stream that is open but sent no line within the read time: nothing to parse yet.
+OPEN_STREAM_CHECKS = [not_a_server_error, negative_data_rejection, content_type_conformance]
 
 
 # -- the fuzzing loop ---------------------------------------------------------------------
@@ -218,6 +237,9 @@ class Tally:
     not_generated: list[str] = dataclasses.field(default_factory=list)
     unimplemented: set[str] = dataclasses.field(default_factory=set)
     out_of_time: list[str] = dataclasses.field(default_factory=list)
+    streams_read: int = 0
+    stream_lines: int = 0
+    quiet_streams: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def record(self, operation: str, kind: str, example: str) -> None:
         problem = self.problems.setdefault((operation, kind), Problem(operation, kind))
@@ -266,6 +288,56 @@ def _message_stem(response: schemathesis.Response) -> str:
         return f"body {response.content[:80]!r}"
     stem = _MESSAGE_VARIABLE_PART.split(message, maxsplit=1)[0].strip()[:80]
     return f"code {_status_code(response)} {stem!r}"
+
+
+class QuietStream(Exception):
+    """A stream sent not even its headers within the read time (open, with nothing to say yet)."""
+
+
+def read_stream(case: schemathesis.Case, edge: str, session: requests.Session) -> list[schemathesis.Response]:
+    """A server stream's answer, read for at most ``STREAM_READ_S``: one Response per complete line.
+
+    An error (any status but 200) is one finite JSON body, returned whole. A 200 with no complete
+    line yet is one Response with no content.
+    """
+    kwargs = case.as_transport_kwargs(base_url=edge)
+    kwargs.pop("stream", None)
+    started = time.monotonic()
+    try:
+        answer = session.request(**kwargs, stream=True, timeout=(REQUEST_TIMEOUT_S, STREAM_READ_S))
+    except requests.ReadTimeout:
+        raise QuietStream from None
+    with answer:
+        if answer.status_code != 200:
+            answer.content  # noqa: B018 - a JSON Status, which ends
+            return [schemathesis.Response.from_requests(answer, verify=True)]
+        received = bytearray()
+        try:
+            for chunk in answer.iter_content(chunk_size=None):
+                received += chunk
+                if received.count(b"\n") >= STREAM_LINES or time.monotonic() - started > STREAM_READ_S:
+                    break
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # the read time is up (or the stream ended early): judge what arrived
+        lines = [line for line in bytes(received).split(b"\n")[:-1] if line.strip()][:STREAM_LINES]
+        answer._content = b""
+        answer._content_consumed = True
+        first = schemathesis.Response.from_requests(answer, verify=True)
+    if not lines:
+        return [first]
+    return [
+        schemathesis.Response(
+            status_code=first.status_code,
+            headers=first.headers,
+            content=line,
+            request=first.request,
+            elapsed=first.elapsed,
+            verify=True,
+            message=first.message,
+            http_version=first.http_version,
+        )
+        for line in lines
+    ]
 
 
 def fuzz(
@@ -319,7 +391,15 @@ def fuzz(
                 return
             prepare(case, mode)
             try:
-                response = case.call(base_url=edge, session=session, timeout=REQUEST_TIMEOUT_S)
+                if is_stream(operation):
+                    responses = read_stream(case, edge, session)
+                    tally.streams_read += 1
+                else:
+                    responses = [case.call(base_url=edge, session=session, timeout=REQUEST_TIMEOUT_S)]
+            except QuietStream:
+                tally.sent += 1
+                tally.quiet_streams[operation.label] = tally.quiet_streams.get(operation.label, 0) + 1
+                return
             except requests.Timeout:
                 tally.sent += 1
                 tally.record(operation.label, f"no answer within {REQUEST_TIMEOUT_S:g} s", _curl(case, edge, token))
@@ -333,16 +413,21 @@ def fuzz(
                 tally.unsendable += 1
                 return
             tally.sent += 1
-            try:
-                case.validate_response(response, checks=CHECKS)
-            except (FailureGroup, AssertionError) as error:
-                failures = list(getattr(error, "exceptions", None) or [error])
-                kinds = findings(operation, response, failures)
-                if kinds:
-                    body = response.text[:300].replace("\n", " ")
-                    example = f"{_curl(case, edge, token)}\n→ {response.status_code} {body}"
-                    for kind in kinds:
-                        tally.record(operation.label, kind, example)
+            for response in responses:
+                open_stream = is_stream(operation) and response.status_code == 200
+                if open_stream and response.content:
+                    tally.stream_lines += 1
+                checks = OPEN_STREAM_CHECKS if open_stream and not response.content else CHECKS
+                try:
+                    case.validate_response(response, checks=checks)
+                except (FailureGroup, AssertionError) as error:
+                    failures = list(getattr(error, "exceptions", None) or [error])
+                    kinds = findings(operation, response, failures)
+                    if kinds:
+                        body = response.text[:300].replace("\n", " ")
+                        example = f"{_curl(case, edge, token)}\n→ {response.status_code} {body}"
+                        for kind in kinds:
+                            tally.record(operation.label, kind, example)
 
         if time.monotonic() > deadline:
             tally.out_of_time.append(f"{operation.label} ({mode.value})")
@@ -372,7 +457,9 @@ def _run_and_report(platform: Platform, title: str, run: Callable[[], Tally]) ->
     print(
         f"\n{title}: {tally.sent} requests ({tally.unsendable} unsendable skipped) in {elapsed:.0f} s; "
         f"not generated: {tally.not_generated or 'none'}; "
-        f"501 UNIMPLEMENTED (placeholder services, tolerated): {sorted(tally.unimplemented) or 'none'}"
+        f"501 UNIMPLEMENTED (placeholder services, tolerated): {sorted(tally.unimplemented) or 'none'}; "
+        f"streams read: {tally.streams_read} ({tally.stream_lines} lines checked), "
+        f"open without headers after {STREAM_READ_S:g} s: {tally.quiet_streams or 'none'}"
     )
     assert_platform_alive(platform)
     assert tally.sent > 0
@@ -380,6 +467,29 @@ def _run_and_report(platform: Platform, title: str, run: Callable[[], Tally]) ->
         pytest.fail(f"{title} ran out of its {PASS_BUDGET_S:g} s budget before: {tally.out_of_time}", pytrace=False)
     if tally.problems:
         pytest.fail(tally.report(title), pytrace=False)
+
+
+def test_a_streams_lines_are_the_ndjson_the_document_describes(fuzz_platform: Platform, fuzz_targets, admin: Admin):
+    """Generated requests rarely name a live stream: one known submission's watch shows the lines are checked."""
+    edge = fuzz_platform.settings.edge_url
+    bearer = {"Authorization": f"Bearer {admin.token}"}
+    source = "a, b = map(int, input().split())\nprint(a + b)\n"
+    created = httpx.post(
+        f"{edge}/v1/submissions",
+        json={"problem_id": "a-plus-b", "language_id": "python3", "source": source},
+        headers=bearer,
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    assert created.status_code == 200, created.text
+    (watch,) = [op for op in fuzz_targets if op.path == "/v1/submissions/{submission_id}:watch"]
+    case = watch.Case(path_parameters={"submission_id": created.json()["submission"]["submission_id"]}, headers=bearer)
+    with requests.Session() as session:
+        responses = read_stream(case, edge, session)
+    assert responses[0].status_code == 200 and responses[0].headers["content-type"] == [NDJSON]
+    assert all(response.content for response in responses), "no line within the read time"
+    for response in responses:
+        case.validate_response(response, checks=CHECKS)
+    assert json.loads(responses[0].content)["event"]["sequence"]  # one message per line, int64 as a string
 
 
 def test_fuzz_as_admin(fuzz_platform: Platform, fuzz_targets, admin: Admin):
@@ -402,6 +512,12 @@ def test_fuzz_as_admin(fuzz_platform: Platform, fuzz_targets, admin: Admin):
             fuzz_targets, fuzz_platform.settings.edge_url, ADMIN_EXAMPLES, prepare, admin.token, not_the_admin
         ),
     )
+    me = httpx.get(
+        f"{fuzz_platform.settings.edge_url}/v1/users/me",
+        headers={"Authorization": f"Bearer {admin.token}"},
+        timeout=REQUEST_TIMEOUT_S,
+    )
+    assert me.status_code == 200, f"the admin token stopped working during the pass: {me.text}"
 
 
 def test_fuzz_anonymously(fuzz_platform: Platform, fuzz_targets):

@@ -18,9 +18,17 @@ Envoy behaviours this relies on (each checked by ``tests/integration/edge``):
   comes from the route matched on the incoming request, so gRPC-Web routes can switch
   the transcoder off (it would otherwise treat a gRPC-Web POST as an unknown REST call).
 - Envoy answers a gRPC caller's local replies in gRPC form itself (HTTP 200,
-  ``grpc-status``); local replies to REST and gRPC-Web callers are rewritten here.
+  ``grpc-status``); local replies to REST and gRPC-Web callers are rewritten here. Every
+  local reply carries ErrorInfo and RequestInfo like the services' errors: in the JSON body
+  for REST (``json_format`` fills the request id), in ``grpc-status-details-bin`` for gRPC and
+  gRPC-Web, which a Lua filter builds from marks the mappers add (local reply mappers run
+  before the encoder filters see the reply, and Lua can base64-encode).
 - The transcoder's ``max_request_body_size`` bounds its internal buffer, not the body (a
   2 MiB body passed a 1 MiB limit): the buffer filter enforces the REST body limit.
+- The transcoder labels a server stream's newline-delimited JSON ``application/json``. A filter
+  before it sees its answer and the route the rewritten call ended on (``metadata()`` reads the
+  current route), while a per-route ``disabled`` takes effect for the route a request starts
+  on: so a REST stream's 200 is relabelled ``application/x-ndjson`` and native gRPC is untouched.
 - The CORS filter needs a route with a route action (not a direct response) when it runs,
   and only filters before the one that answers see its reply: CORS runs first, on a
   catch-all REST route, so the transcoder's own errors carry the CORS headers too.
@@ -35,6 +43,7 @@ import yaml
 
 from arena.contract import Contract, Method, Service
 from arena.kit.services import OPS_SERVICES, SERVICES
+from arena.kit.status import ERROR_DOMAIN
 
 OPS_CLUSTER = "ops"
 UNROUTED_CLUSTER = "unrouted"
@@ -60,6 +69,69 @@ function envoy_on_request(handle)
   end
 end
 """
+NDJSON = "arena.ndjson"
+"""Labels a transcoded server stream's answer ``application/x-ndjson`` (REST only)."""
+NDJSON_CONTENT_TYPE = "application/x-ndjson"
+_LABEL_NDJSON = f"""\
+function envoy_on_response(handle)
+  local headers = handle:headers()
+  if headers:get(":status") == "200" and handle:metadata():get("server_stream") then
+    headers:replace("content-type", "{NDJSON_CONTENT_TYPE}")
+  end
+end
+"""
+GRPC_ERROR_DETAILS = "arena.grpc_error_details"
+"""Adds ``grpc-status-details-bin`` (ErrorInfo, RequestInfo) to Envoy's own gRPC and gRPC-Web errors."""
+# What the local reply mappers tell the filter about a gRPC or gRPC-Web local reply (then removed).
+LOCAL_REPLY_REASON = "x-arena-local-reply-reason"
+LOCAL_REPLY_REQUEST_ID = "x-arena-local-reply-request-id"
+LOCAL_REPLY_DETAILS = "x-arena-local-reply-details"
+# A google.rpc.Status in protobuf wire format, built by hand: Lua has no protobuf, and the
+# request id differs per reply, so no fixed value would do. Only length-delimited fields and
+# one varint (the code) are needed.
+_ADD_GRPC_ERROR_DETAILS = f"""\
+local function varint(n)
+  local out = {{}}
+  while n >= 128 do
+    out[#out + 1] = string.char(n % 128 + 128)
+    n = math.floor(n / 128)
+  end
+  out[#out + 1] = string.char(n)
+  return table.concat(out)
+end
+
+local function field(number, bytes)
+  return string.char(number * 8 + 2) .. varint(#bytes) .. bytes
+end
+
+local function any(type_name, bytes)
+  return field(1, "type.googleapis.com/" .. type_name) .. field(2, bytes)
+end
+
+function envoy_on_response(handle)
+  local headers = handle:headers()
+  local request_id = headers:get("{LOCAL_REPLY_REQUEST_ID}")
+  local reason = headers:get("{LOCAL_REPLY_REASON}")
+  local why = headers:get("{LOCAL_REPLY_DETAILS}") or ""
+  headers:remove("{LOCAL_REPLY_REQUEST_ID}")
+  headers:remove("{LOCAL_REPLY_REASON}")
+  headers:remove("{LOCAL_REPLY_DETAILS}")
+  if reason == nil or headers:get("grpc-status-details-bin") ~= nil then
+    return
+  end
+  local code = tonumber(headers:get("grpc-status") or "") or 2
+  local message = (headers:get("grpc-message") or ""):gsub("%%(%x%x)", function(hex)
+    return string.char(tonumber(hex, 16))
+  end)
+  local info = field(1, reason) .. field(2, "{ERROR_DOMAIN}")
+    .. field(3, field(1, "source") .. field(2, "edge"))
+    .. field(3, field(1, "response_code_details") .. field(2, why))
+  local status = string.char(8) .. varint(code) .. field(2, message)
+    .. field(3, any("google.rpc.ErrorInfo", info))
+    .. field(3, any("google.rpc.RequestInfo", field(1, request_id or "")))
+  headers:replace("grpc-status-details-bin", handle:base64Escape(status))
+end
+"""
 _ROUTER = "envoy.filters.http.router"
 _HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 _HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
@@ -75,23 +147,25 @@ RETRY_ON_SAFE = "connect-failure,refused-stream,unavailable,reset"
 RETRY_ON_SAFE_WEB = "connect-failure,refused-stream,reset"  # sonora's errors are HTTP 200: no status to retry on
 
 # HTTP status of an Envoy local reply → the google.rpc.Code in the JSON body a REST caller gets
-# (the inverse of the transcoder's own gRPC → HTTP mapping, so both kinds of error agree).
+# (the inverse of the transcoder's own gRPC → HTTP mapping, so both kinds of error agree), and the
+# arena.common.v1.ErrorReason of its ErrorInfo (the enum has no reason of its own for a timeout or
+# an unimplemented method: the closest existing ones stand in).
 REST_LOCAL_REPLY_CODES = {
-    400: 3,  # INVALID_ARGUMENT (bad JSON, unknown query parameter, path/body collision)
-    401: 16,  # UNAUTHENTICATED
-    403: 7,  # PERMISSION_DENIED
-    404: 5,  # NOT_FOUND (no such REST route)
-    405: 12,  # UNIMPLEMENTED
-    408: 4,  # DEADLINE_EXCEEDED (request not received in time)
-    413: 8,  # RESOURCE_EXHAUSTED (request body over the limit)
-    415: 3,  # INVALID_ARGUMENT
-    429: 8,  # RESOURCE_EXHAUSTED
-    431: 8,  # RESOURCE_EXHAUSTED (headers too large)
-    500: 13,  # INTERNAL (response over the limit, ...)
-    501: 12,  # UNIMPLEMENTED
-    502: 14,  # UNAVAILABLE
-    503: 14,  # UNAVAILABLE (no healthy upstream, overflow)
-    504: 4,  # DEADLINE_EXCEEDED (route timeout)
+    400: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT (bad JSON, unknown query parameter, path/body collision)
+    401: (16, "UNAUTHENTICATED"),  # UNAUTHENTICATED
+    403: (7, "ROLE_REQUIRED"),  # PERMISSION_DENIED
+    404: (5, "RESOURCE_NOT_FOUND"),  # NOT_FOUND (no such REST route)
+    405: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED (no such method on the route)
+    408: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (request not received in time)
+    413: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (request body over the limit)
+    415: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT
+    429: (8, "RATE_LIMITED"),  # RESOURCE_EXHAUSTED
+    431: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (headers too large)
+    500: (13, "INTERNAL"),  # INTERNAL (response over the limit, ...)
+    501: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED
+    502: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE
+    503: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE (no healthy upstream, overflow)
+    504: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (route timeout)
 }
 # The same for gRPC-Web callers, following gRPC's HTTP → status mapping (404 is an unknown
 # method, UNIMPLEMENTED) except where Envoy knows better (timeouts, sizes).
@@ -109,6 +183,7 @@ GRPC_WEB_LOCAL_REPLY_CODES = {
     504: 4,  # DEADLINE_EXCEEDED
 }
 UNKNOWN_CODE = 2
+UNKNOWN_REASON = "INTERNAL"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,7 +306,7 @@ def _method_routes(service: Service, method: Method, options: EdgeOptions) -> li
         "route": _route_action(f"{cluster}_web", method, options, web=True),
         # sonora speaks gRPC-Web itself: the transcoder must leave these requests alone, and
         # there is no grpc_web filter in the chain to turn them into HTTP/2 gRPC.
-        "typed_per_filter_config": _disabled(TRANSCODER, BUFFER),
+        "typed_per_filter_config": _disabled(TRANSCODER, BUFFER, NDJSON),
     }
     # Native gRPC, and REST once the transcoder has rewritten it to this path (the buffer filter
     # has made its choice by then, on the REST route: native gRPC is never buffered).
@@ -241,8 +316,13 @@ def _method_routes(service: Service, method: Method, options: EdgeOptions) -> li
         "route": _route_action(cluster, method, options, web=False),
         # REST reaches this route only after the transcoder, by which time its headers are clean;
         # native gRPC clients cannot send such names, so they skip the Lua filter's cost.
-        "typed_per_filter_config": _disabled(BUFFER, HEADER_NAMES),
+        "typed_per_filter_config": _disabled(BUFFER, HEADER_NAMES, NDJSON),
     }
+    if method.server_streaming:
+        # The transcoder labels its newline-delimited stream `application/json`; the NDJSON filter
+        # (on in the chain a REST call starts with, off for native gRPC) reads this mark from the
+        # route the rewritten call ends on, and corrects the label of a stream's 200 answer.
+        native["metadata"] = {"filter_metadata": {NDJSON: {"server_stream": True}}}
     return [grpc_web, native]
 
 
@@ -265,7 +345,7 @@ def _routes(contract: Contract, options: EdgeOptions) -> list[dict[str, Any]]:
                 # A public document: any page may read it (Swagger UI and the like).
                 _header("access-control-allow-origin", "*"),
             ],
-            "typed_per_filter_config": _disabled(TRANSCODER, BUFFER),
+            "typed_per_filter_config": _disabled(TRANSCODER, BUFFER, GRPC_ERROR_DETAILS),
         },
     ]
     for service in contract.public_services():
@@ -293,7 +373,13 @@ def _routes(contract: Contract, options: EdgeOptions) -> list[dict[str, Any]]:
         # (and answers an unknown one with 404), so this route forwards nothing: it exists so that
         # the CORS filter, which runs first and needs a route action, finds the policy (preflights
         # included). Its cluster has no endpoints.
-        {"name": "rest", "match": {"prefix": "/"}, "route": {"cluster": UNROUTED_CLUSTER, "timeout": "1s"}},
+        {
+            "name": "rest",
+            "match": {"prefix": "/"},
+            "route": {"cluster": UNROUTED_CLUSTER, "timeout": "1s"},
+            # REST errors are JSON bodies with their details (the local reply mappers write them).
+            "typed_per_filter_config": _disabled(GRPC_ERROR_DETAILS),
+        },
     ]
     return routes
 
@@ -360,6 +446,21 @@ _ANY_ERROR = {
     }
 }
 _GRPC_WEB_REQUEST = {"header_filter": {"header": _content_type_prefix(_GRPC_WEB_CONTENT_TYPE)}}
+# Native gRPC callers: a gRPC content-type that is not gRPC-Web, and not a REST call the transcoder
+# rewrote to gRPC (it leaves x-envoy-original-method behind).
+_GRPC_REQUEST = {
+    "and_filter": {
+        "filters": [
+            {"header_filter": {"header": _content_type_prefix(_GRPC_CONTENT_TYPE)}},
+            {"header_filter": {"header": {**_content_type_prefix(_GRPC_WEB_CONTENT_TYPE), "invert_match": True}}},
+            {
+                "header_filter": {
+                    "header": {"name": "x-envoy-original-method", "present_match": True, "invert_match": True}
+                }
+            },
+        ]
+    }
+}
 # REST callers: anything but gRPC and gRPC-Web (a GET has no content-type), or a REST call the
 # transcoder has already rewritten to gRPC (it leaves x-envoy-original-method behind).
 _REST_REQUEST = {
@@ -380,17 +481,53 @@ _REST_REQUEST = {
 }
 
 
-def _rest_mapper(condition: dict[str, Any], code: int) -> dict[str, Any]:
+def rest_error_body(code: int, reason: str) -> dict[str, Any]:
+    """A local reply as the JSON ``google.rpc.Status`` the services send: ErrorInfo and RequestInfo.
+
+    Envoy fills the ``%...%`` commands per reply: the reply's own text, why Envoy answered
+    (``route_not_found``, ``no_healthy_upstream``...) and the request id (generated at the edge
+    when the caller sent none, so always there once the request headers are read).
+    """
     return {
-        "filter": {"and_filter": {"filters": [condition, _REST_REQUEST]}},
-        "body_format_override": {
-            "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
-            "content_type": "application/json",
-        },
+        "code": code,
+        "message": "%LOCAL_REPLY_BODY%",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": ERROR_DOMAIN,
+                "metadata": {"source": "edge", "response_code_details": "%RESPONSE_CODE_DETAILS%"},
+            },
+            {"@type": "type.googleapis.com/google.rpc.RequestInfo", "request_id": "%REQ(X-REQUEST-ID)%"},
+        ],
     }
 
 
-def _grpc_web_mapper(condition: dict[str, Any], code: int) -> dict[str, Any]:
+def _rest_mapper(condition: dict[str, Any], code: int, reason: str) -> dict[str, Any]:
+    return {
+        "filter": {"and_filter": {"filters": [condition, _REST_REQUEST]}},
+        "body_format_override": {"json_format": rest_error_body(code, reason), "content_type": "application/json"},
+    }
+
+
+def _details_for_the_lua_filter(reason: str) -> list[dict[str, Any]]:
+    """What the gRPC error details filter needs to write ErrorInfo and RequestInfo (it removes these)."""
+    return [
+        _header(LOCAL_REPLY_REASON, reason),
+        _header(LOCAL_REPLY_REQUEST_ID, "%REQ(X-REQUEST-ID)%"),
+        _header(LOCAL_REPLY_DETAILS, "%RESPONSE_CODE_DETAILS%"),
+    ]
+
+
+def _grpc_mapper(condition: dict[str, Any], reason: str) -> dict[str, Any]:
+    """Native gRPC: Envoy answers trailers-only with grpc-status itself; only the details are added."""
+    return {
+        "filter": {"and_filter": {"filters": [condition, _GRPC_REQUEST]}},
+        "headers_to_add": _details_for_the_lua_filter(reason),
+    }
+
+
+def _grpc_web_mapper(condition: dict[str, Any], code: int, reason: str) -> dict[str, Any]:
     """A trailers-only gRPC-Web answer: HTTP 200, the status in headers, no body."""
 
     def add_if_absent(key: str, value: str) -> dict[str, Any]:
@@ -399,6 +536,7 @@ def _grpc_web_mapper(condition: dict[str, Any], code: int) -> dict[str, Any]:
     return {
         "filter": {"and_filter": {"filters": [condition, _GRPC_WEB_REQUEST]}},
         "headers_to_add": [
+            *_details_for_the_lua_filter(reason),
             _header("grpc-status", str(code)),
             # The reply's own details (no_healthy_upstream, ...) unless the route set a message.
             add_if_absent("grpc-message", "%RESPONSE_CODE_DETAILS%"),
@@ -409,17 +547,25 @@ def _grpc_web_mapper(condition: dict[str, Any], code: int) -> dict[str, Any]:
     }
 
 
+def _reason(status: int) -> str:
+    """The ErrorInfo reason of a local reply: why Envoy answered, whatever the caller's protocol."""
+    return REST_LOCAL_REPLY_CODES.get(status, (UNKNOWN_CODE, UNKNOWN_REASON))[1]
+
+
 def _local_reply_config() -> dict[str, Any]:
     """Envoy's own answers in the caller's protocol: gRPC-Web status headers, or JSON google.rpc.Status.
 
-    Native gRPC callers match no mapper: Envoy already answers them with grpc-status.
+    Native gRPC callers get grpc-status from Envoy itself; for them and gRPC-Web callers the
+    mappers only mark the reply, and the gRPC error details filter adds ErrorInfo and RequestInfo.
     """
-    mappers = [_grpc_web_mapper(_status_is(s), c) for s, c in GRPC_WEB_LOCAL_REPLY_CODES.items()]
-    mappers.append(_grpc_web_mapper(_ANY_ERROR, UNKNOWN_CODE))
-    mappers += [_rest_mapper(_status_is(s), c) for s, c in REST_LOCAL_REPLY_CODES.items()]
+    mappers = [_grpc_mapper(_status_is(s), _reason(s)) for s in REST_LOCAL_REPLY_CODES]
+    mappers.append(_grpc_mapper(_ANY_ERROR, UNKNOWN_REASON))
+    mappers += [_grpc_web_mapper(_status_is(s), c, _reason(s)) for s, c in GRPC_WEB_LOCAL_REPLY_CODES.items()]
+    mappers.append(_grpc_web_mapper(_ANY_ERROR, UNKNOWN_CODE, UNKNOWN_REASON))
+    mappers += [_rest_mapper(_status_is(s), c, r) for s, (c, r) in REST_LOCAL_REPLY_CODES.items()]
     # Any other error Envoy answers itself is still a google.rpc.Status (UNKNOWN); successful
     # direct responses (the OpenAPI document, preflights) are left alone.
-    mappers.append(_rest_mapper(_ANY_ERROR, UNKNOWN_CODE))
+    mappers.append(_rest_mapper(_ANY_ERROR, UNKNOWN_CODE, UNKNOWN_REASON))
     return {"mappers": mappers}
 
 
@@ -506,6 +652,23 @@ def _connection_manager(contract: Contract, options: EdgeOptions) -> dict[str, A
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
                     "default_source_code": {"inline_string": _DROP_ILLEGAL_HEADER_NAMES},
+                },
+            },
+            # gRPC and gRPC-Web: Envoy's own errors get the details the services' errors carry.
+            {
+                "name": GRPC_ERROR_DETAILS,
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+                    "default_source_code": {"inline_string": _ADD_GRPC_ERROR_DETAILS},
+                },
+            },
+            # REST server streams: `application/x-ndjson` instead of the transcoder's `application/json`.
+            # Before the transcoder, so it sees the transcoder's answer (encoders run in reverse).
+            {
+                "name": NDJSON,
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+                    "default_source_code": {"inline_string": _LABEL_NDJSON},
                 },
             },
             # REST only (switched off on every gRPC and gRPC-Web route): the whole body, up to the

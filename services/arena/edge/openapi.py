@@ -22,6 +22,13 @@ from arena.contract.descriptor_set import field_behaviors, resolve_field_path
 _FD = descriptor.FieldDescriptor
 _OPENAPI_VERBS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 _PATH_VARIABLE = re.compile(r"\{([a-zA-Z0-9_.]+)(?:=[^}]*)?\}")
+_PATH_VARIABLE_NAME = re.compile(r"\{([a-zA-Z0-9_.]+)")
+_BACKTICKED = re.compile(r"`([a-z0-9_]+)`")
+_NOT_UPDATABLE = frozenset(
+    {field_behavior_pb2.OUTPUT_ONLY, field_behavior_pb2.IDENTIFIER, field_behavior_pb2.IMMUTABLE}
+)
+NDJSON = "application/x-ndjson"
+"""What the edge answers a REST server stream with: one JSON message per line."""
 
 _SCALARS: dict[int, dict[str, Any]] = {
     _FD.TYPE_DOUBLE: {"type": "number", "format": "double"},
@@ -50,11 +57,8 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
         "example": "1.5s",
         "description": "A duration in seconds with up to nine fractional digits, suffixed with `s`.",
     },
-    "google.protobuf.FieldMask": {
-        "type": "string",
-        "example": "display_name,bio",
-        "description": "Comma-separated field paths.",
-    },
+    # The example is per request (the fields of the resource it updates): see `_Builder.mask_example`.
+    "google.protobuf.FieldMask": {"type": "string", "description": "Comma-separated field paths."},
     "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
     "google.protobuf.Value": {"description": "Any JSON value."},
     "google.protobuf.ListValue": {"type": "array", "items": {}},
@@ -161,6 +165,10 @@ class _Builder:
             schema = {"type": "array", "items": self.value_schema(field)}
         else:
             schema = self.value_schema(field)
+            if field.message_type is not None and field.message_type.full_name == "google.protobuf.FieldMask":
+                example = self.mask_example(field)
+                if example:
+                    schema["example"] = example
         behaviors = field_behaviors(field)
         extra: dict[str, Any] = {}
         description = self.contract.comment(field.full_name)
@@ -182,6 +190,24 @@ class _Builder:
             schema = {"allOf": [schema]}  # OpenAPI 3.0 ignores siblings of $ref
         schema.update(extra)
         return schema
+
+    def mask_example(self, mask: descriptor.FieldDescriptor) -> str:
+        """Two paths the mask may name: fields of the resource beside it that a caller can change.
+
+        The mask's own comment usually lists them (`display_name`, `bio`...); otherwise every
+        field that is not output-only, an identifier or immutable qualifies.
+        """
+        resources = [
+            f
+            for f in mask.containing_type.fields
+            if f is not mask and f.message_type is not None and f.message_type.full_name not in _WELL_KNOWN
+        ]
+        if len(resources) != 1:
+            return ""
+        fields = resources[0].message_type.fields
+        updatable = [f.name for f in fields if not field_behaviors(f) & _NOT_UPDATABLE]
+        listed = [name for name in _BACKTICKED.findall(self.contract.comment(mask.full_name)) if name in updatable]
+        return ",".join((listed or updatable)[:2])
 
     def message_schema(self, message: descriptor.Descriptor, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
         properties = {f.name: self.field_schema(f) for f in message.fields if f.name not in skip}
@@ -242,21 +268,22 @@ class _Builder:
     def operation(self, method: Method, binding: HttpBinding, tag: str, operation_id: str) -> dict[str, Any]:
         request = method.input
         variables = binding.path_variables
+        names = path_parameter_names(variables)
         parameters = []
         for variable in variables:
             field = resolve_field_path(request, variable)
             if field is None:
                 raise ValueError(f"{method.full_name}: {binding.path} names no field {variable!r}")
             schema = self.value_schema(field) if field.type != _FD.TYPE_MESSAGE else {"type": "string"}
-            parameters.append(
-                {
-                    "name": variable,
-                    "in": "path",
-                    "required": True,
-                    "schema": schema,
-                    "description": self.contract.comment(field.full_name) or variable,
-                }
-            )
+            description = self.contract.comment(field.full_name) or variable
+            parameter = {"name": names[variable], "in": "path", "required": True, "schema": schema}
+            if names[variable] != variable:
+                # Tools fill templates by name and many cannot take a dot there (`{user.user_id}`):
+                # the document names the parameter plainly and says which request field it fills.
+                description = f"Fills `{variable}` of the request. {description}"
+                parameter["x-arena-field-path"] = variable
+            parameter["description"] = description
+            parameters.append(parameter)
         comment = self.contract.comment(method.full_name)
         operation: dict[str, Any] = {
             "operationId": operation_id,
@@ -296,8 +323,10 @@ class _Builder:
             operation["x-arena-streaming"] = "ndjson"
         operation["responses"] = {
             "200": {
-                "description": "A stream of messages, one JSON object per line." if method.server_streaming else "OK",
-                "content": {"application/json": {"schema": response_schema}},
+                "description": "A stream of messages, one JSON object per line (each follows this schema)."
+                if method.server_streaming
+                else "OK",
+                "content": {NDJSON if method.server_streaming else "application/json": {"schema": response_schema}},
             },
             "default": {
                 "description": "An error as a google.rpc.Status (the HTTP status follows the gRPC code).",
@@ -309,6 +338,28 @@ class _Builder:
         else:
             operation["security"] = [{"bearerAuth": []}]
         return operation
+
+
+def path_parameter_names(variables: list[str]) -> dict[str, str]:
+    """The OpenAPI name of each path variable: its last part (`problem.problem_id` → `problem_id`).
+
+    Where two variables of one template would share a name, the whole path with underscores.
+    """
+    plain = [variable.rsplit(".", 1)[-1] for variable in variables]
+    return {
+        variable: name if plain.count(name) == 1 else variable.replace(".", "_")
+        for variable, name in zip(variables, plain, strict=True)
+    }
+
+
+def openapi_path(template: str) -> str:
+    """An HTTP rule's template as an OpenAPI path: `{problem.problem_id}` → `{problem_id}`, `{name=a/*}` → `{name}`.
+
+    The URL on the wire is the same: only the placeholder's name changes, and the transcoder
+    binds the segment to the nested field as before.
+    """
+    names = path_parameter_names(_PATH_VARIABLE_NAME.findall(template))
+    return _PATH_VARIABLE.sub(lambda match: "{" + names[match.group(1)] + "}", template)
 
 
 def render_openapi(contract: Contract, *, version: str = "0.1.0") -> dict[str, Any]:
@@ -324,7 +375,7 @@ def render_openapi(contract: Contract, *, version: str = "0.1.0") -> dict[str, A
                 if binding.verb.lower() not in _OPENAPI_VERBS:
                     raise ValueError(f"{method.full_name}: OpenAPI has no {binding.verb} operations")
                 operation_id = f"{service.descriptor.name}_{method.name}" + (f"_{index + 1}" if index else "")
-                path = _PATH_VARIABLE.sub(r"{\1}", binding.path)  # {name=shelves/*} → {name}
+                path = openapi_path(binding.path)
                 paths.setdefault(path, {})[binding.verb.lower()] = builder.operation(method, binding, tag, operation_id)
     return {
         "openapi": "3.0.3",

@@ -34,6 +34,22 @@ _CODES: dict[type[errors.ArenaError], grpc.StatusCode] = {
 
 ERROR_DOMAIN = "arena.dev"
 _REASON_PREFIX = "ERROR_REASON_"
+_GENERIC_REASON = "INTERNAL"
+# The reason of an error raised without a reason the contract knows (or with the generic INTERNAL
+# on a status that is no server fault), by its code: the 501 of a method not implemented yet is
+# no "unexpected server error". ErrorReason has no value of its own for UNIMPLEMENTED (nor for a
+# timeout): the nearest existing ones stand in until the contract adds them.
+_REASON_BY_CODE = {
+    grpc.StatusCode.INVALID_ARGUMENT: "VALIDATION_FAILED",
+    grpc.StatusCode.OUT_OF_RANGE: "VALIDATION_FAILED",
+    grpc.StatusCode.NOT_FOUND: "RESOURCE_NOT_FOUND",
+    grpc.StatusCode.UNIMPLEMENTED: "RESOURCE_NOT_FOUND",  # the method does not exist (yet)
+    grpc.StatusCode.UNAUTHENTICATED: "UNAUTHENTICATED",
+    grpc.StatusCode.PERMISSION_DENIED: "ROLE_REQUIRED",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "RATE_LIMITED",
+    grpc.StatusCode.UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "UPSTREAM_UNAVAILABLE",
+}
 
 
 def known_reasons() -> frozenset[str]:
@@ -73,9 +89,16 @@ def _duration(seconds: float) -> duration_pb2.Duration:
     return value
 
 
+def reason_of(error: errors.ArenaError) -> str:
+    """The ErrorInfo reason of an error: its own when the contract knows it, else one that fits its code."""
+    if error.reason in known_reasons() and error.reason != _GENERIC_REASON:
+        return error.reason
+    return _REASON_BY_CODE.get(error.code, _GENERIC_REASON)
+
+
 def to_rpc_status(error: errors.ArenaError, request_id: str) -> status_pb2.Status:
     """The ``google.rpc.Status`` describing an Arena error."""
-    reason = error.reason if error.reason in known_reasons() else "INTERNAL"
+    reason = reason_of(error)
     details = [
         error_details_pb2.ErrorInfo(reason=reason, domain=ERROR_DOMAIN, metadata=error.metadata),
         error_details_pb2.RequestInfo(request_id=request_id),

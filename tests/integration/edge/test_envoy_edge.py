@@ -6,6 +6,7 @@ CORS, request ids and the access log, local replies in the caller's protocol.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import struct
@@ -15,14 +16,20 @@ import uuid
 import grpc
 import httpx
 import pytest
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from arena.kit.status import known_reasons
 from arena.problem.v1 import problem_service_pb2, problem_service_pb2_grpc
-from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
+from arena.realtime.v1 import (
+    realtime_internal_service_pb2,
+    realtime_internal_service_pb2_grpc,
+    realtime_service_pb2,
+    realtime_service_pb2_grpc,
+)
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from integration.edge.conftest import MAX_REQUEST_BYTES, UNARY_TIMEOUT_S, Edge
-from integration.edge.upstream import STREAM_INTERVAL_S, STREAM_MESSAGES, Upstream
+from integration.edge.upstream import FORBIDDEN_TOPIC, STREAM_INTERVAL_S, STREAM_MESSAGES, Upstream
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -95,6 +102,39 @@ def test_malformed_json_body_is_400_json(rest: httpx.Client):
     assert_json_status(response, 400, 3)
 
 
+def test_envoys_own_errors_carry_error_info_and_the_request_id(rest: httpx.Client):
+    """Local replies (transcoder, router, buffer) have the same details as the services' errors."""
+    mine = f"caller-{uuid.uuid4()}"
+    cases = [
+        (rest.post("/v1/users", content=b'{"username": ', headers={"content-type": "application/json"}), 400, 3),
+        (rest.get("/v1/users/42", params={"foo": "1"}), 400, 3),
+        (rest.get("/v1/no-such-thing"), 404, 5),
+        (rest.get("/v1/no-such-thing", headers={"x-request-id": mine}), 404, 5),
+        (rest.post("/v1/users", json={"username": "x" * (MAX_REQUEST_BYTES + 1)}), 413, 8),
+        (rest.get("/v1/users/huge"), 500, 13),
+        (rest.get("/v1/problems/p1"), 503, 14),
+        # Not the route timeout (504): Envoy passes the deadline on, and the upstream's own
+        # DEADLINE_EXCEEDED (no details) may come first. The renderer's test covers its mapper.
+    ]
+    reasons = {}
+    for response, http_status, code in cases:
+        body = assert_json_status(response, http_status, code)
+        details = {d["@type"].rsplit("/", 1)[-1]: d for d in body["details"]}
+        info = details.get("google.rpc.ErrorInfo")
+        assert info and info["domain"] == "arena.dev" and info["reason"] in known_reasons(), body
+        assert info["metadata"]["source"] == "edge" and info["metadata"]["response_code_details"], body
+        assert details["google.rpc.RequestInfo"]["request_id"] == response.headers["x-request-id"], body
+        reasons[http_status] = info["reason"]
+    assert reasons == {
+        400: "VALIDATION_FAILED",
+        404: "RESOURCE_NOT_FOUND",
+        413: "PAYLOAD_TOO_LARGE",
+        500: "INTERNAL",
+        503: "UPSTREAM_UNAVAILABLE",
+    }
+    assert cases[3][0].json()["details"][1]["request_id"] == mine  # the caller's own id, unchanged
+
+
 def test_no_healthy_upstream_is_503_json_promptly(rest: httpx.Client):
     started = time.monotonic()
     body = assert_json_status(rest.get("/v1/problems/p1"), 503, 14)  # the problem cluster has no endpoints
@@ -118,6 +158,7 @@ def test_rest_server_stream_is_ndjson_and_outlives_the_unary_timeout(rest: httpx
     started = time.monotonic()
     with rest.stream("GET", "/v1/topics:subscribe", params={"topics": "contests/c1/board"}) as response:
         assert response.status_code == 200
+        assert response.headers["content-type"] == "application/x-ndjson"  # as the OpenAPI document says
         lines = [json.loads(line) for line in response.iter_lines() if line]
     elapsed = time.monotonic() - started
     assert elapsed > UNARY_TIMEOUT_S + 0.5  # the stream ran past the unary limit
@@ -125,6 +166,18 @@ def test_rest_server_stream_is_ndjson_and_outlives_the_unary_timeout(rest: httpx
     assert [line["message"]["sequence"] for line in lines] == ["1", "2", "3", "4"]  # int64 as strings
     assert [line["last"] for line in lines] == [False, False, False, True]
     assert lines[0]["message"]["payload"] == {"index": 0}
+
+
+def test_only_a_rest_streams_answer_is_labelled_ndjson(edge: Edge, rest: httpx.Client):
+    """A stream's error is a JSON Status; unary answers stay JSON; native gRPC streams stay gRPC."""
+    failed = rest.get("/v1/topics:subscribe", params={"topics": FORBIDDEN_TOPIC})
+    assert_json_status(failed, 403, 7)
+    assert rest.get("/v1/users/42").headers["content-type"] == "application/json"
+    with grpc.insecure_channel(edge.grpc_target) as channel:
+        stub = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
+        call = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=["contests/c1/board"]), timeout=10)
+        # A gRPC client refuses any answer whose content-type is not application/grpc.
+        assert [m.message.sequence for m in call] == [1, 2, 3, 4]
 
 
 def test_safe_methods_are_retried_on_unavailable_and_unsafe_ones_are_not(rest: httpx.Client, upstream: Upstream):
@@ -226,6 +279,51 @@ def test_grpc_callers_get_grpc_local_replies(edge: Edge):
     assert caught.value.details() == "no healthy upstream"
 
 
+def unpack_details(status) -> dict[str, object]:
+    found = {}
+    for kind in (error_details_pb2.ErrorInfo, error_details_pb2.RequestInfo):
+        for detail in status.details:
+            message = kind()
+            if detail.Unpack(message):
+                found[kind.DESCRIPTOR.name] = message
+    return found
+
+
+def test_envoys_own_grpc_errors_carry_error_info_and_the_request_id(edge: Edge):
+    mine = f"caller-{uuid.uuid4()}"
+    with grpc.insecure_channel(edge.grpc_target) as channel:
+        calls = [
+            (  # no healthy upstream
+                lambda: problem_service_pb2_grpc.ProblemServiceStub(channel).GetProblem(
+                    problem_service_pb2.GetProblemRequest(problem_id="p1"), timeout=5, metadata=[("x-request-id", mine)]
+                ),
+                grpc.StatusCode.UNAVAILABLE,
+                "UPSTREAM_UNAVAILABLE",
+            ),
+            (  # no such method at the edge
+                lambda: realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub(channel).Publish(
+                    realtime_internal_service_pb2.PublishRequest(topic="t"),
+                    timeout=5,
+                    metadata=[("x-request-id", mine)],
+                ),
+                grpc.StatusCode.UNIMPLEMENTED,
+                "RESOURCE_NOT_FOUND",
+            ),
+        ]
+        for call, code, reason in calls:
+            with pytest.raises(grpc.RpcError) as caught:
+                call()
+            assert caught.value.code() == code
+            status = rpc_status.from_call(caught.value)
+            assert status is not None, f"no grpc-status-details-bin: {caught.value}"
+            details = unpack_details(status)
+            assert details["ErrorInfo"].reason == reason and details["ErrorInfo"].domain == "arena.dev"
+            assert details["ErrorInfo"].metadata["source"] == "edge"
+            assert details["RequestInfo"].request_id == mine
+    for name in ("x-arena-local-reply-reason", "x-arena-local-reply-request-id"):
+        assert name not in dict(caught.value.trailing_metadata() or ())  # the filter's marks are removed
+
+
 # -- gRPC-Web ---------------------------------------------------------------------------------------
 
 
@@ -249,6 +347,13 @@ def test_grpc_web_callers_get_grpc_web_local_replies(rest: httpx.Client):
     assert response.status_code == 200
     assert response.headers["grpc-status"] == "14" and response.headers["grpc-message"] == "no_healthy_upstream"
     assert response.content == b""
+    status = status_pb2.Status.FromString(base64.b64decode(response.headers["grpc-status-details-bin"]))
+    assert status.code == 14 and status.message == "no_healthy_upstream"
+    details = unpack_details(status)
+    assert details["ErrorInfo"].reason == "UPSTREAM_UNAVAILABLE"
+    assert details["ErrorInfo"].metadata["response_code_details"] == "no_healthy_upstream"
+    assert details["RequestInfo"].request_id == response.headers["x-request-id"]
+    assert not [name for name in response.headers if name.startswith("x-arena-local-reply")]
 
 
 # -- CORS -------------------------------------------------------------------------------------------

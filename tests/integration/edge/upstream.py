@@ -38,6 +38,7 @@ STREAM_MESSAGES = 4
 STREAM_INTERVAL_S = 0.6
 """``Subscribe`` sends its messages this far apart: the stream outlives a 1 s unary timeout."""
 HUGE_BIO_BYTES = 512 * 1024
+FORBIDDEN_TOPIC = "users/someone-else/notifications"
 
 KNOWN_USER = user_pb2.User(user_id="42", username="ada", display_name="Ada Lovelace")
 
@@ -96,6 +97,10 @@ class OpsServicer(ops_service_pb2_grpc.OpsServiceServicer):
 
 class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
     async def Subscribe(self, request, context):
+        if request.topics[0] == FORBIDDEN_TOPIC:  # fails before its first message: a trailers-only answer
+            info = error_details_pb2.ErrorInfo(reason="TOPIC_FORBIDDEN", domain="arena.dev")
+            status = _abort_status(code_pb2.PERMISSION_DENIED, "not your topic", info)
+            await context.abort_with_status(rpc_status.to_status(status))
         for index in range(STREAM_MESSAGES):
             payload = struct_pb2.Struct()
             payload.update({"index": index})

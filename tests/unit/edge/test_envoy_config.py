@@ -14,8 +14,14 @@ from arena.edge.eds import render_eds, write_eds
 from arena.edge.envoy_config import (
     BUFFER,
     CORS,
+    GRPC_ERROR_DETAILS,
     HEADER,
     HEADER_NAMES,
+    LOCAL_REPLY_DETAILS,
+    LOCAL_REPLY_REASON,
+    LOCAL_REPLY_REQUEST_ID,
+    NDJSON,
+    NDJSON_CONTENT_TYPE,
     OPS_CLUSTER,
     TRANSCODER,
     UNROUTED_CLUSTER,
@@ -25,6 +31,7 @@ from arena.edge.envoy_config import (
     render_yaml,
 )
 from arena.kit.services import OPS_SERVICES, SERVICES
+from arena.kit.status import ERROR_DOMAIN, known_reasons
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +120,12 @@ def test_one_listener_speaks_http1_and_h2c(config: dict):
     assert config["admin"]["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9901}
 
 
-def test_filters_run_cors_header_names_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
+def test_filters_run_cors_header_names_details_ndjson_buffer_transcoder_router_and_no_grpc_web_filter(config: dict):
     filters = connection_manager(config)["http_filters"]
-    assert [f["name"] for f in filters] == [CORS, HEADER_NAMES, BUFFER, TRANSCODER, "envoy.filters.http.router"]
-    assert filters[2]["typed_config"]["max_request_bytes"] == 1024 * 1024
+    names = [f["name"] for f in filters]
+    router = "envoy.filters.http.router"
+    assert names == [CORS, HEADER_NAMES, GRPC_ERROR_DETAILS, NDJSON, BUFFER, TRANSCODER, router]
+    assert filters[4]["typed_config"]["max_request_bytes"] == 1024 * 1024
     assert "grpc_web" not in yaml.safe_dump(config)
 
 
@@ -125,15 +134,30 @@ def test_native_grpc_routes_skip_the_header_name_filter(config: dict):
               "headers" not in r["match"]]  # fmt: skip
     assert native
     assert all(r["typed_per_filter_config"][HEADER_NAMES]["disabled"] for r in native)
+    assert all(r["typed_per_filter_config"][NDJSON]["disabled"] for r in native)
     rest = next(r for r in routes(config) if r.get("name") == "rest")
     assert HEADER_NAMES not in rest.get("typed_per_filter_config", {})
+
+
+def test_rest_server_streams_are_labelled_ndjson_by_their_routes_mark(config: dict, contract: Contract):
+    """The transcoder says application/json; the document and the edge say application/x-ndjson."""
+    (ndjson,) = [f for f in connection_manager(config)["http_filters"] if f["name"] == NDJSON]
+    script = ndjson["typed_config"]["default_source_code"]["inline_string"]
+    assert "envoy_on_request" not in script and NDJSON_CONTENT_TYPE in script and '"200"' in script
+    for method in public_methods(contract):
+        web, native = routes_for(config, method.grpc_path)
+        assert web["typed_per_filter_config"][NDJSON]["disabled"]
+        mark = native.get("metadata", {}).get("filter_metadata", {}).get(NDJSON)
+        assert mark == ({"server_stream": True} if method.server_streaming else None), method.full_name
 
 
 def test_only_rest_requests_are_buffered(config: dict):
     for route in routes(config):
         disabled = route.get("typed_per_filter_config", {})
         if route.get("name") == "rest":
-            assert not disabled  # the route REST requests match before the transcoder rewrites them
+            # The route REST requests match before the transcoder rewrites them: only the gRPC
+            # error details filter is off (REST errors get theirs from the JSON mappers).
+            assert set(disabled) == {GRPC_ERROR_DETAILS}
         else:
             assert disabled[BUFFER]["disabled"] is True, route.get("name")
 
@@ -291,9 +315,10 @@ def test_cors_policy_and_configurable_allowlist(config: dict, contract: Contract
 
 def test_local_replies_are_json_status_for_rest_and_grpc_web_status_for_grpc_web(config: dict):
     mappers = connection_manager(config)["local_reply_config"]["mappers"]
-    web = [m for m in mappers if "headers_to_add" in m]
+    web = [m for m in mappers if "status_code" in m]
+    grpc = [m for m in mappers if "headers_to_add" in m and "status_code" not in m]
     rest = [m for m in mappers if "json_format" in m.get("body_format_override", {})]
-    assert len(web) + len(rest) == len(mappers)
+    assert len(web) + len(grpc) + len(rest) == len(mappers)
     for mapper in rest:
         body = mapper["body_format_override"]
         assert body["content_type"] == "application/json"
@@ -308,6 +333,45 @@ def test_local_replies_are_json_status_for_rest_and_grpc_web_status_for_grpc_web
     for mapper in web:
         assert mapper["status_code"] == 200
         assert {h["header"]["key"] for h in mapper["headers_to_add"]} >= {"grpc-status", "grpc-message"}
+
+
+def test_rest_local_replies_carry_error_info_with_a_contract_reason_and_the_request_id(config: dict):
+    """The README promises ErrorInfo and RequestInfo on every error, Envoy's own ones included."""
+    mappers = connection_manager(config)["local_reply_config"]["mappers"]
+    rest = [m for m in mappers if "json_format" in m.get("body_format_override", {})]
+    reasons = {}
+    for mapper in rest:
+        details = mapper["body_format_override"]["json_format"]["details"]
+        by_type = {d["@type"].rsplit("/", 1)[-1]: d for d in details}
+        assert set(by_type) == {"google.rpc.ErrorInfo", "google.rpc.RequestInfo"}
+        info = by_type["google.rpc.ErrorInfo"]
+        assert info["reason"] in known_reasons() and info["domain"] == ERROR_DOMAIN
+        assert all(isinstance(v, str) for v in info["metadata"].values())  # a map<string, string>
+        assert by_type["google.rpc.RequestInfo"]["request_id"] == "%REQ(X-REQUEST-ID)%"
+        comparison = mapper["filter"]["and_filter"]["filters"][0]["status_code_filter"]["comparison"]
+        reasons[(comparison["op"], comparison["value"]["default_value"])] = info["reason"]
+    assert reasons["EQ", 400] == "VALIDATION_FAILED" and reasons["EQ", 404] == "RESOURCE_NOT_FOUND"
+    assert reasons["EQ", 413] == "PAYLOAD_TOO_LARGE"
+    assert reasons["EQ", 503] == reasons["EQ", 504] == "UPSTREAM_UNAVAILABLE"
+    assert reasons["GE", 400] == "INTERNAL"  # any other error Envoy answers itself
+
+
+def test_grpc_and_grpc_web_local_replies_are_marked_for_the_details_filter(config: dict):
+    """Native gRPC and gRPC-Web callers get ErrorInfo and RequestInfo in grpc-status-details-bin too."""
+    mappers = connection_manager(config)["local_reply_config"]["mappers"]
+    marked = [m for m in mappers if "headers_to_add" in m]
+    assert marked and all("json_format" not in m.get("body_format_override", {}) for m in marked)
+    for mapper in marked:
+        headers = {h["header"]["key"]: h["header"]["value"] for h in mapper["headers_to_add"]}
+        assert headers[LOCAL_REPLY_REASON] in known_reasons()
+        assert headers[LOCAL_REPLY_REQUEST_ID] == "%REQ(X-REQUEST-ID)%"
+        assert headers[LOCAL_REPLY_DETAILS] == "%RESPONSE_CODE_DETAILS%"
+    native = [m for m in marked if "status_code" not in m]
+    assert len(native) == len([m for m in mappers if "json_format" in m.get("body_format_override", {})])
+    (details,) = [f for f in connection_manager(config)["http_filters"] if f["name"] == GRPC_ERROR_DETAILS]
+    script = details["typed_config"]["default_source_code"]["inline_string"]
+    assert "envoy_on_request" not in script and "grpc-status-details-bin" in script
+    assert all(f'headers:remove("{name}")' in script for name in (LOCAL_REPLY_REASON, LOCAL_REPLY_REQUEST_ID))
 
 
 # -- clusters ---------------------------------------------------------------------------------------

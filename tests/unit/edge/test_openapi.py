@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from arena.common.v1 import access_pb2
 from arena.contract import Contract
-from arena.edge.openapi import render_openapi
+from arena.edge.openapi import NDJSON, openapi_path, render_openapi
 
 VERBS = {"get", "put", "post", "delete", "patch"}
 
@@ -41,11 +41,12 @@ def test_paths_and_verbs_follow_the_http_rules(document: dict, contract: Contrac
     for service in contract.public_services():
         for method in service.methods:
             (binding,) = method.bindings
-            operation = document["paths"][binding.path][binding.verb.lower()]
+            operation = document["paths"][openapi_path(binding.path)][binding.verb.lower()]
             assert operation["operationId"] == f"{service.descriptor.name}_{method.name}"
             assert operation["tags"] == [service.descriptor.name]
-            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
-            assert declared == set(re.findall(r"\{([^}=]+)", binding.path)), method.full_name
+            path_parameters = [p for p in operation.get("parameters", []) if p["in"] == "path"]
+            bound = {p.get("x-arena-field-path", p["name"]) for p in path_parameters}
+            assert bound == set(re.findall(r"\{([^}=]+)", binding.path)), method.full_name
 
 
 def test_path_query_and_body_parameters_split_the_request(document: dict):
@@ -57,8 +58,8 @@ def test_path_query_and_body_parameters_split_the_request(document: dict):
     assert all(p["in"] == "query" for p in listing.values())
     assert "Sort order" in listing["order_by"]["description"]
     assert listing["difficulty"]["schema"]["type"] == "string" and listing["difficulty"]["schema"]["enum"]
-    update = document["paths"]["/v1/users/{user.user_id}"]["patch"]  # body: "user"
-    assert {p["name"]: p["in"] for p in update["parameters"]} == {"user.user_id": "path", "update_mask": "query"}
+    update = document["paths"]["/v1/users/{user_id}"]["patch"]  # body: "user"; the template says {user.user_id}
+    assert {p["name"]: p["in"] for p in update["parameters"]} == {"user_id": "path", "update_mask": "query"}
     assert next(p for p in update["parameters"] if p["name"] == "update_mask")["required"] is True
     body = update["requestBody"]["content"]["application/json"]["schema"]
     assert body["allOf"] == [{"$ref": "#/components/schemas/arena.user.v1.User"}]
@@ -102,7 +103,7 @@ def test_schemas_follow_the_proto3_json_mapping_as_envoy_prints_it(document: dic
     difficulty = problem["difficulty"]
     names = difficulty.get("enum") or difficulty["allOf"][0].get("enum", [])
     assert "DIFFICULTY_EASY" in names and difficulty.get("type", "string") == "string"
-    update = document["paths"]["/v1/users/{user.user_id}"]["patch"]["parameters"]
+    update = document["paths"]["/v1/users/{user_id}"]["patch"]["parameters"]
     assert next(p for p in update if p["name"] == "update_mask")["schema"]["type"] == "string"  # FieldMask
 
 
@@ -126,9 +127,74 @@ def test_errors_security_and_streams(document: dict, contract: Contract):
                 assert operation["security"] == [{}, {"bearerAuth": []}], method.full_name
             else:
                 assert operation["security"] == [{"bearerAuth": []}], method.full_name
+            content = operation["responses"]["200"]["content"]
             if method.server_streaming:
                 assert operation["x-arena-streaming"] == "ndjson"
+                assert set(content) == {NDJSON}  # what the edge sends (tests/integration/edge checks it)
                 assert "newline-delimited JSON" in operation["description"]
             else:
                 assert "x-arena-streaming" not in operation
+                assert set(content) == {"application/json"}
     assert by_id["UserService_GetUser"]["summary"]  # descriptions come from the proto comments
+
+
+# -- what standard tools need (issue 10, item 5) ---------------------------------------------------
+
+
+def test_path_placeholders_are_plain_names_that_say_which_field_they_fill(document: dict):
+    """`{problem.problem_id}` made schemathesis report "Method 'PATCH' not found" for those paths."""
+    for path, item in document["paths"].items():
+        placeholders = re.findall(r"\{([^}]*)\}", path)
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]*", name) for name in placeholders), path
+        for operation in item.values():
+            declared = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+            assert sorted(declared) == sorted(placeholders), (path, operation["operationId"])
+    problem = document["paths"]["/v1/problems/{problem_id}"]
+    assert set(problem) == {"get", "delete", "patch"}  # one path item, as the URLs are the same
+    (parameter,) = [p for p in problem["patch"]["parameters"] if p["in"] == "path"]
+    assert parameter["x-arena-field-path"] == "problem.problem_id"
+    assert "`problem.problem_id`" in parameter["description"]
+
+
+def test_openapi_path_keeps_the_url_and_renames_only_the_placeholder():
+    assert openapi_path("/v1/problems/{problem.problem_id}") == "/v1/problems/{problem_id}"
+    assert openapi_path("/v1/{name=shelves/*}/books") == "/v1/{name}/books"
+    assert openapi_path("/v1/{a.id}/{b.id}") == "/v1/{a_id}/{b_id}"  # no two parameters share a name
+
+
+def test_every_operation_loads_in_a_schema_driven_tool(document: dict):
+    import schemathesis
+
+    schema = schemathesis.openapi.from_dict(document)
+    loaded = [result.ok() for result in schema.get_all_operations()]
+    assert len(loaded) == len(operations(document)) == 55
+    for path, item in document["paths"].items():
+        for verb in item:
+            assert schema[path][verb.upper()].method.upper() == verb.upper()  # PATCH included
+    patch = schema["/v1/problems/{problem_id}"]["PATCH"]
+    case = patch.Case(path_parameters={"problem_id": "two-sum"}, query={"update_mask": "title"}, body={})
+    assert case.formatted_path == "/v1/problems/two-sum"
+
+
+def test_update_mask_examples_name_fields_of_the_resource_each_operation_updates(document: dict, contract: Contract):
+    seen = {}
+    for service in contract.public_services():
+        for method in service.methods:
+            mask = method.input.fields_by_name.get("update_mask")
+            if mask is None:
+                continue
+            (binding,) = method.bindings
+            operation = document["paths"][openapi_path(binding.path)][binding.verb.lower()]
+            (parameter,) = [p for p in operation["parameters"] if p["name"] == "update_mask"]
+            example = parameter["schema"]["example"]
+            resource = method.input.fields_by_name[binding.body].message_type
+            listed = re.findall(r"`([a-z0-9_]+)`", contract.comment(mask.full_name))
+            for path in example.split(","):
+                assert path in resource.fields_by_name and path in listed, (method.full_name, example)
+            seen[method.name] = example
+    assert seen == {
+        "UpdateUser": "display_name,bio",
+        "UpdateProblem": "slug,title",
+        "UpdateContest": "title,description",
+        "UpdatePreferences": "muted_kinds,email_enabled",
+    }
