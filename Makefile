@@ -52,6 +52,7 @@ generate: third_party
 # The committed Envoy configuration, rendered from the service table and the contract.
 envoy-config: descriptors
 	$(VENV)/bin/python -m arena.edge --descriptor $(DESCRIPTOR_SET) envoy-config --out envoy/envoy.yaml
+	$(VENV)/bin/python envoy/compose/render.py
 
 openapi: descriptors
 	$(VENV)/bin/python -m arena.edge --descriptor $(DESCRIPTOR_SET) openapi --out build/openapi.json

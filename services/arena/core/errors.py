@@ -135,13 +135,13 @@ class Unavailable(ArenaError):
 class DeadlineExceeded(ArenaError):
     """The call's deadline passed before the work (or an upstream call) finished."""
 
-    default_reason = "UPSTREAM_UNAVAILABLE"
+    default_reason = "DEADLINE_EXCEEDED"
 
 
 class Unimplemented(ArenaError):
     """The method exists in the contract but is not built yet."""
 
-    default_reason = "INTERNAL"
+    default_reason = "NOT_IMPLEMENTED"
 
 
 class Internal(ArenaError):

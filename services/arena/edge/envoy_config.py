@@ -148,24 +148,23 @@ RETRY_ON_SAFE_WEB = "connect-failure,refused-stream,reset"  # sonora's errors ar
 
 # HTTP status of an Envoy local reply → the google.rpc.Code in the JSON body a REST caller gets
 # (the inverse of the transcoder's own gRPC → HTTP mapping, so both kinds of error agree), and the
-# arena.common.v1.ErrorReason of its ErrorInfo (the enum has no reason of its own for a timeout or
-# an unimplemented method: the closest existing ones stand in).
+# arena.common.v1.ErrorReason of its ErrorInfo.
 REST_LOCAL_REPLY_CODES = {
     400: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT (bad JSON, unknown query parameter, path/body collision)
     401: (16, "UNAUTHENTICATED"),  # UNAUTHENTICATED
     403: (7, "ROLE_REQUIRED"),  # PERMISSION_DENIED
     404: (5, "RESOURCE_NOT_FOUND"),  # NOT_FOUND (no such REST route)
-    405: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED (no such method on the route)
-    408: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (request not received in time)
+    405: (12, "NOT_IMPLEMENTED"),  # UNIMPLEMENTED (no such method on the route)
+    408: (4, "DEADLINE_EXCEEDED"),  # DEADLINE_EXCEEDED (request not received in time)
     413: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (request body over the limit)
     415: (3, "VALIDATION_FAILED"),  # INVALID_ARGUMENT
     429: (8, "RATE_LIMITED"),  # RESOURCE_EXHAUSTED
     431: (8, "PAYLOAD_TOO_LARGE"),  # RESOURCE_EXHAUSTED (headers too large)
     500: (13, "INTERNAL"),  # INTERNAL (response over the limit, ...)
-    501: (12, "RESOURCE_NOT_FOUND"),  # UNIMPLEMENTED
+    501: (12, "NOT_IMPLEMENTED"),  # UNIMPLEMENTED
     502: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE
     503: (14, "UPSTREAM_UNAVAILABLE"),  # UNAVAILABLE (no healthy upstream, overflow)
-    504: (4, "UPSTREAM_UNAVAILABLE"),  # DEADLINE_EXCEEDED (route timeout)
+    504: (4, "DEADLINE_EXCEEDED"),  # DEADLINE_EXCEEDED (route timeout)
 }
 # The same for gRPC-Web callers, following gRPC's HTTP → status mapping (404 is an unknown
 # method, UNIMPLEMENTED) except where Envoy knows better (timeouts, sizes).
@@ -552,15 +551,20 @@ def _reason(status: int) -> str:
     return REST_LOCAL_REPLY_CODES.get(status, (UNKNOWN_CODE, UNKNOWN_REASON))[1]
 
 
+def _grpc_reason(status: int) -> str:
+    """For gRPC and gRPC-Web callers a 404 is an unknown method (UNIMPLEMENTED), not a missing resource."""
+    return "NOT_IMPLEMENTED" if status == 404 else _reason(status)
+
+
 def _local_reply_config() -> dict[str, Any]:
     """Envoy's own answers in the caller's protocol: gRPC-Web status headers, or JSON google.rpc.Status.
 
     Native gRPC callers get grpc-status from Envoy itself; for them and gRPC-Web callers the
     mappers only mark the reply, and the gRPC error details filter adds ErrorInfo and RequestInfo.
     """
-    mappers = [_grpc_mapper(_status_is(s), _reason(s)) for s in REST_LOCAL_REPLY_CODES]
+    mappers = [_grpc_mapper(_status_is(s), _grpc_reason(s)) for s in REST_LOCAL_REPLY_CODES]
     mappers.append(_grpc_mapper(_ANY_ERROR, UNKNOWN_REASON))
-    mappers += [_grpc_web_mapper(_status_is(s), c, _reason(s)) for s, c in GRPC_WEB_LOCAL_REPLY_CODES.items()]
+    mappers += [_grpc_web_mapper(_status_is(s), c, _grpc_reason(s)) for s, c in GRPC_WEB_LOCAL_REPLY_CODES.items()]
     mappers.append(_grpc_web_mapper(_ANY_ERROR, UNKNOWN_CODE, UNKNOWN_REASON))
     mappers += [_rest_mapper(_status_is(s), c, r) for s, (c, r) in REST_LOCAL_REPLY_CODES.items()]
     # Any other error Envoy answers itself is still a google.rpc.Status (UNKNOWN); successful

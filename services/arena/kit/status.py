@@ -37,18 +37,17 @@ _REASON_PREFIX = "ERROR_REASON_"
 _GENERIC_REASON = "INTERNAL"
 # The reason of an error raised without a reason the contract knows (or with the generic INTERNAL
 # on a status that is no server fault), by its code: the 501 of a method not implemented yet is
-# no "unexpected server error". ErrorReason has no value of its own for UNIMPLEMENTED (nor for a
-# timeout): the nearest existing ones stand in until the contract adds them.
+# no "unexpected server error".
 _REASON_BY_CODE = {
     grpc.StatusCode.INVALID_ARGUMENT: "VALIDATION_FAILED",
     grpc.StatusCode.OUT_OF_RANGE: "VALIDATION_FAILED",
     grpc.StatusCode.NOT_FOUND: "RESOURCE_NOT_FOUND",
-    grpc.StatusCode.UNIMPLEMENTED: "RESOURCE_NOT_FOUND",  # the method does not exist (yet)
+    grpc.StatusCode.UNIMPLEMENTED: "NOT_IMPLEMENTED",
     grpc.StatusCode.UNAUTHENTICATED: "UNAUTHENTICATED",
     grpc.StatusCode.PERMISSION_DENIED: "ROLE_REQUIRED",
     grpc.StatusCode.RESOURCE_EXHAUSTED: "RATE_LIMITED",
     grpc.StatusCode.UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
-    grpc.StatusCode.DEADLINE_EXCEEDED: "UPSTREAM_UNAVAILABLE",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
 }
 
 
@@ -93,7 +92,7 @@ def reason_of(error: errors.ArenaError) -> str:
     """The ErrorInfo reason of an error: its own when the contract knows it, else one that fits its code."""
     if error.reason in known_reasons() and error.reason != _GENERIC_REASON:
         return error.reason
-    return _REASON_BY_CODE.get(error.code, _GENERIC_REASON)
+    return _REASON_BY_CODE.get(code_of(error), _GENERIC_REASON)
 
 
 def to_rpc_status(error: errors.ArenaError, request_id: str) -> status_pb2.Status:

@@ -307,7 +307,7 @@ def test_envoys_own_grpc_errors_carry_error_info_and_the_request_id(edge: Edge):
                     metadata=[("x-request-id", mine)],
                 ),
                 grpc.StatusCode.UNIMPLEMENTED,
-                "RESOURCE_NOT_FOUND",
+                "NOT_IMPLEMENTED",
             ),
         ]
         for call, code, reason in calls:

@@ -352,7 +352,7 @@ def test_rest_local_replies_carry_error_info_with_a_contract_reason_and_the_requ
         reasons[(comparison["op"], comparison["value"]["default_value"])] = info["reason"]
     assert reasons["EQ", 400] == "VALIDATION_FAILED" and reasons["EQ", 404] == "RESOURCE_NOT_FOUND"
     assert reasons["EQ", 413] == "PAYLOAD_TOO_LARGE"
-    assert reasons["EQ", 503] == reasons["EQ", 504] == "UPSTREAM_UNAVAILABLE"
+    assert reasons["EQ", 503] == "UPSTREAM_UNAVAILABLE" and reasons["EQ", 504] == "DEADLINE_EXCEEDED"
     assert reasons["GE", 400] == "INTERNAL"  # any other error Envoy answers itself
 
 

@@ -24,13 +24,13 @@ def not_implemented() -> errors.ArenaError:
 
 
 def test_an_unimplemented_method_is_not_reported_as_an_internal_error():
-    assert reason(not_implemented()) == "RESOURCE_NOT_FOUND"
+    assert reason(not_implemented()) == "NOT_IMPLEMENTED"
 
 
 def test_errors_without_a_known_reason_get_one_that_fits_their_code():
     upstream = errors.UpstreamError(grpc.StatusCode.UNAVAILABLE, "down")  # no details from the upstream
     assert reason(upstream) == "UPSTREAM_UNAVAILABLE"
-    assert reason(errors.DeadlineExceeded("slow")) == "UPSTREAM_UNAVAILABLE"
+    assert reason(errors.DeadlineExceeded("slow")) == "DEADLINE_EXCEEDED"
     assert reason(errors.InvalidArgument("bad", reason="NOT_A_REASON")) == "VALIDATION_FAILED"
 
 
