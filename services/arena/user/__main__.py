@@ -35,6 +35,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         email = os.environ.get("ARENA_ADMIN_EMAIL") or f"{admin[0]}@arena.local"
         await app.ensure_admin(admin[0], email, admin[1])
 
+    servicer = UserServicer(app, profile_cache_ttl_s=platform.read_cache_ttl_s)
     rotation: list[asyncio.Task] = []
 
     async def rotate_on_schedule() -> None:
@@ -56,7 +57,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         await engine.dispose()
 
     return ServiceParts(
-        servicers=[(user_service_pb2_grpc.add_UserServiceServicer_to_server, UserServicer(app))],
+        servicers=[(user_service_pb2_grpc.add_UserServiceServicer_to_server, servicer)],
         key_source=app.key_source,
         on_serving=[start_rotation],
         on_stop=[stop],
