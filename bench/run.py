@@ -9,11 +9,12 @@ import argparse
 import sys
 import time
 
-from bench import getuser, judge, problems, sandbox, watch
+from bench import calls, getuser, judge, problems, sandbox, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
     "problems": problems.main,
+    "calls": calls.main,
     "sandbox": sandbox.main,
     "judge": judge.main,
     "watch": watch.main,
