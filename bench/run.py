@@ -9,12 +9,13 @@ import argparse
 import sys
 import time
 
-from bench import calls, getuser, judge, problems, sandbox, watch
+from bench import batch, calls, getuser, judge, problems, sandbox, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
     "problems": problems.main,
     "calls": calls.main,
+    "batch": batch.main,
     "sandbox": sandbox.main,
     "judge": judge.main,
     "watch": watch.main,
