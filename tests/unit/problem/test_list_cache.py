@@ -294,3 +294,36 @@ async def test_lists_leave_sample_tests_out_and_get_problem_has_them(servicer, c
     assert "always empty in lists" in field and "ListProblems" in field and "GetProblem" in field
     listing = " ".join(contract.comment("arena.problem.v1.ListProblemsResponse.problems").split())
     assert "always empty in lists" in listing
+
+
+def builder(page: bytes):
+    async def build() -> bytes:
+        return page
+
+    return build
+
+
+async def test_pages_are_bounded_in_number_and_bytes_least_recently_used_out_first():
+    pages = PageCache(ttl_s=3600, max_entries=3, max_bytes=10)
+    for key in "abc":
+        await pages.get_or_build(key, builder(b"123"))
+    assert len(pages) == 3 and pages.size_bytes == 9
+    await pages.get_or_build("a", builder(b"new"))  # a hit: "a" is now the most recently used
+    await pages.get_or_build("d", builder(b"45"))  # 11 bytes: "b" goes
+    assert len(pages) == 3 and pages.size_bytes == 8
+    assert await pages.get_or_build("a", builder(b"new")) == b"123"
+    assert await pages.get_or_build("b", builder(b"rebuilt")) == b"rebuilt"  # 7 bytes: "c" and "d" go
+    assert pages.size_bytes == 10 and len(pages) == 2
+    assert await pages.get_or_build("huge", builder(b"x" * 11)) == b"x" * 11  # served, never kept
+    assert len(pages) == 2 and pages.size_bytes == 10
+
+
+async def test_a_page_expires_on_the_clock():
+    now = [0.0]
+    pages = PageCache(ttl_s=2.0, clock=lambda: now[0])
+    await pages.get_or_build("p", builder(b"old"))
+    now[0] = 1.9
+    assert await pages.get_or_build("p", builder(b"new")) == b"old"
+    now[0] = 2.0
+    assert await pages.get_or_build("p", builder(b"new")) == b"new"
+    assert pages.size_bytes == 3 and len(pages) == 1
