@@ -1,50 +1,157 @@
-"""The baseline for GetUser: a FastAPI endpoint doing the same work as the user service's GetUser.
+"""The baselines: FastAPI endpoints doing the same work as the services they are compared with.
 
-Same database (the user service's own, by URL), same read through the same store, the same
-fields out as JSON (orjson, the fastest common choice). Benchmarks only; no service uses this.
-Run: ARENA_BENCH_DATABASE_URL=... uvicorn bench.baseline_fastapi:app --port P [--workers N]
+- ``GET /users/{id}``: the user service's GetUser — the same read through the same store, the
+  same fields out as JSON (orjson, the fastest common choice).
+- ``GET /problems?page_size=&difficulty=&tag=&query=&order_by=``: the problem service's
+  ListProblems for an anonymous caller — the same page through the same store, as JSON.
+
+Each answer is kept as orjson bytes in the same cache the services use (``arena.kit.cache``,
+same key, same expiry: ``ARENA_BENCH_CACHE_TTL_S``, default 2 s as the services'
+``ARENA_READ_CACHE_TTL_S``); 0 reads the store on every request, as the services do then.
+Databases by URL: ``ARENA_BENCH_USER_DATABASE_URL``, ``ARENA_BENCH_PROBLEM_DATABASE_URL``.
+Benchmarks only; no service uses this.
+
+    python -m bench.baseline_fastapi PORT PROCESSES
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Awaitable, Callable, Hashable
 
 import orjson
 from fastapi import FastAPI, HTTPException, Response
 
+from arena.kit.cache import TtlCache
 from arena.kit.db import make_engine
+from arena.problem.domain import Difficulty, Problem
+from arena.problem.store import ORDERS, Filters, SqlProblemStore
 from arena.user.store import SqlUserStore
 
 app = FastAPI()
-_store: SqlUserStore | None = None
+_stores: dict[str, object] = {}
+_cache: TtlCache[Hashable, bytes] | None = None
+_cache_ready = False
 
 
-def store() -> SqlUserStore:
-    global _store
-    if _store is None:
-        _store = SqlUserStore(make_engine(os.environ["ARENA_BENCH_DATABASE_URL"]))
-    return _store
+def cache() -> TtlCache[Hashable, bytes] | None:
+    global _cache, _cache_ready
+    if not _cache_ready:
+        ttl_s = float(os.environ.get("ARENA_BENCH_CACHE_TTL_S", "2"))
+        _cache = TtlCache(ttl_s=ttl_s) if ttl_s > 0 else None
+        _cache_ready = True
+    return _cache
+
+
+async def cached(key: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
+    """The same pattern as the services: bytes from the cache, or built once and kept."""
+    pages = cache()
+    if pages is None:
+        return await build()
+    found = pages.get(key)
+    if found is None:
+        found = await build()
+        pages.put(key, found)
+    return found
+
+
+def user_store() -> SqlUserStore:
+    if "user" not in _stores:
+        _stores["user"] = SqlUserStore(make_engine(os.environ["ARENA_BENCH_USER_DATABASE_URL"]))
+    return _stores["user"]  # type: ignore[return-value]
+
+
+def problem_store() -> SqlProblemStore:
+    if "problem" not in _stores:
+        _stores["problem"] = SqlProblemStore(make_engine(os.environ["ARENA_BENCH_PROBLEM_DATABASE_URL"]))
+    return _stores["problem"]  # type: ignore[return-value]
 
 
 @app.get("/users/{user_id}")
 async def get_user(user_id: str) -> Response:
-    user = await store().get_user(user_id)
-    if user is None:
-        raise HTTPException(status_code=404, detail="user not found")
-    body = {
-        "user": {
-            "user_id": user.user_id,
-            "username": user.username,
-            "email": "",
-            "display_name": user.display_name,
-            "bio": user.bio,
-            "country_code": user.country_code,
-            "role": f"ROLE_{user.role.name}",
-            "create_time": user.create_time.isoformat(),
-            "update_time": user.update_time.isoformat(),
-        }
+    async def build() -> bytes:
+        user = await user_store().get_user(user_id)
+        if user is None:
+            raise HTTPException(status_code=404, detail="user not found")
+        return orjson.dumps(
+            {
+                "user": {
+                    "user_id": user.user_id,
+                    "username": user.username,
+                    "email": "",
+                    "display_name": user.display_name,
+                    "bio": user.bio,
+                    "country_code": user.country_code,
+                    "role": f"ROLE_{user.role.name}",
+                    "create_time": user.create_time.isoformat(),
+                    "update_time": user.update_time.isoformat(),
+                }
+            }
+        )
+
+    return Response(await cached((user_id, False), build), media_type="application/json")
+
+
+def _rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def problem_json(problem: Problem) -> dict:
+    """A listed problem as the REST API shows it (snake_case, zero values printed, no tests)."""
+    content = problem.content
+    return {
+        "problem_id": problem.problem_id,
+        "slug": content.slug,
+        "title": content.title,
+        "statement": content.statement,
+        "difficulty": f"DIFFICULTY_{content.difficulty.name}",
+        "tags": list(content.tags),
+        "time_limit": f"{content.time_limit_ms / 1000:g}s",
+        "memory_limit_kib": content.memory_limit_kib,
+        "checker": {
+            "kind": f"CHECKER_KIND_{content.checker.kind.name}",
+            "absolute_tolerance": content.checker.absolute_tolerance,
+            "relative_tolerance": content.checker.relative_tolerance,
+        },
+        "sample_tests": [],
+        "hidden_tests": [],
+        "hidden_test_count": problem.hidden_test_count,
+        "visibility": f"VISIBILITY_{content.visibility.name}",
+        "author_id": problem.author_id,
+        "like_count": problem.like_count,
+        "bookmark_count": problem.bookmark_count,
+        "liked": False,
+        "bookmarked": False,
+        "revision": problem.revision,
+        "create_time": _rfc3339(problem.create_time),
+        "update_time": _rfc3339(problem.update_time),
     }
-    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@app.get("/problems")
+async def list_problems(
+    page_size: int = 0, difficulty: str = "", tag: str = "", query: str = "", order_by: str = ""
+) -> Response:
+    size = min(page_size, 100) if page_size > 0 else 50
+    order = order_by.strip() or "create_time desc"
+    if order not in ORDERS:
+        raise HTTPException(status_code=400, detail="unknown order")
+    level = Difficulty[difficulty.removeprefix("DIFFICULTY_")] if difficulty else None
+    filters = Filters(difficulty=level, tag=tag[:32], query=query[:120])
+
+    async def build() -> bytes:
+        page = await problem_store().list(filters, order, size, None)
+        return orjson.dumps(
+            {
+                "problems": [problem_json(p) for p in page.problems],
+                "next_page_token": "more" if page.next_cursor else "",
+                "total_size": page.total,
+            }
+        )
+
+    key = (None, False, difficulty, filters.tag, filters.query, order, size, "")
+    return Response(await cached(key, build), media_type="application/json")
 
 
 def serve(port: int, processes: int) -> None:

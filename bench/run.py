@@ -9,9 +9,17 @@ import argparse
 import sys
 import time
 
-from bench import getuser, judge, sandbox, watch
+from bench import batch, calls, getuser, judge, problems, sandbox, watch
 
-BENCHMARKS = {"getuser": getuser.main, "sandbox": sandbox.main, "judge": judge.main, "watch": watch.main}
+BENCHMARKS = {
+    "getuser": getuser.main,
+    "problems": problems.main,
+    "calls": calls.main,
+    "batch": batch.main,
+    "sandbox": sandbox.main,
+    "judge": judge.main,
+    "watch": watch.main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

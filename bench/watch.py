@@ -35,9 +35,9 @@ from arena.demo import problems
 from arena.execution.v1 import execution_pb2, execution_service_pb2, execution_service_pb2_grpc
 from arena.kit.services import SERVICES
 from arena.launcher import LaunchSettings, Platform, ServicePorts
-from bench.getuser import free_ports
 from bench.harness import Cell, percentile, write_results
 from bench.sandbox import BenchmarkFailed
+from bench.system import free_ports
 
 PROBLEM = "a-plus-b"
 USER = {"username": "demo", "password": "practice-makes-perfect"}

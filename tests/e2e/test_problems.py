@@ -566,3 +566,39 @@ async def test_the_judge_bundle_has_every_test(platform: Platform, rest: httpx.C
     assert bundle.checker.kind == 1  # CHECKER_KIND_EXACT
     # The edge does not route it: the judge's door is not the public one.
     assert rest.post("/arena.problem.v1.ProblemInternalService/GetJudgeBundle", json={}).status_code == 404
+
+
+# -- the list is cached, never stale for the writer -----------------------------------------------
+
+
+def test_a_list_read_right_after_a_write_shows_the_write(rest: httpx.Client, people: People):
+    """Pages are kept serialized for seconds: every write through the service must drop them at once."""
+    tag = unique("fresh")
+
+    def page(who: Person | None) -> list[dict]:
+        headers = who.auth if who else {}
+        response = rest.get("/v1/problems", params={"tag": tag, "page_size": 20}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()["problems"]
+
+    first = create(rest, people.setter, tags=[tag])
+    assert [p["problem_id"] for p in page(None)] == [first["problem_id"]]
+    assert [p["problem_id"] for p in page(people.user)] == [first["problem_id"]]
+    second = create(rest, people.setter, tags=[tag])
+    assert [p["problem_id"] for p in page(None)] == [second["problem_id"], first["problem_id"]]
+    liked = rest.post(f"/v1/problems/{first['problem_id']}:like", json={"liked": True}, headers=people.user.auth)
+    assert liked.status_code == 200
+    mine = {p["problem_id"]: p for p in page(people.user)}[first["problem_id"]]
+    assert mine["liked"] is True and mine["like_count"] == 1
+    assert {p["problem_id"]: p for p in page(None)}[first["problem_id"]]["liked"] is False
+    hide = rest.patch(
+        f"/v1/problems/{second['problem_id']}",
+        params={"update_mask": "visibility"},
+        json={"visibility": "VISIBILITY_HIDDEN"},
+        headers=people.setter.auth,
+    )
+    assert hide.status_code == 200, hide.text
+    assert [p["problem_id"] for p in page(None)] == [first["problem_id"]]
+    assert [p["problem_id"] for p in page(people.setter)] == [second["problem_id"], first["problem_id"]]
+    assert rest.delete(f"/v1/problems/{first['problem_id']}", headers=people.setter.auth).status_code == 200
+    assert page(None) == [] and all(not p["sample_tests"] for p in page(people.setter))

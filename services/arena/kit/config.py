@@ -44,6 +44,9 @@ VARIABLES: dict[str, str] = {
     "ARENA_DRAIN_DELAY_S": "Seconds between reporting NOT_SERVING and refusing new calls, so load balancers "
     "notice first (default 0; set to the health-check interval behind Envoy).",
     "ARENA_VERSION": "Version reported to discovery (default the package version).",
+    "ARENA_READ_CACHE_TTL_S": "Seconds a hot read (GetUser, ListProblems) keeps its serialized answer; writers "
+    "invalidate their own process's copies, the expiry bounds other processes' (default 2; 0 turns the caches off, "
+    "for benchmarks).",
 }
 
 
@@ -81,6 +84,8 @@ class PlatformConfig:
     jwt_issuer: str
     jwt_audience: str
     version: str
+    read_cache_ttl_s: float = 2.0
+    """How long hot reads keep serialized answers (0: no caching)."""
     database_url_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def database_url(self, service_name: str) -> str:
@@ -181,6 +186,7 @@ def load_platform(env: Mapping[str, str] | None = None) -> PlatformConfig:
         jwt_issuer=env.get("ARENA_JWT_ISSUER") or "arena-user-service",
         jwt_audience=env.get("ARENA_JWT_AUDIENCE") or "arena",
         version=env.get("ARENA_VERSION") or _package_version(),
+        read_cache_ttl_s=_float(env, "ARENA_READ_CACHE_TTL_S", 2.0),
     )
 
 

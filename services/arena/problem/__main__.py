@@ -16,9 +16,10 @@ async def build(runtime: Runtime) -> ServiceParts:
     store = SqlProblemStore(engine)
     await store.migrate()
     app = ProblemApp(store)
+    servicer = ProblemServicer(app, list_cache_ttl_s=runtime.config.platform.read_cache_ttl_s)
     return ServiceParts(
         servicers=[
-            (problem_service_pb2_grpc.add_ProblemServiceServicer_to_server, ProblemServicer(app)),
+            (problem_service_pb2_grpc.add_ProblemServiceServicer_to_server, servicer),
             (
                 problem_internal_service_pb2_grpc.add_ProblemInternalServiceServicer_to_server,
                 ProblemInternalServicer(app),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 from arena.kit import context as request_context
 from arena.kit import pagination
@@ -145,12 +148,85 @@ _MASK_TO_CONTENT = {
 }
 
 
+T = TypeVar("T")
+
+
+class PageCache:
+    """Serialized ListProblems pages, dropped whenever this process changes a problem, a like or a bookmark.
+
+    A page depends on the caller (what they may see, what they liked and bookmarked), the filters,
+    the order, the size and the page token, so all of them are the key. Every write drops every
+    page once it has committed (writes are rare next to the first page every visitor opens), and a
+    page read before a write finished is not stored after it (the generation moved), so a client
+    never reads a list older than its own write from this process. The expiry bounds how long
+    another process of the service may still serve a page from before a write. Pages are bounded
+    in number and in bytes (statements make pages large), least recently used out first.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = 2.0,
+        max_entries: int = 10_000,
+        max_bytes: int = 32 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pages: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._clock = clock
+        self.size_bytes = 0
+        self.generation = 0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def _drop(self, key: Hashable) -> None:
+        self.size_bytes -= len(self._pages.pop(key)[1])
+
+    async def get_or_build(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        if self._ttl_s <= 0:
+            return await build()
+        found = self._pages.get(key)
+        if found is not None:
+            if found[0] > self._clock():
+                self._pages.move_to_end(key)
+                return found[1]
+            self._drop(key)
+        generation = self.generation
+        page = await build()
+        if generation == self.generation and len(page) <= self._max_bytes:
+            if key in self._pages:  # built twice at once: keep the newer
+                self._drop(key)
+            self._pages[key] = (self._clock() + self._ttl_s, page)
+            self.size_bytes += len(page)
+            while len(self._pages) > self._max_entries or self.size_bytes > self._max_bytes:
+                self._drop(next(iter(self._pages)))
+        return page
+
+    def invalidate(self) -> None:
+        self.generation += 1
+        self._pages.clear()
+        self.size_bytes = 0
+
+    async def writing(self, write: Awaitable[T]) -> T:
+        """Runs a write, then drops every page (also when the write failed part-way)."""
+        try:
+            return await write
+        finally:
+            self.invalidate()
+
+
 class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
-    def __init__(self, app: ProblemApp) -> None:
+    def __init__(self, app: ProblemApp, *, list_cache_ttl_s: float = 2.0) -> None:
         self.app = app
+        self.pages = PageCache(ttl_s=list_cache_ttl_s)
 
     async def CreateProblem(self, request, context):
-        problem = await self.app.create(request_context.require_identity(), content_from(request.problem))
+        problem = await self.pages.writing(
+            self.app.create(request_context.require_identity(), content_from(request.problem))
+        )
         return problem_service_pb2.CreateProblemResponse(problem=problem_message(problem))
 
     async def GetProblem(self, request, context):
@@ -158,6 +234,7 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
         return problem_service_pb2.GetProblemResponse(problem=viewed_message(viewed))
 
     async def ListProblems(self, request, context):
+        """A page, serialized once and kept (see ``PageCache``); sample tests are left out by contract."""
         caller = request_context.identity()
         difficulty = _difficulty(request.difficulty, "difficulty") if request.difficulty else None
         filters = Filters(
@@ -168,22 +245,36 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
             viewer_is_admin=bool(caller and caller.is_admin),
         )
         order = request.order_by.strip() or "create_time desc"
-        fingerprint = {
-            "d": request.difficulty,
-            "t": filters.tag,
-            "q": filters.query,
-            "o": order,
-            "v": filters.viewer_id,
-        }
         size = pagination.page_size(request.page_size, default=50, maximum=100)
-        cursor = pagination.decode_token(request.page_token, fingerprint)
-        viewed, page = await self.app.list(filters, order, size, cursor, caller)
-        token = pagination.encode_token(page.next_cursor, fingerprint) if page.next_cursor else ""
-        return problem_service_pb2.ListProblemsResponse(
-            problems=[viewed_message(v, with_samples=False) for v in viewed],
-            next_page_token=token,
-            total_size=page.total,
+        key = (
+            filters.viewer_id,
+            filters.viewer_is_admin,
+            request.difficulty,
+            filters.tag,
+            filters.query,
+            order,
+            size,
+            request.page_token,
         )
+
+        async def build() -> bytes:
+            fingerprint = {
+                "d": request.difficulty,
+                "t": filters.tag,
+                "q": filters.query,
+                "o": order,
+                "v": filters.viewer_id,
+            }
+            cursor = pagination.decode_token(request.page_token, fingerprint)
+            viewed, page = await self.app.list(filters, order, size, cursor, caller)
+            token = pagination.encode_token(page.next_cursor, fingerprint) if page.next_cursor else ""
+            return problem_service_pb2.ListProblemsResponse(
+                problems=[viewed_message(v, with_samples=False) for v in viewed],
+                next_page_token=token,
+                total_size=page.total,
+            ).SerializeToString()
+
+        return await self.pages.get_or_build(key, build)
 
     async def UpdateProblem(self, request, context):
         changes = {}
@@ -192,11 +283,13 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
                 raise InvalidArgument.field("update_mask", f"`{path}` cannot be changed", reason="INVALID_UPDATE_MASK")
             field, read = _MASK_TO_CONTENT[path]
             changes[field] = read(request.problem)
-        problem = await self.app.update(request_context.require_identity(), request.problem.problem_id, changes)
+        problem = await self.pages.writing(
+            self.app.update(request_context.require_identity(), request.problem.problem_id, changes)
+        )
         return problem_service_pb2.UpdateProblemResponse(problem=problem_message(problem))
 
     async def DeleteProblem(self, request, context):
-        await self.app.delete(request_context.require_identity(), request.problem_id)
+        await self.pages.writing(self.app.delete(request_context.require_identity(), request.problem_id))
         return problem_service_pb2.DeleteProblemResponse()
 
     async def ListTestCases(self, request, context):
@@ -206,12 +299,14 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
         )
 
     async def LikeProblem(self, request, context):
-        count = await self.app.mark("like", request_context.require_identity(), request.problem_id, request.liked)
+        count = await self.pages.writing(
+            self.app.mark("like", request_context.require_identity(), request.problem_id, request.liked)
+        )
         return problem_service_pb2.LikeProblemResponse(liked=request.liked, like_count=count)
 
     async def BookmarkProblem(self, request, context):
-        count = await self.app.mark(
-            "bookmark", request_context.require_identity(), request.problem_id, request.bookmarked
+        count = await self.pages.writing(
+            self.app.mark("bookmark", request_context.require_identity(), request.problem_id, request.bookmarked)
         )
         return problem_service_pb2.BookmarkProblemResponse(bookmarked=request.bookmarked, bookmark_count=count)
 

@@ -37,6 +37,7 @@ async def build(settings: UserSettings, runtime: Runtime) -> ServiceParts:
     if admin is not None:
         await app.ensure_admin(admin.username, admin.email, admin.password)
 
+    servicer = UserServicer(app, profile_cache_ttl_s=platform.read_cache_ttl_s)
     rotation: list[asyncio.Task[None]] = []
 
     async def rotate_on_schedule() -> None:
@@ -58,7 +59,7 @@ async def build(settings: UserSettings, runtime: Runtime) -> ServiceParts:
         await engine.dispose()
 
     return ServiceParts(
-        servicers=[(user_service_pb2_grpc.add_UserServiceServicer_to_server, UserServicer(app))],
+        servicers=[(user_service_pb2_grpc.add_UserServiceServicer_to_server, servicer)],
         key_source=app.key_source,
         on_serving=[start_rotation],
         on_stop=[stop],

@@ -81,3 +81,10 @@ def test_a_container_binds_everywhere_but_advertises_its_own_address(tmp_path):
     assert config.bind_address == "0.0.0.0"
     assert config.endpoint.address == "10.0.0.7"  # what discovery and Consul are told
     assert load_server("user", {"ARENA_DATA_DIR": str(tmp_path)}).bind_address is None
+
+
+def test_hot_read_caches_default_to_two_seconds_and_zero_turns_them_off(tmp_path):
+    assert load_platform({"ARENA_DATA_DIR": str(tmp_path)}).read_cache_ttl_s == 2.0
+    assert load_platform({"ARENA_DATA_DIR": str(tmp_path), "ARENA_READ_CACHE_TTL_S": "0"}).read_cache_ttl_s == 0.0
+    with pytest.raises(ConfigError):
+        load_platform({"ARENA_DATA_DIR": str(tmp_path), "ARENA_READ_CACHE_TTL_S": "-1"})

@@ -643,7 +643,11 @@ async def test_hidden_tests_never_leave_through_public_methods(servicers):
     for caller in (None, USER, BOB):
         with acting_as(caller):
             replies.append(await public.GetProblem(problem_service_pb2.GetProblemRequest(problem_id=problem_id), None))
-            replies.append(await public.ListProblems(problem_service_pb2.ListProblemsRequest(), None))
+            replies.append(
+                problem_service_pb2.ListProblemsResponse.FromString(
+                    await public.ListProblems(problem_service_pb2.ListProblemsRequest(), None)
+                )
+            )
             tests = await public.ListTestCases(problem_service_pb2.ListTestCasesRequest(problem_id=problem_id), None)
             assert not tests.hidden_included and [t.input for t in tests.tests] == ["sample in"]
             replies.append(tests)
@@ -690,11 +694,11 @@ async def test_servicer_defaults_and_list_pages(servicers):
             assert created.visibility == problem_pb2.VISIBILITY_PUBLIC
     with acting_as(None):
         request = problem_service_pb2.ListProblemsRequest(page_size=2, tag="defaults", order_by="title")
-        first = await public.ListProblems(request, None)
+        first = problem_service_pb2.ListProblemsResponse.FromString(await public.ListProblems(request, None))
         assert [p.title for p in first.problems] == ["Default 0", "Default 1"] and first.total_size == 3
         assert first.next_page_token
         request.page_token = first.next_page_token
-        second = await public.ListProblems(request, None)
+        second = problem_service_pb2.ListProblemsResponse.FromString(await public.ListProblems(request, None))
         assert [p.title for p in second.problems] == ["Default 2"] and not second.next_page_token
         # A token is bound to its query.
         with pytest.raises(InvalidArgument) as caught:
