@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
 import time
@@ -11,7 +12,9 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import struct_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_status import rpc_status
 
 from arena.launcher import Platform
 from arena.problem.v1 import problem_internal_service_pb2, problem_internal_service_pb2_grpc
@@ -22,7 +25,7 @@ from arena.realtime.v1 import (
     realtime_service_pb2_grpc,
 )
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
-from e2e.conftest import UNARY_TIMEOUT_S
+from e2e.conftest import UNARY_TIMEOUT_S, register_and_login
 from support.grpcweb_client import WebChannel
 
 pytestmark = pytest.mark.timeout(60)
@@ -221,3 +224,57 @@ async def test_grpc_web_with_a_header_name_grpc_cannot_carry(platform: Platform)
         )
     assert response.status_code == 200
     assert b"grpc-status:0" in response.content.replace(b" ", b"")
+
+
+# A field whose tag says "length-delimited" and no length follows: what Envoy's JSON transcoder sends
+# for a JSON object given to a map of strings, as in {"attributes": {"x": {}}} (... 0a 01 78 12).
+CORRUPT = b"\x0a\x01x\x12"
+CREATE_USER = "/arena.user.v1.UserService/CreateUser"
+
+
+def web_status(headers: httpx.Headers) -> status_pb2.Status:
+    """The google.rpc.Status of a trailers-only gRPC-Web answer."""
+    raw = headers["grpc-status-details-bin"]
+    return status_pb2.Status.FromString(base64.b64decode(raw + "=" * (-len(raw) % 4)))
+
+
+def details_of(status) -> tuple[str, str]:
+    info, request = error_details_pb2.ErrorInfo(), error_details_pb2.RequestInfo()
+    next(d for d in status.details if d.Is(info.DESCRIPTOR)).Unpack(info)
+    next(d for d in status.details if d.Is(request.DESCRIPTOR)).Unpack(request)
+    return info.reason, request.request_id
+
+
+def test_json_the_transcoder_cannot_encode_is_invalid_argument_with_details(platform: Platform, rest: httpx.Client):
+    token = register_and_login(rest, "malformed-json")
+    response = rest.post("/v1/events", json={"attributes": {"x": {}}}, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["code"] == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "class" not in body["message"] and "DecodeError" not in body["message"]
+    reasons = {d.get("reason") for d in body["details"] if d["@type"].endswith("ErrorInfo")}
+    request_ids = {d.get("request_id") for d in body["details"] if d["@type"].endswith("RequestInfo")}
+    assert reasons == {"MALFORMED_REQUEST"} and request_ids == {response.headers["x-request-id"]}
+
+
+@pytest.mark.parametrize("method", [CREATE_USER, "/arena.realtime.v1.RealtimeService/Subscribe"])
+async def test_undecodable_native_grpc_requests_are_invalid_argument_with_details(platform: Platform, method: str):
+    async with grpc.aio.insecure_channel(edge_target(platform)) as channel:
+        metadata = [("x-request-id", "corrupt-native")]
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            if method == CREATE_USER:
+                await channel.unary_unary(method)(CORRUPT, metadata=metadata)
+            else:
+                await channel.unary_stream(method)(CORRUPT, metadata=metadata).read()
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert details_of(rpc_status.from_call(caught.value)) == ("MALFORMED_REQUEST", "corrupt-native")
+
+
+@pytest.mark.parametrize("method", [CREATE_USER, "/arena.realtime.v1.RealtimeService/Subscribe"])
+async def test_undecodable_grpc_web_requests_are_invalid_argument_with_details(platform: Platform, method: str):
+    frame = b"\x00" + len(CORRUPT).to_bytes(4, "big") + CORRUPT
+    headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-request-id": "corrupt-web"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(f"{platform.settings.edge_url}{method}", content=frame, headers=headers)
+    assert response.status_code == 200 and response.headers["grpc-status"] == "3"  # trailers-only
+    assert details_of(web_status(response.headers)) == ("MALFORMED_REQUEST", "corrupt-web")

@@ -10,8 +10,12 @@ call goes through, in order:
 2. access log   one JSON line per call: method, code, duration, user, request id;
 3. metrics      started, handled by code, errors by code, duration, in flight;
 4. auth         bearer JWT verified locally; the method's declared access enforced;
-5. validation   REQUIRED fields from ``google.api.field_behavior``;
-6. errors       ArenaError → status with google.rpc details; anything unexpected →
+5. decoding     the request arrives as bytes (handlers are registered without a request
+                deserializer) and is parsed here, so a body that is not a valid message is
+                INVALID_ARGUMENT (MALFORMED_REQUEST) with the usual details, not a transport
+                error; it is the same single parse the transport would have done;
+6. validation   REQUIRED fields from ``google.api.field_behavior``;
+7. errors       ArenaError → status with google.rpc details; anything unexpected →
                 INTERNAL with the request id (stack trace in the log, not the reply).
 
 Server streams additionally end cleanly when the process shuts down: the servicer's
@@ -81,6 +85,7 @@ class MethodInfo:
     path: str
     access: int
     server_streaming: bool
+    request_type: str
     validator: RequestValidator | None
     final_message: bytes | None
     """Serialized ``{last: true}`` response for closing a stream on shutdown, if the type has ``last``."""
@@ -98,6 +103,7 @@ class MethodInfo:
             path=f"/{method.containing_service.full_name}/{method.name}",
             access=access,
             server_streaming=method.server_streaming,
+            request_type=method.input_type.full_name,
             validator=None if validator.trivial else validator,
             final_message=final_message,
         )
@@ -173,28 +179,27 @@ class Pipeline:
     # -- registration -------------------------------------------------------------------
 
     def wrap(self, info: MethodInfo, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The handler inside the chain, registered without a request deserializer: the
+        transports hand over the raw bytes and the chain parses them (step 5)."""
         serializer = _pass_bytes(handler.response_serializer)
+        parse = handler.request_deserializer
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary(info, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=serializer,
+                self._unary(info, handler.unary_unary, parse), response_serializer=serializer
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(info, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=serializer,
+                self._stream(info, handler.unary_stream, parse), response_serializer=serializer
             )
         raise ValueError(f"{info.path}: only unary and server-streaming methods are supported")
 
     # -- the chain ------------------------------------------------------------------------
 
-    def _unary(self, info: MethodInfo, behavior: Callable[..., Any]):
-        async def handle(request: Any, context: Any) -> Any:
+    def _unary(self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None):
+        async def handle(raw: Any, context: Any) -> Any:
             call = self._begin(info, context)
             try:
-                await self._admit(call, request)
+                request = await self._admit(call, raw, parse)
                 response = await behavior(request, context)
                 await self._echo_request_id(call, context)
                 call.code = _code_of(context)
@@ -207,11 +212,11 @@ class Pipeline:
 
         return handle
 
-    def _stream(self, info: MethodInfo, behavior: Callable[..., Any]):
-        async def handle(request: Any, context: Any) -> AsyncIterator[Any]:
+    def _stream(self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None):
+        async def handle(raw: Any, context: Any) -> AsyncIterator[Any]:
             call = self._begin(info, context)
             try:
-                await self._admit(call, request)
+                request = await self._admit(call, raw, parse)
                 async for message in self._until_shutdown(info, behavior(request, context)):
                     if not call.messages:
                         # Headers go out with the first message, so an error raised before it is
@@ -311,7 +316,9 @@ class Pipeline:
         metrics.in_flight.inc()
         return _Call(info=info, transport=transport, started=time.perf_counter(), request=request, metrics=metrics)
 
-    async def _admit(self, call: _Call, request: Any) -> None:
+    async def _admit(self, call: _Call, raw: Any, parse: Callable[[bytes], Any] | None) -> Any:
+        """Refuses the call (draining, credentials, access, malformed or invalid request) or
+        returns the parsed request."""
         if self._lifecycle.draining:
             raise errors.Unavailable("this instance is shutting down; retry", reason="SHUTTING_DOWN")
         authorization = call.request.authorization
@@ -324,8 +331,19 @@ class Pipeline:
             call.request.identity = await self._verifier.verify(token.strip())
             structlog.contextvars.bind_contextvars(user_id=call.request.identity.user_id)
         authorize(call.info.access, call.request.identity)
+        request = raw
+        if parse is not None and type(raw) is bytes:  # a message already (in-process callers) passes
+            try:
+                request = parse(raw)
+            except Exception:  # DecodeError, or whatever a deserializer raises on bad input
+                raise errors.InvalidArgument(
+                    f"the request body is not a valid {call.info.request_type} message (over REST: a JSON"
+                    " value of the wrong type, such as an object where a string is expected)",
+                    reason="MALFORMED_REQUEST",
+                ) from None
         if call.info.validator is not None:
             call.info.validator.validate(request)
+        return request
 
     async def _fail(self, call: _Call, context: Any, exc: BaseException) -> None:
         """Maps an exception to a status and aborts the call with it (or records what happened)."""

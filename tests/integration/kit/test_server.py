@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime as dt
+import struct
 
 import grpc
 import httpx
 import pytest
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from arena.kit.auth import JwksKeySource
@@ -246,6 +248,58 @@ async def test_shutdown_finishes_unary_calls_and_ends_streams_cleanly(server: Se
         assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
     assert await asyncio.wait_for(server.task, 10) == 0
     assert server.subscriber.closed.is_set()
+
+
+SUBSCRIBE = "/arena.realtime.v1.RealtimeService/Subscribe"
+PUBLISH = "/arena.realtime.v1.RealtimeInternalService/Publish"
+WEB_HEADERS = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1"}
+
+
+def web_frame(payload: bytes) -> bytes:
+    return struct.pack(">BI", 0, len(payload)) + payload
+
+
+def web_status(headers: httpx.Headers) -> status_pb2.Status:
+    """The google.rpc.Status of a trailers-only gRPC-Web answer."""
+    raw = headers["grpc-status-details-bin"]
+    return status_pb2.Status.FromString(base64.b64decode(raw + "=" * (-len(raw) % 4)))
+
+
+def error_details(status) -> tuple[str, str]:
+    info, request = error_details_pb2.ErrorInfo(), error_details_pb2.RequestInfo()
+    next(d for d in status.details if d.Is(info.DESCRIPTOR)).Unpack(info)
+    next(d for d in status.details if d.Is(request.DESCRIPTOR)).Unpack(request)
+    return info.reason, request.request_id
+
+
+# A field whose tag says "length-delimited" but no length follows: the shape Envoy's JSON transcoder
+# sends for a JSON object in a map of strings ({"attributes": {"x": {}}} became ... 0a 01 78 12).
+CORRUPT = b"\x0a\x01x\x12"
+
+
+@pytest.mark.parametrize("path", [PUBLISH, SUBSCRIBE])
+async def test_an_undecodable_request_is_invalid_argument_with_details_over_native_grpc(server: Server, path):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        if path == SUBSCRIBE:
+            call = channel.unary_stream(path)(CORRUPT, metadata=[("x-request-id", "req-corrupt")])
+        else:
+            call = channel.unary_unary(path)(CORRUPT, metadata=[("x-request-id", "req-corrupt")])
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await (call.read() if path == SUBSCRIBE else call)
+    error = caught.value
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "DecodeError" not in error.details() and "class" not in error.details()
+    assert error_details(rpc_status.from_call(error)) == ("MALFORMED_REQUEST", "req-corrupt")
+
+
+@pytest.mark.parametrize("path", [PUBLISH, SUBSCRIBE])
+async def test_an_undecodable_request_is_invalid_argument_with_details_over_grpc_web(server: Server, path):
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{server.web_url}{path}", content=web_frame(CORRUPT), headers={**WEB_HEADERS, "x-request-id": "req-web"}
+        )
+    assert response.status_code == 200 and response.headers["grpc-status"] == "3"  # trailers-only
+    assert error_details(web_status(response.headers)) == ("MALFORMED_REQUEST", "req-web")
 
 
 def test_the_web_listener_disables_nagle_on_accepted_connections():
