@@ -102,6 +102,7 @@ class WebServicerContext(ServicerContext):  # type: ignore[misc]  # sonora is un
         self._initial_metadata: list[tuple[str, str]] = []
         self._trailing_metadata: tuple[tuple[str, str | bytes], ...] = ()
         self._headers_sent = self._ended = self._done = self._cancelled = False
+        self._send_headers: Callable[[], Awaitable[None]] | None = None  # set while a stream runs
         self._rejected: _Reject | None = None  # a malformed header, reported once the call starts
         metadata: list[tuple[str, str | bytes]] = []
         for raw_key, raw_value in scope["headers"]:
@@ -153,9 +154,13 @@ class WebServicerContext(ServicerContext):  # type: ignore[misc]  # sonora is un
         await self.abort(status.code, status.details, status.trailing_metadata)
 
     async def send_initial_metadata(self, initial_metadata: Metadata) -> None:
+        """As grpc.aio's: in a server stream the headers go out now (a stream may wait long for
+        its first message); a unary answer sends them with the message."""
         if self._headers_sent:
             raise grpc.aio.UsageError("initial metadata was already sent")
         self._initial_metadata.extend(_encode_metadata(initial_metadata))
+        if self._send_headers is not None:
+            await self._send_headers()
 
     def set_trailing_metadata(self, trailing_metadata: Metadata) -> None:
         self._trailing_metadata = tuple(trailing_metadata)  # sonora kept a one-shot generator
@@ -300,14 +305,20 @@ class ArenaGrpcASGI(grpcASGI):  # type: ignore[misc]  # sonora is untyped
         if inspect.iscoroutine(messages):  # a grpc.aio handler writing with context.write()
             messages.close()
             raise TypeError(f"{context.method}: server-streaming handlers must be async generators")
+
+        async def send_headers() -> None:
+            if not context._headers_sent:
+                context._headers_sent = True
+                await send({"type": "http.response.start", "status": 200, "headers": context._headers()})
+
+        context._send_headers = send_headers  # send_initial_metadata() starts the response at once
         try:
             async for message in messages:
                 body = context._frame(0, serialize(message))
-                if not context._headers_sent:  # after the first message, so its initial metadata is set
-                    context._headers_sent = True
-                    await send({"type": "http.response.start", "status": 200, "headers": context._headers()})
+                await send_headers()  # with the first message, unless send_initial_metadata() did already
                 await send({"type": "http.response.body", "body": body, "more_body": True})
         finally:
+            context._send_headers = None
             # sonora never closed the generator (its `finally` ran at garbage collection, if ever):
             # here it runs at once, at the end, on an error, a deadline or a client disconnect.
             await messages.aclose()

@@ -18,9 +18,14 @@ call goes through, in order:
 7. errors       ArenaError → status with google.rpc details; anything unexpected →
                 INTERNAL with the request id (stack trace in the log, not the reply).
 
-Server streams additionally end cleanly when the process shuts down: the servicer's
-generator is closed and, where the response type has a ``last`` field, a final message
-with ``last: true`` is sent so clients know to reconnect.
+Server streams send their response headers when the stream *starts*, not with their first
+message (a subscription may have nothing to say for a long time): when the servicer yields
+its first message, or yields ``STREAM_STARTED`` once its own checks passed, or, failing
+both, ``stream_headers_within_s`` after the call began. An error raised before that is a
+trailers-only response, which Envoy turns into a proper HTTP status. They also end cleanly
+when the process shuts down: the servicer's generator is closed and, where the response
+type has a ``last`` field, a final message with ``last: true`` is sent so clients know to
+reconnect.
 """
 
 from __future__ import annotations
@@ -52,7 +57,23 @@ _VALID_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f
 _SERVER_FAULTS = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS})
 _TRANSIENT = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
+STREAM_HEADERS_WITHIN_S = 0.2
+"""A server stream that has neither sent a message, failed, nor yielded ``STREAM_STARTED`` by
+then gets its response headers anyway: clients see at once that the call is under way."""
+
 log = structlog.get_logger("arena.rpc")
+
+
+class _StreamStarted:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "STREAM_STARTED"
+
+
+STREAM_STARTED: Any = _StreamStarted()
+"""Yielded by a server-streaming servicer once its checks have passed (the caller may watch,
+the resource exists): the kit sends the response headers now. Not a message: never sent."""
 
 
 class Lifecycle:
@@ -146,6 +167,7 @@ class _Call:
     metrics: _MethodMetrics
     code: grpc.StatusCode = grpc.StatusCode.OK
     messages: int = 0
+    headers_sent: bool = False
 
 
 def _pass_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
@@ -162,11 +184,22 @@ def _pass_bytes(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], by
 class Pipeline:
     """Wraps method handlers with the chain; one per process, shared by both transports."""
 
-    def __init__(self, *, service: str, metrics: Metrics, verifier: TokenVerifier | None, lifecycle: Lifecycle) -> None:
+    def __init__(
+        self,
+        *,
+        service: str,
+        metrics: Metrics,
+        verifier: TokenVerifier | None,
+        lifecycle: Lifecycle,
+        stream_headers_within_s: float | None = None,
+    ) -> None:
         self._service = service
         self._metrics = metrics
         self._verifier = verifier
         self._lifecycle = lifecycle
+        self._stream_headers_within_s = (
+            STREAM_HEADERS_WITHIN_S if stream_headers_within_s is None else stream_headers_within_s
+        )
         self._method_metrics: dict[tuple[str, str], _MethodMetrics] = {}
 
     def _metrics_for(self, path: str, transport: str) -> _MethodMetrics:
@@ -217,11 +250,9 @@ class Pipeline:
             call = self._begin(info, context)
             try:
                 request = await self._admit(call, raw, parse)
-                async for message in self._until_shutdown(info, behavior(request, context)):
-                    if not call.messages:
-                        # Headers go out with the first message, so an error raised before it is
-                        # still a trailers-only response (a proper HTTP status through Envoy).
-                        await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
+                async for message in self._relay(call, context, behavior(request, context)):
+                    if not call.headers_sent:
+                        await self._send_headers(call, context)
                     call.messages += 1
                     yield message
                 call.code = _code_of(context)
@@ -233,14 +264,27 @@ class Pipeline:
 
         return handle
 
-    async def _until_shutdown(self, info: MethodInfo, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        """The servicer's messages until it finishes or the process starts shutting down."""
+    async def _relay(self, call: _Call, context: Any, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """The servicer's messages until it finishes or the process starts shutting down.
+
+        Until the headers are out, each wait is bounded by the stream's headers deadline:
+        when it passes with neither a message nor an error, the headers go out on their own.
+        ``STREAM_STARTED`` sends them at once and is not passed on.
+        """
         closing = self._lifecycle.closing_streams()
+        headers_due = call.started + self._stream_headers_within_s
         pending: asyncio.Future[Any] | None = None
         try:
             while not closing.done():
                 pending = asyncio.ensure_future(anext(messages))
-                await asyncio.wait((pending, closing), return_when=asyncio.FIRST_COMPLETED)
+                waiting = (pending, closing)
+                if not call.headers_sent:
+                    timeout_s = max(0.0, headers_due - time.perf_counter())
+                    await asyncio.wait(waiting, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+                    if not pending.done() and not closing.done():
+                        await self._send_headers(call, context)  # under way, nothing failed: say so
+                if not pending.done():
+                    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 if not pending.done():
                     break
                 done, pending = pending, None
@@ -248,9 +292,13 @@ class Pipeline:
                     message = done.result()
                 except StopAsyncIteration:
                     return
+                if message is STREAM_STARTED:
+                    if not call.headers_sent:
+                        await self._send_headers(call, context)
+                    continue
                 yield message
-            if info.final_message is not None:
-                yield info.final_message
+            if call.info.final_message is not None:
+                yield call.info.final_message
         finally:
             # The generator cannot be closed while a step of it still runs: stop that step first.
             if pending is not None and not pending.done():
@@ -263,6 +311,12 @@ class Pipeline:
                 await aclose()
 
     # -- steps ----------------------------------------------------------------------------
+
+    @staticmethod
+    async def _send_headers(call: _Call, context: Any) -> None:
+        """A stream's response headers, with the request id, sent now (once)."""
+        call.headers_sent = True
+        await context.send_initial_metadata(((REQUEST_ID_HEADER, call.request.request_id),))
 
     @staticmethod
     async def _echo_request_id(call: _Call, context: Any) -> None:

@@ -14,9 +14,11 @@ import pytest
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from arena.kit import middleware
 from arena.kit.auth import JwksKeySource
 from arena.kit.config import load_server
 from arena.kit.errors import NotFound
+from arena.kit.middleware import STREAM_STARTED
 from arena.kit.server import ServiceParts, serve
 from arena.realtime.v1 import (
     realtime_internal_service_pb2,
@@ -53,6 +55,13 @@ class Subscriber(realtime_service_pb2_grpc.RealtimeServiceServicer):
         self.closed = asyncio.Event()
 
     async def Subscribe(self, request, context):
+        topic = request.topics[0]
+        if topic == "missing":  # refused by the servicer's own check, before the stream starts
+            raise NotFound("topic", topic)
+        if topic in ("started", "quiet"):  # nothing to say for a long time, with or without saying it started
+            if topic == "started":
+                yield STREAM_STARTED
+            await asyncio.sleep(3600)
         try:
             sequence = 0
             while True:
@@ -300,6 +309,66 @@ async def test_an_undecodable_request_is_invalid_argument_with_details_over_grpc
         )
     assert response.status_code == 200 and response.headers["grpc-status"] == "3"  # trailers-only
     assert error_details(web_status(response.headers)) == ("MALFORMED_REQUEST", "req-web")
+
+
+HEADERS_WAIT_S = 1.0  # what "at once" means here: far above the kit's own bound, far below any stream's idle time
+
+
+@pytest.fixture
+def no_header_fallback(monkeypatch):
+    """Streams get their headers only from a message or STREAM_STARTED (list it before ``server``)."""
+    monkeypatch.setattr(middleware, "STREAM_HEADERS_WITHIN_S", 3600.0)
+
+
+def subscribe_frame(topic: str) -> bytes:
+    return web_frame(realtime_service_pb2.SubscribeRequest(topics=[topic]).SerializeToString())
+
+
+async def native_stream_headers(server: Server, topic: str) -> dict:
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        call = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=[topic]), metadata=[("x-request-id", f"req-{topic}")]
+        )
+        try:
+            return dict(tuple(await asyncio.wait_for(call.initial_metadata(), HEADERS_WAIT_S)))
+        finally:
+            call.cancel()
+
+
+async def web_stream_headers(server: Server, topic: str) -> httpx.Headers:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10, read=HEADERS_WAIT_S)) as http:
+        request = http.build_request(
+            "POST", f"{server.web_url}{SUBSCRIBE}", content=subscribe_frame(topic),
+            headers={**WEB_HEADERS, "x-request-id": f"req-{topic}"},
+        )  # fmt: skip
+        response = await asyncio.wait_for(http.send(request, stream=True), HEADERS_WAIT_S)
+        await response.aclose()
+        assert response.status_code == 200
+        return response.headers
+
+
+async def test_a_stream_that_says_it_started_sends_its_headers_at_once(no_header_fallback, server: Server):
+    assert (await native_stream_headers(server, "started"))["x-request-id"] == "req-started"
+    headers = await web_stream_headers(server, "started")
+    assert headers["x-request-id"] == "req-started" and "grpc-status" not in headers
+
+
+async def test_a_quiet_stream_sends_its_headers_within_the_kits_bound(server: Server):
+    assert (await native_stream_headers(server, "quiet"))["x-request-id"] == "req-quiet"
+    headers = await web_stream_headers(server, "quiet")
+    assert headers["x-request-id"] == "req-quiet" and "grpc-status" not in headers
+
+
+async def test_a_stream_refused_before_it_starts_is_trailers_only(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        call = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=["missing"])
+        )
+        assert await call.code() == grpc.StatusCode.NOT_FOUND
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(f"{server.web_url}{SUBSCRIBE}", content=subscribe_frame("missing"),
+                                   headers=WEB_HEADERS)  # fmt: skip
+    assert response.headers["grpc-status"] == "5" and response.content == b""  # the status in the headers
 
 
 def test_the_web_listener_disables_nagle_on_accepted_connections():

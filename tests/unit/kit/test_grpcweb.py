@@ -98,6 +98,11 @@ class Subscriber(public_grpc.RealtimeServiceServicer):
     async def Subscribe(self, request, context):
         mode = request.topics[0]
         try:
+            if mode.startswith("started-"):  # the response begins before any message (as the kit does)
+                await context.send_initial_metadata((("x-initial", "yes"),))
+                if mode == "started-then-error":
+                    await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "not now")
+                await asyncio.sleep(30)
             for sequence in range(1, 1000):
                 if mode in ("count", "bytes") and sequence > 3:
                     return
@@ -255,6 +260,22 @@ async def test_initial_metadata_then_error_reach_the_client(web):  # W7
     response = await web.post(PUBLISH, content=publish("meta-then-error"), headers=GRPC_WEB)
     assert response.headers["x-initial"] == "yes"
     assert response.headers["grpc-status"] == "9" and response.headers["grpc-message"] == "not now"
+
+
+async def test_initial_metadata_starts_a_stream_at_once(web):
+    request = web.build_request("POST", SUBSCRIBE, content=subscribe("started-quiet"), headers=GRPC_WEB)
+    response = await asyncio.wait_for(web.send(request, stream=True), 2)  # the servicer sleeps for 30 s
+    await response.aclose()
+    assert response.status_code == 200 and response.headers["x-initial"] == "yes"
+    assert "grpc-status" not in response.headers  # not trailers-only: the stream is under way
+    await asyncio.wait_for(web.subscriber.closed.wait(), 5)  # the disconnect closed the servicer
+
+
+async def test_an_error_after_a_stream_started_is_a_trailer_frame(web):
+    response = await web.post(SUBSCRIBE, content=subscribe("started-then-error"), headers=GRPC_WEB)
+    assert response.headers["x-initial"] == "yes" and "grpc-status" not in response.headers
+    ((flags, block),) = frames(response.content)
+    assert flags == 0x80 and trailers(block)["grpc-status"] == "9"
 
 
 async def test_context_api(web):  # S4
