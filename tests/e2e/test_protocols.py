@@ -278,3 +278,61 @@ async def test_undecodable_grpc_web_requests_are_invalid_argument_with_details(p
         response = await http.post(f"{platform.settings.edge_url}{method}", content=frame, headers=headers)
     assert response.status_code == 200 and response.headers["grpc-status"] == "3"  # trailers-only
     assert details_of(web_status(response.headers)) == ("MALFORMED_REQUEST", "corrupt-web")
+
+
+# How long the start of a stream may take through the edge: "at once" for a person or a client's
+# connect timeout, and far below the 15 s heartbeat that used to be the first thing sent.
+STARTS_WITHIN_S = 1.0
+
+
+def test_a_rest_subscription_starts_at_once_with_its_acknowledgement(platform: Platform):
+    topic = "contests/quiet-rest/board"  # nothing is ever published here
+    url = f"{platform.settings.edge_url}/v1/topics:subscribe"
+    with httpx.stream(
+        "GET", url, params={"topics": topic}, timeout=httpx.Timeout(10, read=STARTS_WITHIN_S)
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["x-request-id"]
+        first = json.loads(next(response.iter_lines()))
+    assert first["subscribed"] == {"topics": [topic]} and first["last"] is False
+    assert first["resume_token"]
+
+
+async def test_a_native_grpc_subscription_starts_at_once_through_the_edge(platform: Platform):
+    topic = "contests/quiet-grpc/board"
+    async with grpc.aio.insecure_channel(edge_target(platform)) as channel:
+        call = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=[topic, topic]), metadata=[("x-request-id", "quiet-grpc")]
+        )
+        headers = dict(tuple(await asyncio.wait_for(call.initial_metadata(), STARTS_WITHIN_S)))
+        first = await asyncio.wait_for(call.read(), STARTS_WITHIN_S)
+        call.cancel()
+    assert headers["x-request-id"] == "quiet-grpc"
+    assert first.WhichOneof("event") == "subscribed" and list(first.subscribed.topics) == [topic]
+
+
+@pytest.mark.parametrize("via", ["edge", "sonora"])
+async def test_a_grpc_web_subscription_starts_at_once(platform: Platform, via: str):
+    topic = f"contests/quiet-web-{via}/board"
+    url = platform.settings.edge_url if via == "edge" else sonora_url(platform, "realtime")
+    async with WebChannel(url) as channel:
+        stream = realtime_service_pb2_grpc.RealtimeServiceStub(channel).Subscribe(
+            realtime_service_pb2.SubscribeRequest(topics=[topic])
+        )
+        first = await asyncio.wait_for(anext(aiter(stream)), STARTS_WITHIN_S)  # closing the channel ends it
+    assert first.WhichOneof("event") == "subscribed" and list(first.subscribed.topics) == [topic]
+
+
+async def test_resuming_with_the_acknowledgements_token_misses_nothing(platform: Platform):
+    topic = "contests/ack-resume/board"
+    async with grpc.aio.insecure_channel(edge_target(platform)) as channel:
+        stub = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
+        first = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=[topic]))
+        token = (await first.read()).resume_token
+        first.cancel()
+        await publish(platform, topic, 2)  # while nobody is subscribed
+        again = stub.Subscribe(realtime_service_pb2.SubscribeRequest(topics=[topic], resume_token=token))
+        assert (await again.read()).WhichOneof("event") == "subscribed"
+        replayed = [(await again.read()).message.payload["index"] for _ in range(2)]
+        again.cancel()
+    assert replayed == [0, 1]

@@ -29,6 +29,11 @@ def _token(positions: dict[str, int]) -> bytes:
     return realtime_service_pb2.SubscribeResponse(resume_token=encode_resume_token(positions)).SerializeToString()
 
 
+def _subscribed(topics: tuple[str, ...]) -> bytes:
+    acknowledgement = realtime_service_pb2.Subscribed(topics=topics)
+    return realtime_service_pb2.SubscribeResponse(subscribed=acknowledgement).SerializeToString()
+
+
 def _heartbeat() -> bytes:
     beat = stream_pb2.Heartbeat()
     beat.time.GetCurrentTime()
@@ -51,6 +56,8 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
         positions = {**self._hub.positions(topics), **resume}
         subscription, backlog = self._hub.subscribe(topics, resume)
         try:
+            # The acknowledgement: in place, checks passed (errors above are statuses, no message).
+            yield _subscribed(topics) + _token(positions)
             for delivery in backlog:
                 positions[delivery.topic] = delivery.sequence
                 yield delivery.payload + _token(positions)

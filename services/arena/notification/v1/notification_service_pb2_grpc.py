@@ -95,7 +95,9 @@ class NotificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamNotifications(self, request, context):
-        """Streams the caller's new notifications as they are created, with heartbeats while idle.
+        """Streams the caller's new notifications as they are created, with heartbeats while idle. The first
+        message, sent at once when the stream is in place, is a heartbeat: every notification created from
+        then on reaches the stream (list earlier ones with ListNotifications after it arrives).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -29,7 +29,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(arena/realtime/v1/realtime_service.proto\x12\x11\x61rena.realtime.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1c\x61rena/common/v1/stream.proto\x1a arena/realtime/v1/realtime.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"S\n\x10SubscribeRequest\x12\x1c\n\x06topics\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02R\x06topics\x12!\n\x0cresume_token\x18\x02 \x01(\tR\x0bresumeToken\"\xcc\x01\n\x11SubscribeResponse\x12;\n\x07message\x18\x01 \x01(\x0b\x32\x1f.arena.realtime.v1.TopicMessageH\x00R\x07message\x12:\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.arena.common.v1.HeartbeatH\x00R\theartbeat\x12!\n\x0cresume_token\x18\x03 \x01(\tR\x0bresumeToken\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04lastB\x07\n\x05\x65vent2\x90\x01\n\x0fRealtimeService\x12}\n\tSubscribe\x12#.arena.realtime.v1.SubscribeRequest\x1a$.arena.realtime.v1.SubscribeResponse\"#\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/topics:subscribe0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(arena/realtime/v1/realtime_service.proto\x12\x11\x61rena.realtime.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1c\x61rena/common/v1/stream.proto\x1a arena/realtime/v1/realtime.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"S\n\x10SubscribeRequest\x12\x1c\n\x06topics\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02R\x06topics\x12!\n\x0cresume_token\x18\x02 \x01(\tR\x0bresumeToken\"\x8d\x02\n\x11SubscribeResponse\x12;\n\x07message\x18\x01 \x01(\x0b\x32\x1f.arena.realtime.v1.TopicMessageH\x00R\x07message\x12:\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.arena.common.v1.HeartbeatH\x00R\theartbeat\x12?\n\nsubscribed\x18\x05 \x01(\x0b\x32\x1d.arena.realtime.v1.SubscribedH\x00R\nsubscribed\x12!\n\x0cresume_token\x18\x03 \x01(\tR\x0bresumeToken\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04lastB\x07\n\x05\x65vent\"$\n\nSubscribed\x12\x16\n\x06topics\x18\x01 \x03(\tR\x06topics2\x90\x01\n\x0fRealtimeService\x12}\n\tSubscribe\x12#.arena.realtime.v1.SubscribeRequest\x1a$.arena.realtime.v1.SubscribeResponse\"#\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/topics:subscribe0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,7 +43,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SUBSCRIBEREQUEST']._serialized_start=220
   _globals['_SUBSCRIBEREQUEST']._serialized_end=303
   _globals['_SUBSCRIBERESPONSE']._serialized_start=306
-  _globals['_SUBSCRIBERESPONSE']._serialized_end=510
-  _globals['_REALTIMESERVICE']._serialized_start=513
-  _globals['_REALTIMESERVICE']._serialized_end=657
+  _globals['_SUBSCRIBERESPONSE']._serialized_end=575
+  _globals['_SUBSCRIBED']._serialized_start=577
+  _globals['_SUBSCRIBED']._serialized_end=613
+  _globals['_REALTIMESERVICE']._serialized_start=616
+  _globals['_REALTIMESERVICE']._serialized_end=760
 # @@protoc_insertion_point(module_scope)

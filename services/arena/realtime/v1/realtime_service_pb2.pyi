@@ -20,13 +20,21 @@ class SubscribeRequest(_message.Message):
     def __init__(self, topics: _Optional[_Iterable[str]] = ..., resume_token: _Optional[str] = ...) -> None: ...
 
 class SubscribeResponse(_message.Message):
-    __slots__ = ("message", "heartbeat", "resume_token", "last")
+    __slots__ = ("message", "heartbeat", "subscribed", "resume_token", "last")
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     RESUME_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
     message: _realtime_pb2.TopicMessage
     heartbeat: _stream_pb2.Heartbeat
+    subscribed: Subscribed
     resume_token: str
     last: bool
-    def __init__(self, message: _Optional[_Union[_realtime_pb2.TopicMessage, _Mapping]] = ..., heartbeat: _Optional[_Union[_stream_pb2.Heartbeat, _Mapping]] = ..., resume_token: _Optional[str] = ..., last: _Optional[bool] = ...) -> None: ...
+    def __init__(self, message: _Optional[_Union[_realtime_pb2.TopicMessage, _Mapping]] = ..., heartbeat: _Optional[_Union[_stream_pb2.Heartbeat, _Mapping]] = ..., subscribed: _Optional[_Union[Subscribed, _Mapping]] = ..., resume_token: _Optional[str] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class Subscribed(_message.Message):
+    __slots__ = ("topics",)
+    TOPICS_FIELD_NUMBER: _ClassVar[int]
+    topics: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, topics: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -48,6 +48,9 @@ class RealtimeServiceServicer:
 
     def Subscribe(self, request, context):
         """Streams the messages of one or more topics the caller may read, with heartbeats while idle.
+        The first message, sent at once when the subscription is in place, is `subscribed`; then the
+        retained messages after `resume_token` (if any), then live ones. A caller who may not read a
+        topic, or names no valid topic, gets an error status and no message.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
