@@ -77,6 +77,7 @@ def assert_complete_accepted_log(events: list[dict], test_count: int) -> None:
     assert types == ["QUEUED", "COMPILING", "RUNNING", *["TEST_FINISHED"] * test_count, "FINISHED"]
     ordinals = [e["test_result"]["ordinal"] for e in events if e["type"].endswith("TEST_FINISHED")]
     assert ordinals == list(range(1, test_count + 1))
+    assert [e["test_count"] for e in events] == [test_count] * len(events)  # on every event, not only some
     verdicts = [e["test_result"]["verdict"] for e in events if "test_result" in e]
     assert set(verdicts) == {"VERDICT_ACCEPTED"}, [e["test_result"] for e in events if "test_result" in e]
     assert events[-1]["verdict"] == "VERDICT_ACCEPTED"

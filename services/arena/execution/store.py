@@ -230,9 +230,7 @@ class SqlExecutionStore:
                 )
             )
             await session.flush()
-            return await self._append(
-                session, submission.submission_id, EventType.QUEUED, Status.QUEUED, now, test_count=test_count
-            )
+            return await self._append(session, submission.submission_id, EventType.QUEUED, Status.QUEUED, now)
 
     async def _append(
         self,
@@ -244,20 +242,23 @@ class SqlExecutionStore:
         *,
         test: TestOutcome | None = None,
         final: Final | None = None,
-        test_count: int = 0,
         owner: str | None = None,
         values: dict[str, Any] | None = None,
     ) -> Event:
+        """The next event, numbered and stored; it carries the submission's test count (every event does)."""
         update = sa.update(SubmissionRow).where(SubmissionRow.submission_id == submission_id)
         if owner is not None:
             update = update.where(SubmissionRow.claimed_by == owner, SubmissionRow.status != Status.FINISHED.name)
-        sequence = await session.scalar(
-            update.values(
-                last_sequence=SubmissionRow.last_sequence + 1, status=status.name, **(values or {})
-            ).returning(SubmissionRow.last_sequence)
-        )
-        if sequence is None:
+        numbered = (
+            await session.execute(
+                update.values(
+                    last_sequence=SubmissionRow.last_sequence + 1, status=status.name, **(values or {})
+                ).returning(SubmissionRow.last_sequence, SubmissionRow.test_count)
+            )
+        ).first()
+        if numbered is None:
             raise LostClaim(submission_id)
+        sequence, test_count = numbered
         event = Event(
             submission_id=submission_id,
             sequence=int(sequence),
@@ -268,7 +269,7 @@ class SqlExecutionStore:
             verdict=final.verdict if final else None,
             score=final.score if final else 0.0,
             compile_output=final.compile_output if final else "",
-            test_count=final.test_count if final else test_count,
+            test_count=int(test_count),
         )
         session.add(
             EventRow(

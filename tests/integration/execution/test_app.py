@@ -139,6 +139,18 @@ async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(
     assert [e.sequence for e in await watch_all(app, submission.submission_id, after=2)] == [3]
 
 
+async def test_every_event_carries_the_test_count(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)
+    await app.start()
+    try:
+        events = await asyncio.wait_for(watch_all(app, submission.submission_id), 60)
+    finally:
+        await app.stop()
+    assert {e.type for e in events} == set(EventType)
+    assert [e.test_count for e in events] == [len(A_PLUS_B.tests)] * len(events)
+
+
 async def test_bad_submissions_and_a_full_queue_are_refused(store, judge, languages):
     app = make_app(store, judge, languages, queue_limit=2)
     with pytest.raises(InvalidArgument) as caught:
