@@ -52,22 +52,35 @@ def submit(rest: httpx.Client, token: str, source: str, *, problem: str = "a-plu
     return response.json()["submission"]
 
 
-def watch_rest(rest: httpx.Client, token: str, submission_id: str, *, after: int = 0, stop_after: int | None = None):
-    """The watch stream's events as REST (newline-delimited JSON) delivers them."""
-    events = []
+# How long the start of a stream may take through the edge: "at once" for a person or a client's
+# connect timeout, and far below the 15 s heartbeat or a program's run that used to come first.
+STARTS_WITHIN_S = 1.0
+
+
+def watch_messages(rest: httpx.Client, token: str, submission_id: str, *, after: int = 0,
+                   stop_after: int | None = None, timeout: httpx.Timeout | float = 60) -> list[dict]:  # fmt: skip
+    """The watch stream's messages as REST (newline-delimited JSON) delivers them: the snapshot first."""
+    messages = []
     with rest.stream(
         "GET", f"/v1/submissions/{submission_id}:watch", params={"after_sequence": after}, headers=auth(token),
-        timeout=60,
+        timeout=timeout,
     ) as response:  # fmt: skip
         assert response.status_code == 200, response.read()
         for line in response.iter_lines():
             if not line.strip():
                 continue
             message = json.loads(line)
-            events.append(message["event"])
-            if message["last"] or (stop_after is not None and len(events) == stop_after):
+            messages.append(message)
+            if message["last"] or (stop_after is not None and len(messages) == stop_after + 1):
                 break
-    return events
+    assert "submission" in messages[0] and "event" not in messages[0], messages[0]
+    assert all("event" in m and "submission" not in m for m in messages[1:]), messages
+    return messages
+
+
+def watch_rest(rest: httpx.Client, token: str, submission_id: str, *, after: int = 0, stop_after: int | None = None):
+    """The watch stream's events (after its snapshot) as REST delivers them."""
+    return [m["event"] for m in watch_messages(rest, token, submission_id, after=after, stop_after=stop_after)[1:]]
 
 
 def assert_complete_accepted_log(events: list[dict], test_count: int) -> None:
@@ -125,6 +138,9 @@ async def test_native_grpc_and_grpc_web_watchers_see_every_test_in_order(platfor
     async with WebChannel(platform.settings.edge_url) as channel:
         stub = execution_service_pb2_grpc.ExecutionServiceStub(channel)
         web = [m async for m in stub.WatchSubmission(watch, metadata=metadata)]
+    for snapshot in (native.pop(0), web.pop(0)):
+        assert snapshot.submission.submission_id == created.submission_id and not snapshot.HasField("event")
+        assert snapshot.submission.source == "" and not snapshot.last
     for messages in (native, web):
         assert messages[-1].last and messages[-1].event.verdict == 1  # ACCEPTED
         assert [m.event.sequence for m in messages] == list(range(1, len(messages) + 1))
@@ -314,6 +330,50 @@ def test_a_judge_killed_mid_run_and_restarted_finishes_the_submission(
     assert events[-1]["verdict"] == "VERDICT_ACCEPTED"
     final = rest.get(f"/v1/submissions/{sid}", headers=auth(user_token)).json()["submission"]
     assert final["passed_test_count"] == len(A_PLUS_B.tests)
+
+
+def test_resuming_a_finished_submission_at_or_past_its_end_ends_at_once(rest: httpx.Client, user_token: str):
+    sid = submit(rest, user_token, ACCEPTED_PY)["submission_id"]
+    last = watch_rest(rest, user_token, sid)[-1]
+    assert last["type"] == "SUBMISSION_EVENT_TYPE_FINISHED"
+    for after in (last["sequence"], last["sequence"] + 1, 10_000):
+        # Bounded: the stream used to send nothing, then end with 503 "max connection age" after ~36 s.
+        messages = watch_messages(rest, user_token, sid, after=after, timeout=httpx.Timeout(10, read=5))
+        assert len(messages) == 1 and messages[0]["last"] is True
+        snapshot = messages[0]["submission"]
+        assert snapshot["status"] == "SUBMISSION_STATUS_FINISHED" and snapshot["verdict"] == "VERDICT_ACCEPTED"
+        assert snapshot["test_count"] == len(A_PLUS_B.tests) and snapshot["source"] == ""
+    again = watch_messages(rest, user_token, sid, after=last["sequence"] - 1, timeout=10)
+    assert [m["event"]["sequence"] for m in again[1:]] == [last["sequence"]] and again[-1]["last"]
+
+
+def test_resuming_past_the_end_of_an_unfinished_submission_is_out_of_range(rest: httpx.Client, user_token: str):
+    # Its first test sleeps for seconds: it stays unfinished for the whole test.
+    sid = submit(rest, user_token, "import time\ntime.sleep(5)\n")["submission_id"]
+    response = rest.get(f"/v1/submissions/{sid}:watch", params={"after_sequence": 500}, headers=auth(user_token))
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["code"] == grpc.StatusCode.OUT_OF_RANGE.value[0]
+    violations = next(d for d in body["details"] if d["@type"].endswith("BadRequest"))["field_violations"]
+    assert [v["field"] for v in violations] == ["after_sequence"]
+    assert "last event" in violations[0]["description"]
+    # At the current end it is a normal resume: the snapshot at once, then whatever comes next.
+    current = watch_messages(rest, user_token, sid, stop_after=1, timeout=httpx.Timeout(10, read=STARTS_WITHIN_S))
+    resumed = watch_messages(rest, user_token, sid, after=current[1]["event"]["sequence"], stop_after=0,
+                             timeout=httpx.Timeout(10, read=STARTS_WITHIN_S))  # fmt: skip
+    assert resumed[0]["submission"]["status"] != "SUBMISSION_STATUS_FINISHED" and not resumed[0]["last"]
+
+
+def test_every_stream_of_the_judge_starts_at_once_through_the_edge(rest: httpx.Client, user_token: str):
+    """The status line (and, for a watch, the snapshot) comes before anything is judged or run."""
+    sid = submit(rest, user_token, "import time\ntime.sleep(5)\n")["submission_id"]
+    at_once = httpx.Timeout(10, read=STARTS_WITHIN_S)
+    first = watch_messages(rest, user_token, sid, after=1, stop_after=0, timeout=at_once)
+    assert first[0]["submission"]["submission_id"] == sid
+    batch = {"language_id": "python3", "source": "import time\ntime.sleep(5)\nprint(1)\n", "inputs": ["", ""]}
+    with rest.stream("POST", "/v1/code:runBatch", json=batch, headers=auth(user_token), timeout=at_once) as response:
+        assert response.status_code == 200  # the headers, while the programs still sleep; leaving cancels them
+        assert response.headers["x-request-id"]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import grpc
 import structlog
 
 from arena.execution import outbox
@@ -93,6 +94,21 @@ class RunReport:
     wall_ms: int = 0
     memory_kib: int = 0
     compile_output: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class WatchStart:
+    """The first item of a watch: the submission as it stands (without source and per-test results;
+    the events carry those), and whether it is also the last (finished, nothing after the resume point)."""
+
+    submission: Submission
+    last: bool
+
+
+class OutOfRange(InvalidArgument):
+    """A position past the end of what exists (yet): a BadRequest names the field."""
+
+    code = grpc.StatusCode.OUT_OF_RANGE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,12 +312,35 @@ class ExecutionApp:
         submissions, next_cursor = await self.store.list(filters, limit, cursor)
         return [dataclasses.replace(s, source="") for s in submissions], next_cursor
 
-    async def watch(self, caller: Identity, submission_id: str, after_sequence: int) -> AsyncIterator[Event]:
-        """Every event after ``after_sequence``, stored ones first, then live; ends after FINISHED."""
-        await self._viewable(caller, submission_id)
-        queue = self.watchers.subscribe(submission_id)
-        last = max(0, after_sequence)
+    async def watch(
+        self, caller: Identity, submission_id: str, after_sequence: int
+    ) -> AsyncIterator[WatchStart | Event]:
+        """A ``WatchStart`` as soon as the watch is checked and subscribed, then every event after
+        ``after_sequence``, stored ones first, then live; ends after FINISHED.
+
+        Checked before anything is yielded (so a refusal is an error status, not a broken stream):
+        the caller may see the submission, and ``after_sequence`` names an event that exists, or is
+        at or past the end of a finished submission (then nothing follows the start: the verdict is
+        final). Past the end of an unfinished one is OUT_OF_RANGE: no such event was ever sent.
+        """
+        submission = await self._viewable(caller, submission_id)
+        finished = submission.status is Status.FINISHED
+        if after_sequence > submission.last_sequence and not finished:
+            raise OutOfRange.field(
+                "after_sequence",
+                f"is past the submission's last event ({submission.last_sequence}); resume with the sequence"
+                " of the last event received",
+            )
+        queue = self.watchers.subscribe(submission_id)  # before reading the store: nothing is missed
         try:
+            snapshot = dataclasses.replace(
+                submission, source="", results=(), queue_position=await self.store.queue_position(submission)
+            )
+            ended = finished and after_sequence >= submission.last_sequence
+            yield WatchStart(snapshot, last=ended)
+            if ended:
+                return
+            last = max(0, after_sequence)
             pending = await self.store.events_after(submission_id, last)
             while True:
                 for event in pending:
@@ -471,7 +510,7 @@ class ExecutionApp:
         finally:
             self.judge.sandbox.discard(compiled.workspace)
 
-    async def run_batch(
+    def run_batch(
         self,
         language_id: str,
         source: str,
@@ -480,13 +519,19 @@ class ExecutionApp:
         time_limit_ms: int | None,
         memory_limit_kib: int | None,
     ) -> AsyncIterator[BatchResult]:
-        """Compiles once, runs every input (as many at once as the sandbox allows), yields each as it ends."""
+        """Checks the request at once (raising before anything runs), then compiles once, runs every
+        input (as many at once as the sandbox allows) and yields each result as it ends."""
         if not inputs:
             raise InvalidArgument.field("inputs", "must hold at least one input")
         if len(inputs) > MAX_BATCH_INPUTS:
             raise InvalidArgument.field("inputs", f"must hold at most {MAX_BATCH_INPUTS} inputs")
         language = self._check_run(language_id, source, inputs, "inputs[{index}]")
         time_ms, memory_kib = _limits(time_limit_ms, memory_limit_kib)
+        return self._run_batch(language, source, inputs, time_ms, memory_kib)
+
+    async def _run_batch(
+        self, language: Language, source: str, inputs: list[str], time_ms: int, memory_kib: int
+    ) -> AsyncIterator[BatchResult]:
         compiled = await self.judge.compile(language, source)
         try:
             if not compiled.ok:

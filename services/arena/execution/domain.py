@@ -158,6 +158,8 @@ class Submission:
     finish_time: dt.datetime | None = None
     results: tuple[TestOutcome, ...] = ()
     queue_position: int = 0
+    last_sequence: int = 0
+    """The sequence of its latest event (events are numbered from 1 without gaps)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 from typing import Any
 
 from arena.common.v1 import verdict_pb2
-from arena.execution.app import ExecutionApp, RunReport
+from arena.execution.app import ExecutionApp, RunReport, WatchStart
 from arena.execution.domain import Event, Submission, TestOutcome, Verdict
 from arena.execution.store import SubmissionFilters
 from arena.execution.v1 import (
@@ -20,6 +21,7 @@ from arena.kit import context as request_context
 from arena.kit import pagination
 from arena.kit.convert import duration, seconds, timestamp
 from arena.kit.errors import InvalidArgument
+from arena.kit.middleware import STREAM_STARTED
 
 
 def _ms(milliseconds: int):
@@ -156,13 +158,15 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
             time_limit_ms=_time_limit_ms(request),
             memory_limit_kib=_memory_kib(request),
         )
-        async for result in results:
-            yield execution_service_pb2.ExecuteBatchStreamResponse(
-                input_index=result.input_index,
-                result=run_result_message(result.report),
-                completed_count=result.completed_count,
-                last=result.last,
-            )
+        yield STREAM_STARTED  # checked: the response starts now, not after the compile and the first run
+        async with contextlib.aclosing(results):
+            async for result in results:
+                yield execution_service_pb2.ExecuteBatchStreamResponse(
+                    input_index=result.input_index,
+                    result=run_result_message(result.report),
+                    completed_count=result.completed_count,
+                    last=result.last,
+                )
 
     async def CreateSubmission(self, request, context):
         message = request.submission
@@ -206,9 +210,14 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
     async def WatchSubmission(self, request, context):
         if request.after_sequence < 0:
             raise InvalidArgument.field("after_sequence", "must not be negative")
-        events = self.app.watch(request_context.require_identity(), request.submission_id, request.after_sequence)
-        async for event in events:
-            yield execution_service_pb2.WatchSubmissionResponse(event=event_message(event), last=event.last)
+        items = self.app.watch(request_context.require_identity(), request.submission_id, request.after_sequence)
+        async with contextlib.aclosing(items):
+            async for item in items:
+                if isinstance(item, WatchStart):  # first, once checked: the snapshot
+                    snapshot = submission_message(item.submission, with_results=False)
+                    yield execution_service_pb2.WatchSubmissionResponse(submission=snapshot, last=item.last)
+                else:
+                    yield execution_service_pb2.WatchSubmissionResponse(event=event_message(item), last=item.last)
 
 
 class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInternalServiceServicer):

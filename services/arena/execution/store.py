@@ -161,6 +161,7 @@ def _submission(row: SubmissionRow, results: Sequence[TestResultRow] = ()) -> Su
         judge_start_time=row.judge_start_time,
         finish_time=row.finish_time,
         results=tuple(_outcome(r) for r in results),
+        last_sequence=row.last_sequence,
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from arena.demo.problems import load
 from arena.execution import outbox
-from arena.execution.app import ExecutionApp, Settings
+from arena.execution.app import ExecutionApp, OutOfRange, Settings, WatchStart
 from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
 from arena.execution.languages import Available
 from arena.execution.store import LostClaim, SqlExecutionStore
@@ -58,7 +58,10 @@ async def submit(app: ExecutionApp, source: str = ACCEPTED, caller: Identity = U
 
 
 async def watch_all(app: ExecutionApp, submission_id: str, after: int = 0, caller: Identity = USER):
-    return [e async for e in app.watch(caller, submission_id, after)]
+    """The events of a watch (after its start, which is checked to come first and only once)."""
+    items = [e async for e in app.watch(caller, submission_id, after)]
+    assert isinstance(items[0], WatchStart) and not any(isinstance(i, WatchStart) for i in items[1:])
+    return items[1:]
 
 
 async def test_workers_judge_queued_submissions_and_watchers_see_every_step(store, judge, languages):
@@ -129,6 +132,8 @@ async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(
     await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
 
     watching = app.watch(USER, submission.submission_id, 0)
+    start = await asyncio.wait_for(anext(watching), 10)
+    assert start.submission.status is Status.QUEUED and not start.last
     events = [await asyncio.wait_for(anext(watching), 10)]  # QUEUED, replayed: the watcher now waits
     # Another instance judges: it writes to the store only, with no in-process fan-out.
     await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="elsewhere")
@@ -149,6 +154,39 @@ async def test_every_event_carries_the_test_count(store, judge, languages):
         await app.stop()
     assert {e.type for e in events} == set(EventType)
     assert [e.test_count for e in events] == [len(A_PLUS_B.tests)] * len(events)
+
+
+async def test_watching_a_finished_submission_from_its_end_ends_at_once(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)
+    await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
+    await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="elsewhere")
+    final = dataclasses.replace(overall([], 10), verdict=Verdict.COMPILATION_ERROR)
+    await store.finish(submission.submission_id, final, utcnow(), [], owner="elsewhere")  # event 3, the last
+
+    for after in (3, 4, 1000):  # at or past the last event: only the start, marked last, then the end
+        items = await asyncio.wait_for(_rest(app.watch(USER, submission.submission_id, after)), 5)
+        assert len(items) == 1 and isinstance(items[0], WatchStart) and items[0].last
+        snapshot = items[0].submission
+        assert snapshot.status is Status.FINISHED and snapshot.verdict is Verdict.COMPILATION_ERROR
+        assert snapshot.last_sequence == 3 and snapshot.source == "" and snapshot.results == ()
+    start, *events = await asyncio.wait_for(_rest(app.watch(USER, submission.submission_id, 2)), 5)
+    assert not start.last and [e.sequence for e in events] == [3] and events[0].last
+
+
+async def test_watching_past_the_end_of_an_unfinished_submission_is_out_of_range(store, judge, languages):
+    app = make_app(store, judge, languages)
+    submission = await submit(app)  # event 1 (QUEUED); nobody judges it here
+    with pytest.raises(OutOfRange) as caught:
+        await anext(app.watch(USER, submission.submission_id, 2))
+    assert caught.value.code is grpc.StatusCode.OUT_OF_RANGE
+    assert [v.field for v in caught.value.violations] == ["after_sequence"]
+    assert "(1)" in caught.value.violations[0].description
+    watching = app.watch(USER, submission.submission_id, 1)  # at the end: waits for what comes next
+    start = await asyncio.wait_for(anext(watching), 5)
+    assert not start.last and start.submission.queue_position == 1
+    await watching.aclose()
+    assert not app.watchers._queues  # the watch unsubscribed when closed
 
 
 async def test_bad_submissions_and_a_full_queue_are_refused(store, judge, languages):

@@ -127,9 +127,11 @@ class WatchSubmissionRequest(_message.Message):
     def __init__(self, submission_id: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
 
 class WatchSubmissionResponse(_message.Message):
-    __slots__ = ("event", "last")
+    __slots__ = ("event", "last", "submission")
     EVENT_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
+    SUBMISSION_FIELD_NUMBER: _ClassVar[int]
     event: _execution_pb2.SubmissionEvent
     last: bool
-    def __init__(self, event: _Optional[_Union[_execution_pb2.SubmissionEvent, _Mapping]] = ..., last: _Optional[bool] = ...) -> None: ...
+    submission: _execution_pb2.Submission
+    def __init__(self, event: _Optional[_Union[_execution_pb2.SubmissionEvent, _Mapping]] = ..., last: _Optional[bool] = ..., submission: _Optional[_Union[_execution_pb2.Submission, _Mapping]] = ...) -> None: ...

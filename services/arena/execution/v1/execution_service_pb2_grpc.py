@@ -91,7 +91,8 @@ class ExecutionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExecuteBatchStream(self, request, context):
-        """Compiles once and runs the program on many inputs, streaming each result as it finishes.
+        """Compiles once and runs the program on many inputs, streaming each result as it finishes. The response
+        starts (headers) as soon as the request is checked, before compiling; a bad request is an error status.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -120,6 +121,8 @@ class ExecutionServiceServicer:
 
     def WatchSubmission(self, request, context):
         """Streams a submission's events: first those after `after_sequence`, then live ones, ending with FINISHED.
+        The first message, sent at once, is a snapshot of the submission (no event); errors (no such
+        submission, a bad `after_sequence`) come instead of it, as a status without any message.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
