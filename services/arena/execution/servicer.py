@@ -21,7 +21,7 @@ from arena.kit import context as request_context
 from arena.kit import pagination
 from arena.kit.convert import duration, seconds, timestamp
 from arena.kit.errors import InvalidArgument
-from arena.kit.middleware import STREAM_STARTED
+from arena.kit.middleware import STREAM_STARTED, announces_start
 
 
 def _ms(milliseconds: int):
@@ -150,6 +150,7 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
         )
         return execution_service_pb2.RunCodeResponse(result=run_result_message(report))
 
+    @announces_start  # STREAM_STARTED once the request is checked
     async def ExecuteBatchStream(self, request, context):
         results = self.app.run_batch(
             request.language_id,
@@ -207,6 +208,7 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
             next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
         )
 
+    @announces_start  # the snapshot comes right after the checks
     async def WatchSubmission(self, request, context):
         if request.after_sequence < 0:
             raise InvalidArgument.field("after_sequence", "must not be negative")

@@ -21,8 +21,10 @@ call goes through, in order:
 Server streams send their response headers when the stream *starts*, not with their first
 message (a subscription may have nothing to say for a long time): when the servicer yields
 its first message, or yields ``STREAM_STARTED`` once its own checks passed, or, failing
-both, ``stream_headers_within_s`` after the call began. An error raised before that is a
-trailers-only response, which Envoy turns into a proper HTTP status. They also end cleanly
+both, ``stream_headers_within_s`` after the call began, a bound for servicers that do not
+say when they start. One that does (``@announces_start``) has no such bound, so its own
+checks may take as long as they take. An error raised before the start is a trailers-only
+response, which Envoy turns into a proper HTTP status. Streams also end cleanly
 when the process shuts down: the servicer's generator is closed and, where the response
 type has a ``last`` field, a final message with ``last: true`` is sent so clients know to
 reconnect.
@@ -74,6 +76,17 @@ class _StreamStarted:
 STREAM_STARTED: Any = _StreamStarted()
 """Yielded by a server-streaming servicer once its checks have passed (the caller may watch,
 the resource exists): the kit sends the response headers now. Not a message: never sent."""
+
+_ANNOUNCES_START = "arena_announces_start"
+
+
+def announces_start(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a server-streaming servicer method that yields its first message, or
+    ``STREAM_STARTED``, as soon as its own checks have passed. The kit then sends the headers
+    at that moment only, never after ``STREAM_HEADERS_WITHIN_S``: an error from those checks
+    is always a plain status (an HTTP 404 through Envoy), however slow the check under load."""
+    setattr(method, _ANNOUNCES_START, True)
+    return method
 
 
 class Lifecycle:
@@ -221,8 +234,9 @@ class Pipeline:
                 self._unary(info, handler.unary_unary, parse), response_serializer=serializer
             )
         if handler.unary_stream is not None:
+            bounded = not getattr(handler.unary_stream, _ANNOUNCES_START, False)
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(info, handler.unary_stream, parse), response_serializer=serializer
+                self._stream(info, handler.unary_stream, parse, bounded), response_serializer=serializer
             )
         raise ValueError(f"{info.path}: only unary and server-streaming methods are supported")
 
@@ -245,12 +259,14 @@ class Pipeline:
 
         return handle
 
-    def _stream(self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None):
+    def _stream(
+        self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None, bounded: bool
+    ):
         async def handle(raw: Any, context: Any) -> AsyncIterator[Any]:
             call = self._begin(info, context)
             try:
                 request = await self._admit(call, raw, parse)
-                async for message in self._relay(call, context, behavior(request, context)):
+                async for message in self._relay(call, context, behavior(request, context), bounded):
                     if not call.headers_sent:
                         await self._send_headers(call, context)
                     call.messages += 1
@@ -264,21 +280,23 @@ class Pipeline:
 
         return handle
 
-    async def _relay(self, call: _Call, context: Any, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def _relay(
+        self, call: _Call, context: Any, messages: AsyncIterator[Any], bounded: bool
+    ) -> AsyncIterator[Any]:
         """The servicer's messages until it finishes or the process starts shutting down.
 
-        Until the headers are out, each wait is bounded by the stream's headers deadline:
-        when it passes with neither a message nor an error, the headers go out on their own.
-        ``STREAM_STARTED`` sends them at once and is not passed on.
+        Until the headers are out, each wait of a ``bounded`` stream is bounded by the stream's
+        headers deadline: when it passes with neither a message nor an error, the headers go out
+        on their own. ``STREAM_STARTED`` sends them at once and is not passed on.
         """
         closing = self._lifecycle.closing_streams()
-        headers_due = call.started + self._stream_headers_within_s
+        headers_due = call.started + self._stream_headers_within_s if bounded else None
         pending: asyncio.Future[Any] | None = None
         try:
             while not closing.done():
                 pending = asyncio.ensure_future(anext(messages))
                 waiting = (pending, closing)
-                if not call.headers_sent:
+                if headers_due is not None and not call.headers_sent:
                     timeout_s = max(0.0, headers_due - time.perf_counter())
                     await asyncio.wait(waiting, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
                     if not pending.done() and not closing.done():

@@ -7,6 +7,7 @@ import asyncio
 from arena.common.v1 import stream_pb2
 from arena.kit import context as request_context
 from arena.kit.errors import InvalidArgument, ResourceExhausted
+from arena.kit.middleware import announces_start
 from arena.realtime.domain import (
     MAX_TOPICS,
     check_readable,
@@ -45,6 +46,7 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
         self._hub = hub
         self._heartbeat_s = heartbeat_s
 
+    @announces_start  # the acknowledgement comes right after the checks
     async def Subscribe(self, request, context):
         topics = tuple(dict.fromkeys(validate_topic(t) for t in request.topics))
         if len(topics) > MAX_TOPICS:
