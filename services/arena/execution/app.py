@@ -14,7 +14,7 @@ import collections
 import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -314,7 +314,7 @@ class ExecutionApp:
 
     async def watch(
         self, caller: Identity, submission_id: str, after_sequence: int
-    ) -> AsyncIterator[WatchStart | Event]:
+    ) -> AsyncGenerator[WatchStart | Event, None]:
         """A ``WatchStart`` as soon as the watch is checked and subscribed, then every event after
         ``after_sequence``, stored ones first, then live; ends after FINISHED.
 
@@ -518,7 +518,7 @@ class ExecutionApp:
         *,
         time_limit_ms: int | None,
         memory_limit_kib: int | None,
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncGenerator[BatchResult, None]:
         """Checks the request at once (raising before anything runs), then compiles once, runs every
         input (as many at once as the sandbox allows) and yields each result as it ends."""
         if not inputs:
@@ -531,7 +531,7 @@ class ExecutionApp:
 
     async def _run_batch(
         self, language: Language, source: str, inputs: list[str], time_ms: int, memory_kib: int
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncGenerator[BatchResult, None]:
         compiled = await self.judge.compile(language, source)
         try:
             if not compiled.ok:
