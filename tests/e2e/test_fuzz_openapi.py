@@ -489,7 +489,9 @@ def test_a_streams_lines_are_the_ndjson_the_document_describes(fuzz_platform: Pl
     assert all(response.content for response in responses), "no line within the read time"
     for response in responses:
         case.validate_response(response, checks=CHECKS)
-    assert json.loads(responses[0].content)["event"]["sequence"]  # one message per line, int64 as a string
+    first, *events = [json.loads(response.content) for response in responses]
+    assert first["submission"]["submission_id"]  # the watch starts with the submission's snapshot
+    assert events and events[0]["event"]["sequence"]  # then one event per line
 
 
 def test_fuzz_as_admin(fuzz_platform: Platform, fuzz_targets, admin: Admin):
