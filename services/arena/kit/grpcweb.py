@@ -7,8 +7,9 @@ server side only; the tests' gRPC-Web client fixes live in ``tests/support/grpcw
 
 The wire format (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md): a response is
 HTTP 200 with message frames (flag 0x00) and one trailer frame (flag 0x80, ``key: value\\r\\n``
-lines, str keys), or, when the call fails before its first message, *trailers-only*: the status
-and the trailing metadata in the HTTP headers and an empty body. ``-bin`` metadata values are
+lines, str keys), or, when the call fails before its response started (its first message, or a
+stream's initial metadata), *trailers-only*: the status and the trailing metadata in the HTTP
+headers and an empty body. ``-bin`` metadata values are
 base64 in headers and trailers; ``grpc-message`` is percent-encoded. Text mode
 (``application/grpc-web-text``) is the same, base64-encoded both ways.
 """
@@ -246,8 +247,8 @@ class ArenaGrpcASGI(grpcASGI):  # type: ignore[misc]  # sonora is untyped
         receive: Receive,
         send: Send,
     ) -> None:
-        """One call, always ending with a status: trailers-only before the first message, a trailer
-        frame after it (S3). Whatever the servicer raises becomes a status, never a 500 (S2)."""
+        """One call, always ending with a status: trailers-only before the response started, a
+        trailer frame after (S3). Whatever the servicer raises becomes a status, never a 500 (S2)."""
         task = asyncio.current_task()
         assert task is not None  # an ASGI app always runs in a task
         watcher: asyncio.Task[None] | None = None
