@@ -76,9 +76,15 @@ class Watched:
 
 def live_latencies(submission_id: str, arrivals: Sequence[Arrival], test_count: int) -> Watched:
     """Checks the stream (QUEUED, COMPILING, RUNNING, each test ACCEPTED in order, FINISHED ACCEPTED; sequences
-    1, 2, 3 ... without a gap) and measures each TEST_FINISHED that was stamped after the first message arrived:
-    by then the server had subscribed this watcher, so those reached it live, not from the store."""
+    1, 2, 3 ... without a gap) and measures each TEST_FINISHED that was stamped after the snapshot (the first
+    message) arrived: by then the server had subscribed this watcher, so those reached it live, not from the
+    store."""
     label = f"submission {submission_id}"
+    if not arrivals or not arrivals[0][1].HasField("submission"):
+        raise BenchmarkFailed(f"{label}: the watch stream did not start with the submission's snapshot")
+    # The snapshot is the server's acknowledgement: by then this watcher was subscribed.
+    subscribed = arrivals[0][0]
+    arrivals = [(received, message) for received, message in arrivals if message.HasField("event")]
     if not arrivals:
         raise BenchmarkFailed(f"{label}: the watch stream ended without an event")
     events = [message.event for _, message in arrivals]
@@ -96,7 +102,6 @@ def live_latencies(submission_id: str, arrivals: Sequence[Arrival], test_count: 
     tests = [e.test_result for e in events if e.type == TEST_FINISHED]
     if [t.ordinal for t in tests] != list(range(1, test_count + 1)) or any(t.verdict != ACCEPTED for t in tests):
         raise BenchmarkFailed(f"{label}: test results {[(t.ordinal, t.verdict) for t in tests]}")
-    subscribed = arrivals[0][0]
     latencies, ordinals, replayed = [], [], 0
     for received, message in arrivals:
         if message.event.type != TEST_FINISHED:

@@ -61,8 +61,8 @@ async function run(params) {
   show("get-user-code", results.getUser.code);
   show("get-user-message", results.getUser.message);
 
-  // (c) A server stream. The server sends nothing until something is published: "subscribed" means the
-  // call is started; the test then waits until the subscriber is attached and publishes.
+  // (c) A server stream. Its first message acknowledges the subscription; "subscribed" means the call
+  // is started; the test then waits until the subscriber is attached and publishes.
   const realtime = createClient(RealtimeService, transport);
   const call = new AbortController();
   const deadline = setTimeout(

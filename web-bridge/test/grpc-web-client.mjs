@@ -59,8 +59,8 @@ async function main([baseUrl, topic, ticks = "3"]) {
     console.error(`GetUser(nobody): NotFound: ${connectError.rawMessage}`);
   }
 
-  // (c) A server stream. The server sends nothing until something is published, so READY means
-  // "the call is started"; the caller then polls until the subscriber is attached and publishes.
+  // (c) A server stream. Its first message acknowledges the subscription; READY means "the call is
+  // started"; the caller then polls until the subscriber is attached and publishes.
   const realtime = createClient(RealtimeService, transport);
   // One controller for both the deadline and the cancel when done: on Node 20, a signal from
   // AbortSignal.any([..., AbortSignal.timeout(ms)]) was seen never to fire.

@@ -63,6 +63,10 @@ class InvalidArgument(ArenaError):
         return cls(f"{field}: {description}", violations=[FieldViolation(field, description)], reason=reason)
 
 
+class OutOfRange(InvalidArgument):
+    """A position past the end of what exists (yet), such as a resume point beyond the last event."""
+
+
 class NotFound(ArenaError):
     """A named resource does not exist (or the caller may not know it exists)."""
 

@@ -314,8 +314,9 @@ class _Builder:
         if method.server_streaming:
             stream_text = (
                 "A server stream: the response is newline-delimited JSON, one message per line "
-                "(each line follows the 200 schema); a stream that fails after its first message "
-                "ends without an error body."
+                "(each line follows the 200 schema). Errors found before the stream starts are a JSON "
+                "google.rpc.Status with their HTTP status; once it has started (its first line, or its "
+                "headers a moment after the call began) an error ends it without an error body."
             )
             if "last" in method.output.fields_by_name:
                 stream_text += " The last message has `last: true`: a stream cut before it did not finish."

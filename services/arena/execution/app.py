@@ -17,7 +17,6 @@ import datetime as dt
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
-import grpc
 import structlog
 
 from arena.execution import outbox
@@ -50,7 +49,14 @@ from arena.execution.store import LostClaim, SqlExecutionStore, SubmissionFilter
 from arena.execution.watchers import Watchers
 from arena.kit.auth import Identity
 from arena.kit.db import utcnow
-from arena.kit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
+from arena.kit.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    OutOfRange,
+    PermissionDenied,
+    ResourceExhausted,
+)
 from arena.kit.ids import new_id
 
 log = structlog.get_logger("arena.execution")
@@ -103,12 +109,6 @@ class WatchStart:
 
     submission: Submission
     last: bool
-
-
-class OutOfRange(InvalidArgument):
-    """A position past the end of what exists (yet): a BadRequest names the field."""
-
-    code = grpc.StatusCode.OUT_OF_RANGE
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,15 +11,17 @@ import pathlib
 import grpc
 import pytest
 
+from arena.core.errors import OutOfRange
 from arena.demo.problems import load
 from arena.execution import outbox
-from arena.execution.app import ExecutionApp, OutOfRange, Settings, WatchStart
+from arena.execution.app import ExecutionApp, Settings, WatchStart
 from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
 from arena.execution.languages import Available
 from arena.execution.store import LostClaim, SqlExecutionStore
 from arena.kit.auth import Identity
 from arena.kit.db import make_engine, utcnow
 from arena.kit.errors import InvalidArgument, NotFound, ResourceExhausted, UpstreamError
+from arena.kit.status import code_of
 from integration.execution.conftest import bundle_of
 
 A_PLUS_B = next(p for p in load() if p.slug == "a-plus-b")
@@ -179,7 +181,7 @@ async def test_watching_past_the_end_of_an_unfinished_submission_is_out_of_range
     submission = await submit(app)  # event 1 (QUEUED); nobody judges it here
     with pytest.raises(OutOfRange) as caught:
         await anext(app.watch(USER, submission.submission_id, 2))
-    assert caught.value.code is grpc.StatusCode.OUT_OF_RANGE
+    assert code_of(caught.value) is grpc.StatusCode.OUT_OF_RANGE
     assert [v.field for v in caught.value.violations] == ["after_sequence"]
     assert "(1)" in caught.value.violations[0].description
     watching = app.watch(USER, submission.submission_id, 1)  # at the end: waits for what comes next

@@ -21,9 +21,11 @@ def message(sequence: int, type_: int, stamped: float, *, ordinal: int = 0, verd
 
 
 def stream(tests: int = 3, *, first_arrival: float = T0 + 0.001) -> list[watch.Arrival]:
-    """QUEUED, COMPILING, RUNNING replayed at first_arrival; each test stamped at T0 + 0.1 * ordinal and arriving
+    """The snapshot, then QUEUED, COMPILING, RUNNING replayed at first_arrival; each test stamped at T0 + 0.1 * ordinal and arriving
     ordinal ms later; FINISHED last."""
-    arrivals = [(first_arrival, message(i + 1, t, T0)) for i, t in enumerate(watch.EXPECTED_TYPES)]
+    snapshot = execution_service_pb2.WatchSubmissionResponse(submission=execution_pb2.Submission(submission_id="s1"))
+    arrivals = [(first_arrival, snapshot)]
+    arrivals += [(first_arrival, message(i + 1, t, T0)) for i, t in enumerate(watch.EXPECTED_TYPES)]
     for ordinal in range(1, tests + 1):
         stamped = T0 + 0.1 * ordinal
         arrivals.append((stamped + ordinal / 1000, message(3 + ordinal, watch.TEST_FINISHED, stamped, ordinal=ordinal)))
@@ -49,7 +51,9 @@ def test_events_stamped_before_the_first_message_arrived_are_left_out_as_replaye
         (lambda a: a[:4] + a[5:], "gap"),
         (lambda a: [*a[:-1], (a[-1][0], message(7, watch.FINISHED, T0 + 1, verdict=2, last=True))], "not ACCEPTED"),
         (lambda a: a[:-1], "unexpected events"),
-        (lambda a: [], "without an event"),
+        (lambda a: [], "did not start with the submission's snapshot"),
+        (lambda a: a[1:], "did not start with the submission's snapshot"),
+        (lambda a: a[:1], "without an event"),
     ],
 )
 def test_a_gap_a_wrong_verdict_or_a_short_stream_fails_loudly(mangle, complaint):
