@@ -87,6 +87,26 @@ PROGRAMS = {
         "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\nprint('ok')\n",
         {Verdict.ACCEPTED, Verdict.RUNTIME_ERROR},
     ),
+    "children burning CPU after the parent exits": (
+        "c",
+        # Two children x 0.6 s of CPU against a 1 s limit (little wall time: the CPU limit must decide);
+        # the parent exits without waiting for them
+        # (judged ACCEPTED with ~3 ms of CPU when only the namespace init's rusage counted).
+        "#include <time.h>\n#include <unistd.h>\n"
+        "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);"
+        " return t.tv_sec + t.tv_nsec / 1e9; }\n"
+        "int main(void) { int done[2]; char c; if (pipe(done)) return 1;\n"
+        "  for (int i = 0; i < 2; i++) if (fork() == 0) { volatile unsigned long x = 0;"
+        ' while (cpu() < 0.6) x++; if (write(done[1], "x", 1) != 1) return 1; for (;;) x++; }\n'
+        "  for (int i = 0; i < 2; i++) if (read(done[0], &c, 1) != 1) return 1;\n"
+        '  if (write(1, "ok\\n", 3) != 3) return 1; return 0; }\n',
+        {Verdict.TIME_LIMIT_EXCEEDED},
+    ),
+    "output flood in JavaScript": (
+        "javascript",
+        "const s = 'flood '.repeat(1000) + '\\n';\nfor (;;) process.stdout.write(s);\n",
+        {Verdict.OUTPUT_LIMIT_EXCEEDED},  # was MEMORY_LIMIT_EXCEEDED: Node ignores SIGXFSZ
+    ),
     "stack overflow": (
         "c",
         "int f(int n) { volatile char pad[1024]; pad[0] = n; return f(n + 1) + pad[0]; }\nint main(void) { return f(0); }\n",
