@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import pathlib
 import signal
@@ -14,7 +15,7 @@ import threading
 import pytest
 
 from arena.execution.checkers import CheckerSpec
-from arena.execution.domain import Verdict
+from arena.execution.domain import TestOutcome, Verdict
 from arena.execution.judge import Bundle, BundleTest, Judge, Steps
 from arena.execution.sandbox import Sandbox
 
@@ -241,3 +242,30 @@ async def test_a_compile_time_bomb_is_a_compilation_error(judge: Judge, language
     assert final.verdict is Verdict.COMPILATION_ERROR and final.compile_output
     included = await verdict_of(judge, languages, "c", '#include "/dev/zero"\nint main(void) { return 0; }\n')
     assert included.verdict is Verdict.COMPILATION_ERROR
+
+
+async def test_hidden_test_data_cannot_be_read_out_through_the_exit_code(judge: Judge, languages):
+    """A program exiting with the first byte of its input: the code shows for the sample only."""
+    problem = dataclasses.replace(
+        bundle(),
+        tests=(
+            BundleTest(ordinal=1, input="A", expected_output="", sample=True),
+            BundleTest(ordinal=2, input="S", expected_output="", sample=False),
+        ),
+    )
+    source = "import sys\nsys.exit(ord(sys.stdin.read(1)))\n"
+    results = []
+
+    class Recorder(Steps):
+        async def test_finished(self, outcome: TestOutcome) -> None:
+            results.append(outcome)
+
+    await judge.judge(languages["python3"], source, problem, run_all_tests=True, steps=Recorder())
+    sample, hidden = sorted(results, key=lambda r: r.ordinal)
+    assert sample.verdict is hidden.verdict is Verdict.RUNTIME_ERROR
+    assert sample.exit_code == ord("A")
+    assert hidden.exit_code == 0 and hidden.signal == 0 and hidden.checker_message == ""
+    revealing = dataclasses.replace(problem, reveal_hidden_details=True)
+    results.clear()
+    await judge.judge(languages["python3"], source, revealing, run_all_tests=True, steps=Recorder())
+    assert sorted(results, key=lambda r: r.ordinal)[1].exit_code == ord("S")
