@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import pathlib
+import shutil
+import tempfile
 
 import pytest
 
@@ -180,3 +182,18 @@ async def test_removing_a_run_cgroup_with_members_does_not_block_the_loop():
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_without_a_writable_cgroup_runs_fall_back_to_rusage_and_rlimits():
+    root = pathlib.Path(tempfile.mkdtemp(prefix="arena-sandbox-test-"))
+    sandbox = Sandbox(root, slots=1, cgroups=CgroupSupport(memory_parent=None, pids_parent=None, version=0))
+    try:
+        assert sandbox.cpu_accounting == "rusage"
+        workspace = sandbox.workspace({"main.py": b"x = bytearray(8 << 20)\nprint('hi')\n"})
+        limits = Limits(cpu_time_s=2, wall_time_s=10, memory_kib=256 * 1024)
+        outcome = await sandbox.run(workspace, ["/usr/bin/python3", "-S", "main.py"], limits=limits)
+        assert outcome.succeeded and outcome.stdout == b"hi\n", outcome
+        assert 0 < outcome.cpu_time_s < 1 and 8 * 1024 < outcome.memory_kib < 64 * 1024, outcome
+    finally:
+        sandbox.close()
+        shutil.rmtree(root, ignore_errors=True)
