@@ -384,11 +384,13 @@ class Sandbox:
                 raise
             # Every process of the run has ended (the namespace's init is reaped only after the rest).
             # The cgroup counted all of them, the sandbox's own chain outside the namespace too: that
-            # part is the outer process's rusage. Without a cgroup, the namespace init's rusage must do.
+            # part is the outer process's rusage, subtracted when it cannot hold the program's (the
+            # namespace's init was reaped here, not by bwrap). Without a cgroup, the init's rusage.
             program_usage = inner_usage if inner_usage is not None else usage
             cgroup_cpu_s = cgroup.cpu_time_s()
             if cgroup_cpu_s is not None:
-                cpu_time_s = max(0.0, cgroup_cpu_s - (usage.ru_utime + usage.ru_stime))
+                chain_cpu_s = usage.ru_utime + usage.ru_stime if inner_usage is not None else 0.0
+                cpu_time_s = max(0.0, cgroup_cpu_s - chain_cpu_s)
             else:
                 cpu_time_s = program_usage.ru_utime + program_usage.ru_stime
             stdout, stdout_truncated = _read_capped(io_dir / "stdout", capture_bytes)
