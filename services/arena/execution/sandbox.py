@@ -35,6 +35,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 
 import structlog
@@ -52,8 +53,27 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
 RUN_NICENESS = 10
 SLOT_UID_SPAN = 4096
+WORKSPACE_FS_BYTES = 2 * 1024 * 1024 * 1024
+"""Cap of the file system holding every workspace (a tmpfs of the sandbox's own, where it can mount one)."""
 UID_LOCK_DIR = pathlib.Path(tempfile.gettempdir()) / "arena-sandbox-uids"
 _PR_SET_CHILD_SUBREAPER = 36
+_MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
+
+
+def _mount_tmpfs(target: pathlib.Path, size_bytes: int) -> bool:
+    """Mounts a tmpfs of its own at ``target`` (needs CAP_SYS_ADMIN); False where it cannot."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    options = f"mode=0711,size={size_bytes}".encode()
+    if libc.mount(b"arena-workspaces", str(target).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        log.warning("no file system of its own for the workspaces: host paths show in /proc/self/mountinfo",
+                    path=str(target), error=os.strerror(ctypes.get_errno()))  # fmt: skip
+        return False
+    return True
+
+
+def _unmount(target: str) -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.umount2(target.encode(), _MNT_DETACH)
 
 
 def become_subreaper() -> None:
@@ -175,6 +195,18 @@ class Sandbox:
             self._seccomp_filter = build_filter()
         except SeccompUnavailable as error:
             raise SandboxUnavailable(str(error)) from error
+        # Workspaces live on a file system of their own: a bind mount shows its source's path within
+        # its file system in /proc/self/mountinfo, so /box then shows as /ws-..., not a host path.
+        self.workspace_root = work_root / "workspaces"
+        self.workspace_root.mkdir(exist_ok=True)
+        self._unmount_workspaces: weakref.finalize[[str], Sandbox] | None = None
+        if os.path.ismount(self.workspace_root):  # left mounted by an earlier life of this service
+            self.neutral_paths = True
+        else:
+            self.neutral_paths = _mount_tmpfs(self.workspace_root, WORKSPACE_FS_BYTES)
+            if self.neutral_paths:
+                self._unmount_workspaces = weakref.finalize(self, _unmount, str(self.workspace_root))
+        os.chmod(self.workspace_root, 0o711)
         become_subreaper()
 
     @property
@@ -189,17 +221,20 @@ class Sandbox:
         return frozenset(uid for uid, _ in self._uid_locks)
 
     def close(self) -> None:
-        """Gives the sandbox's uids back (a process that exits gives them back anyway)."""
+        """Gives the sandbox's uids back and unmounts its workspaces (a process that exits gives the
+        uids back anyway, and unmounts at exit)."""
         for _, fd in self._uid_locks:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._uid_locks = []
+        if self._unmount_workspaces is not None:
+            self._unmount_workspaces()
 
     # -- workspaces ---------------------------------------------------------------------------
 
     def workspace(self, files: Mapping[str, bytes]) -> pathlib.Path:
         """A fresh host directory holding the given files, mounted at /box inside runs."""
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="ws-", dir=self.work_root))
+        directory = pathlib.Path(tempfile.mkdtemp(prefix="ws-", dir=self.workspace_root))
         os.chmod(directory, 0o777)  # compilers (as the slot user) write their output here
         for name, content in files.items():
             path = directory / name

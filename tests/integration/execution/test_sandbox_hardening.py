@@ -119,18 +119,20 @@ async def test_dev_is_read_only_and_dev_shm_is_capped_like_tmp(sandbox: Sandbox)
         sandbox.discard(workspace)
 
 
-async def test_the_sandboxs_command_line_names_no_host_path(sandbox: Sandbox):
-    workspace = sandbox.workspace({"main.py": b"print(open('/proc/1/cmdline').read().replace(chr(0), ' '))\n"})
+async def test_the_sandboxs_command_line_and_mounts_name_no_host_path(sandbox: Sandbox):
+    source = "print(open('/proc/1/cmdline').read().replace(chr(0), ' '))\nprint(open('/proc/self/mountinfo').read())\n"
+    workspace = sandbox.workspace({"main.py": source.encode()})
     try:
-        ran = await sandbox.run(
-            workspace,
-            ["/usr/bin/python3", "-S", "main.py"],
-            limits=Limits(cpu_time_s=2, wall_time_s=10, memory_kib=65536),
-        )
+        limits = Limits(cpu_time_s=2, wall_time_s=10, memory_kib=65536)
+        ran = await sandbox.run(workspace, ["/usr/bin/python3", "-S", "main.py"], limits=limits)
         assert ran.succeeded, ran
-        seen = ran.stdout.decode()
-        assert "--args" in seen  # bwrap's init: its options came through a pipe
-        assert str(sandbox.work_root) not in seen and workspace.name not in seen, seen
+        cmdline, *mounts = ran.stdout.decode().splitlines()
+        assert "--args" in cmdline  # bwrap's init: its options came through a pipe
+        assert sandbox.neutral_paths  # root here: the workspaces have a file system of their own
+        for seen in (cmdline, *mounts):
+            assert str(sandbox.work_root) not in seen and "arena-sandbox" not in seen, seen
+        box = next(line.split() for line in mounts if line.split()[4] == "/box")
+        assert box[3] == f"/{workspace.name}", box  # the path within the workspaces' own file system
     finally:
         sandbox.discard(workspace)
 
