@@ -6,15 +6,16 @@ touch each other's processes or files and no Python code runs between fork and e
 network, IPC, UTS and cgroup namespaces (no network at all), no further user namespaces, a seccomp
 filter (see seccomp.py), read-only system directories and /dev, a size-bounded private /tmp and
 /dev/shm, the work directory at /box (writable only while compiling), an empty environment, no
-capabilities, and death with the parent. bwrap reads its arguments from a pipe, so the sandbox's
-/proc/1/cmdline names no host path.
+capabilities, and death with the parent. No host path shows inside: bwrap reads its options from a
+pipe (/proc/1/cmdline), and workspaces live on a tmpfs of the sandbox's own (/proc/self/mountinfo
+then shows /box's source as /ws-...; see ``Sandbox.neutral_paths``).
 
 Limits: CPU time (RLIMIT_CPU stops endless loops; the verdict uses the run's cgroup, which counts
 every process of the run however it ends, or the rusage of the reaped tree where no cgroup is
 writable: see ``Sandbox.cpu_accounting``), wall time (the run is killed), memory (a memory cgroup
 where one can be created, else RLIMIT_AS), processes (a pids cgroup, else RLIMIT_NPROC of the slot's
 own uid), file size (RLIMIT_FSIZE, which also caps stdout and stderr: they are files), open files,
-and the work directory's size. The memory reported is the program's own (its peak resident set),
+and the workspaces' size (their tmpfs). The memory reported is the program's own (its peak resident set),
 not the page cache its reads brought in, which the cgroup charges but reclaims before it is short.
 """
 
