@@ -1,10 +1,12 @@
-"""Per-run control groups for the sandbox: a memory limit with peak and OOM accounting, and a
-process limit that stops fork bombs. cgroup v1 (as on these machines) or v2, where writable;
-without either the sandbox falls back to rlimits (see sandbox.py).
+"""Per-run control groups for the sandbox: a memory limit with peak and OOM accounting, a
+process limit that stops fork bombs, and the run's CPU time counted for every member however it
+ends. cgroup v1 (as on these machines) or v2, where writable; without either the sandbox falls back
+to rlimits and rusage (see sandbox.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -45,6 +47,17 @@ def _writable_dir(path: pathlib.Path) -> bool:
     return True
 
 
+def _v1_cpuacct() -> pathlib.Path | None:
+    """This process's cpuacct group (mounted alone or together with cpu)."""
+    own = _own_path("cpuacct")
+    if own is None:
+        return None
+    for mount in ("cpuacct", "cpu,cpuacct", "cpuacct,cpu"):
+        if (_ROOT / mount / "cpuacct.usage").exists():
+            return _ROOT / mount / own.lstrip("/")
+    return None
+
+
 @dataclasses.dataclass(frozen=True)
 class CgroupSupport:
     """Where per-run cgroups can be created, if anywhere."""
@@ -52,6 +65,8 @@ class CgroupSupport:
     memory_parent: pathlib.Path | None
     pids_parent: pathlib.Path | None
     version: int
+    cpu_parent: pathlib.Path | None = None
+    """Where a run's CPU time is counted: v1 ``cpuacct``; on v2 any writable group has ``cpu.stat``."""
 
     @property
     def memory(self) -> bool:
@@ -61,6 +76,13 @@ class CgroupSupport:
     def pids(self) -> bool:
         return self.pids_parent is not None
 
+    @property
+    def cpu_accounting(self) -> str:
+        """How a run's CPU time is measured: ``cgroup-v1`` (cpuacct.usage), ``cgroup-v2`` (cpu.stat),
+        or ``rusage`` where no cgroup is writable (then the CPU of processes still alive when the
+        program exits is not counted)."""
+        return f"cgroup-v{self.version}" if self.cpu_parent is not None else "rusage"
+
     @classmethod
     def detect(cls) -> CgroupSupport:
         memory_v1 = _own_path("memory")
@@ -68,10 +90,12 @@ class CgroupSupport:
         if memory_v1 is not None or pids_v1 is not None:
             memory = _ROOT / "memory" / memory_v1.lstrip("/") if memory_v1 is not None else None
             pids = _ROOT / "pids" / pids_v1.lstrip("/") if pids_v1 is not None else None
+            cpu = _v1_cpuacct()
             return cls(
                 memory_parent=memory if memory and _writable_dir(memory) else None,
                 pids_parent=pids if pids and _writable_dir(pids) else None,
                 version=1,
+                cpu_parent=cpu if cpu and _writable_dir(cpu) else None,
             )
         own_v2 = _own_path("")
         if own_v2 is not None and (_ROOT / "cgroup.controllers").exists():
@@ -82,6 +106,7 @@ class CgroupSupport:
                 memory_parent=usable if usable and "memory" in controllers else None,
                 pids_parent=usable if usable and "pids" in controllers else None,
                 version=2,
+                cpu_parent=usable,  # cpu.stat's usage_usec needs no controller
             )
         return cls(None, None, 0)
 
@@ -93,9 +118,14 @@ class RunCgroup:
         self.support = support
         name = f"arena-run-{owner_uid}-{uuid.uuid4().hex}"  # the uid: see sweep_stale
         self.memory_dir = support.memory_parent / name if support.memory_parent else None
-        self.pids_dir = None
-        if support.pids_parent is not None:
-            self.pids_dir = self.memory_dir if support.version == 2 else support.pids_parent / name
+        self.pids_dir: pathlib.Path | None = None
+        self.cpu_dir: pathlib.Path | None = None
+        if support.version == 2:  # one group holds every controller
+            self.pids_dir = self.memory_dir if support.pids_parent is not None else None
+            self.cpu_dir = support.cpu_parent / name if support.cpu_parent is not None else None
+        else:
+            self.pids_dir = support.pids_parent / name if support.pids_parent is not None else None
+            self.cpu_dir = support.cpu_parent / name if support.cpu_parent is not None else None
         self._memory_bytes = memory_bytes
         self._max_processes = max_processes
         self._owner_uid = owner_uid
@@ -103,7 +133,7 @@ class RunCgroup:
     def create(self) -> list[str]:
         """Makes the groups and sets their limits; returns the cgroup.procs files the run joins."""
         procs: list[str] = []
-        for directory in {d for d in (self.memory_dir, self.pids_dir) if d is not None}:
+        for directory in self._directories():
             directory.mkdir()
             # The run starts as the sandbox user and moves itself in: it must own the procs file.
             os.chown(directory / "cgroup.procs", self._owner_uid, -1)
@@ -121,7 +151,19 @@ class RunCgroup:
             (self.pids_dir / "pids.max").write_text(str(self._max_processes))
         return procs
 
+    def cpu_time_s(self) -> float | None:
+        """CPU time of every process that was in the group, however it ended (None: not counted)."""
+        if self.cpu_dir is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            if self.support.version == 1:
+                return int((self.cpu_dir / "cpuacct.usage").read_text()) / 1e9
+            stat = dict(line.split() for line in (self.cpu_dir / "cpu.stat").read_text().splitlines())
+            return int(stat["usage_usec"]) / 1e6
+        return None
+
     def peak_memory_bytes(self) -> int | None:
+        """The group's peak charge: the program's memory and the page cache it brought in."""
         if self.memory_dir is None:
             return None
         name = "memory.max_usage_in_bytes" if self.support.version == 1 else "memory.peak"
@@ -130,30 +172,31 @@ class RunCgroup:
         return None
 
     def hit_memory_limit(self) -> bool:
-        """Whether the run's memory reached the limit (allocations failed or the OOM killer ran)."""
+        """Whether the OOM killer ran in the group: its memory (page cache aside, which the kernel
+        reclaims first) did not fit the limit. Reclaiming page cache at the limit is not a hit."""
         if self.memory_dir is None:
             return False
         with contextlib.suppress(OSError, ValueError):
-            if self.support.version == 1:
-                if int((self.memory_dir / "memory.failcnt").read_text()) > 0:
-                    return True
-                control = (self.memory_dir / "memory.oom_control").read_text()
-                return "oom_kill 0" not in control and "oom_kill" in control
-            events = dict(line.split() for line in (self.memory_dir / "memory.events").read_text().splitlines())
-            return int(events.get("oom_kill", 0)) > 0 or int(events.get("max", 0)) > 0
+            name = "memory.oom_control" if self.support.version == 1 else "memory.events"
+            fields = dict(line.split() for line in (self.memory_dir / name).read_text().splitlines())
+            return int(fields.get("oom_kill", 0)) > 0
         return False
 
-    def kill_all(self) -> None:
-        """SIGKILLs whatever is still inside (the run's wall clock ran out, or it is being cleaned up)."""
+    async def remove(self) -> None:
+        """Removes the groups; members still inside (none after a reaped run) are killed first, off the loop."""
+        stubborn = []
         for directory in self._directories():
-            _kill_members(directory)
+            try:
+                directory.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                stubborn.append(directory)
+        if stubborn:
+            await asyncio.to_thread(lambda: [_remove(directory) for directory in stubborn])
 
-    def remove(self) -> None:
-        for directory in self._directories():
-            _remove(directory)
-
-    def _directories(self) -> set[pathlib.Path]:
-        return {d for d in (self.memory_dir, self.pids_dir) if d is not None}
+    def _directories(self) -> list[pathlib.Path]:
+        return list(dict.fromkeys(d for d in (self.memory_dir, self.pids_dir, self.cpu_dir) if d is not None))
 
 
 def _kill_members(directory: pathlib.Path) -> None:
@@ -164,27 +207,38 @@ def _kill_members(directory: pathlib.Path) -> None:
 
 
 def _remove(directory: pathlib.Path) -> bool:
-    """Kills what is inside and removes the group (it can only go once its members are gone)."""
-    deadline = time.monotonic() + 1.0  # killed members take a moment to exit
-    while time.monotonic() < deadline:
+    """Kills what is inside and removes the group (it can only go once its members are gone).
+
+    Blocking, with a short back-off while killed members exit: call it from a thread (or before
+    the event loop runs), never on the loop.
+    """
+    deadline = time.monotonic() + 1.0
+    pause = 0.0005
+    while True:
         _kill_members(directory)
         try:
             directory.rmdir()
             return True
+        except FileNotFoundError:
+            return True
         except OSError:
-            time.sleep(0.001)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(pause)  # in a worker thread: killed members take a moment to exit
+            pause = min(pause * 2, 0.05)
     log.warning("could not remove a sandbox cgroup", path=str(directory))
     return False
 
 
 def sweep_stale(support: CgroupSupport, uids: Iterable[int]) -> int:
-    """Removes the run cgroups of sandbox uids this process has just claimed.
+    """Removes the run cgroups of sandbox uids this process has just claimed (blocking: at start).
 
     A claimed uid (see ``sandbox.claim_slot_uids``) belongs to no live judge, so its groups
     are leftovers of one that was killed: whatever is still inside is killed, and they go.
     """
     removed = 0
-    for parent in {p for p in (support.memory_parent, support.pids_parent) if p is not None}:
+    parents = (support.memory_parent, support.pids_parent, support.cpu_parent)
+    for parent in {p for p in parents if p is not None}:
         for uid in uids:
             removed += sum(_remove(directory) for directory in parent.glob(f"arena-run-{uid}-*"))
     if removed:

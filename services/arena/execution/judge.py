@@ -45,6 +45,8 @@ class Bundle:
     memory_limit_kib: int
     checker: CheckerSpec
     tests: tuple[BundleTest, ...]
+    reveal_hidden_details: bool = False
+    """A problem setting: hidden tests' results show exit code, signal and checker message too."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,16 @@ class Compiled:
     workspace: pathlib.Path
     ok: bool
     output: str
+
+
+def visible_to_submitter(outcome: TestOutcome, *, reveal_hidden_details: bool = False) -> TestOutcome:
+    """What the submitter may see of a test's result: everything for samples; for hidden tests the
+    verdict, time and memory only, unless the problem reveals more. An exit code (or signal, or a
+    checker's message) chosen by the program from the test's data would otherwise read the hidden
+    data out, a byte per test."""
+    if outcome.sample or reveal_hidden_details:
+        return outcome
+    return dataclasses.replace(outcome, exit_code=0, signal=0, checker_message="")
 
 
 class Steps:
@@ -108,7 +120,7 @@ class Judge:
                 bundle.checker,
                 reveal=test.sample,
             )
-        return TestOutcome(
+        full = TestOutcome(
             ordinal=test.ordinal,
             sample=test.sample,
             verdict=decide_verdict(status, result),
@@ -119,6 +131,11 @@ class Judge:
             signal=outcome.signal or 0,
             checker_message=result.message if result else "",
         )
+        if not test.sample:  # the details stay in the judge's log, for the operators
+            log.debug("hidden test result", problem_id=bundle.problem_id, ordinal=test.ordinal,
+                      exit_code=full.exit_code, signal=full.signal, checker_message=full.checker_message)  # fmt: skip
+        # Hidden details never leave the judge: what is stored, streamed and listed is the visible part.
+        return visible_to_submitter(full, reveal_hidden_details=bundle.reveal_hidden_details)
 
     async def judge(
         self,

@@ -3,14 +3,20 @@
 Every run is ``setpriv`` (becomes the slot uid) → ``sh`` (joins the run's cgroups) → ``prlimit``
 (rlimits) → ``bwrap`` → the program, as a per-slot unprivileged uid, so concurrent runs cannot
 touch each other's processes or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
-network, IPC, UTS and cgroup namespaces (no network at all), read-only system directories, a
-size-bounded private /tmp, the work directory at /box (writable only while compiling), an empty
-environment, no capabilities, and death with the parent.
+network, IPC, UTS and cgroup namespaces (no network at all), no further user namespaces, a seccomp
+filter (see seccomp.py), read-only system directories and /dev, a size-bounded private /tmp and
+/dev/shm, the work directory at /box (writable only while compiling), an empty environment, no
+capabilities, and death with the parent. No host path shows inside: bwrap reads its options from a
+pipe (/proc/1/cmdline), and workspaces live on a tmpfs of the sandbox's own (/proc/self/mountinfo
+then shows /box's source as /ws-...; see ``Sandbox.neutral_paths``).
 
-Limits: CPU time (RLIMIT_CPU; judged from the rusage of the whole process tree), wall time
-(the run is killed), memory (a memory cgroup where one can be created, else RLIMIT_AS),
-processes (a pids cgroup, else RLIMIT_NPROC of the slot's own uid), file size (RLIMIT_FSIZE,
-which also caps stdout and stderr: they are files), open files, and the work directory's size.
+Limits: CPU time (RLIMIT_CPU stops endless loops; the verdict uses the run's cgroup, which counts
+every process of the run however it ends, or the rusage of the reaped tree where no cgroup is
+writable: see ``Sandbox.cpu_accounting``), wall time (the run is killed), memory (a memory cgroup
+where one can be created, else RLIMIT_AS), processes (a pids cgroup, else RLIMIT_NPROC of the slot's
+own uid), file size (RLIMIT_FSIZE, which also caps stdout and stderr: they are files), open files,
+and the workspaces' size (their tmpfs). The memory reported is the program's own (its peak resident set),
+not the page cache its reads brought in, which the cgroup charges but reclaims before it is short.
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ import signal
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 
 import structlog
 
 from arena.execution.cgroups import CgroupSupport, RunCgroup, sweep_stale
+from arena.execution.seccomp import SeccompUnavailable, build_filter
 
 log = structlog.get_logger("arena.sandbox")
 
@@ -46,8 +54,27 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
 RUN_NICENESS = 10
 SLOT_UID_SPAN = 4096
+WORKSPACE_FS_BYTES = 2 * 1024 * 1024 * 1024
+"""Cap of the file system holding every workspace (a tmpfs of the sandbox's own, where it can mount one)."""
 UID_LOCK_DIR = pathlib.Path(tempfile.gettempdir()) / "arena-sandbox-uids"
 _PR_SET_CHILD_SUBREAPER = 36
+_MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
+
+
+def _mount_tmpfs(target: pathlib.Path, size_bytes: int) -> bool:
+    """Mounts a tmpfs of its own at ``target`` (needs CAP_SYS_ADMIN); False where it cannot."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    options = f"mode=0711,size={size_bytes}".encode()
+    if libc.mount(b"arena-workspaces", str(target).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        log.warning("no file system of its own for the workspaces: host paths show in /proc/self/mountinfo",
+                    path=str(target), error=os.strerror(ctypes.get_errno()))  # fmt: skip
+        return False
+    return True
+
+
+def _unmount(target: str) -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.umount2(target.encode(), _MNT_DETACH)
 
 
 def become_subreaper() -> None:
@@ -91,6 +118,8 @@ class RunOutcome:
     stderr_truncated: bool
     wall_time_exceeded: bool
     memory_limit_hit: bool
+    """The memory limit stopped the run. Not when the output limit was reached first: a program
+    whose writes fail (Node ignores SIGXFSZ) may pile up memory until it is killed for it."""
     output_limit_hit: bool
 
     @property
@@ -141,13 +170,12 @@ class Sandbox:
     def __init__(self, work_root: pathlib.Path, *, slots: int, cgroups: CgroupSupport | None = None) -> None:
         self.work_root = work_root
         self.cgroups = cgroups if cgroups is not None else CgroupSupport.detect()
-        self._bwrap = shutil.which("bwrap")
-        self._prlimit = shutil.which("prlimit")
-        self._setpriv = shutil.which("setpriv")
-        if self._bwrap is None or self._prlimit is None or self._setpriv is None:
+        bwrap, prlimit, setpriv = shutil.which("bwrap"), shutil.which("prlimit"), shutil.which("setpriv")
+        if bwrap is None or prlimit is None or setpriv is None:
             raise SandboxUnavailable(
                 "bubblewrap (bwrap), prlimit and setpriv are needed: apt-get install bubblewrap util-linux"
             )
+        self._bwrap, self._prlimit, self._setpriv = bwrap, prlimit, setpriv
         # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
         # loop: the sandbox is not tied to the loop that created it (tests use several).
         self._uid_locks = claim_slot_uids(slots)
@@ -164,7 +192,29 @@ class Sandbox:
                     f"the sandbox directory {work_root} is out of the sandbox users' reach: {parent} is not "
                     "world-searchable; choose another ARENA_SANDBOX_DIR"
                 )
+        try:
+            self._seccomp_filter = build_filter()
+        except SeccompUnavailable as error:
+            raise SandboxUnavailable(str(error)) from error
+        # Workspaces live on a file system of their own: a bind mount shows its source's path within
+        # its file system in /proc/self/mountinfo, so /box then shows as /ws-..., not a host path.
+        self.workspace_root = work_root / "workspaces"
+        self.workspace_root.mkdir(exist_ok=True)
+        self._unmount_workspaces: weakref.finalize[[str], Sandbox] | None = None
+        if os.path.ismount(self.workspace_root):  # left mounted by an earlier life of this service
+            self.neutral_paths = True
+        else:
+            self.neutral_paths = _mount_tmpfs(self.workspace_root, WORKSPACE_FS_BYTES)
+            if self.neutral_paths:
+                self._unmount_workspaces = weakref.finalize(self, _unmount, str(self.workspace_root))
+        os.chmod(self.workspace_root, 0o711)
         become_subreaper()
+
+    @property
+    def cpu_accounting(self) -> str:
+        """How runs' CPU time is measured: ``cgroup-v1``/``cgroup-v2`` (every process of the run
+        counts), or ``rusage`` (no writable cgroup: processes outliving the program are not counted)."""
+        return self.cgroups.cpu_accounting
 
     @property
     def uids(self) -> frozenset[int]:
@@ -172,17 +222,20 @@ class Sandbox:
         return frozenset(uid for uid, _ in self._uid_locks)
 
     def close(self) -> None:
-        """Gives the sandbox's uids back (a process that exits gives them back anyway)."""
+        """Gives the sandbox's uids back and unmounts its workspaces (a process that exits gives the
+        uids back anyway, and unmounts at exit)."""
         for _, fd in self._uid_locks:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._uid_locks = []
+        if self._unmount_workspaces is not None:
+            self._unmount_workspaces()
 
     # -- workspaces ---------------------------------------------------------------------------
 
     def workspace(self, files: Mapping[str, bytes]) -> pathlib.Path:
         """A fresh host directory holding the given files, mounted at /box inside runs."""
-        directory = pathlib.Path(tempfile.mkdtemp(prefix="ws-", dir=self.work_root))
+        directory = pathlib.Path(tempfile.mkdtemp(prefix="ws-", dir=self.workspace_root))
         os.chmod(directory, 0o777)  # compilers (as the slot user) write their output here
         for name, content in files.items():
             path = directory / name
@@ -197,9 +250,18 @@ class Sandbox:
     # -- running ------------------------------------------------------------------------------
 
     def _bwrap_args(
-        self, workspace: pathlib.Path, *, writable: bool, limits: Limits, env: Mapping[str, str], status_fd: int
+        self,
+        workspace: pathlib.Path,
+        *,
+        writable: bool,
+        limits: Limits,
+        env: Mapping[str, str],
+        status_fd: int,
+        seccomp_fd: int,
     ) -> list[str]:
-        args = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+        """bwrap's options, without the program (they travel through ``--args``: see _run)."""
+        args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session"]
+        args += ["--hostname", "sandbox", "--seccomp", str(seccomp_fd)]
         args += ["--json-status-fd", str(status_fd)]  # tells us the inner process, whose rusage we need
         for path in READ_ONLY:
             if os.path.exists(path):
@@ -210,7 +272,11 @@ class Sandbox:
             args += ["--symlink", target, link]
         args += [
             "--proc", "/proc",
+            # bwrap's /dev is a tmpfs of its own, /dev/shm a directory on it: a capped tmpfs there,
+            # and the rest read-only (device nodes are mounts of their own and stay writable).
             "--dev", "/dev",
+            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
             "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
             "--bind" if writable else "--ro-bind", str(workspace), "/box",
             # The root is bwrap's own tmpfs, without a size limit: after the mounts, read-only.
@@ -224,7 +290,7 @@ class Sandbox:
         ]  # fmt: skip
         for key, value in env.items():
             args += ["--setenv", key, value]
-        return [*args, "--cap-drop", "ALL", "--"]
+        return [*args, "--cap-drop", "ALL"]
 
     def _prlimit_args(self, limits: Limits, *, memory_by_cgroup: bool, processes_by_cgroup: bool) -> list[str]:
         cpu = max(1, int(limits.cpu_time_s + 0.999))
@@ -285,7 +351,15 @@ class Sandbox:
         )
         io_dir = pathlib.Path(tempfile.mkdtemp(prefix="io-", dir=self.work_root))
         status_read, status_write = os.pipe()
+        seccomp_fd = args_fd = -1
         try:
+            # bwrap reads the seccomp filter and its own arguments from pipes (both fit a pipe's buffer).
+            seccomp_fd = _pipe_holding(self._seccomp_filter)
+            bwrap_options = self._bwrap_args(
+                workspace, writable=writable, limits=limits, env=env, status_fd=status_write, seccomp_fd=seccomp_fd
+            )
+            # (bwrap takes only options that way: the command follows on its command line.)
+            args_fd = _pipe_holding(b"".join(arg.encode() + b"\0" for arg in bwrap_options))
             procs_files = cgroup.create()
             (io_dir / "stdin").write_bytes(stdin)
             chain = [
@@ -309,8 +383,7 @@ class Sandbox:
                 "sandbox",
                 *self._prlimit_args(limits, memory_by_cgroup=cgroup.memory_dir is not None,
                                     processes_by_cgroup=cgroup.pids_dir is not None),
-                *self._bwrap_args(workspace, writable=writable, limits=limits, env=env, status_fd=status_write),
-                *command,
+                self._bwrap, "--args", str(args_fd), "--", *command,
             ]  # fmt: skip
             with (
                 open(io_dir / "stdin", "rb") as fin,
@@ -325,11 +398,14 @@ class Sandbox:
                     stderr=ferr,
                     env={"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)},
                     start_new_session=True,
-                    pass_fds=(status_write,),
+                    pass_fds=(status_write, seccomp_fd, args_fd),
                 )
             os.close(status_write)
             status_write = -1
-            reaping: asyncio.Future | None = None
+            for fd in (seccomp_fd, args_fd):
+                os.close(fd)
+            seccomp_fd = args_fd = -1
+            reaping: asyncio.Future[tuple[int | None, resource.struct_rusage | None]] | None = None
             try:
                 status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
                 wall_time_s = time.monotonic() - started
@@ -342,12 +418,30 @@ class Sandbox:
                 with contextlib.suppress(Exception):
                     await reaping
                 raise
-            if inner_usage is not None:
-                usage = inner_usage  # the program's own CPU time and memory, via the namespace's init
+            # Every process of the run has ended (the namespace's init is reaped only after the rest).
+            # The cgroup counted all of them, the sandbox's own chain outside the namespace too: that
+            # part is the outer process's rusage, subtracted when it cannot hold the program's (the
+            # namespace's init was reaped here, not by bwrap). Without a cgroup, the init's rusage.
+            program_usage = inner_usage if inner_usage is not None else usage
+            cgroup_cpu_s = cgroup.cpu_time_s()
+            if cgroup_cpu_s is not None:
+                chain_cpu_s = usage.ru_utime + usage.ru_stime if inner_usage is not None else 0.0
+                cpu_time_s = max(0.0, cgroup_cpu_s - chain_cpu_s)
+            else:
+                cpu_time_s = program_usage.ru_utime + program_usage.ru_stime
             stdout, stdout_truncated = _read_capped(io_dir / "stdout", capture_bytes)
             stderr, stderr_truncated = _read_capped(io_dir / "stderr", 64 * 1024)
+            # Memory: the program's peak resident set (the page cache its reads brought in aside), but
+            # never more than the cgroup charged it (its resident set counts the pages of shared
+            # libraries and runtimes that other groups brought in); the cgroup's peak when it was
+            # killed for memory. Without a memory cgroup, the resident set against RLIMIT_AS.
             peak = cgroup.peak_memory_bytes()
-            memory_kib = peak // 1024 if peak is not None else usage.ru_maxrss
+            memory_kib = program_usage.ru_maxrss
+            if peak is not None:
+                memory_hit = cgroup.hit_memory_limit()
+                memory_kib = peak // 1024 if memory_hit else min(memory_kib, peak // 1024)
+            else:
+                memory_hit = memory_kib >= limits.memory_kib
             exit_code = inner_status if inner_status is not None else os.waitstatus_to_exitcode(status)
             killed_by = None
             if exit_code < 0:
@@ -358,7 +452,7 @@ class Sandbox:
             return RunOutcome(
                 exit_code=None if killed_by else exit_code,
                 signal=killed_by,
-                cpu_time_s=usage.ru_utime + usage.ru_stime,
+                cpu_time_s=cpu_time_s,
                 wall_time_s=wall_time_s,
                 memory_kib=int(memory_kib),
                 stdout=stdout,
@@ -366,14 +460,16 @@ class Sandbox:
                 stdout_truncated=stdout_truncated,
                 stderr_truncated=stderr_truncated,
                 wall_time_exceeded=wall_exceeded,
-                memory_limit_hit=cgroup.hit_memory_limit() or memory_kib >= limits.memory_kib,
+                # Output at its cap means the output limit came first: the kill (if any) ended the writes.
+                memory_limit_hit=memory_hit and not output_hit,
                 output_limit_hit=output_hit,
             )
         finally:
-            if status_write >= 0:
-                os.close(status_write)
+            for fd in (status_write, seccomp_fd, args_fd):
+                if fd >= 0:
+                    os.close(fd)
             os.close(status_read)
-            cgroup.remove()
+            await cgroup.remove()
             shutil.rmtree(io_dir, ignore_errors=True)
 
     @staticmethod
@@ -396,7 +492,7 @@ class Sandbox:
         return exit_code, usage
 
     @staticmethod
-    async def _wait(process: subprocess.Popen, wall_time_s: float) -> tuple[int, resource.struct_rusage, bool]:
+    async def _wait(process: subprocess.Popen[bytes], wall_time_s: float) -> tuple[int, resource.struct_rusage, bool]:
         """Waits with wait4 (for the rusage of the whole tree); kills the run when the wall clock is up."""
         loop = asyncio.get_running_loop()
         waiting = loop.run_in_executor(None, os.wait4, process.pid, 0)
@@ -418,6 +514,19 @@ class Sandbox:
 
 
 _SIGNALS = frozenset(int(s) for s in signal.Signals)
+_PIPE_CAPACITY = 65536  # Linux default
+
+
+def _pipe_holding(data: bytes) -> int:
+    """The read end of a pipe that holds ``data`` (written whole, the write end closed)."""
+    if len(data) > _PIPE_CAPACITY:
+        raise ValueError(f"{len(data)} bytes do not fit a pipe's buffer")
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, data)  # whole: it fits the buffer, and nobody reads yet
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def _read_all(fd: int) -> bytes:

@@ -19,7 +19,9 @@ def sandbox():
     # Not under pytest's own temporary directory: that is private to root (0700), and the
     # sandbox's slot users must be able to reach their workspaces.
     root = pathlib.Path(tempfile.mkdtemp(prefix="arena-sandbox-test-"))
-    yield Sandbox(root, slots=2)
+    sandbox = Sandbox(root, slots=2)
+    yield sandbox
+    sandbox.close()  # unmounts its workspaces' file system
     shutil.rmtree(root, ignore_errors=True)
 
 

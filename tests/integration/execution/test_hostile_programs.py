@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import pathlib
 import signal
@@ -14,7 +15,7 @@ import threading
 import pytest
 
 from arena.execution.checkers import CheckerSpec
-from arena.execution.domain import Verdict
+from arena.execution.domain import TestOutcome, Verdict
 from arena.execution.judge import Bundle, BundleTest, Judge, Steps
 from arena.execution.sandbox import Sandbox
 
@@ -86,6 +87,26 @@ PROGRAMS = {
         "python3",
         "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\nprint('ok')\n",
         {Verdict.ACCEPTED, Verdict.RUNTIME_ERROR},
+    ),
+    "children burning CPU after the parent exits": (
+        "c",
+        # Two children x 0.6 s of CPU against a 1 s limit (little wall time: the CPU limit must decide);
+        # the parent exits without waiting for them
+        # (judged ACCEPTED with ~3 ms of CPU when only the namespace init's rusage counted).
+        "#include <time.h>\n#include <unistd.h>\n"
+        "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);"
+        " return t.tv_sec + t.tv_nsec / 1e9; }\n"
+        "int main(void) { int done[2]; char c; if (pipe(done)) return 1;\n"
+        "  for (int i = 0; i < 2; i++) if (fork() == 0) { volatile unsigned long x = 0;"
+        ' while (cpu() < 0.6) x++; if (write(done[1], "x", 1) != 1) return 1; for (;;) x++; }\n'
+        "  for (int i = 0; i < 2; i++) if (read(done[0], &c, 1) != 1) return 1;\n"
+        '  if (write(1, "ok\\n", 3) != 3) return 1; return 0; }\n',
+        {Verdict.TIME_LIMIT_EXCEEDED},
+    ),
+    "output flood in JavaScript": (
+        "javascript",
+        "const s = 'flood '.repeat(1000) + '\\n';\nfor (;;) process.stdout.write(s);\n",
+        {Verdict.OUTPUT_LIMIT_EXCEEDED},  # was MEMORY_LIMIT_EXCEEDED: Node ignores SIGXFSZ
     ),
     "stack overflow": (
         "c",
@@ -221,3 +242,30 @@ async def test_a_compile_time_bomb_is_a_compilation_error(judge: Judge, language
     assert final.verdict is Verdict.COMPILATION_ERROR and final.compile_output
     included = await verdict_of(judge, languages, "c", '#include "/dev/zero"\nint main(void) { return 0; }\n')
     assert included.verdict is Verdict.COMPILATION_ERROR
+
+
+async def test_hidden_test_data_cannot_be_read_out_through_the_exit_code(judge: Judge, languages):
+    """A program exiting with the first byte of its input: the code shows for the sample only."""
+    problem = dataclasses.replace(
+        bundle(),
+        tests=(
+            BundleTest(ordinal=1, input="A", expected_output="", sample=True),
+            BundleTest(ordinal=2, input="S", expected_output="", sample=False),
+        ),
+    )
+    source = "import sys\nsys.exit(ord(sys.stdin.read(1)))\n"
+    results = []
+
+    class Recorder(Steps):
+        async def test_finished(self, outcome: TestOutcome) -> None:
+            results.append(outcome)
+
+    await judge.judge(languages["python3"], source, problem, run_all_tests=True, steps=Recorder())
+    sample, hidden = sorted(results, key=lambda r: r.ordinal)
+    assert sample.verdict is hidden.verdict is Verdict.RUNTIME_ERROR
+    assert sample.exit_code == ord("A")
+    assert hidden.exit_code == 0 and hidden.signal == 0 and hidden.checker_message == ""
+    revealing = dataclasses.replace(problem, reveal_hidden_details=True)
+    results.clear()
+    await judge.judge(languages["python3"], source, revealing, run_all_tests=True, steps=Recorder())
+    assert sorted(results, key=lambda r: r.ordinal)[1].exit_code == ord("S")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import subprocess
 import tempfile
 import time
@@ -46,3 +47,4 @@ def test_a_new_sandbox_kills_what_a_dead_one_left_as_its_uids():
         leftover.wait()
         if stale is not None and stale.exists():
             stale.rmdir()
+        shutil.rmtree(root, ignore_errors=True)
