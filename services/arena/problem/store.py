@@ -368,7 +368,7 @@ class SqlProblemStore:
                 )
             )
         async with self._sessions() as session:
-            found = list((await session.execute(query.limit(limit + 1))).tuples())
+            found = list((await session.execute(query.limit(limit + 1))).all())
             more = len(found) > limit
             found = found[:limit]
             problems = await self._load(session, [row for row, _ in found], with_tests=False)
