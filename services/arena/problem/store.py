@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import pathlib
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -698,3 +698,9 @@ def _as_stored(content: Content) -> Content:
 
 def _without_tests(problem: Problem) -> Problem:
     return dataclasses.replace(problem, content=_with_tests(problem.content, None))
+
+
+if TYPE_CHECKING:  # the type checker holds both implementations to the port
+
+    def _both_are_stores(sql: SqlProblemStore, memory: InMemoryProblemStore) -> tuple[ProblemStore, ProblemStore]:
+        return sql, memory

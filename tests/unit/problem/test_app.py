@@ -727,3 +727,16 @@ async def test_servicer_updates_the_time_limit(servicers):
             None,
         )
     assert updated.problem.time_limit.ToMilliseconds() == 2500
+
+
+async def test_summaries_come_in_the_order_asked_by_id_or_slug_and_at_most_100(app: ProblemApp):
+    a = await new(app, slug="a-one")
+    b = await new(app, slug="b-two", visibility=Visibility.HIDDEN)  # service-to-service: hidden ones too
+    gone = await new(app, slug="gone")
+    await app.delete(ALICE, gone.problem_id)
+    found = await app.summaries(["b-two", "missing", a.problem_id, gone.problem_id, "a-one"])
+    assert [p.problem_id for p in found] == [b.problem_id, a.problem_id, a.problem_id]
+    assert all(p.content.hidden_tests == () for p in found)
+    with pytest.raises(InvalidArgument) as caught:
+        await app.summaries([a.problem_id] * 101)
+    assert caught.value.violations[0].field == "problem_ids"
