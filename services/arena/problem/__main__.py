@@ -1,4 +1,9 @@
-"""``python -m arena.problem``: the problem service process."""
+"""``python -m arena.problem``: the problem service process (its composition root).
+
+Builds the parts (SQL store → use cases → servicers) and hands them to the kit with the
+standard platform wiring. The service has no settings of its own: the database URL and the
+read-cache expiry (``ARENA_READ_CACHE_TTL_S``) are the platform's.
+"""
 
 from __future__ import annotations
 

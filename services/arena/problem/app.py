@@ -1,22 +1,44 @@
-"""The problem service's use cases."""
+"""The problem service's use cases.
+
+``ProblemApp`` depends on the ``ProblemStore`` port, never on SQL: production wires it to
+``SqlProblemStore``, the use-case tests to ``InMemoryProblemStore``. Who may see and change
+a problem is the domain's rule (``can_see``, ``can_edit``, ``visible_to``); the app applies it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
 import structlog
 
-from arena.kit.auth import Identity
-from arena.kit.db import utcnow
-from arena.kit.errors import InvalidArgument, NotFound, PermissionDenied
+from arena.core.errors import InvalidArgument, NotFound, PermissionDenied
+from arena.core.identity import Identity
 from arena.kit.ids import new_id
-from arena.problem.domain import UPDATABLE_FIELDS, Content, Problem, TestCase, can_edit, can_see, validate
-from arena.problem.store import ORDERS, Filters, Page, SqlProblemStore
+from arena.problem.domain import (
+    UPDATABLE_FIELDS,
+    Content,
+    Listing,
+    MarkKind,
+    Problem,
+    TestCase,
+    can_edit,
+    can_see,
+    validate,
+    visible_to,
+)
+from arena.problem.store import Cursor, Page, Problems, ProblemStore
 
 log = structlog.get_logger("arena.problem")
+
+MAX_SUMMARIES = 100
+"""Problems one BatchGetProblemSummaries call may name."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,8 +50,11 @@ class Viewed:
     bookmarked: bool = False
 
 
+Vieweds: TypeAlias = list[Viewed]
+
+
 class ProblemApp:
-    def __init__(self, store: SqlProblemStore, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, store: ProblemStore, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.store = store
         self.clock = clock
 
@@ -45,10 +70,10 @@ class ProblemApp:
             raise PermissionDenied("only the problem's author or an admin may change it", reason="NOT_OWNER")
         return problem
 
-    async def _viewed(self, problems: list[Problem], caller: Identity | None) -> list[Viewed]:
-        if caller is None:
+    async def _viewed(self, problems: Sequence[Problem], viewer_id: str | None) -> Vieweds:
+        if viewer_id is None:
             return [Viewed(p) for p in problems]
-        liked, bookmarked = await self.store.marks(caller.user_id, [p.problem_id for p in problems])
+        liked, bookmarked = await self.store.marks(viewer_id, [p.problem_id for p in problems])
         return [Viewed(p, p.problem_id in liked, p.problem_id in bookmarked) for p in problems]
 
     async def create(self, caller: Identity, content: Content) -> Problem:
@@ -58,15 +83,12 @@ class ProblemApp:
 
     async def get(self, problem_id: str, caller: Identity | None) -> Viewed:
         problem = await self._visible(problem_id, caller)
-        return (await self._viewed([problem], caller))[0]
+        return (await self._viewed([problem], caller.user_id if caller else None))[0]
 
-    async def list(
-        self, filters: Filters, order: str, limit: int, cursor: list[Any] | None, caller: Identity | None
-    ) -> tuple[list[Viewed], Page]:
-        if order not in ORDERS:
-            raise InvalidArgument.field("order_by", f"must be one of: {', '.join(ORDERS)}")
-        page = await self.store.list(filters, order, limit, cursor)
-        return await self._viewed(page.problems, caller), page
+    async def list(self, listing: Listing, limit: int, cursor: Cursor | None = None) -> tuple[Vieweds, Page]:
+        """One page of a list (``domain.listing`` makes one from a request's values)."""
+        page = await self.store.list(listing.filters, listing.order, limit, cursor, listing.visible)
+        return await self._viewed(page.problems, listing.viewer_id), page
 
     async def update(self, caller: Identity, problem_id: str, changes: dict[str, Any]) -> Problem:
         unknown = sorted(set(changes) - UPDATABLE_FIELDS)
@@ -96,15 +118,22 @@ class ProblemApp:
             return problem.tests, True
         return tuple(t for t in problem.tests if t.sample), False
 
-    async def mark(self, kind: str, caller: Identity, problem_id: str, on: bool) -> int:
+    async def mark(self, kind: MarkKind, caller: Identity, problem_id: str, on: bool) -> int:
         problem = await self._visible(problem_id, caller, with_tests=False)
         return await self.store.mark(kind, problem.problem_id, caller.user_id, on, self.clock())
 
-    async def bookmarks(
-        self, caller: Identity, limit: int, cursor: list[Any] | None
-    ) -> tuple[list[Viewed], list[Any] | None]:
-        problems, next_cursor = await self.store.bookmarks(caller.user_id, limit, cursor, admin=caller.is_admin)
-        return await self._viewed(problems, caller), next_cursor
+    async def bookmarks(self, caller: Identity, limit: int, cursor: Cursor | None) -> tuple[Vieweds, Cursor | None]:
+        problems, next_cursor = await self.store.bookmarks(caller.user_id, visible_to(caller), limit, cursor)
+        return await self._viewed(problems, caller.user_id), next_cursor
+
+    async def summaries(self, keys: Sequence[str]) -> Problems:
+        """The problems named by id or slug, in the order asked, the missing ones left out (service-to-service)."""
+        if len(keys) > MAX_SUMMARIES:
+            raise InvalidArgument.field("problem_ids", f"at most {MAX_SUMMARIES}")
+        found = {p.problem_id: p for p in await self.store.summaries(keys)}
+        by_slug = {p.content.slug: p for p in found.values()}
+        ordered = (found.get(key) or by_slug.get(key) for key in keys)
+        return [p for p in ordered if p is not None]
 
     async def judge_bundle(self, problem_id: str) -> Problem:
         """Everything the judge needs, hidden tests included (service-to-service only)."""

@@ -1,4 +1,10 @@
-"""Problems: what a valid problem is, who may see and change it. No I/O, no protos."""
+"""Problems: what a valid problem is, who may see and change it, what a list asks for. No I/O, no protos.
+
+Visibility has one source: ``visible_to`` decides which problems a caller may see and
+``VisibleProblems.includes`` is that decision as a predicate. ``can_see`` is the predicate on
+one problem; the stores list with the same value (the in-memory store calls ``includes``,
+the SQL store translates its three terms), and the store contract test holds them together.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,18 @@ import datetime as dt
 import enum
 import re
 import unicodedata
+from typing import Literal
 
 from arena.core.errors import FieldViolation, InvalidArgument
 from arena.core.identity import Identity
 
 TITLE_MAX = 120
+TITLE_KEY_MAX = TITLE_MAX
 STATEMENT_MAX_BYTES = 64 * 1024
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 64
 ID_SHAPED = re.compile(r"^[0-9a-f]{32}$")  # problems are found by id or slug: a slug must never be an id
+TAG_MAX = 32
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_TAGS = 10
 TIME_LIMIT_MS = (100, 10_000)
@@ -186,9 +195,118 @@ def validate(content: Content, prefix: str = "problem") -> Content:
     )
 
 
+# -- who may see and change a problem ---------------------------------------------------------------
+
+
 def can_edit(problem: Problem, caller: Identity | None) -> bool:
+    """The author and admins may change a problem (and see it while it is hidden)."""
     return caller is not None and (caller.user_id == problem.author_id or caller.is_admin)
 
 
+@dataclasses.dataclass(frozen=True)
+class VisibleProblems:
+    """The problems one caller may see, as the inputs of one predicate (``includes``).
+
+    A problem is included when it is public, or when every hidden problem is (``all_hidden``),
+    or when it is a hidden problem of ``hidden_of_author``. ``visible_to`` decides the values;
+    the in-memory store evaluates ``includes`` itself and the SQL store translates its three
+    terms into a WHERE clause. Deleted problems are never visible (the stores drop them first).
+    """
+
+    all_hidden: bool = False
+    hidden_of_author: str | None = None
+
+    def includes(self, problem: Problem) -> bool:
+        return (
+            problem.content.visibility is Visibility.PUBLIC
+            or self.all_hidden
+            or (self.hidden_of_author is not None and problem.author_id == self.hidden_of_author)
+        )
+
+
+PUBLIC_ONLY = VisibleProblems()
+"""What an anonymous caller sees."""
+
+
+def visible_to(caller: Identity | None) -> VisibleProblems:
+    """Public problems to everyone; a hidden one only to those who may edit it (``can_edit``)."""
+    if caller is None:
+        return PUBLIC_ONLY
+    return VisibleProblems(all_hidden=caller.is_admin, hidden_of_author=caller.user_id)
+
+
 def can_see(problem: Problem, caller: Identity | None) -> bool:
-    return problem.content.visibility is Visibility.PUBLIC or can_edit(problem, caller)
+    return visible_to(caller).includes(problem)
+
+
+# -- lists ------------------------------------------------------------------------------------------
+
+ORDERS = ("create_time desc", "create_time", "title", "difficulty", "like_count desc")
+"""The orders a list may be sorted in; ties are broken by problem id, in the same direction."""
+DEFAULT_ORDER = "create_time desc"
+
+
+def title_key(title: str) -> str:
+    """What titles are searched and sorted by: lowercased, cut to ``TITLE_KEY_MAX`` characters
+    (lowercasing can lengthen a title: "İ" becomes "i̇")."""
+    return title.lower()[:TITLE_KEY_MAX]
+
+
+@dataclasses.dataclass(frozen=True)
+class Filters:
+    """What a list asks for; every criterion given must hold.
+
+    The tag compares case-insensitively; ``query`` is found anywhere in the title's ``title_key``,
+    case-insensitively and literally (``%`` and ``_`` are plain characters).
+    """
+
+    difficulty: Difficulty | None = None
+    tag: str = ""
+    query: str = ""
+
+    def matches(self, problem: Problem) -> bool:
+        content = problem.content
+        return (
+            (self.difficulty is None or content.difficulty is self.difficulty)
+            and (not self.tag or self.tag.lower() in content.tags)
+            and (not self.query or self.query.lower() in title_key(content.title))
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    """One list request, normalized: what is asked for, in which order, and who asks.
+
+    Who asks decides what may be listed (``visible``) and whose likes and bookmarks show
+    (``viewer_id``). Equal listings give equal pages, so a listing (with a page size and a
+    position) keys a cached page.
+    """
+
+    filters: Filters
+    order: str
+    viewer_id: str | None
+    visible: VisibleProblems
+
+
+def listing(
+    caller: Identity | None,
+    *,
+    difficulty: Difficulty | None = None,
+    tag: str = "",
+    query: str = "",
+    order: str = "",
+) -> Listing:
+    """A list request from its plain values: over-long criteria cut, the order checked (default newest first)."""
+    order = order.strip() or DEFAULT_ORDER
+    if order not in ORDERS:
+        raise InvalidArgument.field("order_by", f"must be one of: {', '.join(ORDERS)}")
+    return Listing(
+        filters=Filters(difficulty=difficulty, tag=tag[:TAG_MAX], query=query[:TITLE_MAX]),
+        order=order,
+        viewer_id=caller.user_id if caller is not None else None,
+        visible=visible_to(caller),
+    )
+
+
+MarkKind = Literal["like", "bookmark"]
+"""What a user may set on a problem they see; each kind has its own exact counter."""

@@ -1,11 +1,17 @@
-"""ProblemService and ProblemInternalService over gRPC: proto ↔ use case."""
+"""ProblemService and ProblemInternalService over gRPC: proto ↔ domain values, a few lines per RPC.
+
+Nothing here decides anything: rules live in ``domain``, orchestration in ``app``. A method
+reads its request (and the caller from the request context), calls one use case and builds
+its response; errors raised below become statuses in the kit's middleware. ListProblems
+answers from ``PageCache`` (serialized pages), which every write here empties.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias, cast
+
+import grpc
 
 from arena.kit import context as request_context
 from arena.kit import pagination
@@ -20,11 +26,13 @@ from arena.problem.domain import (
     CheckerKind,
     Content,
     Difficulty,
+    Listing,
     Problem,
     TestCase,
     Visibility,
+    listing,
 )
-from arena.problem.store import Filters
+from arena.problem.pages import PageCache
 from arena.problem.v1 import (
     problem_internal_service_pb2,
     problem_internal_service_pb2_grpc,
@@ -33,16 +41,31 @@ from arena.problem.v1 import (
     problem_service_pb2_grpc,
 )
 
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
-def _tests(messages: Any, sample: bool) -> tuple[TestCase, ...]:
+_DIFFICULTY_TO_PROTO: dict[Difficulty, problem_pb2.Difficulty] = {
+    d: cast("problem_pb2.Difficulty", problem_pb2.Difficulty.Value(f"DIFFICULTY_{d.name}")) for d in Difficulty
+}
+_DIFFICULTY_FROM_PROTO = {value: d for d, value in _DIFFICULTY_TO_PROTO.items()}
+_CHECKER_TO_PROTO: dict[CheckerKind, problem_pb2.CheckerKind] = {
+    k: cast("problem_pb2.CheckerKind", problem_pb2.CheckerKind.Value(f"CHECKER_KIND_{k.name}")) for k in CheckerKind
+}
+_CHECKER_FROM_PROTO = {value: k for k, value in _CHECKER_TO_PROTO.items()}
+_VISIBILITY_TO_PROTO: dict[Visibility, problem_pb2.Visibility] = {
+    v: cast("problem_pb2.Visibility", problem_pb2.Visibility.Value(f"VISIBILITY_{v.name}")) for v in Visibility
+}
+_VISIBILITY_FROM_PROTO = {value: v for v, value in _VISIBILITY_TO_PROTO.items()}
+
+
+def _tests(messages: Iterable[problem_pb2.TestCase], sample: bool) -> tuple[TestCase, ...]:
     return tuple(TestCase(t.input, t.expected_output, sample, t.explanation if sample else "") for t in messages)
 
 
 def _checker(message: problem_pb2.Checker) -> Checker:
     if message.kind == 0:
         kind = CheckerKind.TOKENS
-    elif message.kind in problem_pb2.CheckerKind.values():
-        kind = CheckerKind[problem_pb2.CheckerKind.Name(message.kind).removeprefix("CHECKER_KIND_")]
+    elif message.kind in _CHECKER_FROM_PROTO:
+        kind = _CHECKER_FROM_PROTO[message.kind]
     else:
         raise InvalidArgument.field("problem.checker.kind", "is not a known checker")
     return Checker(
@@ -54,6 +77,22 @@ def _time_limit_ms(message: problem_pb2.Problem) -> int:
     if not message.HasField("time_limit"):
         return DEFAULT_TIME_LIMIT_MS
     return message.time_limit.seconds * 1000 + message.time_limit.nanos // 1_000_000
+
+
+def _difficulty(value: int, field: str) -> Difficulty:
+    found = _DIFFICULTY_FROM_PROTO.get(cast("problem_pb2.Difficulty", value))
+    if found is None:
+        raise InvalidArgument.field(field, "must be EASY, MEDIUM or HARD")
+    return found
+
+
+def _visibility(value: int) -> Visibility:
+    if value == 0:
+        return Visibility.PUBLIC
+    found = _VISIBILITY_FROM_PROTO.get(cast("problem_pb2.Visibility", value))
+    if found is None:
+        raise InvalidArgument.field("problem.visibility", "is not a known value")
+    return found
 
 
 def content_from(message: problem_pb2.Problem) -> Content:
@@ -72,20 +111,6 @@ def content_from(message: problem_pb2.Problem) -> Content:
     )
 
 
-def _difficulty(value: int, field: str) -> Difficulty:
-    if value == 0 or value not in problem_pb2.Difficulty.values():
-        raise InvalidArgument.field(field, "must be EASY, MEDIUM or HARD")
-    return Difficulty[problem_pb2.Difficulty.Name(value).removeprefix("DIFFICULTY_")]
-
-
-def _visibility(value: int) -> Visibility:
-    if value == 0:
-        return Visibility.PUBLIC
-    if value not in problem_pb2.Visibility.values():
-        raise InvalidArgument.field("problem.visibility", "is not a known value")
-    return Visibility[problem_pb2.Visibility.Name(value).removeprefix("VISIBILITY_")]
-
-
 def test_message(test: TestCase) -> problem_pb2.TestCase:
     return problem_pb2.TestCase(
         ordinal=test.ordinal,
@@ -93,6 +118,14 @@ def test_message(test: TestCase) -> problem_pb2.TestCase:
         expected_output=test.expected_output,
         sample=test.sample,
         explanation=test.explanation,
+    )
+
+
+def checker_message(checker: Checker) -> problem_pb2.Checker:
+    return problem_pb2.Checker(
+        kind=_CHECKER_TO_PROTO[checker.kind],
+        absolute_tolerance=checker.absolute_tolerance,
+        relative_tolerance=checker.relative_tolerance,
     )
 
 
@@ -106,18 +139,14 @@ def problem_message(
         slug=content.slug,
         title=content.title,
         statement=content.statement,
-        difficulty=problem_pb2.Difficulty.Value(f"DIFFICULTY_{content.difficulty.name}"),
+        difficulty=_DIFFICULTY_TO_PROTO[content.difficulty],
         tags=content.tags,
         time_limit=duration(content.time_limit_ms / 1000),
         memory_limit_kib=content.memory_limit_kib,
-        checker=problem_pb2.Checker(
-            kind=problem_pb2.CheckerKind.Value(f"CHECKER_KIND_{content.checker.kind.name}"),
-            absolute_tolerance=content.checker.absolute_tolerance,
-            relative_tolerance=content.checker.relative_tolerance,
-        ),
+        checker=checker_message(content.checker),
         sample_tests=[test_message(t) for t in problem.tests if t.sample] if with_samples else [],
         hidden_test_count=problem.hidden_test_count,
-        visibility=problem_pb2.Visibility.Value(f"VISIBILITY_{content.visibility.name}"),
+        visibility=_VISIBILITY_TO_PROTO[content.visibility],
         author_id=problem.author_id,
         like_count=problem.like_count,
         bookmark_count=problem.bookmark_count,
@@ -133,7 +162,8 @@ def viewed_message(viewed: Viewed, *, with_samples: bool = True) -> problem_pb2.
     return problem_message(viewed.problem, liked=viewed.liked, bookmarked=viewed.bookmarked, with_samples=with_samples)
 
 
-_MASK_TO_CONTENT = {
+# Update mask paths of the contract → the Content field each changes, and how to read it from the message.
+_MASK_TO_CONTENT: dict[str, tuple[str, Callable[[problem_pb2.Problem], Any]]] = {
     "slug": ("slug", lambda m: m.slug),
     "title": ("title", lambda m: m.title),
     "statement": ("statement", lambda m: m.statement),
@@ -148,74 +178,16 @@ _MASK_TO_CONTENT = {
 }
 
 
-T = TypeVar("T")
-
-
-class PageCache:
-    """Serialized ListProblems pages, dropped whenever this process changes a problem, a like or a bookmark.
-
-    A page depends on the caller (what they may see, what they liked and bookmarked), the filters,
-    the order, the size and the page token, so all of them are the key. Every write drops every
-    page once it has committed (writes are rare next to the first page every visitor opens), and a
-    page read before a write finished is not stored after it (the generation moved), so a client
-    never reads a list older than its own write from this process. The expiry bounds how long
-    another process of the service may still serve a page from before a write. Pages are bounded
-    in number and in bytes (statements make pages large), least recently used out first.
-    """
-
-    def __init__(
-        self,
-        *,
-        ttl_s: float = 2.0,
-        max_entries: int = 10_000,
-        max_bytes: int = 32 * 1024 * 1024,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._pages: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
-        self._ttl_s = ttl_s
-        self._max_entries = max_entries
-        self._max_bytes = max_bytes
-        self._clock = clock
-        self.size_bytes = 0
-        self.generation = 0
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-    def _drop(self, key: Hashable) -> None:
-        self.size_bytes -= len(self._pages.pop(key)[1])
-
-    async def get_or_build(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
-        if self._ttl_s <= 0:
-            return await build()
-        found = self._pages.get(key)
-        if found is not None:
-            if found[0] > self._clock():
-                self._pages.move_to_end(key)
-                return found[1]
-            self._drop(key)
-        generation = self.generation
-        page = await build()
-        if generation == self.generation and len(page) <= self._max_bytes:
-            if key in self._pages:  # built twice at once: keep the newer
-                self._drop(key)
-            self._pages[key] = (self._clock() + self._ttl_s, page)
-            self.size_bytes += len(page)
-            while len(self._pages) > self._max_entries or self.size_bytes > self._max_bytes:
-                self._drop(next(iter(self._pages)))
-        return page
-
-    def invalidate(self) -> None:
-        self.generation += 1
-        self._pages.clear()
-        self.size_bytes = 0
-
-    async def writing(self, write: Awaitable[T]) -> T:
-        """Runs a write, then drops every page (also when the write failed part-way)."""
-        try:
-            return await write
-        finally:
-            self.invalidate()
+def _token_fingerprint(asked: Listing) -> dict[str, Any]:
+    """What a ListProblems page token is bound to: the query and the caller."""
+    difficulty = asked.filters.difficulty
+    return {
+        "d": _DIFFICULTY_TO_PROTO[difficulty] if difficulty is not None else 0,
+        "t": asked.filters.tag,
+        "q": asked.filters.query,
+        "o": asked.order,
+        "v": asked.viewer_id,
+    }
 
 
 class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
@@ -223,50 +195,35 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
         self.app = app
         self.pages = PageCache(ttl_s=list_cache_ttl_s)
 
-    async def CreateProblem(self, request, context):
+    async def CreateProblem(
+        self, request: problem_service_pb2.CreateProblemRequest, context: Context
+    ) -> problem_service_pb2.CreateProblemResponse:
         problem = await self.pages.writing(
             self.app.create(request_context.require_identity(), content_from(request.problem))
         )
         return problem_service_pb2.CreateProblemResponse(problem=problem_message(problem))
 
-    async def GetProblem(self, request, context):
+    async def GetProblem(
+        self, request: problem_service_pb2.GetProblemRequest, context: Context
+    ) -> problem_service_pb2.GetProblemResponse:
         viewed = await self.app.get(request.problem_id, request_context.identity())
         return problem_service_pb2.GetProblemResponse(problem=viewed_message(viewed))
 
-    async def ListProblems(self, request, context):
+    async def ListProblems(self, request: problem_service_pb2.ListProblemsRequest, context: Context) -> bytes:
         """A page, serialized once and kept (see ``PageCache``); sample tests are left out by contract."""
-        caller = request_context.identity()
-        difficulty = _difficulty(request.difficulty, "difficulty") if request.difficulty else None
-        filters = Filters(
-            difficulty=difficulty,
-            tag=request.tag[:32],
-            query=request.query[:120],
-            viewer_id=caller.user_id if caller else None,
-            viewer_is_admin=bool(caller and caller.is_admin),
+        asked = listing(
+            request_context.identity(),
+            difficulty=_difficulty(request.difficulty, "difficulty") if request.difficulty else None,
+            tag=request.tag,
+            query=request.query,
+            order=request.order_by,
         )
-        order = request.order_by.strip() or "create_time desc"
         size = pagination.page_size(request.page_size, default=50, maximum=100)
-        key = (
-            filters.viewer_id,
-            filters.viewer_is_admin,
-            request.difficulty,
-            filters.tag,
-            filters.query,
-            order,
-            size,
-            request.page_token,
-        )
 
         async def build() -> bytes:
-            fingerprint = {
-                "d": request.difficulty,
-                "t": filters.tag,
-                "q": filters.query,
-                "o": order,
-                "v": filters.viewer_id,
-            }
+            fingerprint = _token_fingerprint(asked)
             cursor = pagination.decode_token(request.page_token, fingerprint)
-            viewed, page = await self.app.list(filters, order, size, cursor, caller)
+            viewed, page = await self.app.list(asked, size, cursor)
             token = pagination.encode_token(page.next_cursor, fingerprint) if page.next_cursor else ""
             return problem_service_pb2.ListProblemsResponse(
                 problems=[viewed_message(v, with_samples=False) for v in viewed],
@@ -274,10 +231,12 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
                 total_size=page.total,
             ).SerializeToString()
 
-        return await self.pages.get_or_build(key, build)
+        return await self.pages.get_or_build((asked, size, request.page_token), build)
 
-    async def UpdateProblem(self, request, context):
-        changes = {}
+    async def UpdateProblem(
+        self, request: problem_service_pb2.UpdateProblemRequest, context: Context
+    ) -> problem_service_pb2.UpdateProblemResponse:
+        changes: dict[str, Any] = {}
         for path in request.update_mask.paths:
             if path not in _MASK_TO_CONTENT:
                 raise InvalidArgument.field("update_mask", f"`{path}` cannot be changed", reason="INVALID_UPDATE_MASK")
@@ -288,29 +247,39 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
         )
         return problem_service_pb2.UpdateProblemResponse(problem=problem_message(problem))
 
-    async def DeleteProblem(self, request, context):
+    async def DeleteProblem(
+        self, request: problem_service_pb2.DeleteProblemRequest, context: Context
+    ) -> problem_service_pb2.DeleteProblemResponse:
         await self.pages.writing(self.app.delete(request_context.require_identity(), request.problem_id))
         return problem_service_pb2.DeleteProblemResponse()
 
-    async def ListTestCases(self, request, context):
+    async def ListTestCases(
+        self, request: problem_service_pb2.ListTestCasesRequest, context: Context
+    ) -> problem_service_pb2.ListTestCasesResponse:
         tests, hidden_included = await self.app.tests(request_context.identity(), request.problem_id)
         return problem_service_pb2.ListTestCasesResponse(
             tests=[test_message(t) for t in tests], hidden_included=hidden_included
         )
 
-    async def LikeProblem(self, request, context):
+    async def LikeProblem(
+        self, request: problem_service_pb2.LikeProblemRequest, context: Context
+    ) -> problem_service_pb2.LikeProblemResponse:
         count = await self.pages.writing(
             self.app.mark("like", request_context.require_identity(), request.problem_id, request.liked)
         )
         return problem_service_pb2.LikeProblemResponse(liked=request.liked, like_count=count)
 
-    async def BookmarkProblem(self, request, context):
+    async def BookmarkProblem(
+        self, request: problem_service_pb2.BookmarkProblemRequest, context: Context
+    ) -> problem_service_pb2.BookmarkProblemResponse:
         count = await self.pages.writing(
             self.app.mark("bookmark", request_context.require_identity(), request.problem_id, request.bookmarked)
         )
         return problem_service_pb2.BookmarkProblemResponse(bookmarked=request.bookmarked, bookmark_count=count)
 
-    async def ListBookmarks(self, request, context):
+    async def ListBookmarks(
+        self, request: problem_service_pb2.ListBookmarksRequest, context: Context
+    ) -> problem_service_pb2.ListBookmarksResponse:
         caller = request_context.require_identity()
         fingerprint = {"u": caller.user_id}
         size = pagination.page_size(request.page_size, default=50, maximum=100)
@@ -326,7 +295,9 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
     def __init__(self, app: ProblemApp) -> None:
         self.app = app
 
-    async def GetJudgeBundle(self, request, context):
+    async def GetJudgeBundle(
+        self, request: problem_internal_service_pb2.GetJudgeBundleRequest, context: Context
+    ) -> problem_internal_service_pb2.GetJudgeBundleResponse:
         problem = await self.app.judge_bundle(request.problem_id)
         content = problem.content
         bundle = problem_pb2.JudgeBundle(
@@ -334,26 +305,23 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
             revision=problem.revision,
             time_limit=duration(content.time_limit_ms / 1000),
             memory_limit_kib=content.memory_limit_kib,
-            checker=problem_message(problem).checker,
+            checker=checker_message(content.checker),
             tests=[test_message(t) for t in problem.tests],
         )
         return problem_internal_service_pb2.GetJudgeBundleResponse(bundle=bundle)
 
-    async def BatchGetProblemSummaries(self, request, context):
-        if len(request.problem_ids) > 100:
-            raise InvalidArgument.field("problem_ids", "at most 100")
-        found = {p.problem_id: p for p in await self.app.store.summaries(list(request.problem_ids))}
-        by_slug = {p.content.slug: p for p in found.values()}
-        ordered = [found.get(i) or by_slug.get(i) for i in request.problem_ids]
+    async def BatchGetProblemSummaries(
+        self, request: problem_internal_service_pb2.BatchGetProblemSummariesRequest, context: Context
+    ) -> problem_internal_service_pb2.BatchGetProblemSummariesResponse:
+        problems = await self.app.summaries(list(request.problem_ids))
         return problem_internal_service_pb2.BatchGetProblemSummariesResponse(
             problems=[
                 problem_pb2.ProblemSummary(
                     problem_id=p.problem_id,
                     slug=p.content.slug,
                     title=p.content.title,
-                    difficulty=problem_pb2.Difficulty.Value(f"DIFFICULTY_{p.content.difficulty.name}"),
+                    difficulty=_DIFFICULTY_TO_PROTO[p.content.difficulty],
                 )
-                for p in ordered
-                if p is not None
+                for p in problems
             ]
         )

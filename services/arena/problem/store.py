@@ -1,26 +1,66 @@
-"""The problem service's storage: SQLAlchemy 2 tables and a store with keyset pagination."""
+"""The problem service's storage: the ``ProblemStore`` port and its two implementations.
+
+- ``SqlProblemStore`` (SQLAlchemy 2, SQLite or PostgreSQL): production. Slugs are unique in
+  the database, so of two concurrent creates with one slug exactly one wins; a like or a
+  bookmark recounts its counter under the problem row's lock, so concurrent marks stay exact.
+- ``InMemoryProblemStore``: dictionaries, for the use-case tests.
+
+Both list only what ``domain.VisibleProblems`` includes: the in-memory store evaluates the
+domain's predicate, the SQL store translates it (``_visible``). ``tests/integration/db/
+test_problem_store.py`` runs one contract against the in-memory store, SQLite and PostgreSQL,
+including that the SQL translation and the domain agree on who sees which problem.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import pathlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from arena.core.errors import AlreadyExists
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory, upsert_statement
-from arena.kit.errors import AlreadyExists
 from arena.kit.pagination import keyset_cursor
-from arena.problem.domain import Checker, CheckerKind, Content, Difficulty, Problem, TestCase, Visibility
+from arena.problem.domain import (
+    ORDERS,
+    PUBLIC_ONLY,
+    TITLE_KEY_MAX,
+    Checker,
+    CheckerKind,
+    Content,
+    Difficulty,
+    Filters,
+    MarkKind,
+    Problem,
+    TestCase,
+    Visibility,
+    VisibleProblems,
+    title_key,
+)
+
+__all__ = [
+    "ORDERS",
+    "Cursor",
+    "Filters",
+    "InMemoryProblemStore",
+    "Page",
+    "ProblemStore",
+    "Problems",
+    "SqlProblemStore",
+]
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
 VERSION_TABLE = "problem_alembic_version"
-TITLE_KEY_MAX = 120
+
+Cursor: TypeAlias = list[Any]
+"""A keyset position: the last item's sort value (ISO text for a time) and its problem id."""
+Problems: TypeAlias = list[Problem]
 
 
 class Base(DeclarativeBase):
@@ -87,38 +127,136 @@ class BookmarkRow(Base):
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
-# Sort orders: the columns of the keyset, most significant first, and whether descending.
-ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "create_time desc": (("create_time", True), ("problem_id", True)),
-    "create_time": (("create_time", False), ("problem_id", False)),
-    "title": (("title_key", False), ("problem_id", False)),
-    "difficulty": (("difficulty", False), ("problem_id", False)),
-    "like_count desc": (("like_count", True), ("problem_id", True)),
+@dataclasses.dataclass(frozen=True)
+class SortKey:
+    """How one of the domain's ``ORDERS`` sorts: by a column (then the problem id), one direction for both."""
+
+    column: str
+    """The ``ProblemRow`` column."""
+    descending: bool
+    kind: type
+    """The type of the column's value in a cursor (a time travels as ISO text)."""
+    value: Callable[[Problem], Any]
+    """The same value, read from a problem (what the in-memory store sorts by)."""
+
+
+SORT_KEYS: dict[str, SortKey] = {
+    "create_time desc": SortKey("create_time", True, dt.datetime, lambda p: p.create_time),
+    "create_time": SortKey("create_time", False, dt.datetime, lambda p: p.create_time),
+    "title": SortKey("title_key", False, str, lambda p: title_key(p.content.title)),
+    "difficulty": SortKey("difficulty", False, int, lambda p: p.content.difficulty.value),
+    "like_count desc": SortKey("like_count", True, int, lambda p: p.like_count),
 }
 
 
 @dataclasses.dataclass(frozen=True)
-class Filters:
-    difficulty: Difficulty | None = None
-    tag: str = ""
-    query: str = ""
-    viewer_id: str | None = None
-    """Hidden problems of this author are listed too."""
-    viewer_is_admin: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
 class Page:
-    problems: list[Problem]
-    next_cursor: list[Any] | None
+    problems: Problems
+    next_cursor: Cursor | None
     total: int
+    """How many problems the filters match in all (every page says the same)."""
+
+
+class ProblemStore(Protocol):
+    """The problem service's port: what its use cases need from storage.
+
+    Two implementations: ``SqlProblemStore`` (SQLite or PostgreSQL) and ``InMemoryProblemStore``
+    (use-case tests); ``tests/integration/db/test_problem_store.py`` holds them to this contract.
+    Times are timezone-aware UTC datetimes. A deleted problem is gone for every read. Problems
+    read without their tests have empty ``sample_tests`` and ``hidden_tests`` (``hidden_test_count``
+    still counts them); tags come back sorted, tests numbered from 1, samples first.
+    """
+
+    async def get(self, problem_id_or_slug: str, *, with_tests: bool = True) -> Problem | None:
+        """The problem with this id or slug (an id wins over another problem's equal slug), whatever
+        its visibility: the caller decides who may see it."""
+        ...
+
+    async def summaries(self, keys: Sequence[str]) -> Problems:
+        """The problems whose id or slug is among ``keys``, without tests, in no particular order."""
+        ...
+
+    async def list(
+        self,
+        filters: Filters,
+        order: str,
+        limit: int,
+        cursor: Cursor | None,
+        visible: VisibleProblems = PUBLIC_ONLY,
+    ) -> Page:
+        """The problems ``visible`` includes that match ``filters``, without tests, sorted by
+        ``order`` (one of ``ORDERS``, ties by problem id), at most ``limit`` of them after the
+        ``cursor`` (the previous page's ``next_cursor``, None for the first page; a malformed one
+        is InvalidArgument INVALID_PAGE_TOKEN). ``next_cursor`` is None on the last page."""
+        ...
+
+    async def marks(self, user_id: str, problem_ids: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Which of these problems the user likes, and which they bookmarked."""
+        ...
+
+    async def bookmarks(
+        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+    ) -> tuple[Problems, Cursor | None]:
+        """The user's bookmarked problems that ``visible`` includes (one made hidden since drops
+        out), without tests, most recently bookmarked first (ties by problem id, descending)."""
+        ...
+
+    async def insert(self, problem_id: str, content: Content, author_id: str, now: dt.datetime) -> Problem:
+        """Stores a new problem (revision 1, no marks); AlreadyExists (SLUG_TAKEN) when its slug is
+        another problem's, a deleted one's included. Of concurrent inserts with one slug, one wins
+        and the others leave nothing behind."""
+        ...
+
+    async def replace_content(self, problem_id: str, content: Content, now: dt.datetime) -> Problem | None:
+        """Replaces everything an author wrote, tests included, and counts a revision; None when the
+        problem is missing or deleted; AlreadyExists (SLUG_TAKEN) as for ``insert``."""
+        ...
+
+    async def soft_delete(self, problem_id: str, now: dt.datetime) -> None:
+        """Deletes the problem for every read (its slug stays taken); nothing when already deleted."""
+        ...
+
+    async def mark(self, kind: MarkKind, problem_id: str, user_id: str, on: bool, now: dt.datetime) -> int:
+        """Sets (or clears) one user's like or bookmark on an existing problem, idempotently, and
+        returns that kind's count. Concurrent marks are all counted: the count is always exact.
+        A bookmark set again keeps its first time."""
+        ...
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _visible(visible: VisibleProblems) -> sa.ColumnElement[bool]:
+    """``VisibleProblems.includes`` in SQL, term by term."""
+    if visible.all_hidden:
+        return sa.true()
+    public = ProblemRow.visibility == Visibility.PUBLIC.name
+    if visible.hidden_of_author is None:
+        return public
+    return sa.or_(public, ProblemRow.author_id == visible.hidden_of_author)
+
+
+def _matching(filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """``Filters.matches`` in SQL."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.difficulty is not None:
+        conditions.append(ProblemRow.difficulty == filters.difficulty.value)
+    if filters.tag:
+        conditions.append(
+            sa.exists().where(TagRow.problem_id == ProblemRow.problem_id, TagRow.tag == filters.tag.lower())
+        )
+    if filters.query:
+        conditions.append(ProblemRow.title_key.like(f"%{_escape_like(filters.query.lower())}%", escape="\\"))
+    return conditions
+
+
+_LIVE = ProblemRow.delete_time.is_(None)
+
+
 class SqlProblemStore:
+    """ProblemStore on SQLAlchemy 2 (SQLite or PostgreSQL), with keyset pagination."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
@@ -128,7 +266,7 @@ class SqlProblemStore:
 
     # -- reading ----------------------------------------------------------------------------
 
-    async def _load(self, session: AsyncSession, rows: Sequence[ProblemRow], *, with_tests: bool) -> list[Problem]:
+    async def _load(self, session: AsyncSession, rows: Sequence[ProblemRow], *, with_tests: bool) -> Problems:
         ids = [r.problem_id for r in rows]
         tags: dict[str, list[str]] = {i: [] for i in ids}
         tests: dict[str, list[TestCaseRow]] = {i: [] for i in ids}
@@ -146,8 +284,7 @@ class SqlProblemStore:
             row = await session.scalar(
                 sa.select(ProblemRow)
                 .where(
-                    sa.or_(ProblemRow.problem_id == problem_id_or_slug, ProblemRow.slug == problem_id_or_slug),
-                    ProblemRow.delete_time.is_(None),
+                    sa.or_(ProblemRow.problem_id == problem_id_or_slug, ProblemRow.slug == problem_id_or_slug), _LIVE
                 )
                 .order_by((ProblemRow.problem_id == problem_id_or_slug).desc())  # an id beats a slug
                 .limit(1)
@@ -156,55 +293,46 @@ class SqlProblemStore:
                 return None
             return (await self._load(session, [row], with_tests=with_tests))[0]
 
-    async def summaries(self, ids: Sequence[str]) -> list[Problem]:
+    async def summaries(self, keys: Sequence[str]) -> Problems:
         async with self._sessions() as session:
             rows = list(
                 await session.scalars(
                     sa.select(ProblemRow).where(
-                        sa.or_(ProblemRow.problem_id.in_(ids), ProblemRow.slug.in_(ids)),
-                        ProblemRow.delete_time.is_(None),
+                        sa.or_(ProblemRow.problem_id.in_(keys), ProblemRow.slug.in_(keys)), _LIVE
                     )
                 )
             )
             return await self._load(session, rows, with_tests=False)
 
-    def _visible(self, filters: Filters) -> list[Any]:
-        conditions: list[Any] = [ProblemRow.delete_time.is_(None)]
-        if not filters.viewer_is_admin:
-            public = ProblemRow.visibility == Visibility.PUBLIC.name
-            conditions.append(
-                sa.or_(public, ProblemRow.author_id == filters.viewer_id) if filters.viewer_id else public
-            )
-        if filters.difficulty is not None:
-            conditions.append(ProblemRow.difficulty == filters.difficulty.value)
-        if filters.tag:
-            conditions.append(
-                sa.exists().where(TagRow.problem_id == ProblemRow.problem_id, TagRow.tag == filters.tag.lower())
-            )
-        if filters.query:
-            conditions.append(ProblemRow.title_key.like(f"%{_escape_like(filters.query.lower())}%", escape="\\"))
-        return conditions
-
-    async def list(self, filters: Filters, order: str, limit: int, cursor: list[Any] | None) -> Page:
-        columns = ORDERS[order]
-        conditions = self._visible(filters)
+    async def list(
+        self,
+        filters: Filters,
+        order: str,
+        limit: int,
+        cursor: Cursor | None,
+        visible: VisibleProblems = PUBLIC_ONLY,
+    ) -> Page:
+        key = SORT_KEYS[order]
+        conditions = [_LIVE, _visible(visible), *_matching(filters)]
+        column, last = getattr(ProblemRow, key.column), ProblemRow.problem_id
         query = sa.select(ProblemRow).where(*conditions)
         if cursor is not None:
-            query = query.where(_after(columns, cursor))
-        for name, descending in columns:
-            column = getattr(ProblemRow, name)
-            query = query.order_by(column.desc() if descending else column.asc())
+            value, last_id = keyset_cursor(cursor, key.kind, str)
+            if key.descending:
+                query = query.where(sa.or_(column < value, sa.and_(column == value, last < last_id)))
+            else:
+                query = query.where(sa.or_(column > value, sa.and_(column == value, last > last_id)))
+        query = query.order_by(*((column.desc(), last.desc()) if key.descending else (column.asc(), last.asc())))
         async with self._sessions() as session:
             rows = list(await session.scalars(query.limit(limit + 1)))
             total = await session.scalar(sa.select(sa.func.count()).select_from(ProblemRow).where(*conditions))
             more = len(rows) > limit
             rows = rows[:limit]
             problems = await self._load(session, rows, with_tests=False)
-        next_cursor = [_cursor_value(getattr(rows[-1], name)) for name, _ in columns] if more and rows else None
+        next_cursor = [_cursor_value(getattr(rows[-1], key.column)), rows[-1].problem_id] if more and rows else None
         return Page(problems, next_cursor, int(total or 0))
 
     async def marks(self, user_id: str, problem_ids: Sequence[str]) -> tuple[set[str], set[str]]:
-        """Which of these problems the user likes, and which they bookmarked."""
         if not problem_ids:
             return set(), set()
         async with self._sessions() as session:
@@ -223,13 +351,12 @@ class SqlProblemStore:
         return liked, bookmarked
 
     async def bookmarks(
-        self, user_id: str, limit: int, cursor: list[Any] | None, *, admin: bool = False
-    ) -> tuple[list[Problem], list[Any] | None]:
-        """The user's bookmarks they may still see (a problem made hidden since drops out), newest first."""
+        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+    ) -> tuple[Problems, Cursor | None]:
         query = (
             sa.select(ProblemRow, BookmarkRow.create_time)
             .join(BookmarkRow, BookmarkRow.problem_id == ProblemRow.problem_id)
-            .where(BookmarkRow.user_id == user_id, *self._visible(Filters(viewer_id=user_id, viewer_is_admin=admin)))
+            .where(BookmarkRow.user_id == user_id, _LIVE, _visible(visible))
             .order_by(BookmarkRow.create_time.desc(), ProblemRow.problem_id.desc())
         )
         if cursor is not None:
@@ -294,14 +421,12 @@ class SqlProblemStore:
     async def soft_delete(self, problem_id: str, now: dt.datetime) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                sa.update(ProblemRow)
-                .where(ProblemRow.problem_id == problem_id, ProblemRow.delete_time.is_(None))
-                .values(delete_time=now)
+                sa.update(ProblemRow).where(ProblemRow.problem_id == problem_id, _LIVE).values(delete_time=now)
             )
 
-    async def mark(self, kind: str, problem_id: str, user_id: str, on: bool, now: dt.datetime) -> int:
-        """Sets a like or bookmark; the counter is recounted in the same transaction, so it stays exact."""
-        table = LikeRow if kind == "like" else BookmarkRow
+    async def mark(self, kind: MarkKind, problem_id: str, user_id: str, on: bool, now: dt.datetime) -> int:
+        """The counter is recounted in the same transaction, under the problem row's lock, so it stays exact."""
+        table: type[LikeRow] | type[BookmarkRow] = LikeRow if kind == "like" else BookmarkRow
         counter = "like_count" if kind == "like" else "bookmark_count"
         async with self._sessions.begin() as session:
             # Lock the problem row first: concurrent marks then recount one after another, each
@@ -310,7 +435,7 @@ class SqlProblemStore:
                 sa.select(ProblemRow.problem_id).where(ProblemRow.problem_id == problem_id).with_for_update()
             )
             if on:
-                insert = upsert_statement(session.bind.dialect.name, table)
+                insert = upsert_statement(self.engine.dialect.name, table)
                 await session.execute(
                     insert.values(problem_id=problem_id, user_id=user_id, create_time=now).on_conflict_do_nothing()
                 )
@@ -328,19 +453,6 @@ class SqlProblemStore:
             )
 
 
-_CURSOR_KINDS: dict[str, type] = {"create_time": dt.datetime, "title_key": str, "difficulty": int, "like_count": int}
-
-
-def _after(columns: tuple[tuple[str, bool], ...], cursor: list[Any]) -> Any:
-    """Rows strictly after the cursor in the sort order (all keyset columns share a direction)."""
-    (first, descending), (second, _) = columns
-    value, last_id = keyset_cursor(cursor, _CURSOR_KINDS[first], str)
-    a, b = getattr(ProblemRow, first), getattr(ProblemRow, second)
-    if descending:
-        return sa.or_(a < value, sa.and_(a == value, b < last_id))
-    return sa.or_(a > value, sa.and_(a == value, b > last_id))
-
-
 def _cursor_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
@@ -349,7 +461,7 @@ def _content_columns(content: Content) -> dict[str, Any]:
     return {
         "slug": content.slug,
         "title": content.title,
-        "title_key": content.title.lower()[:TITLE_KEY_MAX],  # lowercasing can lengthen ("İ" → "i̇")
+        "title_key": title_key(content.title),
         "statement": content.statement,
         "difficulty": content.difficulty.value,
         "time_limit_ms": content.time_limit_ms,
@@ -365,12 +477,11 @@ def _content_columns(content: Content) -> dict[str, Any]:
 def _add_children(session: AsyncSession, problem_id: str, content: Content) -> None:
     for tag in content.tags:
         session.add(TagRow(problem_id=problem_id, tag=tag))
-    tests = (*content.sample_tests, *content.hidden_tests)
-    for ordinal, test in enumerate(tests, start=1):
+    for test in _numbered(content):
         session.add(
             TestCaseRow(
                 problem_id=problem_id,
-                ordinal=ordinal,
+                ordinal=test.ordinal,
                 sample=test.sample,
                 input=test.input,
                 expected_output=test.expected_output,
@@ -379,24 +490,38 @@ def _add_children(session: AsyncSession, problem_id: str, content: Content) -> N
         )
 
 
+def _numbered(content: Content) -> list[TestCase]:
+    """Every test as stored: samples first, numbered from 1."""
+    tests = (*content.sample_tests, *content.hidden_tests)
+    return [dataclasses.replace(t, ordinal=i) for i, t in enumerate(tests, start=1)]
+
+
+def _with_tests(content: Content, tests: Sequence[TestCase] | None) -> Content:
+    """The content with its tests as read back: split by their sample flag (none when not loaded)."""
+    return dataclasses.replace(
+        content,
+        sample_tests=tuple(t for t in tests or () if t.sample),
+        hidden_tests=tuple(t for t in tests or () if not t.sample),
+    )
+
+
 def _problem(row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None) -> Problem:
-    samples = tuple(_test(t) for t in tests or () if t.sample)
-    hidden = tuple(_test(t) for t in tests or () if not t.sample)
+    content = Content(
+        slug=row.slug,
+        title=row.title,
+        statement=row.statement,
+        difficulty=Difficulty(row.difficulty),
+        tags=tuple(tags),
+        time_limit_ms=row.time_limit_ms,
+        memory_limit_kib=row.memory_limit_kib,
+        checker=Checker(CheckerKind[row.checker_kind], row.absolute_tolerance, row.relative_tolerance),
+        visibility=Visibility[row.visibility],
+        sample_tests=(),
+        hidden_tests=(),
+    )
     return Problem(
         problem_id=row.problem_id,
-        content=Content(
-            slug=row.slug,
-            title=row.title,
-            statement=row.statement,
-            difficulty=Difficulty(row.difficulty),
-            tags=tuple(tags),
-            time_limit_ms=row.time_limit_ms,
-            memory_limit_kib=row.memory_limit_kib,
-            checker=Checker(CheckerKind[row.checker_kind], row.absolute_tolerance, row.relative_tolerance),
-            visibility=Visibility[row.visibility],
-            sample_tests=samples,
-            hidden_tests=hidden,
-        ),
+        content=_with_tests(content, None if tests is None else [_test(t) for t in tests]),
         author_id=row.author_id,
         like_count=row.like_count,
         bookmark_count=row.bookmark_count,
@@ -415,3 +540,167 @@ def _test(row: TestCaseRow) -> TestCase:
         explanation=row.explanation,
         ordinal=row.ordinal,
     )
+
+
+# -- in memory ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Stored:
+    problem: Problem
+    """With its tests, as ``SqlProblemStore.get`` returns it."""
+    deleted: bool = False
+
+
+class InMemoryProblemStore:
+    """ProblemStore in dictionaries: the fast fake the use-case tests run against.
+
+    Same contract as ``SqlProblemStore`` (the shared contract test proves it); it lists with the
+    domain's own ``VisibleProblems.includes`` and ``Filters.matches``. No method awaits between
+    reading and writing, so each is atomic on the event loop, as a transaction is.
+    """
+
+    def __init__(self) -> None:
+        self._problems: dict[str, _Stored] = {}
+        self._marks: dict[MarkKind, dict[tuple[str, str], dt.datetime]] = {"like": {}, "bookmark": {}}
+        """(problem id, user id) → when it was set."""
+
+    def _live(self) -> Problems:
+        return [s.problem for s in self._problems.values() if not s.deleted]
+
+    def _slug_taken(self, slug: str, problem_id: str) -> bool:
+        return any(s.problem.content.slug == slug for i, s in self._problems.items() if i != problem_id)
+
+    async def get(self, problem_id_or_slug: str, *, with_tests: bool = True) -> Problem | None:
+        stored = self._problems.get(problem_id_or_slug)
+        found = stored.problem if stored is not None and not stored.deleted else None
+        if found is None:
+            found = next((p for p in self._live() if p.content.slug == problem_id_or_slug), None)
+        return found if found is None or with_tests else _without_tests(found)
+
+    async def summaries(self, keys: Sequence[str]) -> Problems:
+        wanted = set(keys)
+        return [_without_tests(p) for p in self._live() if p.problem_id in wanted or p.content.slug in wanted]
+
+    async def list(
+        self,
+        filters: Filters,
+        order: str,
+        limit: int,
+        cursor: Cursor | None,
+        visible: VisibleProblems = PUBLIC_ONLY,
+    ) -> Page:
+        key = SORT_KEYS[order]
+        found = sorted(
+            (p for p in self._live() if visible.includes(p) and filters.matches(p)),
+            key=lambda p: (key.value(p), p.problem_id),
+            reverse=key.descending,
+        )
+        total = len(found)
+        if cursor is not None:
+            position = tuple(keyset_cursor(cursor, key.kind, str))
+            found = [
+                p
+                for p in found
+                if (
+                    (key.value(p), p.problem_id) < position
+                    if key.descending
+                    else (key.value(p), p.problem_id) > position
+                )
+            ]
+        page = found[:limit]
+        more = len(found) > limit
+        next_cursor = [_cursor_value(key.value(page[-1])), page[-1].problem_id] if more and page else None
+        return Page([_without_tests(p) for p in page], next_cursor, total)
+
+    async def marks(self, user_id: str, problem_ids: Sequence[str]) -> tuple[set[str], set[str]]:
+        wanted = set(problem_ids)
+        liked, bookmarked = (
+            {pid for pid, uid in self._marks[kind] if uid == user_id and pid in wanted} for kind in ("like", "bookmark")
+        )
+        return liked, bookmarked
+
+    async def bookmarks(
+        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+    ) -> tuple[Problems, Cursor | None]:
+        found: list[tuple[dt.datetime, Problem]] = []
+        for (problem_id, uid), marked in self._marks["bookmark"].items():
+            stored = self._problems.get(problem_id)
+            if uid == user_id and stored is not None and not stored.deleted and visible.includes(stored.problem):
+                found.append((marked, stored.problem))
+        found.sort(key=lambda item: (item[0], item[1].problem_id), reverse=True)
+        if cursor is not None:
+            position = tuple(keyset_cursor(cursor, dt.datetime, str))
+            found = [item for item in found if (item[0], item[1].problem_id) < position]
+        page = found[:limit]
+        more = len(found) > limit
+        next_cursor = [page[-1][0].isoformat(), page[-1][1].problem_id] if more and page else None
+        return [_without_tests(p) for _, p in page], next_cursor
+
+    async def insert(self, problem_id: str, content: Content, author_id: str, now: dt.datetime) -> Problem:
+        if problem_id in self._problems or self._slug_taken(content.slug, problem_id):
+            raise AlreadyExists(f"the slug {content.slug!r} is taken", reason="SLUG_TAKEN")
+        problem = Problem(
+            problem_id=problem_id,
+            content=_as_stored(content),
+            author_id=author_id,
+            like_count=0,
+            bookmark_count=0,
+            revision=1,
+            create_time=now,
+            update_time=now,
+            hidden_test_count=len(content.hidden_tests),
+        )
+        self._problems[problem_id] = _Stored(problem)
+        return problem
+
+    async def replace_content(self, problem_id: str, content: Content, now: dt.datetime) -> Problem | None:
+        stored = self._problems.get(problem_id)
+        if stored is None or stored.deleted:
+            return None
+        if self._slug_taken(content.slug, problem_id):
+            raise AlreadyExists(f"the slug {content.slug!r} is taken", reason="SLUG_TAKEN")
+        stored.problem = dataclasses.replace(
+            stored.problem,
+            content=_as_stored(content),
+            revision=stored.problem.revision + 1,
+            update_time=now,
+            hidden_test_count=len(content.hidden_tests),
+        )
+        return stored.problem
+
+    async def soft_delete(self, problem_id: str, now: dt.datetime) -> None:
+        stored = self._problems.get(problem_id)
+        if stored is not None:
+            stored.deleted = True
+
+    async def mark(self, kind: MarkKind, problem_id: str, user_id: str, on: bool, now: dt.datetime) -> int:
+        stored = self._problems.get(problem_id)
+        if stored is None:
+            return 0
+        marks = self._marks[kind]
+        if on:
+            marks.setdefault((problem_id, user_id), now)
+        else:
+            marks.pop((problem_id, user_id), None)
+        count = sum(1 for pid, _ in marks if pid == problem_id)
+        if kind == "like":
+            stored.problem = dataclasses.replace(stored.problem, like_count=count)
+        else:
+            stored.problem = dataclasses.replace(stored.problem, bookmark_count=count)
+        return count
+
+
+def _as_stored(content: Content) -> Content:
+    """The content as ``SqlProblemStore`` reads it back: tags sorted, tests numbered and split by their flag."""
+    return _with_tests(dataclasses.replace(content, tags=tuple(sorted(content.tags))), _numbered(content))
+
+
+def _without_tests(problem: Problem) -> Problem:
+    return dataclasses.replace(problem, content=_with_tests(problem.content, None))
+
+
+if TYPE_CHECKING:  # the type checker holds both implementations to the port
+
+    def _both_are_stores(sql: SqlProblemStore, memory: InMemoryProblemStore) -> tuple[ProblemStore, ProblemStore]:
+        return sql, memory

@@ -1,67 +1,65 @@
-"""The problem store on real PostgreSQL: round trips, filters and pages, and exact counters under concurrency."""
+"""One contract for every ProblemStore: the in-memory fake, SQLite and PostgreSQL pass the same assertions.
+
+The use-case tests (tests/unit/problem/test_app.py) run on the in-memory store; this file is what
+makes that trustworthy. It holds the races the SQL stores must win (concurrent likes and bookmarks
+counted exactly, one winner among concurrent creates with one slug), and that the SQL translation
+of the domain's visibility rule lists exactly what ``domain.can_see`` allows, for every caller.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import datetime as dt
-import itertools
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
-from arena.kit.auth import Identity
+from arena.core.errors import AlreadyExists, InvalidArgument, NotFound
+from arena.core.identity import Identity
 from arena.kit.db import make_engine
-from arena.kit.errors import AlreadyExists, InvalidArgument, NotFound
-from arena.kit.ids import new_id
 from arena.problem.app import ProblemApp
-from arena.problem.domain import Checker, CheckerKind, Content, Difficulty, Problem, Visibility, validate
+from arena.problem.domain import (
+    ORDERS,
+    Checker,
+    CheckerKind,
+    Difficulty,
+    Filters,
+    Problem,
+    Visibility,
+    VisibleProblems,
+    can_see,
+    visible_to,
+)
 from arena.problem.domain import TestCase as Case
-from arena.problem.store import ORDERS, Filters, SqlProblemStore
+from arena.problem.store import InMemoryProblemStore, ProblemStore, SqlProblemStore
+from support.problems import ALICE, BOB, ROOT, T0, USER, caller, insert, valid
 
 pytestmark = pytest.mark.timeout(120)
 
-T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-ALICE = Identity("alice", "alice", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
-BOB = Identity("bob", "bob", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
+EVERYTHING = VisibleProblems(all_hidden=True)
+ANONYMOUS = visible_to(None)
 
 
-@pytest.fixture
-async def store(postgres):
-    url = postgres.create_database(f"problem_{uuid.uuid4().hex[:12]}")
-    engine = make_engine(url, pool_size=20, max_overflow=20)
-    store = SqlProblemStore(engine)
-    await store.migrate()
-    await store.migrate()  # idempotent
-    yield store
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[ProblemStore]:
+    if request.param == "memory":
+        yield InMemoryProblemStore()
+        return
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres").create_database(f"problem_{uuid.uuid4().hex[:12]}")
+        engine = make_engine(url, pool_size=20, max_overflow=20)
+    else:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/problem.db")
+    sql = SqlProblemStore(engine)
+    await sql.migrate()
+    await sql.migrate()  # idempotent
+    yield sql
     await engine.dispose()
 
 
-def content(**changes) -> Content:
-    base = Content(
-        slug="",
-        title="Sum of Two",
-        statement="Print the sum.",
-        difficulty=Difficulty.EASY,
-        tags=("math",),
-        time_limit_ms=1000,
-        memory_limit_kib=256 * 1024,
-        checker=Checker(),
-        visibility=Visibility.PUBLIC,
-        sample_tests=(Case("1 2\n", "3\n", True, "why"),),
-        hidden_tests=(Case("40 2\n", "42\n", False),),
-    )
-    return validate(dataclasses.replace(base, **changes))
-
-
-_tick = itertools.count(1)
-
-
-async def insert(store: SqlProblemStore, author: str = "alice", when: dt.datetime | None = None, **changes) -> Problem:
-    return await store.insert(new_id(), content(**changes), author, when or T0 + dt.timedelta(seconds=next(_tick)))
-
-
-async def test_a_problem_round_trips_with_tests_tags_and_checker(store: SqlProblemStore):
+async def test_a_problem_round_trips_with_tests_tags_and_checker(store: ProblemStore):
     checker = Checker(CheckerKind.FLOAT, absolute_tolerance=1.5e-7, relative_tolerance=0.25)
     created = await insert(
         store,
@@ -92,7 +90,7 @@ async def test_a_problem_round_trips_with_tests_tags_and_checker(store: SqlProbl
     assert summary.hidden_test_count == 3  # the count is stored, not derived from loaded tests
 
 
-async def test_replace_content_and_soft_delete(store: SqlProblemStore):
+async def test_replace_content_and_soft_delete(store: ProblemStore):
     created = await insert(store, slug="to-change")
     changed = dataclasses.replace(created.content, title="Changed", tags=("new",), hidden_tests=())
     updated = await store.replace_content(created.problem_id, changed, T0 + dt.timedelta(days=1))
@@ -110,10 +108,10 @@ async def test_replace_content_and_soft_delete(store: SqlProblemStore):
     assert await store.get("to-change") is None
     assert await store.summaries([created.problem_id]) == []
     assert await store.replace_content(created.problem_id, changed, T0) is None
-    assert (await store.list(Filters(viewer_is_admin=True), "create_time", 10, None)).total == 0
+    assert (await store.list(Filters(), "create_time", 10, None, EVERYTHING)).total == 0
 
 
-async def test_filters_orders_and_pages(store: SqlProblemStore):
+async def test_filters_orders_and_pages(store: ProblemStore):
     specs = [
         ("graph walk", Difficulty.MEDIUM, ("graphs",)),
         ("apple picking", Difficulty.EASY, ("greedy",)),
@@ -134,17 +132,19 @@ async def test_filters_orders_and_pages(store: SqlProblemStore):
             visibility=Visibility.HIDDEN if title.startswith("hidden") else Visibility.PUBLIC,
         )
 
-    async def titles(filters: Filters, order: str = "title") -> tuple[list[str], int]:
-        page = await store.list(filters, order, 100, None)
+    async def titles(
+        filters: Filters, order: str = "title", visible: VisibleProblems = ANONYMOUS
+    ) -> tuple[list[str], int]:
+        page = await store.list(filters, order, 100, None, visible)
         return [p.content.title for p in page.problems], page.total
 
     assert await titles(Filters(tag="graphs")) == (["binary lifting", "dynamic graph", "graph walk"], 3)
-    assert await titles(Filters(tag="graphs", viewer_id="alice")) == (
+    assert await titles(Filters(tag="graphs"), visible=visible_to(ALICE)) == (
         ["binary lifting", "dynamic graph", "graph walk", "hidden graph"],
         4,
     )
-    assert (await titles(Filters(tag="graphs", viewer_id="bob")))[1] == 3
-    assert (await titles(Filters(tag="graphs", viewer_is_admin=True)))[1] == 4
+    assert (await titles(Filters(tag="graphs"), visible=visible_to(BOB)))[1] == 3
+    assert (await titles(Filters(tag="graphs"), visible=visible_to(ROOT)))[1] == 4
     assert await titles(Filters(difficulty=Difficulty.MEDIUM)) == (["coin change", "graph walk"], 2)
     assert await titles(Filters(query="GRAPH")) == (["dynamic graph", "graph walk"], 2)
     assert await titles(Filters(query="%")) == ([], 0)
@@ -153,8 +153,7 @@ async def test_filters_orders_and_pages(store: SqlProblemStore):
     for likers, title in ((3, "coin change"), (1, "apple picking"), (3, "graph walk")):
         for n in range(likers):
             await store.mark("like", made[title].problem_id, f"u{n}", True, T0)
-    everything = Filters(viewer_is_admin=True)
-    problems = (await store.list(everything, "create_time", 100, None)).problems
+    problems = (await store.list(Filters(), "create_time", 100, None, EVERYTHING)).problems
     keys = {
         "create_time desc": lambda p: (p.create_time, p.problem_id),
         "create_time": lambda p: (p.create_time, p.problem_id),
@@ -167,7 +166,7 @@ async def test_filters_orders_and_pages(store: SqlProblemStore):
         for size in (1, 2, 5, 6):
             seen, cursor = [], None
             while True:
-                page = await store.list(everything, order, size, cursor)
+                page = await store.list(Filters(), order, size, cursor, EVERYTHING)
                 assert page.total == 6
                 seen.extend(p.problem_id for p in page.problems)
                 cursor = page.next_cursor
@@ -176,7 +175,7 @@ async def test_filters_orders_and_pages(store: SqlProblemStore):
             assert seen == expected, (order, size)
 
 
-async def test_concurrent_likes_by_many_users_keep_the_counter_exact(store: SqlProblemStore):
+async def test_concurrent_likes_by_many_users_keep_the_counter_exact(store: ProblemStore):
     problem = await insert(store, slug="popular")
     users = [f"user{i:03d}" for i in range(60)]
 
@@ -194,7 +193,7 @@ async def test_concurrent_likes_by_many_users_keep_the_counter_exact(store: SqlP
     assert await store.marks("user005", [problem.problem_id]) == (set(), set())
 
 
-async def test_concurrent_bookmarks_keep_their_own_counter(store: SqlProblemStore):
+async def test_concurrent_bookmarks_keep_their_own_counter(store: ProblemStore):
     problem = await insert(store, slug="saved")
     users = [f"user{i:03d}" for i in range(40)]
     await asyncio.gather(
@@ -206,11 +205,11 @@ async def test_concurrent_bookmarks_keep_their_own_counter(store: SqlProblemStor
     )
     found = await store.get(problem.problem_id)
     assert (found.bookmark_count, found.like_count) == (40, 10)
-    mine, cursor = await store.bookmarks("user007", 10, None)
+    mine, cursor = await store.bookmarks("user007", visible_to(None), 10, None)
     assert [p.problem_id for p in mine] == [problem.problem_id] and cursor is None
 
 
-async def test_two_concurrent_creates_with_one_slug_one_wins(store: SqlProblemStore):
+async def test_two_concurrent_creates_with_one_slug_one_wins(store: ProblemStore):
     results = await asyncio.gather(
         *(insert(store, author=f"setter{i}", slug="contested", title=f"Contested {i}") for i in range(2)),
         return_exceptions=True,
@@ -223,7 +222,7 @@ async def test_two_concurrent_creates_with_one_slug_one_wins(store: SqlProblemSt
     assert (await store.list(Filters(), "create_time", 10, None)).total == 1
 
 
-async def test_many_concurrent_creates_with_one_slug_one_wins(store: SqlProblemStore):
+async def test_many_concurrent_creates_with_one_slug_one_wins(store: ProblemStore):
     results = await asyncio.gather(
         *(insert(store, author=f"setter{i}", slug="crowded", tags=("a", "b")) for i in range(8)),
         return_exceptions=True,
@@ -235,22 +234,22 @@ async def test_many_concurrent_creates_with_one_slug_one_wins(store: SqlProblemS
     assert page.total == 1 and len(page.problems[0].content.tags) == 2
 
 
-async def test_the_app_on_postgres_end_to_end(store: SqlProblemStore):
+async def test_the_app_end_to_end(store: ProblemStore):
     app = ProblemApp(store)
-    created = await app.create(ALICE, content(slug="app-pg"))
+    created = await app.create(ALICE, valid(slug="app-pg"))
     with pytest.raises(AlreadyExists):
-        await app.create(BOB, content(slug="app-pg", title="Other"))
-    other = await app.create(BOB, content(slug="other-pg", title="Other"))
+        await app.create(BOB, valid(slug="app-pg", title="Other"))
+    other = await app.create(BOB, valid(slug="other-pg", title="Other"))
     with pytest.raises(AlreadyExists) as caught:
         await app.update(BOB, other.problem_id, {"slug": "app-pg"})
     assert caught.value.reason == "SLUG_TAKEN"
     assert (await app.get("other-pg", None)).problem.revision == 1
-    user = Identity("u1", "u1", frozenset({"USER"}), "t", "s", 9e9)
+    user = caller("u1")
     assert await app.mark("like", user, "app-pg", True) == 1
     assert await app.mark("like", user, "app-pg", True) == 1
     assert await app.mark("like", user, "app-pg", False) == 0
     assert await app.mark("like", user, "app-pg", True) == 1
-    second = Identity("u2", "u2", frozenset({"USER"}), "t", "s", 9e9)
+    second = caller("u2")
     assert await app.mark("like", second, created.problem_id, True) == 2
     assert await app.mark("like", second, created.problem_id, False) == 1
     await app.mark("bookmark", user, created.problem_id, True)
@@ -263,10 +262,10 @@ async def test_the_app_on_postgres_end_to_end(store: SqlProblemStore):
     bookmarked, _ = await app.bookmarks(user, 10, None)
     assert [v.problem.problem_id for v in bookmarked] == [other.problem_id]
     with pytest.raises(InvalidArgument):
-        await app.create(ALICE, dataclasses.replace(content(), slug="Bad Slug"))
+        await app.create(ALICE, dataclasses.replace(valid(), slug="Bad Slug"))
 
 
-async def test_a_title_at_the_limit_is_stored_whatever_its_letters(store: SqlProblemStore):
+async def test_a_title_at_the_limit_is_stored_whatever_its_letters(store: ProblemStore):
     title = "\u0130" * 120  # "İ": one character, whose lowercase is two
     created = await insert(store, slug="dotted-i", title=title)
     assert created.content.title == title
@@ -275,14 +274,106 @@ async def test_a_title_at_the_limit_is_stored_whatever_its_letters(store: SqlPro
     ]
 
 
-async def test_a_slug_equal_to_another_id_does_not_hijack_it(store: SqlProblemStore):
+async def test_a_slug_equal_to_another_id_does_not_hijack_it(store: ProblemStore):
     app = ProblemApp(store)
-    victim = await app.create(ALICE, content(title="Victim"))
+    victim = await app.create(ALICE, valid(title="Victim"))
     try:
-        await app.create(BOB, content(title="Impostor", slug=victim.problem_id, hidden_tests=(Case("x", "y", False),)))
+        await app.create(BOB, valid(title="Impostor", slug=victim.problem_id, hidden_tests=(Case("x", "y", False),)))
     except InvalidArgument:
         return
     # An update writes a new row version after the impostor's: a scan by id or slug now meets the impostor first.
     await app.update(ALICE, victim.problem_id, {"statement": "Edited."})
     assert (await app.get(victim.problem_id, None)).problem.content.title == "Victim"
     assert (await app.judge_bundle(victim.problem_id)).content.title == "Victim"
+
+
+# -- the domain's visibility rule, translated: the store lists exactly what can_see allows ---------
+
+CALLERS: list[Identity | None] = [None, USER, ALICE, BOB, ROOT]
+
+
+async def test_lists_and_bookmarks_show_exactly_what_the_domain_lets_each_caller_see(store: ProblemStore):
+    made = [
+        await insert(store, author=author, slug=f"{author}-{visibility.name.lower()}", visibility=visibility)
+        for author in ("alice", "bob")
+        for visibility in Visibility
+    ]
+    gone = await insert(store, author="alice", slug="alice-deleted", visibility=Visibility.HIDDEN)
+    await store.soft_delete(gone.problem_id, T0)
+    for problem in (*made, gone):
+        await store.mark("bookmark", problem.problem_id, "ursula", True, T0)
+    for who in CALLERS:
+        name = who.user_id if who else "anonymous"
+        expected = {p.problem_id for p in made if can_see(p, who)}
+        assert expected >= {p.problem_id for p in made if p.content.visibility is Visibility.PUBLIC}, name
+        visible = visible_to(who)
+        for order in ORDERS:
+            page = await store.list(Filters(), order, 100, None, visible)
+            assert {p.problem_id for p in page.problems} == expected and page.total == len(expected), (name, order)
+        page = await store.list(Filters(tag="math"), "title", 100, None, visible)
+        assert {p.problem_id for p in page.problems} == expected, name
+        bookmarked, _ = await store.bookmarks("ursula", visible, 100, None)
+        assert {p.problem_id for p in bookmarked} == expected, name
+    assert len({p.problem_id for p in made if can_see(p, ROOT)}) == 4
+    assert {p.content.slug for p in made if can_see(p, ALICE)} == {"alice-public", "alice-hidden", "bob-public"}
+    assert {p.content.slug for p in made if can_see(p, None)} == {"alice-public", "bob-public"}
+
+
+# -- reads by id or slug, summaries, marks ----------------------------------------------------------
+
+
+async def test_an_id_wins_over_a_slug_and_deleted_problems_are_gone(store: ProblemStore):
+    first = await insert(store, slug="first")
+    # Not a slug the use cases accept (it looks like an id): the store must still prefer the id.
+    shadow = await store.insert("f" * 32, dataclasses.replace(valid(), slug=first.problem_id), "bob", T0)
+    assert (await store.get(first.problem_id)).problem_id == first.problem_id
+    assert (await store.get("first")).problem_id == first.problem_id
+    await store.soft_delete(first.problem_id, T0)
+    assert (await store.get(first.problem_id)).problem_id == shadow.problem_id  # now only the slug matches
+    assert await store.get("first") is None
+    await store.soft_delete(first.problem_id, T0 + dt.timedelta(days=1))  # again: nothing happens
+    summaries = await store.summaries([first.problem_id, "first", "missing"])
+    assert [(p.problem_id, p.content.hidden_tests) for p in summaries] == [(shadow.problem_id, ())]
+
+
+async def test_a_deleted_problems_slug_stays_taken(store: ProblemStore):
+    doomed = await insert(store, slug="reserved")
+    await store.soft_delete(doomed.problem_id, T0)
+    with pytest.raises(AlreadyExists) as caught:
+        await insert(store, slug="reserved")
+    assert caught.value.reason == "SLUG_TAKEN"
+    other = await insert(store, slug="other")
+    with pytest.raises(AlreadyExists):
+        await store.replace_content(other.problem_id, valid(slug="reserved"), T0)
+    assert (await store.get("other")).revision == 1
+
+
+async def test_marks_say_what_one_user_set_and_a_bookmark_keeps_its_first_time(store: ProblemStore):
+    a, b, c = [await insert(store, slug=slug) for slug in ("a", "b", "c")]
+    await store.mark("like", a.problem_id, "ursula", True, T0)
+    await store.mark("bookmark", b.problem_id, "ursula", True, T0)
+    await store.mark("bookmark", c.problem_id, "ursula", True, T0 + dt.timedelta(minutes=1))
+    await store.mark("like", c.problem_id, "victor", True, T0)
+    ids = [a.problem_id, b.problem_id, c.problem_id]
+    assert await store.marks("ursula", ids) == ({a.problem_id}, {b.problem_id, c.problem_id})
+    assert await store.marks("ursula", []) == (set(), set())
+    assert await store.marks("nobody", ids) == (set(), set())
+    # Setting b again later changes nothing: c stays the newest bookmark.
+    assert await store.mark("bookmark", b.problem_id, "ursula", True, T0 + dt.timedelta(hours=1)) == 1
+    newest, cursor = await store.bookmarks("ursula", visible_to(USER), 1, None)
+    assert [p.problem_id for p in newest] == [c.problem_id] and cursor is not None
+    rest, cursor = await store.bookmarks("ursula", visible_to(USER), 1, cursor)
+    assert [p.problem_id for p in rest] == [b.problem_id] and cursor is None
+    assert (await store.get(c.problem_id)).like_count == 1
+
+
+@pytest.mark.parametrize("cursor", [["not a time", "x"], [1], ["2026-01-01T00:00:00+00:00", 5]])
+async def test_a_malformed_cursor_is_an_invalid_page_token(store: ProblemStore, cursor: list):
+    await insert(store, slug="one")
+    for call in (
+        store.list(Filters(), "create_time", 10, cursor),
+        store.bookmarks("ursula", visible_to(USER), 10, cursor),
+    ):
+        with pytest.raises(InvalidArgument) as caught:
+            await call
+        assert caught.value.reason == "INVALID_PAGE_TOKEN"

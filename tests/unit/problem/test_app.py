@@ -1,4 +1,7 @@
-"""The problem service's use cases on a real SQLite store, and its servicer's public/private boundary."""
+"""The problem service's use cases on the in-memory store, and its servicer's public/private boundary.
+
+The store contract (tests/integration/db/test_problem_store.py) holds the in-memory store to what
+SQLite and PostgreSQL do, so these run without a database."""
 
 from __future__ import annotations
 
@@ -11,27 +14,22 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from arena.common.v1 import access_pb2
+from arena.core.identity import Identity
 from arena.kit import context as request_context
-from arena.kit.auth import Identity, authorize
-from arena.kit.db import make_engine
+from arena.kit.auth import authorize
 from arena.kit.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from arena.kit.middleware import MethodInfo
-from arena.problem.app import ProblemApp
-from arena.problem.domain import Checker, CheckerKind, Content, Difficulty, Problem, Visibility
+from arena.problem.app import ProblemApp, Viewed
+from arena.problem.domain import ORDERS, Checker, CheckerKind, Difficulty, Problem, Visibility, listing
 from arena.problem.domain import TestCase as Case
 from arena.problem.servicer import ProblemInternalServicer, ProblemServicer
-from arena.problem.store import ORDERS, Filters, SqlProblemStore
+from arena.problem.store import InMemoryProblemStore, Page
 from arena.problem.v1 import (
     problem_internal_service_pb2,
     problem_pb2,
     problem_service_pb2,
 )
-
-ALICE = Identity("alice", "alice", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
-BOB = Identity("bob", "bob", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
-ROOT = Identity("root", "root", frozenset({"USER", "SETTER", "ADMIN"}), "t", "s", 9e9)
-USER = Identity("ursula", "ursula", frozenset({"USER"}), "t", "s", 9e9)
-USER2 = Identity("victor", "victor", frozenset({"USER"}), "t", "s", 9e9)
+from support.problems import ALICE, BOB, ROOT, USER, USER2, new
 
 
 class Clock:
@@ -52,33 +50,21 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def app(tmp_path, clock: Clock):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/problem.db")
-    store = SqlProblemStore(engine)
-    await store.migrate()
-    yield ProblemApp(store, clock=clock)
-    await engine.dispose()
+def app(clock: Clock) -> ProblemApp:
+    return ProblemApp(InMemoryProblemStore(), clock=clock)
 
 
-def content(**changes) -> Content:
-    base = Content(
-        slug="",
-        title="Sum of Two",
-        statement="Print the sum of two integers.",
-        difficulty=Difficulty.EASY,
-        tags=("math",),
-        time_limit_ms=1000,
-        memory_limit_kib=256 * 1024,
-        checker=Checker(),
-        visibility=Visibility.PUBLIC,
-        sample_tests=(Case("1 2\n", "3\n", True, "1 + 2 = 3"),),
-        hidden_tests=(Case("40 2\n", "42\n", False), Case("-1 1\n", "0\n", False)),
-    )
-    return dataclasses.replace(base, **changes)
-
-
-async def new(app: ProblemApp, who: Identity = ALICE, **changes) -> Problem:
-    return await app.create(who, content(**changes))
+async def listed(
+    app: ProblemApp,
+    caller: Identity | None = None,
+    *,
+    order: str = "create_time",
+    limit: int = 10,
+    cursor: list | None = None,
+    **filters,
+) -> tuple[list[Viewed], Page]:
+    """One page of ListProblems' use case, from a request's plain values."""
+    return await app.list(listing(caller, order=order, **filters), limit, cursor)
 
 
 # -- create and get -------------------------------------------------------------------------------
@@ -121,7 +107,7 @@ async def test_a_taken_slug_is_already_exists(app: ProblemApp):
     # Derived slugs collide too, and nothing half-written is left behind.
     with pytest.raises(AlreadyExists):
         await new(app, BOB, title="Dup")
-    page = await app.list(Filters(), "create_time", 10, None, None)
+    page = await listed(app)
     assert [v.problem.problem_id for v in page[0]] == [first.problem_id]
 
 
@@ -147,7 +133,7 @@ async def test_invalid_problems_are_refused_and_not_stored(app: ProblemApp, chan
     with pytest.raises(InvalidArgument) as caught:
         await new(app, **changes)
     assert field in {v.field for v in caught.value.violations}
-    assert (await app.list(Filters(), "create_time", 10, None, None))[1].total == 0
+    assert (await listed(app))[1].total == 0
 
 
 @pytest.mark.parametrize(
@@ -228,7 +214,7 @@ async def test_list_filters_by_difficulty_tag_and_title_text(app: ProblemApp):
     await _seed(app)
 
     async def titles(**filters) -> tuple[set[str], int]:
-        viewed, page = await app.list(Filters(**filters), "create_time", 100, None, None)
+        viewed, page = await listed(app, limit=100, **filters)
         assert page.next_cursor is None
         return set(_titles(viewed)), page.total
 
@@ -249,14 +235,14 @@ async def test_title_search_treats_like_wildcards_literally(app: ProblemApp):
     await new(app, title="snake_case names", slug="underscore")
     await new(app, title="Plain words", slug="plain")
     for query, expected in (("%", {"100% Correct"}), ("_", {"snake_case names"}), ("e_c", {"snake_case names"})):
-        viewed, _ = await app.list(Filters(query=query), "title", 10, None, None)
+        viewed, _ = await listed(app, order="title", query=query)
         assert set(_titles(viewed)) == expected, query
 
 
-async def _all_pages(app: ProblemApp, order: str, size: int, filters: Filters | None = None) -> list[list[str]]:
+async def _all_pages(app: ProblemApp, order: str, size: int) -> list[list[str]]:
     pages, cursor = [], None
     while True:
-        viewed, page = await app.list(filters or Filters(), order, size, cursor, None)
+        viewed, page = await listed(app, order=order, limit=size, cursor=cursor)
         pages.append([v.problem.problem_id for v in viewed])
         if page.next_cursor is None:
             return pages
@@ -284,7 +270,7 @@ async def test_every_order_pages_through_every_problem_once(app: ProblemApp, clo
     await new(app, title="Binary Lifting II", difficulty=Difficulty.HARD, tags=("trees",))
     for liker, title in ((USER, "Coin Change"), (USER2, "Coin Change"), (USER, "Graph Walk")):
         await app.mark("like", liker, seeded[title].problem_id, True)
-    problems = [v.problem for v in (await app.list(Filters(), order, 100, None, None))[0]]
+    problems = [v.problem for v in (await listed(app, order=order, limit=100))[0]]
     assert len(problems) == 6
     expected = _expected(problems, order)
     assert [p.problem_id for p in problems] == expected
@@ -296,16 +282,15 @@ async def test_every_order_pages_through_every_problem_once(app: ProblemApp, clo
 
 async def test_paging_keeps_the_filter_and_total(app: ProblemApp):
     await _seed(app)
-    filters = Filters(tag="graphs")
-    viewed, page = await app.list(filters, "title", 2, None, None)
+    viewed, page = await listed(app, order="title", limit=2, tag="graphs")
     assert _titles(viewed) == ["Binary Lifting", "Dynamic Graph"] and page.total == 3
-    viewed, page = await app.list(filters, "title", 2, page.next_cursor, None)
+    viewed, page = await listed(app, order="title", limit=2, cursor=page.next_cursor, tag="graphs")
     assert _titles(viewed) == ["Graph Walk"] and page.total == 3 and page.next_cursor is None
 
 
 async def test_an_unknown_order_is_invalid(app: ProblemApp):
     with pytest.raises(InvalidArgument) as caught:
-        await app.list(Filters(), "likes", 10, None, None)
+        await listed(app, order="likes")
     assert caught.value.violations[0].field == "order_by"
 
 
@@ -314,10 +299,7 @@ async def test_hidden_problems_are_listed_only_for_their_author_and_admins(app: 
     hidden = await new(app, title="Secret Problem", visibility=Visibility.HIDDEN)
 
     async def ids(caller: Identity | None) -> set[str]:
-        filters = Filters(
-            viewer_id=caller.user_id if caller else None, viewer_is_admin=bool(caller and caller.is_admin)
-        )
-        return {v.problem.problem_id for v in (await app.list(filters, "title", 10, None, caller))[0]}
+        return {v.problem.problem_id for v in (await listed(app, caller, order="title"))[0]}
 
     assert await ids(None) == await ids(USER) == await ids(BOB) == {public.problem_id}
     assert await ids(ALICE) == await ids(ROOT) == {public.problem_id, hidden.problem_id}
@@ -439,10 +421,10 @@ async def test_a_deleted_problem_is_gone_everywhere(app: ProblemApp):
         for viewer in (None, USER, ALICE, ROOT):
             with pytest.raises(NotFound):
                 await app.get(key, viewer)
-    for filters in (Filters(), Filters(tag="unique-tag"), Filters(viewer_id="alice"), Filters(viewer_is_admin=True)):
-        viewed, page = await app.list(filters, "create_time", 10, None, None)
+    for viewer, filters in ((None, {}), (None, {"tag": "unique-tag"}), (ALICE, {}), (ROOT, {})):
+        viewed, page = await listed(app, viewer, **filters)
         assert doomed.problem_id not in {v.problem.problem_id for v in viewed}
-        assert page.total == (0 if filters.tag else 1)
+        assert page.total == (0 if filters else 1)
     assert (await app.bookmarks(USER, 10, None))[0] == []
     with pytest.raises(NotFound):
         await app.mark("like", USER, doomed.problem_id, True)
@@ -512,13 +494,13 @@ async def test_likes_and_bookmarks_show_in_lists_per_caller(app: ProblemApp):
     b = await new(app, title="Beta")
     await app.mark("like", USER, a.problem_id, True)
     await app.mark("bookmark", USER, b.problem_id, True)
-    viewed, _ = await app.list(Filters(), "title", 10, None, USER)
+    viewed, _ = await listed(app, USER, order="title")
     assert [(v.problem.content.title, v.liked, v.bookmarked) for v in viewed] == [
         ("Alpha", True, False),
         ("Beta", False, True),
     ]
     assert [(v.problem.like_count, v.problem.bookmark_count) for v in viewed] == [(1, 0), (0, 1)]
-    viewed, _ = await app.list(Filters(), "title", 10, None, USER2)
+    viewed, _ = await listed(app, USER2, order="title")
     assert [(v.liked, v.bookmarked) for v in viewed] == [(False, False), (False, False)]
 
 
@@ -745,3 +727,16 @@ async def test_servicer_updates_the_time_limit(servicers):
             None,
         )
     assert updated.problem.time_limit.ToMilliseconds() == 2500
+
+
+async def test_summaries_come_in_the_order_asked_by_id_or_slug_and_at_most_100(app: ProblemApp):
+    a = await new(app, slug="a-one")
+    b = await new(app, slug="b-two", visibility=Visibility.HIDDEN)  # service-to-service: hidden ones too
+    gone = await new(app, slug="gone")
+    await app.delete(ALICE, gone.problem_id)
+    found = await app.summaries(["b-two", "missing", a.problem_id, gone.problem_id, "a-one"])
+    assert [p.problem_id for p in found] == [b.problem_id, a.problem_id, a.problem_id]
+    assert all(p.content.hidden_tests == () for p in found)
+    with pytest.raises(InvalidArgument) as caught:
+        await app.summaries([a.problem_id] * 101)
+    assert caught.value.violations[0].field == "problem_ids"

@@ -3,64 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 
 import pytest
 
-from arena.kit.auth import Identity
-from arena.kit.errors import InvalidArgument
+from arena.core.errors import InvalidArgument
 from arena.problem import domain
 from arena.problem.domain import (
     Checker,
     CheckerKind,
     Content,
     Difficulty,
-    Problem,
+    Filters,
     Visibility,
+    VisibleProblems,
     can_edit,
     can_see,
+    listing,
     slugify,
     validate,
+    visible_to,
 )
 from arena.problem.domain import TestCase as Case
-
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-def content(**changes) -> Content:
-    base = Content(
-        slug="two-sum",
-        title="Two Sum",
-        statement="Add two numbers.",
-        difficulty=Difficulty.EASY,
-        tags=("math",),
-        time_limit_ms=1000,
-        memory_limit_kib=256 * 1024,
-        checker=Checker(),
-        visibility=Visibility.PUBLIC,
-        sample_tests=(Case("1 2\n", "3\n", True, "one plus two"),),
-        hidden_tests=(Case("5 7\n", "12\n", False),),
-    )
-    return dataclasses.replace(base, **changes)
-
-
-def problem(author_id: str = "author", visibility: Visibility = Visibility.PUBLIC, **changes) -> Problem:
-    return Problem(
-        problem_id="p1",
-        content=content(visibility=visibility, **changes),
-        author_id=author_id,
-        like_count=0,
-        bookmark_count=0,
-        revision=1,
-        create_time=NOW,
-        update_time=NOW,
-        hidden_test_count=1,
-    )
-
-
-def caller(user_id: str, *roles: str) -> Identity:
-    return Identity(user_id, user_id, frozenset(roles or {"USER"}), "t", "s", 9e9)
+from support.problems import caller, content, problem
 
 
 def violations(bad: Content) -> dict[str, str]:
@@ -74,7 +39,7 @@ def violations(bad: Content) -> dict[str, str]:
 
 
 def test_a_valid_problem_passes_unchanged():
-    assert validate(content()) == content()
+    assert validate(content(slug="sum-of-two")) == content(slug="sum-of-two")
 
 
 def test_title_is_trimmed_and_normalized():
@@ -275,3 +240,52 @@ def test_identity_and_counters_are_not_updatable():
 def test_every_updatable_field_is_a_content_field():
     # The app applies changes with dataclasses.replace(content, **changes), checked against this set.
     assert not domain.UPDATABLE_FIELDS - {f.name for f in dataclasses.fields(Content)}
+
+
+# -- visibility as data: one rule for a problem and for a list --------------------------------------
+
+CALLERS = [None, caller("carol"), caller("alice", "SETTER"), caller("bob", "SETTER"), caller("root", "ADMIN")]
+
+
+@pytest.mark.parametrize("visibility", list(Visibility))
+@pytest.mark.parametrize("who", CALLERS, ids=lambda c: c.user_id if c else "anonymous")
+def test_a_caller_sees_public_problems_and_the_hidden_ones_they_may_edit(visibility, who):
+    p = problem(author_id="alice", visibility=visibility)
+    expected = visibility is Visibility.PUBLIC or can_edit(p, who)
+    assert can_see(p, who) is expected
+    assert visible_to(who).includes(p) is expected
+
+
+def test_what_each_caller_may_see_is_a_plain_value():
+    assert visible_to(None) == domain.PUBLIC_ONLY == VisibleProblems()
+    assert visible_to(caller("alice", "SETTER")) == VisibleProblems(all_hidden=False, hidden_of_author="alice")
+    assert visible_to(caller("root", "ADMIN")).all_hidden
+    hash(visible_to(caller("root", "ADMIN")))  # part of a cached page's key
+
+
+def test_filters_match_difficulty_tag_and_title_text_case_insensitively_and_literally():
+    p = problem(title="100% Graph_Walk", tags=("graphs", "bfs"), difficulty=Difficulty.MEDIUM)
+    assert Filters().matches(p)
+    assert Filters(difficulty=Difficulty.MEDIUM, tag="GRAPHS", query="graph_w").matches(p)
+    assert Filters(query="0% g").matches(p)
+    assert not Filters(difficulty=Difficulty.EASY).matches(p)
+    assert not Filters(tag="dp").matches(p)
+    assert not Filters(query="graph walk").matches(p)  # `_` is a character, not a wildcard
+
+
+def test_a_listing_takes_plain_request_values():
+    who = caller("alice", "SETTER")
+    asked = listing(who, difficulty=Difficulty.HARD, tag="t" * 40, query="q" * 200, order=" title ")
+    assert asked.filters == Filters(Difficulty.HARD, "t" * domain.TAG_MAX, "q" * domain.TITLE_MAX)
+    assert (asked.order, asked.viewer_id, asked.visible) == ("title", "alice", visible_to(who))
+    anonymous = listing(None)
+    assert (anonymous.order, anonymous.viewer_id, anonymous.visible) == ("create_time desc", None, domain.PUBLIC_ONLY)
+    assert listing(None, tag="x") == listing(None, tag="x")  # equal requests, one cache key
+
+
+def test_an_unknown_order_is_invalid():
+    with pytest.raises(InvalidArgument) as caught:
+        listing(None, order="random")
+    assert caught.value.violations[0].field == "order_by"
+    for order in domain.ORDERS:
+        assert listing(None, order=order).order == order

@@ -10,18 +10,14 @@ import datetime as dt
 import pytest
 from google.protobuf import field_mask_pb2
 
+from arena.core.identity import Identity
 from arena.kit import context as request_context
-from arena.kit.auth import Identity
-from arena.kit.db import make_engine
 from arena.problem.app import ProblemApp
-from arena.problem.servicer import PageCache, ProblemServicer
-from arena.problem.store import SqlProblemStore
+from arena.problem.pages import PageCache
+from arena.problem.servicer import ProblemServicer
+from arena.problem.store import InMemoryProblemStore
 from arena.problem.v1 import problem_pb2, problem_service_pb2
-
-ALICE = Identity("alice", "alice", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
-BOB = Identity("bob", "bob", frozenset({"USER", "SETTER"}), "t", "s", 9e9)
-ROOT = Identity("root", "root", frozenset({"USER", "SETTER", "ADMIN"}), "t", "s", 9e9)
-USER = Identity("ursula", "ursula", frozenset({"USER"}), "t", "s", 9e9)
+from support.problems import ALICE, BOB, ROOT, USER
 
 
 class Clock:
@@ -33,8 +29,8 @@ class Clock:
         return self.now
 
 
-class CountingStore(SqlProblemStore):
-    """The real store, counting list reads (a cache hit reads nothing)."""
+class CountingStore(InMemoryProblemStore):
+    """The in-memory store (held to the SQL stores' contract), counting list reads (a cache hit reads nothing)."""
 
     lists = 0
 
@@ -44,12 +40,8 @@ class CountingStore(SqlProblemStore):
 
 
 @pytest.fixture
-async def store(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/problem.db")
-    store = CountingStore(engine)
-    await store.migrate()
-    yield store
-    await engine.dispose()
+def store() -> CountingStore:
+    return CountingStore()
 
 
 @pytest.fixture
