@@ -33,6 +33,7 @@ from arena.execution.domain import (
     Event,
     EventType,
     Final,
+    RunReport,
     RunStatus,
     Status,
     Submission,
@@ -83,23 +84,6 @@ class Settings:
     watch_poll_s: float = 1.0
     """How often a watcher re-reads the store (for events another instance wrote)."""
     retry_bundle_after: dt.timedelta = dt.timedelta(seconds=5)
-
-
-@dataclasses.dataclass(frozen=True)
-class RunReport:
-    """One RunCode run, as its caller sees it."""
-
-    status: RunStatus
-    stdout: str = ""
-    stderr: str = ""
-    stdout_truncated: bool = False
-    stderr_truncated: bool = False
-    exit_code: int = 0
-    signal: int = 0
-    cpu_ms: int = 0
-    wall_ms: int = 0
-    memory_kib: int = 0
-    compile_output: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,16 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from arena.execution.domain import Event, EventType, Final, Status, Submission, TestOutcome, Verdict
+from arena.execution.domain import (
+    Event,
+    EventType,
+    Final,
+    Status,
+    Submission,
+    SubmissionFilters,
+    TestOutcome,
+    Verdict,
+)
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
 from arena.kit.pagination import keyset_cursor
 
@@ -191,14 +200,6 @@ def _event(row: EventRow) -> Event:
         compile_output=data.get("compile_output", ""),
         test_count=data.get("test_count", 0),
     )
-
-
-@dataclasses.dataclass(frozen=True)
-class SubmissionFilters:
-    user_id: str | None = None
-    problem_id: str = ""
-    contest_id: str = ""
-    verdict: Verdict | None = None
 
 
 class SqlExecutionStore:
