@@ -20,6 +20,7 @@ from arena.execution import languages, outbox
 from arena.execution.app import ExecutionApp, Settings
 from arena.execution.bundles import ProblemServiceBundles
 from arena.execution.judge import Judge
+from arena.execution.messages import event_message
 from arena.execution.publish import RealtimeForwarder
 from arena.execution.sandbox import Sandbox
 from arena.execution.servicer import ExecutionInternalServicer, ExecutionServicer
@@ -69,7 +70,7 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
     bundles = ProblemServiceBundles(
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
-    forwarder = RealtimeForwarder(runtime.clients)
+    forwarder = RealtimeForwarder(runtime.clients, event_message)
     app = ExecutionApp(
         store,
         Judge(sandbox, {a.language.language_id: a.language for a in available}),

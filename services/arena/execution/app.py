@@ -37,6 +37,7 @@ from arena.execution.domain import (
     RunStatus,
     Status,
     Submission,
+    SubmissionFilters,
     TestOutcome,
     Verdict,
     cap_text,
@@ -46,7 +47,7 @@ from arena.execution.domain import (
 from arena.execution.judge import Compiled, Judge, Steps
 from arena.execution.languages import Available, Language
 from arena.execution.sandbox import Limits
-from arena.execution.store import LostClaim, SqlExecutionStore, SubmissionFilters
+from arena.execution.store import LostClaim, SqlExecutionStore
 from arena.execution.watchers import Watchers
 from arena.kit.auth import Identity
 from arena.kit.db import utcnow
