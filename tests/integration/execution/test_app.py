@@ -1,5 +1,5 @@
-"""The execution app with a real sandbox and store (SQLite), no network: the judge queue, resuming
-after a crash, claims, watching, the queue limit and the outbox."""
+"""The execution app and its judges with a real sandbox and store (SQLite), no network: the judge
+queue, resuming after a crash, claims, watching, the queue limit and the outbox."""
 
 from __future__ import annotations
 
@@ -10,14 +10,18 @@ import pathlib
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
 from arena.core.errors import OutOfRange
 from arena.demo.problems import load
 from arena.execution import outbox
-from arena.execution.app import ExecutionApp, Settings, WatchStart
+from arena.execution.app import AppSettings, ExecutionApp, WatchStart
 from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
 from arena.execution.languages import Available
-from arena.execution.store import LostClaim, SqlExecutionStore
+from arena.execution.runs import SandboxRunner
+from arena.execution.store import LostClaim, OutboxRow, SqlExecutionStore
+from arena.execution.watchers import EventFeed
+from arena.execution.worker import JudgePool, PoolSettings
 from arena.kit.auth import Identity
 from arena.kit.db import make_engine, utcnow
 from arena.kit.errors import InvalidArgument, NotFound, ResourceExhausted, UpstreamError
@@ -47,9 +51,36 @@ async def store(tmp_path: pathlib.Path):
     await engine.dispose()
 
 
+class Service:
+    """The use cases and this process's judges, wired as ``__main__`` wires them (one event feed)."""
+
+    def __init__(self, store, judge, languages, *, owner: str, **settings) -> None:
+        available = [Available(language, "test") for language in languages.values()]
+        feed = EventFeed()
+        self.pool = JudgePool(store, judge, languages, Bundles(), PoolSettings(owner=owner, workers=2), feed=feed)
+        self.app = ExecutionApp(
+            store, SandboxRunner(judge), available, Bundles(), AppSettings(**settings), feed=feed,
+            on_queued=self.pool.wake,
+        )  # fmt: skip
+
+
+def make(store, judge, languages, *, owner="judge-a", **settings) -> Service:
+    return Service(store, judge, languages, owner=owner, **settings)
+
+
 def make_app(store, judge, languages, *, owner="judge-a", **settings) -> ExecutionApp:
-    available = [Available(language, "test") for language in languages.values()]
-    return ExecutionApp(store, judge, available, Bundles(), Settings(owner=owner, workers=2, **settings))
+    return make(store, judge, languages, owner=owner, **settings).app
+
+
+async def pending_outbox(store: SqlExecutionStore) -> list[tuple[str, int, str]]:
+    """(target, attempts, last error) of every undelivered item, oldest first: read by the test itself."""
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(
+            sa.select(OutboxRow.target, OutboxRow.attempts, OutboxRow.last_error)
+            .where(OutboxRow.delivered.is_(False))
+            .order_by(OutboxRow.outbox_id)
+        )
+        return [tuple(row) for row in rows]
 
 
 async def submit(app: ExecutionApp, source: str = ACCEPTED, caller: Identity = USER, **extra):
@@ -67,14 +98,15 @@ async def watch_all(app: ExecutionApp, submission_id: str, after: int = 0, calle
 
 
 async def test_workers_judge_queued_submissions_and_watchers_see_every_step(store, judge, languages):
-    app = make_app(store, judge, languages)
+    service = make(store, judge, languages)
+    app = service.app
     first, second = await submit(app), await submit(app)
     assert (first.queue_position, second.queue_position) == (1, 2)
-    await app.start()
+    await service.pool.start()
     try:
         events = await asyncio.wait_for(watch_all(app, second.submission_id), 60)
     finally:
-        await app.stop()
+        await service.pool.stop()
     assert [e.sequence for e in events] == list(range(1, len(events) + 1))
     assert [e.type for e in events][:3] == [EventType.QUEUED, EventType.COMPILING, EventType.RUNNING]
     assert [e.test.ordinal for e in events if e.test] == list(range(1, 11))
@@ -94,12 +126,12 @@ async def test_a_restarted_judge_resumes_after_the_tests_it_already_recorded(sto
         done = TestOutcome(ordinal=ordinal, sample=ordinal <= 2, verdict=Verdict.ACCEPTED, cpu_ms=7)
         await store.record_test(submission.submission_id, done, utcnow(), owner="judge-a")
 
-    restarted = make_app(store, judge, languages)  # same owner id: takes its claim back at once
-    await restarted.start()
+    restarted = make(store, judge, languages)  # same owner id: takes its claim back at once
+    await restarted.pool.start()
     try:
-        events = await asyncio.wait_for(watch_all(restarted, submission.submission_id), 60)
+        events = await asyncio.wait_for(watch_all(restarted.app, submission.submission_id), 60)
     finally:
-        await restarted.stop()
+        await restarted.pool.stop()
     ordinals = [e.test.ordinal for e in events if e.test]
     assert ordinals == list(range(1, 11))  # each test once: 1-3 from before, 4-10 now
     assert [e.type for e in events].count(EventType.COMPILING) == 1  # no step repeated
@@ -147,13 +179,14 @@ async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(
 
 
 async def test_every_event_carries_the_test_count(store, judge, languages):
-    app = make_app(store, judge, languages)
+    service = make(store, judge, languages)
+    app = service.app
     submission = await submit(app)
-    await app.start()
+    await service.pool.start()
     try:
         events = await asyncio.wait_for(watch_all(app, submission.submission_id), 60)
     finally:
-        await app.stop()
+        await service.pool.stop()
     assert {e.type for e in events} == set(EventType)
     assert [e.test_count for e in events] == [len(A_PLUS_B.tests)] * len(events)
 
@@ -240,15 +273,15 @@ async def test_the_outbox_retries_until_delivered_and_never_loses_an_item(store,
     submission = Submission("s1", "u1", "p1", "", "python3", "x", False, Status.QUEUED, clock[0])
     await store.create(submission, 1, clock[0], [(outbox.ANALYTICS, b"a1"), (outbox.NOTIFICATION, b"n1")])
     assert await dispatcher.deliver_due() == 1  # the notification: ALREADY_EXISTS means it has it
-    assert [(t, a) for t, a, _ in await store.pending_outbox()] == [(outbox.ANALYTICS, 1)]
+    assert [(t, a) for t, a, _ in await pending_outbox(store)] == [(outbox.ANALYTICS, 1)]
     assert await dispatcher.deliver_due() == 0  # not due yet: backing off
     clock[0] += dt.timedelta(seconds=1.5)
     assert await dispatcher.deliver_due() == 0  # failed again
-    pending = await store.pending_outbox()
+    pending = await pending_outbox(store)
     assert pending[0][1] == 2 and "UNIMPLEMENTED" in pending[0][2]
     clock[0] += dt.timedelta(seconds=2.5)
     assert await dispatcher.deliver_due() == 1
-    assert analytics.received == [b"a1"] and await store.pending_outbox() == []
+    assert analytics.received == [b"a1"] and await pending_outbox(store) == []
 
 
 def test_outbox_backoff_grows_and_is_capped():
