@@ -17,15 +17,19 @@ import structlog
 
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
 from arena.execution import languages, outbox
-from arena.execution.app import ExecutionApp, Settings
+from arena.execution.app import AppSettings, Authorize, ExecutionApp
 from arena.execution.bundles import ProblemServiceBundles
 from arena.execution.judge import Judge
+from arena.execution.messages import event_message
 from arena.execution.publish import RealtimeForwarder
+from arena.execution.runs import SandboxRunner
 from arena.execution.sandbox import Sandbox
 from arena.execution.servicer import ExecutionInternalServicer, ExecutionServicer
 from arena.execution.settings import ExecutionSettings, load_execution_settings
 from arena.execution.store import SqlExecutionStore
 from arena.execution.v1 import execution_internal_service_pb2_grpc, execution_service_pb2_grpc
+from arena.execution.watchers import EventFeed
+from arena.execution.worker import JudgePool, PoolSettings
 from arena.kit.db import make_engine
 from arena.kit.errors import FailedPrecondition, UpstreamError
 from arena.kit.server import Runtime, ServiceParts, main
@@ -35,7 +39,7 @@ from arena.wiring import standard
 log = structlog.get_logger("arena.execution")
 
 
-def _contest_authorizer(runtime: Runtime):
+def _contest_authorizer(runtime: Runtime) -> Authorize:
     contests = runtime.clients.stub(contest_internal_service_pb2_grpc.ContestInternalServiceStub, "contest")
 
     async def authorize(contest_id: str, user_id: str, problem_id: str) -> bool:
@@ -48,7 +52,7 @@ def _contest_authorizer(runtime: Runtime):
             if exc.code == grpc.StatusCode.UNIMPLEMENTED:
                 raise FailedPrecondition("contest submissions are not open yet", reason="CONTEST_NOT_RUNNING") from None
             raise
-        return response.run_all_tests
+        return bool(response.run_all_tests)
 
     return authorize
 
@@ -69,20 +73,38 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
     bundles = ProblemServiceBundles(
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
-    forwarder = RealtimeForwarder(runtime.clients)
+    forwarder = RealtimeForwarder(runtime.clients, event_message)
+    feed = EventFeed(on_event=forwarder)
+    dispatcher = outbox.Dispatcher(store, outbox.senders(runtime.clients))
+    judge = Judge(sandbox, {a.language.language_id: a.language for a in available})
+    pool = JudgePool(
+        store,
+        judge,
+        judge.languages,
+        bundles,
+        PoolSettings(owner=owner, workers=workers),
+        feed=feed,
+        on_finished=dispatcher.kick,
+    )
+
+    def queued() -> None:
+        pool.wake()
+        dispatcher.kick()
+
     app = ExecutionApp(
         store,
-        Judge(sandbox, {a.language.language_id: a.language for a in available}),
+        SandboxRunner(judge),
         available,
         bundles,
-        Settings(owner=owner, workers=workers),
+        AppSettings(),
+        feed=feed,
         authorize=_contest_authorizer(runtime),
-        on_event=forwarder,
-        dispatcher=outbox.Dispatcher(store, outbox.senders(runtime.clients)),
+        on_queued=queued,
     )
 
     async def cleanup() -> None:
-        await app.stop()
+        await pool.stop()
+        await dispatcher.stop()
         await forwarder.close()
         await engine.dispose()
         sandbox.close()
@@ -96,7 +118,7 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
                 ExecutionInternalServicer(app),
             ),
         ],
-        on_serving=[app.start],
+        on_serving=[pool.start, dispatcher.start],
         on_stop=[cleanup],
     )
 

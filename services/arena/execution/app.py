@@ -1,24 +1,31 @@
-"""The execution service's use cases: submissions and their judging, watching, running code.
+"""The execution service's use cases, one per RPC: submitting, reading, listing and watching
+submissions, running code (RunCode, ExecuteBatchStream).
 
-Submissions are persisted before the reply; judges (``workers`` per process) claim them
-from the store (see ``store``), so any instance may judge any submission and a restarted
-one takes back what it held. Each step is stored, then fanned out to watchers in this
-process and, best-effort, to the realtime service; the verdict's calls to other services
-go through the outbox (``outbox``).
+``ExecutionApp`` depends on the ``ExecutionStore`` port, never on SQL. A submission is stored
+(with its QUEUED event and the outbox items it owes) before the reply; the judges that claim
+it from the store's queue live in ``worker``. Events reach watchers in this process through
+the shared ``EventFeed``; a watcher subscribes before it replays the store, so it misses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
+from arena.core.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    OutOfRange,
+    PermissionDenied,
+    ResourceExhausted,
+)
+from arena.core.identity import Identity
 from arena.execution import outbox
 from arena.execution.bundles import BundleSource
 from arena.execution.domain import (
@@ -29,42 +36,24 @@ from arena.execution.domain import (
     RUN_CODE_DEFAULT_TIME_LIMIT_MS,
     RUN_CODE_MEMORY_LIMIT_KIB,
     RUN_CODE_TIME_LIMIT_MS,
-    RUN_OUTPUT_CAP_BYTES,
     Event,
-    EventType,
-    Final,
+    RunReport,
     RunStatus,
     Status,
     Submission,
-    TestOutcome,
-    Verdict,
-    cap_text,
-    classify,
-    overall,
+    SubmissionFilters,
 )
-from arena.execution.judge import Compiled, Judge, Steps
+from arena.execution.judge import Compiled
 from arena.execution.languages import Available, Language
-from arena.execution.sandbox import Limits
-from arena.execution.store import LostClaim, SqlExecutionStore, SubmissionFilters
-from arena.execution.watchers import Watchers
-from arena.kit.auth import Identity
+from arena.execution.store import ExecutionStore
+from arena.execution.watchers import EventFeed, Watchers
 from arena.kit.db import utcnow
-from arena.kit.errors import (
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    OutOfRange,
-    PermissionDenied,
-    ResourceExhausted,
-)
 from arena.kit.ids import new_id
 
 log = structlog.get_logger("arena.execution")
 
 Authorize = Callable[[str, str, str], Awaitable[bool]]
 """(contest_id, user_id, problem_id) -> run_all_tests; raises when the user may not submit there."""
-OnEvent = Callable[[Submission, Event], None]
-WATCHER_HEAD_START_S = 0.001
 
 
 async def contests_closed(contest_id: str, user_id: str, problem_id: str) -> bool:
@@ -72,34 +61,11 @@ async def contests_closed(contest_id: str, user_id: str, problem_id: str) -> boo
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
-    owner: str
-    """This judge's identity in claims; stable across restarts so a restart takes its work back."""
-    workers: int
+class AppSettings:
     queue_limit: int = 1000
-    lease: dt.timedelta = dt.timedelta(seconds=30)
-    idle_poll_s: float = 0.5
-    """How often an idle judge looks for work another instance queued."""
+    """Queued submissions beyond which CreateSubmission is refused (RESOURCE_EXHAUSTED)."""
     watch_poll_s: float = 1.0
     """How often a watcher re-reads the store (for events another instance wrote)."""
-    retry_bundle_after: dt.timedelta = dt.timedelta(seconds=5)
-
-
-@dataclasses.dataclass(frozen=True)
-class RunReport:
-    """One RunCode run, as its caller sees it."""
-
-    status: RunStatus
-    stdout: str = ""
-    stderr: str = ""
-    stdout_truncated: bool = False
-    stderr_truncated: bool = False
-    exit_code: int = 0
-    signal: int = 0
-    cpu_ms: int = 0
-    wall_ms: int = 0
-    memory_kib: int = 0
-    compile_output: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,90 +115,49 @@ def _check_source(source: str, field: str) -> None:
         )
 
 
-class _Recorder(Steps):
-    """Stores each judging step under this judge's claim and passes it on."""
+class Runner(Protocol):
+    """Compiles a program once and runs it on one stdin at a time (``runs.SandboxRunner``)."""
 
-    def __init__(self, app: ExecutionApp, submission: Submission) -> None:
-        self._app = app
-        self._submission = submission
+    async def compile(self, language: Language, source: str) -> Compiled: ...
+    def discard(self, compiled: Compiled) -> None: ...
+    async def run(
+        self, compiled: Compiled, language: Language, stdin: str, time_ms: int, memory_kib: int
+    ) -> RunReport: ...
 
-    async def _advance(self, type_: EventType, status: Status) -> None:
-        app = self._app
-        event = await app.store.advance(self._submission.submission_id, type_, status, app.clock(), owner=app.owner)
-        app.emit(self._submission, event)
 
-    async def compiling(self) -> None:
-        if self._submission.status is Status.QUEUED:  # a resumed submission does not go back
-            await self._advance(EventType.COMPILING, Status.COMPILING)
-
-    async def running(self) -> None:
-        if self._submission.status in (Status.QUEUED, Status.COMPILING):
-            await self._advance(EventType.RUNNING, Status.RUNNING)
-
-    async def test_finished(self, outcome: TestOutcome) -> None:
-        app = self._app
-        event = await app.store.record_test(self._submission.submission_id, outcome, app.clock(), owner=app.owner)
-        app.emit(self._submission, event)
-        # Starting the next run is a few milliseconds of synchronous work (cgroups, files, spawn)
-        # on this event loop; let the watchers' streams send this result first.
-        await asyncio.sleep(WATCHER_HEAD_START_S)
+def _nothing() -> None:
+    pass
 
 
 class ExecutionApp:
     def __init__(
         self,
-        store: SqlExecutionStore,
-        judge: Judge,
+        store: ExecutionStore,
+        runner: Runner,
         languages: list[Available],
         bundles: BundleSource,
-        settings: Settings,
+        settings: AppSettings,
         *,
+        feed: EventFeed,
         authorize: Authorize = contests_closed,
-        on_event: OnEvent | None = None,
-        dispatcher: outbox.Dispatcher | None = None,
+        on_queued: Callable[[], None] = _nothing,
         clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.store = store
-        self.judge = judge
+        self.runner = runner
+        """Compiles and runs RunCode's programs (submissions are judged by ``worker.JudgePool``)."""
         self.languages = {a.language.language_id: a for a in languages}
         self.bundles = bundles
         self.settings = settings
-        self.owner = settings.owner
+        self.feed = feed
         self.authorize = authorize
-        self.on_event = on_event
-        self.dispatcher = dispatcher
+        self.on_queued = on_queued
+        """Called once a submission is stored: wakes an idle judge and the outbox dispatcher."""
         self.clock = clock
-        self.watchers = Watchers()
-        self.judging: set[str] = set()
-        self._work = asyncio.Event()
-        self._reclaimed: collections.deque[str] = collections.deque()
-        self._tasks: list[asyncio.Task[Any]] = []
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        """Takes back what this judge held before a restart, then starts the workers."""
-        self._reclaimed.extend(await self.store.reclaim(self.owner, self.clock(), self.settings.lease))
-        if self._reclaimed:
-            log.info("resuming unfinished submissions", count=len(self._reclaimed))
-        self._tasks = [asyncio.create_task(self._worker(), name=f"judge-{i}") for i in range(self.settings.workers)]
-        self._tasks.append(asyncio.create_task(self._renew_leases(), name="judge-leases"))
-        if self.dispatcher is not None:
-            self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="outbox"))
-
-    async def stop(self) -> None:
-        """Stops judging at once; claims stay with this owner, so a restart resumes them."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-
-    # -- events -------------------------------------------------------------------------------
-
-    def emit(self, submission: Submission, event: Event) -> None:
-        self.watchers.publish(event)
-        if self.on_event is not None:
-            self.on_event(submission, event)
+    @property
+    def watchers(self) -> Watchers:
+        return self.feed.watchers
 
     # -- submissions --------------------------------------------------------------------------
 
@@ -275,10 +200,8 @@ class ExecutionApp:
             test_count=len(bundle.tests),
         )
         event = await self.store.create(submission, len(bundle.tests), now, outbox.on_created(submission, now))
-        self.emit(submission, event)
-        self._work.set()
-        if self.dispatcher is not None:
-            self.dispatcher.kick()
+        self.feed.emit(submission, event)
+        self.on_queued()
         log.info("submission queued", submission_id=submission.submission_id, problem_id=problem_id,
                  language=language_id)  # fmt: skip
         return dataclasses.replace(submission, queue_position=await self.store.queue_position(submission))
@@ -364,126 +287,7 @@ class ExecutionApp:
         finally:
             self.watchers.unsubscribe(submission_id, queue)
 
-    # -- judging ------------------------------------------------------------------------------
-
-    async def _worker(self) -> None:
-        while True:
-            if self._reclaimed:
-                submission_id = self._reclaimed.popleft()
-            else:
-                self._work.clear()
-                submission_id = await self._claim()
-                if submission_id is None:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._work.wait(), self.settings.idle_poll_s)
-                    continue
-                self._work.set()  # there may be more: let another idle judge look too
-            self.judging.add(submission_id)
-            try:
-                await self.judge_submission(submission_id)
-            except LostClaim:
-                log.warning("lost the claim on a submission; another judge has it", submission_id=submission_id)
-            except Exception:
-                log.exception("judging failed", submission_id=submission_id)
-                await self._finish_internal_error(submission_id)
-            finally:
-                self.judging.discard(submission_id)
-
-    async def _claim(self) -> str | None:
-        try:
-            return await self.store.claim_next(self.owner, self.clock(), self.settings.lease)
-        except Exception:
-            log.exception("could not claim work")
-            return None
-
-    async def _renew_leases(self) -> None:
-        interval = self.settings.lease.total_seconds() / 3
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.store.renew(self.owner, sorted(self.judging), self.clock() + self.settings.lease)
-            except Exception:
-                log.exception("could not renew judge leases")
-
-    async def judge_submission(self, submission_id: str) -> None:
-        """Judges one claimed submission to its verdict (resuming after the tests already recorded)."""
-        submission = await self.store.get(submission_id)
-        if submission is None or submission.status is Status.FINISHED:
-            return
-        available = self.languages.get(submission.language_id)
-        try:
-            bundle = await self.bundles.get(submission.problem_id)
-        except Exception as exc:
-            log.warning("judge bundle unavailable; retrying later", submission_id=submission_id, error=str(exc))
-            await self.store.release(self.owner, submission_id, self.clock() + self.settings.retry_bundle_after)
-            return
-        if bundle is None or available is None:
-            why = "the problem no longer exists" if bundle is None else "the language is no longer offered"
-            log.error("cannot judge submission", submission_id=submission_id, reason=why)
-            await self._finish(submission, dataclasses.replace(overall([], 0), verdict=Verdict.INTERNAL_ERROR))
-            return
-        log.info("judging", submission_id=submission_id, tests=len(bundle.tests), resumed=len(submission.results))
-        final = await self.judge.judge(
-            available.language,
-            submission.source,
-            bundle,
-            run_all_tests=submission.run_all_tests,
-            done=submission.results,
-            steps=_Recorder(self, submission),
-        )
-        await self._finish(submission, final)
-
-    async def _finish(self, submission: Submission, final: Final) -> None:
-        now = self.clock()
-        event = await self.store.finish(
-            submission.submission_id, final, now, outbox.on_judged(submission, final, now), owner=self.owner
-        )
-        self.emit(submission, event)
-        if self.dispatcher is not None:
-            self.dispatcher.kick()
-        log.info("judged", submission_id=submission.submission_id, verdict=final.verdict.name,
-                 passed=final.passed, tests=final.test_count)  # fmt: skip
-
-    async def _finish_internal_error(self, submission_id: str) -> None:
-        with contextlib.suppress(Exception):
-            submission = await self.store.get(submission_id)
-            if submission is not None and submission.status is not Status.FINISHED:
-                final = overall(list(submission.results), submission.test_count)
-                await self._finish(submission, dataclasses.replace(final, verdict=Verdict.INTERNAL_ERROR))
-
     # -- running code -------------------------------------------------------------------------
-
-    async def _run(
-        self, compiled: Compiled, language: Language, stdin: str, time_ms: int, memory_kib: int
-    ) -> RunReport:
-        cpu_s = time_ms / 1000
-        limits = Limits(
-            cpu_time_s=cpu_s,
-            wall_time_s=cpu_s * 3 + 1,
-            memory_kib=memory_kib + language.extra_memory_kib,
-            processes=language.run_processes,
-            file_size_bytes=RUN_OUTPUT_CAP_BYTES * 16,
-        )
-        outcome = await self.judge.sandbox.run(
-            compiled.workspace,
-            language.run_command(memory_kib),
-            limits=limits,
-            stdin=stdin.encode(),
-            capture_bytes=RUN_OUTPUT_CAP_BYTES,
-        )
-        return RunReport(
-            status=classify(outcome, cpu_limit_s=cpu_s, memory_limit_kib=limits.memory_kib),
-            stdout=cap_text(outcome.stdout, RUN_OUTPUT_CAP_BYTES),
-            stderr=cap_text(outcome.stderr, RUN_OUTPUT_CAP_BYTES),
-            stdout_truncated=outcome.stdout_truncated,
-            stderr_truncated=outcome.stderr_truncated,
-            exit_code=outcome.exit_code or 0,
-            signal=outcome.signal or 0,
-            cpu_ms=round(outcome.cpu_time_s * 1000),
-            wall_ms=round(outcome.wall_time_s * 1000),
-            memory_kib=outcome.memory_kib,
-            compile_output=compiled.output,
-        )
 
     def _check_run(self, language_id: str, source: str, stdins: list[str], field: str) -> Language:
         language = self.language(language_id, "language_id")
@@ -502,13 +306,13 @@ class ExecutionApp:
     ) -> RunReport:
         language = self._check_run(language_id, source, [stdin], "stdin")
         time_ms, memory_kib = _limits(time_limit_ms, memory_limit_kib)
-        compiled = await self.judge.compile(language, source)
+        compiled = await self.runner.compile(language, source)
         try:
             if not compiled.ok:
                 return RunReport(status=RunStatus.COMPILATION_ERROR, compile_output=compiled.output)
-            return await self._run(compiled, language, stdin, time_ms, memory_kib)
+            return await self.runner.run(compiled, language, stdin, time_ms, memory_kib)
         finally:
-            self.judge.sandbox.discard(compiled.workspace)
+            self.runner.discard(compiled)
 
     def run_batch(
         self,
@@ -532,7 +336,7 @@ class ExecutionApp:
     async def _run_batch(
         self, language: Language, source: str, inputs: list[str], time_ms: int, memory_kib: int
     ) -> AsyncGenerator[BatchResult, None]:
-        compiled = await self.judge.compile(language, source)
+        compiled = await self.runner.compile(language, source)
         try:
             if not compiled.ok:
                 failed = RunReport(status=RunStatus.COMPILATION_ERROR, compile_output=compiled.output)
@@ -541,7 +345,7 @@ class ExecutionApp:
                 return
 
             async def one(index: int, stdin: str) -> tuple[int, RunReport]:
-                return index, await self._run(compiled, language, stdin, time_ms, memory_kib)
+                return index, await self.runner.run(compiled, language, stdin, time_ms, memory_kib)
 
             tasks = [asyncio.create_task(one(i, stdin)) for i, stdin in enumerate(inputs)]
             try:
@@ -553,4 +357,4 @@ class ExecutionApp:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         finally:
-            self.judge.sandbox.discard(compiled.workspace)
+            self.runner.discard(compiled)

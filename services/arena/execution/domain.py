@@ -5,9 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-
-from arena.execution.checkers import CheckResult
-from arena.execution.sandbox import RunOutcome
+from typing import Protocol
 
 MAX_SOURCE_BYTES = 64 * 1024
 MAX_STDIN_BYTES = 1024 * 1024
@@ -62,6 +60,31 @@ class EventType(enum.Enum):
     FINISHED = 5
 
 
+class RunMeasurement(Protocol):
+    """What the rules read of one finished run: the sandbox's ``RunOutcome`` has these (the domain
+    never imports the sandbox; any value with these attributes is classified the same way)."""
+
+    @property
+    def cpu_time_s(self) -> float: ...
+    @property
+    def memory_kib(self) -> int: ...
+    @property
+    def wall_time_exceeded(self) -> bool: ...
+    @property
+    def memory_limit_hit(self) -> bool: ...
+    @property
+    def output_limit_hit(self) -> bool: ...
+    @property
+    def succeeded(self) -> bool: ...
+
+
+class CheckOutcome(Protocol):
+    """What the rules read of a checker's answer (``checkers.CheckResult`` has it)."""
+
+    @property
+    def accepted(self) -> bool: ...
+
+
 _RUN_TO_VERDICT = {
     RunStatus.TIME_LIMIT_EXCEEDED: Verdict.TIME_LIMIT_EXCEEDED,
     RunStatus.MEMORY_LIMIT_EXCEEDED: Verdict.MEMORY_LIMIT_EXCEEDED,
@@ -71,7 +94,7 @@ _RUN_TO_VERDICT = {
 }
 
 
-def classify(outcome: RunOutcome, *, cpu_limit_s: float, memory_limit_kib: int) -> RunStatus:
+def classify(outcome: RunMeasurement, *, cpu_limit_s: float, memory_limit_kib: int) -> RunStatus:
     """How a run ended. Limits first: a program killed for overusing a resource did not merely crash."""
     if outcome.cpu_time_s > cpu_limit_s or outcome.wall_time_exceeded:
         return RunStatus.TIME_LIMIT_EXCEEDED
@@ -84,7 +107,7 @@ def classify(outcome: RunOutcome, *, cpu_limit_s: float, memory_limit_kib: int) 
     return RunStatus.OK
 
 
-def decide_verdict(status: RunStatus, check: CheckResult | None) -> Verdict:
+def decide_verdict(status: RunStatus, check: CheckOutcome | None) -> Verdict:
     if status is not RunStatus.OK:
         return _RUN_TO_VERDICT[status]
     assert check is not None
@@ -160,6 +183,33 @@ class Submission:
     queue_position: int = 0
     last_sequence: int = 0
     """The sequence of its latest event (events are numbered from 1 without gaps)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmissionFilters:
+    """Which submissions a listing asks for (``user_id`` None: everyone's, for admins)."""
+
+    user_id: str | None = None
+    problem_id: str = ""
+    contest_id: str = ""
+    verdict: Verdict | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunReport:
+    """One RunCode run, as its caller sees it."""
+
+    status: RunStatus
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    exit_code: int = 0
+    signal: int = 0
+    cpu_ms: int = 0
+    wall_ms: int = 0
+    memory_kib: int = 0
+    compile_output: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

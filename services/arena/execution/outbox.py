@@ -21,12 +21,12 @@ import structlog
 from arena.analytics.v1 import analytics_internal_service_pb2, analytics_internal_service_pb2_grpc, analytics_pb2
 from arena.common.v1 import verdict_pb2
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
+from arena.core.errors import ArenaError
 from arena.execution.domain import Final, Submission, Verdict
-from arena.execution.store import OutboxItem, SqlExecutionStore
+from arena.execution.store import Outbox, OutboxItem, OutboxStore
 from arena.kit.client import Clients
 from arena.kit.convert import duration, timestamp
 from arena.kit.db import utcnow
-from arena.kit.errors import ArenaError
 from arena.kit.status import code_of
 from arena.notification.v1 import (
     notification_internal_service_pb2,
@@ -61,12 +61,12 @@ def _analytics_event(
     return analytics_internal_service_pb2.RecordEventsRequest(events=[event]).SerializeToString()
 
 
-def on_created(submission: Submission, now: dt.datetime) -> list[tuple[str, bytes]]:
+def on_created(submission: Submission, now: dt.datetime) -> Outbox:
     return [(ANALYTICS, _analytics_event(analytics_pb2.EVENT_TYPE_SUBMISSION_CREATED, submission, now))]
 
 
-def on_judged(submission: Submission, final: Final, now: dt.datetime) -> list[tuple[str, bytes]]:
-    items = [
+def on_judged(submission: Submission, final: Final, now: dt.datetime) -> Outbox:
+    items: list[tuple[str, bytes]] = [
         (
             ANALYTICS,
             _analytics_event(
@@ -138,7 +138,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        store: SqlExecutionStore,
+        store: OutboxStore,
         send: dict[str, Send],
         *,
         interval_s: float = 1.0,
@@ -151,9 +151,19 @@ class Dispatcher:
         self._batch = batch
         self._clock = clock
         self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     def kick(self) -> None:
         self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
 
     async def run(self) -> None:
         while True:

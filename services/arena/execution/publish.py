@@ -9,12 +9,13 @@ and its calls to other services in the outbox).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import structlog
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format, message, struct_pb2
 
 from arena.execution.domain import Event, Submission
-from arena.execution.servicer import event_message
+from arena.kit.client import Clients
 from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
 
 log = structlog.get_logger("arena.execution.publish")
@@ -27,7 +28,11 @@ def topic(submission: Submission) -> str:
 
 
 class RealtimeForwarder:
-    def __init__(self, clients) -> None:
+    """Forwards each event as its wire message, built by ``to_message`` (``messages.event_message``
+    in production: the same shape WatchSubmission sends, without importing the servicer)."""
+
+    def __init__(self, clients: Clients, to_message: Callable[[Event], message.Message]) -> None:
+        self._to_message = to_message
         self._realtime = clients.stub(realtime_internal_service_pb2_grpc.RealtimeInternalServiceStub, "realtime")
         self._in_flight: set[asyncio.Task[None]] = set()
 
@@ -41,7 +46,7 @@ class RealtimeForwarder:
 
     async def _publish(self, submission: Submission, event: Event) -> None:
         payload = struct_pb2.Struct()
-        payload.update(json_format.MessageToDict(event_message(event), preserving_proto_field_name=True))
+        payload.update(json_format.MessageToDict(self._to_message(event), preserving_proto_field_name=True))
         request = realtime_internal_service_pb2.PublishRequest(
             topic=topic(submission), event_type=f"submission.{event.type.name.lower()}", payload=payload
         )

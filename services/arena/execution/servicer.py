@@ -1,15 +1,23 @@
-"""ExecutionService and ExecutionInternalService over gRPC: proto ↔ use case."""
+"""ExecutionService and ExecutionInternalService over gRPC: proto ↔ use case, nothing more.
+
+Each RPC reads its request (and the caller from the request context), calls one use case of
+``ExecutionApp`` and builds its answer with ``messages``; errors raised below become statuses
+in the kit's middleware.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import shlex
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, TypeAlias, cast
+
+import grpc
 
 from arena.common.v1 import verdict_pb2
-from arena.execution.app import ExecutionApp, RunReport, WatchStart
-from arena.execution.domain import Event, Submission, TestOutcome, Verdict
-from arena.execution.store import SubmissionFilters
+from arena.execution.app import ExecutionApp, WatchStart
+from arena.execution.domain import SubmissionFilters, Verdict
+from arena.execution.messages import event_message, run_result_message, submission_message
 from arena.execution.v1 import (
     execution_internal_service_pb2,
     execution_internal_service_pb2_grpc,
@@ -19,86 +27,15 @@ from arena.execution.v1 import (
 )
 from arena.kit import context as request_context
 from arena.kit import pagination
-from arena.kit.convert import duration, seconds, timestamp
+from arena.kit.convert import seconds
 from arena.kit.errors import InvalidArgument
 from arena.kit.middleware import STREAM_STARTED, announces_start
 
-
-def _ms(milliseconds: int):
-    return duration(milliseconds / 1000)
-
-
-def test_result_message(outcome: TestOutcome) -> execution_pb2.TestResult:
-    return execution_pb2.TestResult(
-        ordinal=outcome.ordinal,
-        sample=outcome.sample,
-        verdict=outcome.verdict.value,
-        cpu_duration=_ms(outcome.cpu_ms),
-        wall_duration=_ms(outcome.wall_ms),
-        memory_kib=outcome.memory_kib,
-        exit_code=outcome.exit_code,
-        signal=outcome.signal,
-        checker_message=outcome.checker_message,
-    )
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+RunRequest: TypeAlias = execution_service_pb2.RunCodeRequest | execution_service_pb2.ExecuteBatchStreamRequest
 
 
-def submission_message(submission: Submission, *, with_results: bool = True) -> execution_pb2.Submission:
-    return execution_pb2.Submission(
-        submission_id=submission.submission_id,
-        problem_id=submission.problem_id,
-        language_id=submission.language_id,
-        source=submission.source,
-        contest_id=submission.contest_id,
-        user_id=submission.user_id,
-        status=submission.status.value,
-        verdict=submission.verdict.value if submission.verdict else 0,
-        test_results=[test_result_message(r) for r in submission.results] if with_results else [],
-        test_count=submission.test_count,
-        passed_test_count=submission.passed_test_count,
-        score=submission.score,
-        max_cpu_duration=_ms(submission.max_cpu_ms),
-        max_memory_kib=submission.max_memory_kib,
-        compile_output=submission.compile_output,
-        queue_position=submission.queue_position,
-        run_all_tests=submission.run_all_tests,
-        create_time=timestamp(submission.create_time),
-        judge_start_time=timestamp(submission.judge_start_time),
-        finish_time=timestamp(submission.finish_time),
-    )
-
-
-def event_message(event: Event) -> execution_pb2.SubmissionEvent:
-    return execution_pb2.SubmissionEvent(
-        submission_id=event.submission_id,
-        sequence=event.sequence,
-        type=event.type.value,
-        time=timestamp(event.time),
-        status=event.status.value,
-        test_result=test_result_message(event.test) if event.test else None,
-        verdict=event.verdict.value if event.verdict else 0,
-        score=event.score,
-        compile_output=event.compile_output,
-        test_count=event.test_count,
-    )
-
-
-def run_result_message(report: RunReport) -> execution_pb2.RunResult:
-    return execution_pb2.RunResult(
-        status=report.status.value,
-        stdout=report.stdout,
-        stderr=report.stderr,
-        stdout_truncated=report.stdout_truncated,
-        stderr_truncated=report.stderr_truncated,
-        exit_code=report.exit_code,
-        signal=report.signal,
-        cpu_duration=_ms(report.cpu_ms),
-        wall_duration=_ms(report.wall_ms),
-        memory_kib=report.memory_kib,
-        compile_output=report.compile_output,
-    )
-
-
-def _time_limit_ms(request: Any) -> int | None:
+def _time_limit_ms(request: RunRequest) -> int | None:
     if not request.HasField("time_limit"):
         return None
     value = seconds(request.time_limit)
@@ -107,7 +44,7 @@ def _time_limit_ms(request: Any) -> int | None:
     return round(value * 1000)
 
 
-def _memory_kib(request: Any) -> int | None:
+def _memory_kib(request: RunRequest) -> int | None:
     if request.memory_limit_kib < 0:
         raise InvalidArgument.field("memory_limit_kib", "must not be negative")
     return request.memory_limit_kib or None
@@ -125,7 +62,9 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
     def __init__(self, app: ExecutionApp) -> None:
         self.app = app
 
-    async def ListLanguages(self, request, context):
+    async def ListLanguages(
+        self, request: execution_service_pb2.ListLanguagesRequest, context: Context
+    ) -> execution_service_pb2.ListLanguagesResponse:
         return execution_service_pb2.ListLanguagesResponse(
             languages=[
                 execution_pb2.Language(
@@ -140,7 +79,9 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
             ]
         )
 
-    async def RunCode(self, request, context):
+    async def RunCode(
+        self, request: execution_service_pb2.RunCodeRequest, context: Context
+    ) -> execution_service_pb2.RunCodeResponse:
         report = await self.app.run_code(
             request.language_id,
             request.source,
@@ -151,7 +92,9 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
         return execution_service_pb2.RunCodeResponse(result=run_result_message(report))
 
     @announces_start  # STREAM_STARTED once the request is checked
-    async def ExecuteBatchStream(self, request, context):
+    async def ExecuteBatchStream(
+        self, request: execution_service_pb2.ExecuteBatchStreamRequest, context: Context
+    ) -> AsyncIterator[execution_service_pb2.ExecuteBatchStreamResponse]:
         results = self.app.run_batch(
             request.language_id,
             request.source,
@@ -169,7 +112,9 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
                     last=result.last,
                 )
 
-    async def CreateSubmission(self, request, context):
+    async def CreateSubmission(
+        self, request: execution_service_pb2.CreateSubmissionRequest, context: Context
+    ) -> execution_service_pb2.CreateSubmissionResponse:
         message = request.submission
         submission = await self.app.create_submission(
             request_context.require_identity(),
@@ -181,11 +126,15 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
         )
         return execution_service_pb2.CreateSubmissionResponse(submission=submission_message(submission))
 
-    async def GetSubmission(self, request, context):
+    async def GetSubmission(
+        self, request: execution_service_pb2.GetSubmissionRequest, context: Context
+    ) -> execution_service_pb2.GetSubmissionResponse:
         submission = await self.app.get_submission(request_context.require_identity(), request.submission_id)
         return execution_service_pb2.GetSubmissionResponse(submission=submission_message(submission))
 
-    async def ListSubmissions(self, request, context):
+    async def ListSubmissions(
+        self, request: execution_service_pb2.ListSubmissionsRequest, context: Context
+    ) -> execution_service_pb2.ListSubmissionsResponse:
         caller = request_context.require_identity()
         filters = SubmissionFilters(
             user_id=request.user_id or None,
@@ -209,7 +158,9 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
         )
 
     @announces_start  # the snapshot comes right after the checks
-    async def WatchSubmission(self, request, context):
+    async def WatchSubmission(
+        self, request: execution_service_pb2.WatchSubmissionRequest, context: Context
+    ) -> AsyncIterator[execution_service_pb2.WatchSubmissionResponse]:
         if request.after_sequence < 0:
             raise InvalidArgument.field("after_sequence", "must not be negative")
         items = self.app.watch(request_context.require_identity(), request.submission_id, request.after_sequence)
@@ -226,7 +177,9 @@ class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInt
     def __init__(self, app: ExecutionApp) -> None:
         self.app = app
 
-    async def GetSubmissionSource(self, request, context):
+    async def GetSubmissionSource(
+        self, request: execution_internal_service_pb2.GetSubmissionSourceRequest, context: Context
+    ) -> execution_internal_service_pb2.GetSubmissionSourceResponse:
         submission = await self.app.source(request.submission_id)
         return execution_internal_service_pb2.GetSubmissionSourceResponse(
             submission_id=submission.submission_id,
@@ -234,5 +187,5 @@ class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInt
             problem_id=submission.problem_id,
             language_id=submission.language_id,
             source=submission.source,
-            verdict=submission.verdict.value if submission.verdict else 0,
+            verdict=cast("verdict_pb2.Verdict", submission.verdict.value if submission.verdict else 0),
         )

@@ -1,5 +1,10 @@
 """The execution service's storage: submissions, per-test results, event logs, the outbox.
 
+``ExecutionStore`` is the port the use cases (``app``) and the judges (``worker``) depend on;
+``SqlExecutionStore`` implements it on SQLAlchemy 2 (SQLite or PostgreSQL), and
+``InMemoryExecutionStore`` for the use-case tests. One contract test
+(tests/integration/db/test_execution_store.py) runs against all three.
+
 A submission's events are numbered in its own row (``last_sequence``) inside the transaction
 that records them, so sequences have no gaps or repeats even with several judges writing.
 
@@ -16,14 +21,23 @@ import dataclasses
 import datetime as dt
 import pathlib
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from arena.execution.domain import Event, EventType, Final, Status, Submission, TestOutcome, Verdict
+from arena.execution.domain import (
+    Event,
+    EventType,
+    Final,
+    Status,
+    Submission,
+    SubmissionFilters,
+    TestOutcome,
+    Verdict,
+)
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
 from arena.kit.pagination import keyset_cursor
 
@@ -120,7 +134,79 @@ class OutboxItem:
     attempts: int
 
 
-def _add_outbox(session: AsyncSession, items: Sequence[tuple[str, bytes]], now: dt.datetime) -> None:
+Outbox = Sequence[tuple[str, bytes]]
+"""Calls owed to other services: (target, serialized request)."""
+
+
+class OutboxStore(Protocol):
+    """The outbox as its dispatcher sees it."""
+
+    async def due(self, now: dt.datetime, limit: int) -> list[OutboxItem]:
+        """Undelivered items due by ``now``, soonest first (then oldest first)."""
+        ...
+
+    async def delivered(self, outbox_id: int) -> None: ...
+
+    async def retry_later(self, outbox_id: int, next_attempt: dt.datetime, error: str) -> None:
+        """One more failed attempt: due again at ``next_attempt``, ``error`` kept for operators."""
+        ...
+
+
+class ExecutionStore(OutboxStore, Protocol):
+    """Submissions, their numbered events, the judge queue (claims with leases) and the outbox.
+
+    Every write with an ``owner`` checks that this judge still holds the claim and that the
+    submission is unfinished, else raises ``LostClaim`` and changes nothing.
+    """
+
+    async def create(self, submission: Submission, test_count: int, now: dt.datetime, outbox: Outbox = ()) -> Event:
+        """Stores a new submission, its first event (QUEUED) and its outbox items, atomically."""
+        ...
+
+    async def advance(
+        self, submission_id: str, type_: EventType, status: Status, now: dt.datetime, *, owner: str
+    ) -> Event: ...
+
+    async def record_test(self, submission_id: str, outcome: TestOutcome, now: dt.datetime, *, owner: str) -> Event: ...
+
+    async def finish(self, submission_id: str, final: Final, now: dt.datetime, outbox: Outbox, *, owner: str) -> Event:
+        """The verdict and the calls it owes other services, atomically."""
+        ...
+
+    async def claim_next(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> str | None:
+        """Claims the oldest unfinished submission nobody holds (or whose lease ran out)."""
+        ...
+
+    async def reclaim(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> builtins.list[str]:
+        """The unfinished submissions ``owner`` held, their leases renewed (a restarted judge)."""
+        ...
+
+    async def renew(self, owner: str, submission_ids: Sequence[str], until: dt.datetime) -> None: ...
+
+    async def release(self, owner: str, submission_id: str, retry_at: dt.datetime) -> None:
+        """Gives a claim back; nobody claims the submission before ``retry_at``."""
+        ...
+
+    async def get(self, submission_id: str) -> Submission | None:
+        """With its per-test results (by ordinal); ``queue_position`` is not filled in."""
+        ...
+
+    async def queue_position(self, submission: Submission) -> int:
+        """1 for the next submission to be judged; 0 once judging started."""
+        ...
+
+    async def queued_count(self) -> int: ...
+
+    async def events_after(self, submission_id: str, after: int) -> builtins.list[Event]: ...
+
+    async def list(
+        self, filters: SubmissionFilters, limit: int, cursor: builtins.list[Any] | None
+    ) -> tuple[builtins.list[Submission], builtins.list[Any] | None]:
+        """Newest first, without per-test results; the cursor continues after the last one."""
+        ...
+
+
+def _add_outbox(session: AsyncSession, items: Outbox, now: dt.datetime) -> None:
     """Outbox items written in the caller's transaction, due at once."""
     for target, payload in items:
         session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
@@ -193,14 +279,6 @@ def _event(row: EventRow) -> Event:
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class SubmissionFilters:
-    user_id: str | None = None
-    problem_id: str = ""
-    contest_id: str = ""
-    verdict: Verdict | None = None
-
-
 class SqlExecutionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -209,9 +287,7 @@ class SqlExecutionStore:
     async def migrate(self) -> None:
         await migrate(self.engine, MIGRATIONS, VERSION_TABLE)
 
-    async def create(
-        self, submission: Submission, test_count: int, now: dt.datetime, outbox: Sequence[tuple[str, bytes]] = ()
-    ) -> Event:
+    async def create(self, submission: Submission, test_count: int, now: dt.datetime, outbox: Outbox = ()) -> Event:
         """Stores a new submission with its first event (QUEUED) and its outbox items in one transaction."""
         async with self._sessions.begin() as session:
             _add_outbox(session, outbox, now)
@@ -317,7 +393,7 @@ class SqlExecutionStore:
         submission_id: str,
         final: Final,
         now: dt.datetime,
-        outbox: Sequence[tuple[str, bytes]],
+        outbox: Outbox,
         *,
         owner: str,
     ) -> Event:
@@ -486,7 +562,7 @@ class SqlExecutionStore:
             rows = await session.scalars(
                 sa.select(OutboxRow)
                 .where(OutboxRow.delivered.is_(False), OutboxRow.next_attempt_time <= now)
-                .order_by(OutboxRow.next_attempt_time)
+                .order_by(OutboxRow.next_attempt_time, OutboxRow.outbox_id)
                 .limit(limit)
             )
             return [OutboxItem(r.outbox_id, r.target, r.payload, r.attempts) for r in rows]
@@ -503,10 +579,225 @@ class SqlExecutionStore:
                 .values(attempts=OutboxRow.attempts + 1, next_attempt_time=next_attempt, last_error=error[:2000])
             )
 
-    async def pending_outbox(self) -> builtins.list[tuple[str, int, str]]:
-        """(target, attempts, last error) of every undelivered item, oldest first (tests, ops)."""
-        async with self._sessions() as session:
-            rows = await session.scalars(
-                sa.select(OutboxRow).where(OutboxRow.delivered.is_(False)).order_by(OutboxRow.outbox_id)
-            )
-            return [(r.target, r.attempts, r.last_error) for r in rows]
+
+@dataclasses.dataclass
+class _Held:
+    """One submission in memory, with what the SQL store keeps beside it."""
+
+    submission: Submission
+    claimed_by: str = ""
+    lease_until: dt.datetime | None = None
+    results: dict[int, TestOutcome] = dataclasses.field(default_factory=dict)
+    events: builtins.list[Event] = dataclasses.field(default_factory=builtins.list)
+
+
+@dataclasses.dataclass
+class OutboxRecord:
+    """An outbox item as the in-memory store keeps it (tests read ``InMemoryExecutionStore.outbox``)."""
+
+    outbox_id: int
+    target: str
+    payload: bytes
+    create_time: dt.datetime
+    next_attempt_time: dt.datetime
+    attempts: int = 0
+    delivered: bool = False
+    last_error: str = ""
+
+
+class InMemoryExecutionStore:
+    """``ExecutionStore`` in a dict, for use-case tests: the same contract, one process, no database.
+
+    Each method runs without awaiting, so on one event loop it is atomic like a transaction.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[str, _Held] = {}
+        self.outbox: builtins.list[OutboxRecord] = []
+
+    def _add_outbox(self, items: Outbox, now: dt.datetime) -> None:
+        for target, payload in items:
+            self.outbox.append(OutboxRecord(len(self.outbox) + 1, target, payload, now, now))
+
+    async def create(self, submission: Submission, test_count: int, now: dt.datetime, outbox: Outbox = ()) -> Event:
+        if submission.submission_id in self._held:
+            raise ValueError(f"submission {submission.submission_id} exists")
+        stored = Submission(
+            submission_id=submission.submission_id,
+            user_id=submission.user_id,
+            problem_id=submission.problem_id,
+            contest_id=submission.contest_id,
+            language_id=submission.language_id,
+            source=submission.source,
+            run_all_tests=submission.run_all_tests,
+            status=Status.QUEUED,
+            create_time=submission.create_time,
+            test_count=test_count,
+        )
+        self._held[submission.submission_id] = _Held(stored)
+        self._add_outbox(outbox, now)
+        return self._append(submission.submission_id, EventType.QUEUED, Status.QUEUED, now)
+
+    def _append(
+        self,
+        submission_id: str,
+        type_: EventType,
+        status: Status,
+        now: dt.datetime,
+        *,
+        test: TestOutcome | None = None,
+        final: Final | None = None,
+        owner: str | None = None,
+        **values: Any,
+    ) -> Event:
+        held = self._held.get(submission_id)
+        if held is None or (
+            owner is not None and (held.claimed_by != owner or held.submission.status is Status.FINISHED)
+        ):
+            raise LostClaim(submission_id)
+        lease_until = values.pop("lease_until", held.lease_until)
+        held.lease_until = lease_until
+        held.submission = dataclasses.replace(
+            held.submission, last_sequence=held.submission.last_sequence + 1, status=status, **values
+        )
+        event = Event(
+            submission_id=submission_id,
+            sequence=held.submission.last_sequence,
+            type=type_,
+            time=now,
+            status=status,
+            test=test,
+            verdict=final.verdict if final else None,
+            score=final.score if final else 0.0,
+            compile_output=final.compile_output if final else "",
+            test_count=held.submission.test_count,
+        )
+        held.events.append(event)
+        return event
+
+    async def advance(
+        self, submission_id: str, type_: EventType, status: Status, now: dt.datetime, *, owner: str
+    ) -> Event:
+        values: dict[str, Any] = {"judge_start_time": now} if type_ is EventType.COMPILING else {}
+        return self._append(submission_id, type_, status, now, owner=owner, **values)
+
+    async def record_test(self, submission_id: str, outcome: TestOutcome, now: dt.datetime, *, owner: str) -> Event:
+        event = self._append(submission_id, EventType.TEST_FINISHED, Status.RUNNING, now, test=outcome, owner=owner)
+        self._held[submission_id].results[outcome.ordinal] = outcome
+        return event
+
+    async def finish(self, submission_id: str, final: Final, now: dt.datetime, outbox: Outbox, *, owner: str) -> Event:
+        event = self._append(
+            submission_id,
+            EventType.FINISHED,
+            Status.FINISHED,
+            now,
+            final=final,
+            owner=owner,
+            verdict=final.verdict,
+            score=final.score,
+            test_count=final.test_count,
+            passed_test_count=final.passed,
+            max_cpu_ms=final.max_cpu_ms,
+            max_memory_kib=final.max_memory_kib,
+            compile_output=final.compile_output,
+            finish_time=now,
+            lease_until=None,
+        )
+        self._add_outbox(outbox, now)
+        return event
+
+    # -- claims -----------------------------------------------------------------------------------
+
+    def _unfinished(self) -> builtins.list[_Held]:
+        held = [h for h in self._held.values() if h.submission.status is not Status.FINISHED]
+        return sorted(held, key=lambda h: (h.submission.create_time, h.submission.submission_id))
+
+    async def claim_next(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> str | None:
+        for held in self._unfinished():
+            if held.lease_until is None or held.lease_until < now:
+                held.claimed_by, held.lease_until = owner, now + lease
+                return held.submission.submission_id
+        return None
+
+    async def reclaim(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> builtins.list[str]:
+        mine = [h for h in self._unfinished() if h.claimed_by == owner]
+        for held in mine:
+            held.lease_until = now + lease
+        return [h.submission.submission_id for h in mine]
+
+    async def renew(self, owner: str, submission_ids: Sequence[str], until: dt.datetime) -> None:
+        for submission_id in submission_ids:
+            held = self._held.get(submission_id)
+            if held is not None and held.claimed_by == owner:
+                held.lease_until = until
+
+    async def release(self, owner: str, submission_id: str, retry_at: dt.datetime) -> None:
+        held = self._held.get(submission_id)
+        if held is not None and held.claimed_by == owner:
+            held.claimed_by, held.lease_until = "", retry_at
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def get(self, submission_id: str) -> Submission | None:
+        held = self._held.get(submission_id)
+        if held is None:
+            return None
+        results = tuple(held.results[o] for o in sorted(held.results))
+        return dataclasses.replace(held.submission, results=results)
+
+    async def queue_position(self, submission: Submission) -> int:
+        if submission.status is not Status.QUEUED:
+            return 0
+        return 1 + sum(
+            h.submission.status is Status.QUEUED and h.submission.create_time < submission.create_time
+            for h in self._held.values()
+        )
+
+    async def queued_count(self) -> int:
+        return sum(h.submission.status is Status.QUEUED for h in self._held.values())
+
+    async def events_after(self, submission_id: str, after: int) -> builtins.list[Event]:
+        held = self._held.get(submission_id)
+        return [] if held is None else [e for e in held.events if e.sequence > after]
+
+    async def list(
+        self, filters: SubmissionFilters, limit: int, cursor: builtins.list[Any] | None
+    ) -> tuple[builtins.list[Submission], builtins.list[Any] | None]:
+        chosen = [
+            h.submission
+            for h in self._held.values()
+            if (not filters.user_id or h.submission.user_id == filters.user_id)
+            and (not filters.problem_id or h.submission.problem_id == filters.problem_id)
+            and (not filters.contest_id or h.submission.contest_id == filters.contest_id)
+            and (filters.verdict is None or h.submission.verdict is filters.verdict)
+        ]
+        chosen.sort(key=lambda s: (s.create_time, s.submission_id), reverse=True)
+        if cursor is not None:
+            created, last_id = keyset_cursor(cursor, dt.datetime, str)
+            chosen = [s for s in chosen if (s.create_time, s.submission_id) < (created, last_id)]
+        page = chosen[:limit]
+        more = len(chosen) > limit
+        next_cursor = [page[-1].create_time.isoformat(), page[-1].submission_id] if more and page else None
+        return page, next_cursor
+
+    # -- outbox -----------------------------------------------------------------------------------
+
+    async def due(self, now: dt.datetime, limit: int) -> builtins.list[OutboxItem]:
+        pending = [r for r in self.outbox if not r.delivered and r.next_attempt_time <= now]
+        pending.sort(key=lambda r: (r.next_attempt_time, r.outbox_id))
+        return [OutboxItem(r.outbox_id, r.target, r.payload, r.attempts) for r in pending[:limit]]
+
+    async def delivered(self, outbox_id: int) -> None:
+        self.outbox[outbox_id - 1].delivered = True
+
+    async def retry_later(self, outbox_id: int, next_attempt: dt.datetime, error: str) -> None:
+        record = self.outbox[outbox_id - 1]
+        record.attempts += 1
+        record.next_attempt_time = next_attempt
+        record.last_error = error[:2000]
+
+
+def _both_implement_the_port(sql: SqlExecutionStore, memory: InMemoryExecutionStore) -> list[ExecutionStore]:
+    """Never called: makes the type checker prove that both stores implement ``ExecutionStore``."""
+    return [sql, memory]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from collections.abc import Callable
 
-from arena.execution.domain import Event
+from arena.execution.domain import Event, Submission
 
 QUEUE_LIMIT = 1024
 
@@ -36,3 +37,21 @@ class Watchers:
         for queue in self._queues.get(event.submission_id, ()):
             if not queue.full():  # a stalled watcher re-reads the store when it finds the gap
                 queue.put_nowait(event)
+
+
+OnEvent = Callable[[Submission, Event], None]
+
+
+class EventFeed:
+    """Where a stored event goes next: this process's watchers at once, then ``on_event`` (the
+    realtime forwarder, best effort). The use cases (a new submission) and the judges (every
+    judging step) emit into the same feed."""
+
+    def __init__(self, on_event: OnEvent | None = None) -> None:
+        self.watchers = Watchers()
+        self._on_event = on_event
+
+    def emit(self, submission: Submission, event: Event) -> None:
+        self.watchers.publish(event)
+        if self._on_event is not None:
+            self._on_event(submission, event)

@@ -1,27 +1,28 @@
-"""The execution app with a real sandbox and store (SQLite), no network: the judge queue, resuming
-after a crash, claims, watching, the queue limit and the outbox."""
+"""The execution app and its judges with a real sandbox and store (SQLite), no network: the judge
+queue, resuming after a crash, claims, watching, the queue limit and the outbox."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import pathlib
 
 import grpc
 import pytest
+import sqlalchemy as sa
 
-from arena.core.errors import OutOfRange
 from arena.demo.problems import load
 from arena.execution import outbox
-from arena.execution.app import ExecutionApp, Settings, WatchStart
-from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
+from arena.execution.app import AppSettings, ExecutionApp, WatchStart
+from arena.execution.domain import EventType, Status, Submission, TestOutcome, Verdict
 from arena.execution.languages import Available
-from arena.execution.store import LostClaim, SqlExecutionStore
+from arena.execution.runs import SandboxRunner
+from arena.execution.store import OutboxRow, SqlExecutionStore
+from arena.execution.watchers import EventFeed
+from arena.execution.worker import JudgePool, PoolSettings
 from arena.kit.auth import Identity
 from arena.kit.db import make_engine, utcnow
-from arena.kit.errors import InvalidArgument, NotFound, ResourceExhausted, UpstreamError
-from arena.kit.status import code_of
+from arena.kit.errors import UpstreamError
 from integration.execution.conftest import bundle_of
 
 A_PLUS_B = next(p for p in load() if p.slug == "a-plus-b")
@@ -47,9 +48,36 @@ async def store(tmp_path: pathlib.Path):
     await engine.dispose()
 
 
+class Service:
+    """The use cases and this process's judges, wired as ``__main__`` wires them (one event feed)."""
+
+    def __init__(self, store, judge, languages, *, owner: str, **settings) -> None:
+        available = [Available(language, "test") for language in languages.values()]
+        feed = EventFeed()
+        self.pool = JudgePool(store, judge, languages, Bundles(), PoolSettings(owner=owner, workers=2), feed=feed)
+        self.app = ExecutionApp(
+            store, SandboxRunner(judge), available, Bundles(), AppSettings(**settings), feed=feed,
+            on_queued=self.pool.wake,
+        )  # fmt: skip
+
+
+def make(store, judge, languages, *, owner="judge-a", **settings) -> Service:
+    return Service(store, judge, languages, owner=owner, **settings)
+
+
 def make_app(store, judge, languages, *, owner="judge-a", **settings) -> ExecutionApp:
-    available = [Available(language, "test") for language in languages.values()]
-    return ExecutionApp(store, judge, available, Bundles(), Settings(owner=owner, workers=2, **settings))
+    return make(store, judge, languages, owner=owner, **settings).app
+
+
+async def pending_outbox(store: SqlExecutionStore) -> list[tuple[str, int, str]]:
+    """(target, attempts, last error) of every undelivered item, oldest first: read by the test itself."""
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(
+            sa.select(OutboxRow.target, OutboxRow.attempts, OutboxRow.last_error)
+            .where(OutboxRow.delivered.is_(False))
+            .order_by(OutboxRow.outbox_id)
+        )
+        return [tuple(row) for row in rows]
 
 
 async def submit(app: ExecutionApp, source: str = ACCEPTED, caller: Identity = USER, **extra):
@@ -67,14 +95,15 @@ async def watch_all(app: ExecutionApp, submission_id: str, after: int = 0, calle
 
 
 async def test_workers_judge_queued_submissions_and_watchers_see_every_step(store, judge, languages):
-    app = make_app(store, judge, languages)
+    service = make(store, judge, languages)
+    app = service.app
     first, second = await submit(app), await submit(app)
     assert (first.queue_position, second.queue_position) == (1, 2)
-    await app.start()
+    await service.pool.start()
     try:
         events = await asyncio.wait_for(watch_all(app, second.submission_id), 60)
     finally:
-        await app.stop()
+        await service.pool.stop()
     assert [e.sequence for e in events] == list(range(1, len(events) + 1))
     assert [e.type for e in events][:3] == [EventType.QUEUED, EventType.COMPILING, EventType.RUNNING]
     assert [e.test.ordinal for e in events if e.test] == list(range(1, 11))
@@ -94,12 +123,12 @@ async def test_a_restarted_judge_resumes_after_the_tests_it_already_recorded(sto
         done = TestOutcome(ordinal=ordinal, sample=ordinal <= 2, verdict=Verdict.ACCEPTED, cpu_ms=7)
         await store.record_test(submission.submission_id, done, utcnow(), owner="judge-a")
 
-    restarted = make_app(store, judge, languages)  # same owner id: takes its claim back at once
-    await restarted.start()
+    restarted = make(store, judge, languages)  # same owner id: takes its claim back at once
+    await restarted.pool.start()
     try:
-        events = await asyncio.wait_for(watch_all(restarted, submission.submission_id), 60)
+        events = await asyncio.wait_for(watch_all(restarted.app, submission.submission_id), 60)
     finally:
-        await restarted.stop()
+        await restarted.pool.stop()
     ordinals = [e.test.ordinal for e in events if e.test]
     assert ordinals == list(range(1, 11))  # each test once: 1-3 from before, 4-10 now
     assert [e.type for e in events].count(EventType.COMPILING) == 1  # no step repeated
@@ -108,113 +137,21 @@ async def test_a_restarted_judge_resumes_after_the_tests_it_already_recorded(sto
     assert events[-1].verdict is Verdict.ACCEPTED
 
 
-async def test_a_judge_that_lost_its_claim_cannot_record_anything(store, judge, languages):
-    app = make_app(store, judge, languages)
-    submission = await submit(app)
-    past = utcnow() - dt.timedelta(minutes=5)
-    assert await store.claim_next("judge-a", past, dt.timedelta(seconds=30)) == submission.submission_id
-    # judge-a stalled past its lease; judge-b takes the submission over.
-    assert await store.claim_next("judge-b", utcnow(), dt.timedelta(seconds=30)) == submission.submission_id
-    assert await store.claim_next("judge-c", utcnow(), dt.timedelta(seconds=30)) is None
-    with pytest.raises(LostClaim):
-        await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="judge-a")
-    event = await store.advance(
-        submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="judge-b"
-    )
-    assert event.sequence == 2
-
-
 async def _rest(events) -> list:
     return [e async for e in events]
 
 
-async def test_a_watcher_fills_gaps_from_the_store_and_resumes_after_a_sequence(store, judge, languages):
-    app = make_app(store, judge, languages, watch_poll_s=0.05)
-    submission = await submit(app)
-    await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
-
-    watching = app.watch(USER, submission.submission_id, 0)
-    start = await asyncio.wait_for(anext(watching), 10)
-    assert start.submission.status is Status.QUEUED and not start.last
-    events = [await asyncio.wait_for(anext(watching), 10)]  # QUEUED, replayed: the watcher now waits
-    # Another instance judges: it writes to the store only, with no in-process fan-out.
-    await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="elsewhere")
-    failed = dataclasses.replace(overall([], 10), verdict=Verdict.INTERNAL_ERROR)
-    await store.finish(submission.submission_id, failed, utcnow(), [], owner="elsewhere")
-    events += await asyncio.wait_for(_rest(watching), 10)
-    assert [e.sequence for e in events] == [1, 2, 3]
-    assert [e.sequence for e in await watch_all(app, submission.submission_id, after=2)] == [3]
-
-
 async def test_every_event_carries_the_test_count(store, judge, languages):
-    app = make_app(store, judge, languages)
+    service = make(store, judge, languages)
+    app = service.app
     submission = await submit(app)
-    await app.start()
+    await service.pool.start()
     try:
         events = await asyncio.wait_for(watch_all(app, submission.submission_id), 60)
     finally:
-        await app.stop()
+        await service.pool.stop()
     assert {e.type for e in events} == set(EventType)
     assert [e.test_count for e in events] == [len(A_PLUS_B.tests)] * len(events)
-
-
-async def test_watching_a_finished_submission_from_its_end_ends_at_once(store, judge, languages):
-    app = make_app(store, judge, languages)
-    submission = await submit(app)
-    await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
-    await store.advance(submission.submission_id, EventType.COMPILING, Status.COMPILING, utcnow(), owner="elsewhere")
-    final = dataclasses.replace(overall([], 10), verdict=Verdict.COMPILATION_ERROR)
-    await store.finish(submission.submission_id, final, utcnow(), [], owner="elsewhere")  # event 3, the last
-
-    for after in (3, 4, 1000):  # at or past the last event: only the start, marked last, then the end
-        items = await asyncio.wait_for(_rest(app.watch(USER, submission.submission_id, after)), 5)
-        assert len(items) == 1 and isinstance(items[0], WatchStart) and items[0].last
-        snapshot = items[0].submission
-        assert snapshot.status is Status.FINISHED and snapshot.verdict is Verdict.COMPILATION_ERROR
-        assert snapshot.last_sequence == 3 and snapshot.source == "" and snapshot.results == ()
-    start, *events = await asyncio.wait_for(_rest(app.watch(USER, submission.submission_id, 2)), 5)
-    assert not start.last and [e.sequence for e in events] == [3] and events[0].last
-
-
-async def test_watching_past_the_end_of_an_unfinished_submission_is_out_of_range(store, judge, languages):
-    app = make_app(store, judge, languages)
-    submission = await submit(app)  # event 1 (QUEUED); nobody judges it here
-    with pytest.raises(OutOfRange) as caught:
-        await anext(app.watch(USER, submission.submission_id, 2))
-    assert code_of(caught.value) is grpc.StatusCode.OUT_OF_RANGE
-    assert [v.field for v in caught.value.violations] == ["after_sequence"]
-    assert "(1)" in caught.value.violations[0].description
-    watching = app.watch(USER, submission.submission_id, 1)  # at the end: waits for what comes next
-    start = await asyncio.wait_for(anext(watching), 5)
-    assert not start.last and start.submission.queue_position == 1
-    await watching.aclose()
-    assert not app.watchers._queues  # the watch unsubscribed when closed
-
-
-async def test_bad_submissions_and_a_full_queue_are_refused(store, judge, languages):
-    app = make_app(store, judge, languages, queue_limit=2)
-    with pytest.raises(InvalidArgument) as caught:
-        await app.create_submission(USER, problem_id="a-plus-b", language_id="cobol", source="x", contest_id="",
-                                    run_all_tests=False)  # fmt: skip
-    assert caught.value.reason == "LANGUAGE_UNSUPPORTED"
-    with pytest.raises(InvalidArgument) as caught:
-        await submit(app, source="#" * (64 * 1024 + 1))
-    assert caught.value.reason == "PAYLOAD_TOO_LARGE"
-    with pytest.raises(NotFound):
-        await app.create_submission(USER, problem_id="nope", language_id="python3", source="x", contest_id="",
-                                    run_all_tests=False)  # fmt: skip
-    await submit(app)
-    await submit(app)
-    with pytest.raises(ResourceExhausted) as caught:
-        await submit(app)
-    assert caught.value.reason == "JUDGE_QUEUE_FULL"
-
-
-async def test_sources_are_shown_only_to_their_author(store, judge, languages):
-    app = make_app(store, judge, languages)
-    submission = await submit(app)
-    assert (await app.get_submission(OTHER, submission.submission_id)).source == ""
-    assert (await app.get_submission(USER, submission.submission_id)).source == ACCEPTED
 
 
 class Receiver:
@@ -240,24 +177,12 @@ async def test_the_outbox_retries_until_delivered_and_never_loses_an_item(store,
     submission = Submission("s1", "u1", "p1", "", "python3", "x", False, Status.QUEUED, clock[0])
     await store.create(submission, 1, clock[0], [(outbox.ANALYTICS, b"a1"), (outbox.NOTIFICATION, b"n1")])
     assert await dispatcher.deliver_due() == 1  # the notification: ALREADY_EXISTS means it has it
-    assert [(t, a) for t, a, _ in await store.pending_outbox()] == [(outbox.ANALYTICS, 1)]
+    assert [(t, a) for t, a, _ in await pending_outbox(store)] == [(outbox.ANALYTICS, 1)]
     assert await dispatcher.deliver_due() == 0  # not due yet: backing off
     clock[0] += dt.timedelta(seconds=1.5)
     assert await dispatcher.deliver_due() == 0  # failed again
-    pending = await store.pending_outbox()
+    pending = await pending_outbox(store)
     assert pending[0][1] == 2 and "UNIMPLEMENTED" in pending[0][2]
     clock[0] += dt.timedelta(seconds=2.5)
     assert await dispatcher.deliver_due() == 1
-    assert analytics.received == [b"a1"] and await store.pending_outbox() == []
-
-
-def test_outbox_backoff_grows_and_is_capped():
-    assert [outbox.backoff(n).total_seconds() for n in range(4)] == [1, 2, 4, 8]
-    assert outbox.backoff(50).total_seconds() == 600
-
-
-async def test_a_verdict_owes_analytics_notification_and_the_contest(store, judge, languages):
-    submission = dataclasses.replace(await submit(make_app(store, judge, languages)), contest_id="c1")
-    final = Final(Verdict.ACCEPTED, 1.0, 10, 10, 20, 3000)
-    targets = [target for target, _ in outbox.on_judged(submission, final, utcnow())]
-    assert sorted(targets) == sorted([outbox.ANALYTICS, outbox.NOTIFICATION, outbox.CONTEST])
+    assert analytics.received == [b"a1"] and await pending_outbox(store) == []

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from arena.execution.checkers import CheckResult
 from arena.execution.domain import RunStatus, TestOutcome, Verdict, classify, decide_verdict, overall
 from arena.execution.sandbox import RunOutcome
 
+BASE = dict(
+    exit_code=0, signal=None, cpu_time_s=0.1, wall_time_s=0.2, memory_kib=1000, stdout=b"", stderr=b"",
+    stdout_truncated=False, stderr_truncated=False, wall_time_exceeded=False, memory_limit_hit=False,
+    output_limit_hit=False,
+)  # fmt: skip
 
-def outcome(**changes) -> RunOutcome:
-    base = dict(
-        exit_code=0, signal=None, cpu_time_s=0.1, wall_time_s=0.2, memory_kib=1000, stdout=b"", stderr=b"",
-        stdout_truncated=False, stderr_truncated=False, wall_time_exceeded=False, memory_limit_hit=False,
-        output_limit_hit=False,
-    )  # fmt: skip
-    base.update(changes)
-    return RunOutcome(**base)
+
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """A run as the rules read it, with no sandbox behind it (the domain's ``RunMeasurement``)."""
+
+    exit_code: int | None
+    signal: int | None
+    cpu_time_s: float
+    memory_kib: int
+    wall_time_exceeded: bool
+    memory_limit_hit: bool
+    output_limit_hit: bool
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0 and self.signal is None
+
+
+def outcome(**changes) -> Measured:
+    values = {**BASE, **changes}
+    return Measured(**{f.name: values[f.name] for f in dataclasses.fields(Measured)})
 
 
 @pytest.mark.parametrize(
@@ -36,6 +56,14 @@ def outcome(**changes) -> RunOutcome:
 )
 def test_classify(changes: dict, status: RunStatus):
     assert classify(outcome(**changes), cpu_limit_s=1.0, memory_limit_kib=65536) is status
+
+
+def test_the_sandbox_outcome_is_classified_as_the_pure_measurement():
+    for changes in ({}, {"exit_code": None, "signal": 11}, {"memory_limit_hit": True}, {"cpu_time_s": 3.0}):
+        real = RunOutcome(**{**BASE, **changes})
+        assert classify(real, cpu_limit_s=1.0, memory_limit_kib=65536) is classify(
+            outcome(**changes), cpu_limit_s=1.0, memory_limit_kib=65536
+        )
 
 
 def test_checker_decides_only_clean_runs():
