@@ -414,3 +414,11 @@ def test_a_batch_with_too_many_inputs_is_refused_before_anything_runs(rest: http
     body = {"language_id": "python3", "source": "print(1)", "inputs": [""] * 51}
     response = rest.post("/v1/code:runBatch", json=body, headers=auth(user_token))
     assert response.status_code == 400, response.text
+
+
+def test_languages_say_how_the_sandbox_measures_cpu(rest: httpx.Client):
+    """Where a cgroup is writable (as here, root on cgroup v1) every process of a run counts."""
+    body = rest.get("/v1/languages").json()
+    assert {lang["language_id"] for lang in body["languages"]} >= {"python3", "c", "cpp"}
+    assert body["sandbox"]["cpu_accounting"] in {"cgroup-v1", "cgroup-v2"}, body["sandbox"]
+    assert body["sandbox"]["neutral_paths"] is True

@@ -19,6 +19,7 @@ from arena.contest.v1 import contest_internal_service_pb2, contest_internal_serv
 from arena.execution import languages, outbox
 from arena.execution.app import AppSettings, Authorize, ExecutionApp
 from arena.execution.bundles import ProblemServiceBundles
+from arena.execution.domain import Isolation
 from arena.execution.judge import Judge
 from arena.execution.messages import event_message
 from arena.execution.publish import RealtimeForwarder
@@ -100,6 +101,7 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
         feed=feed,
         authorize=_contest_authorizer(runtime),
         on_queued=queued,
+        isolation=Isolation(cpu_accounting=sandbox.cpu_accounting, neutral_paths=sandbox.neutral_paths),
     )
 
     async def cleanup() -> None:

@@ -37,6 +37,7 @@ from arena.execution.domain import (
     RUN_CODE_MEMORY_LIMIT_KIB,
     RUN_CODE_TIME_LIMIT_MS,
     Event,
+    Isolation,
     RunReport,
     RunStatus,
     Status,
@@ -125,6 +126,10 @@ class Runner(Protocol):
     ) -> RunReport: ...
 
 
+UNISOLATED = Isolation()
+"""What an app is told when nobody says (tests without a sandbox)."""
+
+
 def _nothing() -> None:
     pass
 
@@ -142,8 +147,10 @@ class ExecutionApp:
         authorize: Authorize = contests_closed,
         on_queued: Callable[[], None] = _nothing,
         clock: Callable[[], dt.datetime] = utcnow,
+        isolation: Isolation = UNISOLATED,
     ) -> None:
         self.store = store
+        self.isolation = isolation
         self.runner = runner
         """Compiles and runs RunCode's programs (submissions are judged by ``worker.JudgePool``)."""
         self.languages = {a.language.language_id: a for a in languages}

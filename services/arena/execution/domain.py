@@ -52,6 +52,15 @@ class RunStatus(enum.Enum):
     INTERNAL_ERROR = 7
 
 
+@dataclasses.dataclass(frozen=True)
+class Isolation:
+    """How this instance's sandbox measures and isolates runs (ListLanguages reports it)."""
+
+    cpu_accounting: str = "rusage"
+    """``cgroup-v1``/``cgroup-v2`` (every process of a run counts) or ``rusage`` (the fallback)."""
+    neutral_paths: bool = False
+
+
 class EventType(enum.Enum):
     QUEUED = 1
     COMPILING = 2

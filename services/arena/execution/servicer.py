@@ -76,7 +76,10 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
                     run_command=shlex.join(a.language.run_command(256 * 1024)),
                 )
                 for a in self.app.languages.values()
-            ]
+            ],
+            sandbox=execution_pb2.SandboxInfo(
+                cpu_accounting=self.app.isolation.cpu_accounting, neutral_paths=self.app.isolation.neutral_paths
+            ),
         )
 
     async def RunCode(

@@ -76,6 +76,14 @@ class Language(_message.Message):
     run_command: str
     def __init__(self, language_id: _Optional[str] = ..., name: _Optional[str] = ..., version: _Optional[str] = ..., source_file_name: _Optional[str] = ..., compile_command: _Optional[str] = ..., run_command: _Optional[str] = ...) -> None: ...
 
+class SandboxInfo(_message.Message):
+    __slots__ = ("cpu_accounting", "neutral_paths")
+    CPU_ACCOUNTING_FIELD_NUMBER: _ClassVar[int]
+    NEUTRAL_PATHS_FIELD_NUMBER: _ClassVar[int]
+    cpu_accounting: str
+    neutral_paths: bool
+    def __init__(self, cpu_accounting: _Optional[str] = ..., neutral_paths: _Optional[bool] = ...) -> None: ...
+
 class RunResult(_message.Message):
     __slots__ = ("status", "stdout", "stderr", "stdout_truncated", "stderr_truncated", "exit_code", "signal", "cpu_duration", "wall_duration", "memory_kib", "compile_output")
     STATUS_FIELD_NUMBER: _ClassVar[int]

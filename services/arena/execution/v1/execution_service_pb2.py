@@ -30,7 +30,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*arena/execution/v1/execution_service.proto\x12\x12\x61rena.execution.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\"arena/execution/v1/execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\"\x16\n\x14ListLanguagesRequest\"S\n\x15ListLanguagesResponse\x12:\n\tlanguages\x18\x01 \x03(\x0b\x32\x1c.arena.execution.v1.LanguageR\tlanguages\"\xcf\x01\n\x0eRunCodeRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x14\n\x05stdin\x18\x03 \x01(\tR\x05stdin\x12\x38\n\ntime_limit\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12(\n\x10memory_limit_kib\x18\x05 \x01(\x05R\x0ememoryLimitKib\"H\n\x0fRunCodeResponse\x12\x35\n\x06result\x18\x01 \x01(\x0b\x32\x1d.arena.execution.v1.RunResultR\x06result\"\xe2\x01\n\x19\x45xecuteBatchStreamRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1c\n\x06inputs\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02R\x06inputs\x12\x38\n\ntime_limit\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12(\n\x10memory_limit_kib\x18\x05 \x01(\x05R\x0ememoryLimitKib\"\xb1\x01\n\x1a\x45xecuteBatchStreamResponse\x12\x1f\n\x0binput_index\x18\x01 \x01(\x05R\ninputIndex\x12\x35\n\x06result\x18\x02 \x01(\x0b\x32\x1d.arena.execution.v1.RunResultR\x06result\x12\'\n\x0f\x63ompleted_count\x18\x03 \x01(\x05R\x0e\x63ompletedCount\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04last\"_\n\x17\x43reateSubmissionRequest\x12\x44\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionB\x04\xe2\x41\x01\x02R\nsubmission\"Z\n\x18\x43reateSubmissionResponse\x12>\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission\"A\n\x14GetSubmissionRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\"W\n\x15GetSubmissionResponse\x12>\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission\"\xdf\x01\n\x16ListSubmissionsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x17\n\x07user_id\x18\x04 \x01(\tR\x06userId\x12\x1d\n\ncontest_id\x18\x05 \x01(\tR\tcontestId\x12\x32\n\x07verdict\x18\x06 \x01(\x0e\x32\x18.arena.common.v1.VerdictR\x07verdict\"\x83\x01\n\x17ListSubmissionsResponse\x12@\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x1e.arena.execution.v1.SubmissionR\x0bsubmissions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"j\n\x16WatchSubmissionRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12%\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x05R\rafterSequence\"\xa8\x01\n\x17WatchSubmissionResponse\x12\x39\n\x05\x65vent\x18\x01 \x01(\x0b\x32#.arena.execution.v1.SubmissionEventR\x05\x65vent\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\x12>\n\nsubmission\x18\x03 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission2\x84\x08\n\x10\x45xecutionService\x12\x82\x01\n\rListLanguages\x12(.arena.execution.v1.ListLanguagesRequest\x1a).arena.execution.v1.ListLanguagesResponse\"\x1c\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/languages\x12o\n\x07RunCode\x12\".arena.execution.v1.RunCodeRequest\x1a#.arena.execution.v1.RunCodeResponse\"\x1b\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/code:run:\x01*\x12\x97\x01\n\x12\x45xecuteBatchStream\x12-.arena.execution.v1.ExecuteBatchStreamRequest\x1a..arena.execution.v1.ExecuteBatchStreamResponse\" \xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x16\"\x11/v1/code:runBatch:\x01*0\x01\x12\x96\x01\n\x10\x43reateSubmission\x12+.arena.execution.v1.CreateSubmissionRequest\x1a,.arena.execution.v1.CreateSubmissionResponse\"\'\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/submissions:\nsubmission\x12\x94\x01\n\rGetSubmission\x12(.arena.execution.v1.GetSubmissionRequest\x1a).arena.execution.v1.GetSubmissionResponse\".\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02!\x12\x1f/v1/submissions/{submission_id}\x12\x8a\x01\n\x0fListSubmissions\x12*.arena.execution.v1.ListSubmissionsRequest\x1a+.arena.execution.v1.ListSubmissionsResponse\"\x1e\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/submissions\x12\xa2\x01\n\x0fWatchSubmission\x12*.arena.execution.v1.WatchSubmissionRequest\x1a+.arena.execution.v1.WatchSubmissionResponse\"4\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\x12%/v1/submissions/{submission_id}:watch0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*arena/execution/v1/execution_service.proto\x12\x12\x61rena.execution.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\"arena/execution/v1/execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\"\x16\n\x14ListLanguagesRequest\"\x8e\x01\n\x15ListLanguagesResponse\x12:\n\tlanguages\x18\x01 \x03(\x0b\x32\x1c.arena.execution.v1.LanguageR\tlanguages\x12\x39\n\x07sandbox\x18\x02 \x01(\x0b\x32\x1f.arena.execution.v1.SandboxInfoR\x07sandbox\"\xcf\x01\n\x0eRunCodeRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x14\n\x05stdin\x18\x03 \x01(\tR\x05stdin\x12\x38\n\ntime_limit\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12(\n\x10memory_limit_kib\x18\x05 \x01(\x05R\x0ememoryLimitKib\"H\n\x0fRunCodeResponse\x12\x35\n\x06result\x18\x01 \x01(\x0b\x32\x1d.arena.execution.v1.RunResultR\x06result\"\xe2\x01\n\x19\x45xecuteBatchStreamRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\x12\x1c\n\x06inputs\x18\x03 \x03(\tB\x04\xe2\x41\x01\x02R\x06inputs\x12\x38\n\ntime_limit\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationR\ttimeLimit\x12(\n\x10memory_limit_kib\x18\x05 \x01(\x05R\x0ememoryLimitKib\"\xb1\x01\n\x1a\x45xecuteBatchStreamResponse\x12\x1f\n\x0binput_index\x18\x01 \x01(\x05R\ninputIndex\x12\x35\n\x06result\x18\x02 \x01(\x0b\x32\x1d.arena.execution.v1.RunResultR\x06result\x12\'\n\x0f\x63ompleted_count\x18\x03 \x01(\x05R\x0e\x63ompletedCount\x12\x12\n\x04last\x18\x04 \x01(\x08R\x04last\"_\n\x17\x43reateSubmissionRequest\x12\x44\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionB\x04\xe2\x41\x01\x02R\nsubmission\"Z\n\x18\x43reateSubmissionResponse\x12>\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission\"A\n\x14GetSubmissionRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\"W\n\x15GetSubmissionResponse\x12>\n\nsubmission\x18\x01 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission\"\xdf\x01\n\x16ListSubmissionsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x17\n\x07user_id\x18\x04 \x01(\tR\x06userId\x12\x1d\n\ncontest_id\x18\x05 \x01(\tR\tcontestId\x12\x32\n\x07verdict\x18\x06 \x01(\x0e\x32\x18.arena.common.v1.VerdictR\x07verdict\"\x83\x01\n\x17ListSubmissionsResponse\x12@\n\x0bsubmissions\x18\x01 \x03(\x0b\x32\x1e.arena.execution.v1.SubmissionR\x0bsubmissions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"j\n\x16WatchSubmissionRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12%\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x05R\rafterSequence\"\xa8\x01\n\x17WatchSubmissionResponse\x12\x39\n\x05\x65vent\x18\x01 \x01(\x0b\x32#.arena.execution.v1.SubmissionEventR\x05\x65vent\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\x12>\n\nsubmission\x18\x03 \x01(\x0b\x32\x1e.arena.execution.v1.SubmissionR\nsubmission2\x84\x08\n\x10\x45xecutionService\x12\x82\x01\n\rListLanguages\x12(.arena.execution.v1.ListLanguagesRequest\x1a).arena.execution.v1.ListLanguagesResponse\"\x1c\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/languages\x12o\n\x07RunCode\x12\".arena.execution.v1.RunCodeRequest\x1a#.arena.execution.v1.RunCodeResponse\"\x1b\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x11\"\x0c/v1/code:run:\x01*\x12\x97\x01\n\x12\x45xecuteBatchStream\x12-.arena.execution.v1.ExecuteBatchStreamRequest\x1a..arena.execution.v1.ExecuteBatchStreamResponse\" \xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x16\"\x11/v1/code:runBatch:\x01*0\x01\x12\x96\x01\n\x10\x43reateSubmission\x12+.arena.execution.v1.CreateSubmissionRequest\x1a,.arena.execution.v1.CreateSubmissionResponse\"\'\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x1d\"\x0f/v1/submissions:\nsubmission\x12\x94\x01\n\rGetSubmission\x12(.arena.execution.v1.GetSubmissionRequest\x1a).arena.execution.v1.GetSubmissionResponse\".\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02!\x12\x1f/v1/submissions/{submission_id}\x12\x8a\x01\n\x0fListSubmissions\x12*.arena.execution.v1.ListSubmissionsRequest\x1a+.arena.execution.v1.ListSubmissionsResponse\"\x1e\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/submissions\x12\xa2\x01\n\x0fWatchSubmission\x12*.arena.execution.v1.WatchSubmissionRequest\x1a+.arena.execution.v1.WatchSubmissionResponse\"4\x90\x02\x01\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\x12%/v1/submissions/{submission_id}:watch0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -69,32 +69,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTIONSERVICE'].methods_by_name['WatchSubmission']._serialized_options = b'\220\002\001\300\363\030\002\202\323\344\223\002\'\022%/v1/submissions/{submission_id}:watch'
   _globals['_LISTLANGUAGESREQUEST']._serialized_start=258
   _globals['_LISTLANGUAGESREQUEST']._serialized_end=280
-  _globals['_LISTLANGUAGESRESPONSE']._serialized_start=282
-  _globals['_LISTLANGUAGESRESPONSE']._serialized_end=365
-  _globals['_RUNCODEREQUEST']._serialized_start=368
-  _globals['_RUNCODEREQUEST']._serialized_end=575
-  _globals['_RUNCODERESPONSE']._serialized_start=577
-  _globals['_RUNCODERESPONSE']._serialized_end=649
-  _globals['_EXECUTEBATCHSTREAMREQUEST']._serialized_start=652
-  _globals['_EXECUTEBATCHSTREAMREQUEST']._serialized_end=878
-  _globals['_EXECUTEBATCHSTREAMRESPONSE']._serialized_start=881
-  _globals['_EXECUTEBATCHSTREAMRESPONSE']._serialized_end=1058
-  _globals['_CREATESUBMISSIONREQUEST']._serialized_start=1060
-  _globals['_CREATESUBMISSIONREQUEST']._serialized_end=1155
-  _globals['_CREATESUBMISSIONRESPONSE']._serialized_start=1157
-  _globals['_CREATESUBMISSIONRESPONSE']._serialized_end=1247
-  _globals['_GETSUBMISSIONREQUEST']._serialized_start=1249
-  _globals['_GETSUBMISSIONREQUEST']._serialized_end=1314
-  _globals['_GETSUBMISSIONRESPONSE']._serialized_start=1316
-  _globals['_GETSUBMISSIONRESPONSE']._serialized_end=1403
-  _globals['_LISTSUBMISSIONSREQUEST']._serialized_start=1406
-  _globals['_LISTSUBMISSIONSREQUEST']._serialized_end=1629
-  _globals['_LISTSUBMISSIONSRESPONSE']._serialized_start=1632
-  _globals['_LISTSUBMISSIONSRESPONSE']._serialized_end=1763
-  _globals['_WATCHSUBMISSIONREQUEST']._serialized_start=1765
-  _globals['_WATCHSUBMISSIONREQUEST']._serialized_end=1871
-  _globals['_WATCHSUBMISSIONRESPONSE']._serialized_start=1874
-  _globals['_WATCHSUBMISSIONRESPONSE']._serialized_end=2042
-  _globals['_EXECUTIONSERVICE']._serialized_start=2045
-  _globals['_EXECUTIONSERVICE']._serialized_end=3073
+  _globals['_LISTLANGUAGESRESPONSE']._serialized_start=283
+  _globals['_LISTLANGUAGESRESPONSE']._serialized_end=425
+  _globals['_RUNCODEREQUEST']._serialized_start=428
+  _globals['_RUNCODEREQUEST']._serialized_end=635
+  _globals['_RUNCODERESPONSE']._serialized_start=637
+  _globals['_RUNCODERESPONSE']._serialized_end=709
+  _globals['_EXECUTEBATCHSTREAMREQUEST']._serialized_start=712
+  _globals['_EXECUTEBATCHSTREAMREQUEST']._serialized_end=938
+  _globals['_EXECUTEBATCHSTREAMRESPONSE']._serialized_start=941
+  _globals['_EXECUTEBATCHSTREAMRESPONSE']._serialized_end=1118
+  _globals['_CREATESUBMISSIONREQUEST']._serialized_start=1120
+  _globals['_CREATESUBMISSIONREQUEST']._serialized_end=1215
+  _globals['_CREATESUBMISSIONRESPONSE']._serialized_start=1217
+  _globals['_CREATESUBMISSIONRESPONSE']._serialized_end=1307
+  _globals['_GETSUBMISSIONREQUEST']._serialized_start=1309
+  _globals['_GETSUBMISSIONREQUEST']._serialized_end=1374
+  _globals['_GETSUBMISSIONRESPONSE']._serialized_start=1376
+  _globals['_GETSUBMISSIONRESPONSE']._serialized_end=1463
+  _globals['_LISTSUBMISSIONSREQUEST']._serialized_start=1466
+  _globals['_LISTSUBMISSIONSREQUEST']._serialized_end=1689
+  _globals['_LISTSUBMISSIONSRESPONSE']._serialized_start=1692
+  _globals['_LISTSUBMISSIONSRESPONSE']._serialized_end=1823
+  _globals['_WATCHSUBMISSIONREQUEST']._serialized_start=1825
+  _globals['_WATCHSUBMISSIONREQUEST']._serialized_end=1931
+  _globals['_WATCHSUBMISSIONRESPONSE']._serialized_start=1934
+  _globals['_WATCHSUBMISSIONRESPONSE']._serialized_end=2102
+  _globals['_EXECUTIONSERVICE']._serialized_start=2105
+  _globals['_EXECUTIONSERVICE']._serialized_end=3133
 # @@protoc_insertion_point(module_scope)

@@ -19,10 +19,12 @@ class ListLanguagesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListLanguagesResponse(_message.Message):
-    __slots__ = ("languages",)
+    __slots__ = ("languages", "sandbox")
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_FIELD_NUMBER: _ClassVar[int]
     languages: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Language]
-    def __init__(self, languages: _Optional[_Iterable[_Union[_execution_pb2.Language, _Mapping]]] = ...) -> None: ...
+    sandbox: _execution_pb2.SandboxInfo
+    def __init__(self, languages: _Optional[_Iterable[_Union[_execution_pb2.Language, _Mapping]]] = ..., sandbox: _Optional[_Union[_execution_pb2.SandboxInfo, _Mapping]] = ...) -> None: ...
 
 class RunCodeRequest(_message.Message):
     __slots__ = ("language_id", "source", "stdin", "time_limit", "memory_limit_kib")
