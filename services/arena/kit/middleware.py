@@ -48,6 +48,7 @@ from google.protobuf import descriptor, symbol_database
 from arena.common.v1 import access_pb2
 from arena.kit import context as request_context
 from arena.kit import errors
+from arena.kit import logging as kit_logging
 from arena.kit.auth import TokenVerifier, authorize
 from arena.kit.metrics import Metrics
 from arena.kit.status import internal_error, to_grpc_status
@@ -465,11 +466,11 @@ class Pipeline:
         if call.info.server_streaming:
             fields["messages"] = call.messages
         if call.code in _SERVER_FAULTS:
-            log.error("rpc", **fields)
+            kit_logging.access("error", fields)
         elif call.code in _TRANSIENT:
-            log.warning("rpc", **fields)
+            kit_logging.access("warning", fields)
         else:
-            log.info("rpc", **fields)
+            kit_logging.access("info", fields)
         structlog.contextvars.unbind_contextvars("request_id", "rpc", "user_id")
         request_context.set_current(None)
 
