@@ -17,7 +17,7 @@ help:
 	@echo "make up        run the platform (see README)"
 	@echo "make test      lint, drift and breaking checks, then the test suite"
 	@echo "make generate  regenerate Python code and the descriptor set from api/"
-	@echo "make lint      buf lint and ruff"
+	@echo "make lint      buf lint, ruff, mypy (strict) and the import contracts"
 	@echo "make bench     the benchmarks (wrk, h2load), results in bench/results/"
 
 # (Re)install when the dependency list changes. pip's own output goes to a log, shown only on failure,
@@ -74,6 +74,8 @@ lint: third_party
 	buf format --diff --exit-code
 	$(VENV)/bin/ruff check services tests tools bench
 	$(VENV)/bin/ruff format --check services tests tools bench
+	cd services && ../$(VENV)/bin/mypy --config-file ../pyproject.toml
+	$(VENV)/bin/lint-imports --no-cache
 
 check-generated: third_party
 	$(VENV)/bin/python tools/check_generated.py

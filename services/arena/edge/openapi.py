@@ -90,7 +90,7 @@ _NOT_IN_QUERY = frozenset(
     }
 )
 
-_ACCESS_TEXT = {
+_ACCESS_TEXT: dict[int, str] = {
     access_pb2.ACCESS_PUBLIC: "Anyone may call this; a bearer token, when sent, must be valid.",
     access_pb2.ACCESS_AUTHENTICATED: "Requires a bearer access token.",
     access_pb2.ACCESS_SETTER: "Requires a bearer access token with the SETTER (or ADMIN) role.",
@@ -111,6 +111,20 @@ STATUS_SCHEMA = {
     },
     "required": ["code", "message"],
 }
+
+
+def _message_of(field: descriptor.FieldDescriptor) -> descriptor.Descriptor:
+    """The message type of a message field (the stubs allow None, for scalar fields)."""
+    if field.message_type is None:
+        raise TypeError(f"{field.full_name} is not a message field")
+    return field.message_type
+
+
+def _owner_of(field: descriptor.FieldDescriptor) -> descriptor.Descriptor:
+    """The message that declares a field (the stubs allow None, for extensions)."""
+    if field.containing_type is None:
+        raise TypeError(f"{field.full_name} belongs to no message")
+    return field.containing_type
 
 
 def _reachable(roots: list[descriptor.Descriptor]) -> set[str]:
@@ -152,8 +166,10 @@ class _Builder:
 
     def value_schema(self, field: descriptor.FieldDescriptor) -> dict[str, Any]:
         if field.type == _FD.TYPE_MESSAGE:
-            return self.ref(field.message_type)
+            return self.ref(_message_of(field))
         if field.type == _FD.TYPE_ENUM:
+            if field.enum_type is None:
+                raise TypeError(f"{field.full_name} is not an enum field")
             return self.enum_schema(field.enum_type)
         return dict(_SCALARS[field.type])
 
@@ -180,7 +196,7 @@ class _Builder:
             extra["readOnly"] = True
         if field_behavior_pb2.INPUT_ONLY in behaviors:
             printed = field.message_type is None or field.is_repeated  # unset messages are not printed
-            if printed and field.containing_type.full_name in self.in_replies:
+            if printed and _owner_of(field).full_name in self.in_replies:
                 # Printed in replies anyway (empty: zero values are printed), so not writeOnly.
                 note = "Input only: always empty in replies."
                 extra["description"] = f"{extra.get('description', '')} {note}".strip()
@@ -199,12 +215,12 @@ class _Builder:
         """
         resources = [
             f
-            for f in mask.containing_type.fields
+            for f in _owner_of(mask).fields
             if f is not mask and f.message_type is not None and f.message_type.full_name not in _WELL_KNOWN
         ]
         if len(resources) != 1:
             return ""
-        fields = resources[0].message_type.fields
+        fields = _message_of(resources[0]).fields
         updatable = [f.name for f in fields if not field_behaviors(f) & _NOT_UPDATABLE]
         listed = [name for name in _BACKTICKED.findall(self.contract.comment(mask.full_name)) if name in updatable]
         return ",".join((listed or updatable)[:2])

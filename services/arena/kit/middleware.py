@@ -38,8 +38,8 @@ import dataclasses
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import grpc
 import structlog
@@ -48,10 +48,15 @@ from google.protobuf import descriptor, symbol_database
 from arena.common.v1 import access_pb2
 from arena.kit import context as request_context
 from arena.kit import errors
+from arena.kit import logging as kit_logging
 from arena.kit.auth import TokenVerifier, authorize
 from arena.kit.metrics import Metrics
 from arena.kit.status import internal_error, to_grpc_status
 from arena.kit.validation import RequestValidator
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor_pb2 import MethodOptions
+    from google.protobuf.internal.extension_dict import _ExtensionFieldDescriptor
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -80,7 +85,10 @@ the resource exists): the kit sends the response headers now. Not a message: nev
 _ANNOUNCES_START = "arena_announces_start"
 
 
-def announces_start(method: Callable[..., Any]) -> Callable[..., Any]:
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def announces_start(method: _Method) -> _Method:
     """Marks a server-streaming servicer method that yields its first message, or
     ``STREAM_STARTED``, as soon as its own checks have passed. The kit then sends the headers
     at that moment only, never after ``STREAM_HEADERS_WITHIN_S``: an error from those checks
@@ -132,7 +140,9 @@ class MethodInfo:
             response_class = symbol_database.Default().GetSymbol(method.output_type.full_name)
             final_message = response_class(last=True).SerializeToString()
         options = method.GetOptions()
-        access = options.Extensions[access_pb2.access] if options.HasExtension(access_pb2.access) else 0
+        # The generated stub types the extension as a plain FieldDescriptor; it extends MethodOptions.
+        extension = cast("_ExtensionFieldDescriptor[MethodOptions, int]", access_pb2.access)
+        access = options.Extensions[extension] if options.HasExtension(extension) else 0
         return cls(
             path=f"/{method.containing_service.full_name}/{method.name}",
             access=access,
@@ -224,7 +234,7 @@ class Pipeline:
 
     # -- registration -------------------------------------------------------------------
 
-    def wrap(self, info: MethodInfo, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def wrap(self, info: MethodInfo, handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
         """The handler inside the chain, registered without a request deserializer: the
         transports hand over the raw bytes and the chain parses them (step 5)."""
         serializer = _pass_bytes(handler.response_serializer)
@@ -242,7 +252,9 @@ class Pipeline:
 
     # -- the chain ------------------------------------------------------------------------
 
-    def _unary(self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None):
+    def _unary(
+        self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None
+    ) -> Callable[[Any, Any], Awaitable[Any]]:
         async def handle(raw: Any, context: Any) -> Any:
             call = self._begin(info, context)
             try:
@@ -261,7 +273,7 @@ class Pipeline:
 
     def _stream(
         self, info: MethodInfo, behavior: Callable[..., Any], parse: Callable[[bytes], Any] | None, bounded: bool
-    ):
+    ) -> Callable[[Any, Any], AsyncIterator[Any]]:
         async def handle(raw: Any, context: Any) -> AsyncIterator[Any]:
             call = self._begin(info, context)
             try:
@@ -432,8 +444,7 @@ class Pipeline:
         elif isinstance(exc, errors.ArenaError):
             error = exc
         elif isinstance(exc, NotImplementedError):
-            error = errors.ArenaError("this method is not implemented yet")
-            error.code = grpc.StatusCode.UNIMPLEMENTED
+            error = errors.Unimplemented("this method is not implemented yet")
         else:
             log.error("unexpected exception", exc_info=exc)
             error = internal_error(call.request.request_id)
@@ -455,11 +466,11 @@ class Pipeline:
         if call.info.server_streaming:
             fields["messages"] = call.messages
         if call.code in _SERVER_FAULTS:
-            log.error("rpc", **fields)
+            kit_logging.access("error", fields)
         elif call.code in _TRANSIENT:
-            log.warning("rpc", **fields)
+            kit_logging.access("warning", fields)
         else:
-            log.info("rpc", **fields)
+            kit_logging.access("info", fields)
         structlog.contextvars.unbind_contextvars("request_id", "rpc", "user_id")
         request_context.set_current(None)
 

@@ -134,9 +134,11 @@ def to_rpc_status(error: errors.ArenaError, request_id: str) -> status_pb2.Statu
 def to_grpc_status(error: errors.ArenaError, request_id: str) -> grpc.Status:
     """A ``grpc.Status`` (code, details, trailing metadata with the packed rpc status)."""
     if isinstance(error, errors.UpstreamError) and error.status_details:
-        upstream = status_pb2.Status.FromString(error.status_details)
-        return rpc_status.to_status(upstream)
-    return rpc_status.to_status(to_rpc_status(error, request_id))
+        rpc = status_pb2.Status.FromString(error.status_details)
+    else:
+        rpc = to_rpc_status(error, request_id)
+    status: grpc.Status = rpc_status.to_status(rpc)  # grpc_status ships no types
+    return status
 
 
 def internal_error(request_id: str) -> errors.Internal:

@@ -1,10 +1,13 @@
-"""Topics: names, who may read them, and resume tokens. No I/O, no protos."""
+"""Topics: names, who may read them, what may be published, and resume tokens. No I/O, no protos."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeAlias
 
 from arena.core.errors import InvalidArgument, PermissionDenied
 from arena.core.identity import Identity
@@ -13,6 +16,24 @@ from arena.core.identity import Identity
 # contests/<id>/... and problems/<id>/...   public: leaderboards, announcements.
 _TOPIC = re.compile(r"^(users|contests|problems)/[A-Za-z0-9_-]{1,64}(/[A-Za-z0-9_.-]{1,64}){0,4}$")
 MAX_TOPICS = 20
+MAX_EVENT_TYPE_CHARS = 64
+MAX_PAYLOAD_BYTES = 64 * 1024
+
+Render: TypeAlias = Callable[[int], bytes]
+"""Builds a published message's bytes for its sequence number; called once per publication."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """One published message as every subscriber receives it: its place in its topic and its bytes.
+
+    ``payload`` is opaque here: rendered once per publication by the transport (a serialized
+    response holding just the message), shared by every subscriber.
+    """
+
+    topic: str
+    sequence: int
+    payload: bytes
 
 
 def validate_topic(topic: str, field: str = "topics") -> str:
@@ -20,6 +41,24 @@ def validate_topic(topic: str, field: str = "topics") -> str:
         raise InvalidArgument.field(
             field, f"{topic[:80]!r} is not a topic name (users/<id>/..., contests/<id>/..., problems/<id>/...)"
         )
+    return topic
+
+
+def validate_topics(topics: Iterable[str]) -> tuple[str, ...]:
+    """A subscription's topics: each valid, duplicates dropped (first place kept), at most ``MAX_TOPICS``."""
+    unique = tuple(dict.fromkeys(validate_topic(t) for t in topics))
+    if len(unique) > MAX_TOPICS:
+        raise InvalidArgument.field("topics", f"at most {MAX_TOPICS} topics per subscription")
+    return unique
+
+
+def validate_publication(topic: str, event_type: str, payload_bytes: int) -> str:
+    """What a publisher may send: a topic name, a short event type, a bounded payload; the topic."""
+    validate_topic(topic, "topic")
+    if len(event_type) > MAX_EVENT_TYPE_CHARS:
+        raise InvalidArgument.field("event_type", f"must be at most {MAX_EVENT_TYPE_CHARS} characters")
+    if payload_bytes > MAX_PAYLOAD_BYTES:
+        raise InvalidArgument.field("payload", f"must be at most {MAX_PAYLOAD_BYTES} bytes serialized")
     return topic
 
 

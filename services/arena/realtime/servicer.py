@@ -1,29 +1,33 @@
-"""RealtimeService (Subscribe) and RealtimeInternalService (Publish) over the hub."""
+"""RealtimeService (Subscribe) and RealtimeInternalService (Publish): proto ↔ use cases.
+
+Nothing here decides anything: topic rules live in ``domain``, the subscription's course in
+``app``. This module only turns requests into calls and deliveries into bytes: a message is
+serialized once per publication (``render``), and each subscriber's few-byte resume token is
+appended to it (protobuf concatenation merges the two into one message).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, TypeAlias
+
+import grpc
 
 from arena.common.v1 import stream_pb2
 from arena.kit import context as request_context
-from arena.kit.errors import InvalidArgument, ResourceExhausted
 from arena.kit.middleware import announces_start
-from arena.realtime.domain import (
-    MAX_TOPICS,
-    check_readable,
-    decode_resume_token,
-    encode_resume_token,
-    validate_topic,
-)
-from arena.realtime.hub import Hub
+from arena.realtime.app import RealtimeApp
+from arena.realtime.domain import Render, encode_resume_token
 from arena.realtime.v1 import (
     realtime_internal_service_pb2,
     realtime_internal_service_pb2_grpc,
+    realtime_pb2,
     realtime_service_pb2,
     realtime_service_pb2_grpc,
 )
 
-MAX_PAYLOAD_BYTES = 64 * 1024
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
 
 def _token(positions: dict[str, int]) -> bytes:
@@ -41,57 +45,47 @@ def _heartbeat() -> bytes:
     return realtime_service_pb2.SubscribeResponse(heartbeat=beat).SerializeToString()
 
 
+def _renderer(request: realtime_internal_service_pb2.PublishRequest) -> Render:
+    """Serializes the published message for its sequence: a SubscribeResponse holding just it."""
+
+    def render(sequence: int) -> bytes:
+        message = realtime_pb2.TopicMessage(
+            topic=request.topic, sequence=sequence, event_type=request.event_type, payload=request.payload
+        )
+        message.publish_time.GetCurrentTime()
+        return realtime_service_pb2.SubscribeResponse(message=message).SerializeToString()
+
+    return render
+
+
 class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
-    def __init__(self, hub: Hub, *, heartbeat_s: float = 15.0) -> None:
-        self._hub = hub
+    def __init__(self, app: RealtimeApp, *, heartbeat_s: float = 15.0) -> None:
+        self._app = app
         self._heartbeat_s = heartbeat_s
 
     @announces_start  # the acknowledgement comes right after the checks
-    async def Subscribe(self, request, context):
-        topics = tuple(dict.fromkeys(validate_topic(t) for t in request.topics))
-        if len(topics) > MAX_TOPICS:
-            raise InvalidArgument.field("topics", f"at most {MAX_TOPICS} topics per subscription")
-        caller = request_context.identity()
-        for topic in topics:
-            check_readable(topic, caller)
-        resume = {t: p for t, p in decode_resume_token(request.resume_token).items() if t in topics}
-        positions = {**self._hub.positions(topics), **resume}
-        subscription, backlog = self._hub.subscribe(topics, resume)
+    async def Subscribe(self, request: realtime_service_pb2.SubscribeRequest, context: Context) -> AsyncIterator[bytes]:
+        feed = await self._app.subscribe(request.topics, request.resume_token, request_context.identity())
         try:
             # The acknowledgement: in place, checks passed (errors above are statuses, no message).
-            yield _subscribed(topics) + _token(positions)
-            for delivery in backlog:
-                positions[delivery.topic] = delivery.sequence
-                yield delivery.payload + _token(positions)
-            while True:
-                try:
-                    delivery = await asyncio.wait_for(subscription.queue.get(), self._heartbeat_s)
-                except TimeoutError:
-                    yield _heartbeat() + _token(positions)
-                    continue
-                if delivery is None:
-                    raise ResourceExhausted(
-                        "this subscriber fell too far behind; resubscribe with the last resume token",
-                        retry_after_s=0.1,
-                    )
-                if delivery.sequence <= positions[delivery.topic]:
-                    continue  # already sent from the backlog
-                positions[delivery.topic] = delivery.sequence
-                # One shared serialized message plus this subscriber's token: protobuf merges them.
-                yield delivery.payload + _token(positions)
+            yield _subscribed(feed.topics) + _token(feed.positions)
+            async with contextlib.aclosing(self._app.follow(feed, self._heartbeat_s)) as deliveries:
+                async for delivery in deliveries:
+                    # One shared serialized message (or a heartbeat) plus this subscriber's token.
+                    payload = _heartbeat() if delivery is None else delivery.payload
+                    yield payload + _token(feed.positions)
         finally:
-            self._hub.unsubscribe(subscription)
+            await self._app.close(feed)
 
 
 class PublisherServicer(realtime_internal_service_pb2_grpc.RealtimeInternalServiceServicer):
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    def __init__(self, app: RealtimeApp) -> None:
+        self._app = app
 
-    async def Publish(self, request, context):
-        topic = validate_topic(request.topic, "topic")
-        if len(request.event_type) > 64:
-            raise InvalidArgument.field("event_type", "must be at most 64 characters")
-        if request.payload.ByteSize() > MAX_PAYLOAD_BYTES:
-            raise InvalidArgument.field("payload", f"must be at most {MAX_PAYLOAD_BYTES} bytes serialized")
-        sequence, subscribers = self._hub.publish(topic, request.event_type, request.payload)
+    async def Publish(
+        self, request: realtime_internal_service_pb2.PublishRequest, context: Context
+    ) -> realtime_internal_service_pb2.PublishResponse:
+        sequence, subscribers = await self._app.publish(
+            request.topic, request.event_type, request.payload.ByteSize(), _renderer(request)
+        )
         return realtime_internal_service_pb2.PublishResponse(sequence=sequence, subscriber_count=subscribers)
