@@ -49,6 +49,8 @@ def test_the_package_keeps_every_import_contract(repo_root: pathlib.Path):
         ("user/domain.py", "import grpc", "Domains are pure Python"),
         ("problem/domain.py", "from google.protobuf import timestamp_pb2", "Domains are pure Python"),
         ("realtime/domain.py", "import sqlalchemy", "Domains are pure Python"),
+        ("core/errors.py", "import jwt", "Domains are pure Python"),
+        ("execution/domain.py", "from arena.execution import sandbox", "Execution's domain knows no sandbox"),
         ("kit/middleware.py", "import arena.user.app", "The kit imports no service package"),
         ("kit/server.py", "from arena.user.v1 import user_service_pb2_grpc", "The kit imports no service package"),
         ("execution/app.py", "import arena.problem.store", "A service reaches another only through its v1 stubs"),
@@ -66,3 +68,30 @@ def test_a_forbidden_import_breaks_its_contract(tree: pathlib.Path, module: str,
         path.write_text(original)
     assert result.returncode != 0, f"lint-imports passed with `{line}` in {module}"
     assert re.search(rf"^{re.escape(contract)}[^\n]* BROKEN", result.stdout, re.MULTILINE), result.stdout
+
+
+def test_make_lint_runs_the_type_checker_and_the_import_rules(repo_root: pathlib.Path):
+    recipe = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "lint"], cwd=repo_root, capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"mypy --config-file \.\./pyproject\.toml", recipe), recipe
+    assert "lint-imports --no-cache" in recipe, recipe
+
+
+def test_a_type_error_fails_the_type_checker(tree: pathlib.Path):
+    """mypy --strict on the package (as `make lint` runs it) catches an error added on purpose."""
+    path = tree / "services" / "arena" / "user" / "domain.py"
+    original = path.read_text()
+    path.write_text(f"{original}\n\ndef broken(limit: int) -> str:\n    return limit  # added by the test\n")
+    try:
+        result = subprocess.run(
+            [str(LINT_IMPORTS.with_name("mypy")), "--config-file", "../pyproject.toml", "--no-incremental"],
+            cwd=tree / "services",
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        path.write_text(original)
+    assert result.returncode != 0
+    assert "arena/user/domain.py" in result.stdout and "Incompatible return value type" in result.stdout, result.stdout
