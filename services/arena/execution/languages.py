@@ -34,7 +34,6 @@ class Language:
     version_pattern: str = r"(\d+\.\d+(?:\.\d+)?)"
     hello: str = ""
     """A program printing ``hello`` for the self-test."""
-    compile_memory_kib: int = 1024 * 1024
     compile_processes: int = 64
     run_processes: int = 64
     extra_memory_kib: int = 0
