@@ -189,6 +189,7 @@ LANGUAGES: tuple[Language, ...] = (
             "-J-Xmx512m",
             "-J-XX:+UseSerialGC",
             "-J-XX:TieredStopAtLevel=1",
+            "-J-XX:-PrintWarnings",  # kotlinc's own JVM options are deprecated: not the contestant's news
             "-nowarn",
             "-d",
             ".",
