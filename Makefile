@@ -11,10 +11,11 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help packages venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
+.PHONY: help packages languages venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
+	@echo "make languages install the judge's opt-in languages (then make up offers them)"
 	@echo "make test      lint, drift and breaking checks, then the test suite"
 	@echo "make generate  regenerate Python code and the descriptor set from api/"
 	@echo "make lint      buf lint, ruff, mypy (strict) and the import contracts"
@@ -90,9 +91,15 @@ web-bridge/node_modules/.package-lock.json: web-bridge/package-lock.json
 
 web-deps: web-bridge/node_modules/.package-lock.json
 
-# The Debian packages the tests drive for real (judge toolchains, PostgreSQL, Chromium, a JDK, npm).
+# The judge's opt-in languages (Go, Rust, Kotlin, PyPy, C#, Ruby, PHP, Pascal, Haskell, Lua, Bash):
+# `make languages up` offers them. Tests skip those not installed.
+languages:
+	@tools/ensure_packages.sh judge languages languages-large
+
+# The Debian packages the tests drive for real (judge toolchains and the opt-in languages but GHC,
+# PostgreSQL, Chromium, a JDK, npm).
 packages:
-	@tools/ensure_packages.sh judge test
+	@tools/ensure_packages.sh judge test languages
 
 pytest: packages descriptors web-deps
 	$(VENV)/bin/python -m pytest

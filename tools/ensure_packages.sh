@@ -4,6 +4,9 @@
 #   judge  the sandbox (bubblewrap, prlimit/setpriv from util-linux) and the judge's toolchains
 #   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK
 #   bench  the load generators (wrk, h2load)
+#   languages        the judge's opt-in languages: Go, Rust, Kotlin, PyPy, C# (Mono), Ruby, PHP, Pascal,
+#                    Lua, Bash (~1.3 GB; `make languages`, and `make test` so their tests really run)
+#   languages-large  Haskell (GHC, ~800 MB): `make languages` only
 # Without root it prints the apt-get line to run and fails, rather than half-working later.
 set -euo pipefail
 
@@ -11,6 +14,8 @@ declare -A groups=(
   [judge]="bubblewrap util-linux python3 gcc g++ nodejs"
   [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless"
   [bench]="wrk nghttp2-client"
+  [languages]="golang-go rustc kotlin pypy3 mono-mcs mono-runtime ruby php-cli fp-compiler lua5.4 bash"
+  [languages-large]="ghc"
 )
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -28,7 +33,7 @@ install() {
 
 missing=()
 for group in "$@"; do
-  [[ -n "${groups[$group]+set}" ]] || { echo "ensure_packages: unknown group '$group' (judge, test, bench)" >&2; exit 2; }
+  [[ -n "${groups[$group]+set}" ]] || { echo "ensure_packages: unknown group '$group' (judge, test, bench, languages, languages-large)" >&2; exit 2; }
   for pkg in ${groups[$group]}; do
     installed "$pkg" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
   done

@@ -2,7 +2,13 @@
 
 A language is offered only when its toolchain is on the machine and a trivial program compiles
 and runs correctly in the sandbox (DMOJ's executors do the same): a broken runtime is found at
-start, not by contestants.
+start, not by contestants. `make up` installs Python, C, C++ and JavaScript; `make languages` the
+others (Debian packages: tools/ensure_packages.sh, groups ``languages`` and ``languages-large``).
+
+Inside the sandbox the environment is empty (PATH, HOME=/tmp and LANG only), /usr is read-only, /tmp
+is a small private tmpfs and the work directory /box is writable only while compiling: a compiler's
+cache goes to /tmp by the command itself, and whatever a run needs besides the program is written next
+to it at compile time.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ class Language:
     version_pattern: str = r"(\d+\.\d+(?:\.\d+)?)"
     hello: str = ""
     """A program printing ``hello`` for the self-test."""
-    compile_memory_kib: int = 1024 * 1024
+    toolchain: str = ""
+    """The program whose presence means the language is installed; default: the command's first word
+    (set it when that is a wrapper such as ``/usr/bin/env`` or ``/bin/sh``)."""
     compile_processes: int = 64
     run_processes: int = 64
     extra_memory_kib: int = 0
@@ -42,7 +50,7 @@ class Language:
 
     @property
     def binary(self) -> str:
-        return (self.compile or self.run)[0]
+        return self.toolchain or (self.compile or self.run)[0]
 
     def run_command(self, memory_kib: int) -> list[str]:
         return [part.format(memory_mib=max(16, memory_kib // 1024)) for part in self.run]
@@ -58,6 +66,18 @@ class Language:
         match = re.search(self.version_pattern, done.stdout + done.stderr)
         return match.group(1) if match else None
 
+
+# The native libraries Mono's class libraries load (from Debian's /etc/mono/config).
+MONO_CONFIG = (
+    "<configuration>"
+    '<dllmap dll="libc" target="libc.so.6"/>'
+    '<dllmap dll="i:msvcrt" target="libc.so.6"/>'
+    '<dllmap dll="i:msvcrt.dll" target="libc.so.6"/>'
+    '<dllmap dll="MonoPosixHelper" target="$mono_libdir/libMonoPosixHelper.so"/>'
+    '<dllmap dll="System.Native" target="$mono_libdir/libmono-native.so"/>'
+    '<dllmap dll="System.Net.Security.Native" target="$mono_libdir/libmono-native.so"/>'
+    "</configuration>\n"
+)
 
 LANGUAGES: tuple[Language, ...] = (
     Language(
@@ -123,6 +143,180 @@ LANGUAGES: tuple[Language, ...] = (
         compile_processes=256,
         run_processes=128,
         extra_memory_kib=64 * 1024,
+    ),
+    Language(
+        language_id="go",
+        name="Go",
+        source_file="main.go",
+        # GOPATH mode (a contest program is one file using the standard library); the build cache in
+        # /tmp. GOMEMLIMIT makes the collector work harder near the memory limit rather than be killed.
+        compile=(
+            "/usr/bin/env",
+            "GOCACHE=/tmp/go-cache",
+            "GOPATH=/tmp/go",
+            "GO111MODULE=off",
+            "CGO_ENABLED=0",
+            "/usr/bin/go",
+            "build",
+            "-o",
+            "main",
+            "main.go",
+        ),
+        run=("/usr/bin/env", "GOMEMLIMIT={memory_mib}MiB", "./main"),
+        toolchain="/usr/bin/go",
+        version_command=("/usr/bin/go", "version"),
+        version_pattern=r"go(\d+\.\d+(?:\.\d+)?)",
+        hello='package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n',
+        compile_processes=256,  # go build runs the compiler and linker, each with threads of its own
+    ),
+    Language(
+        language_id="rust",
+        name="Rust (2021)",
+        source_file="main.rs",
+        compile=("/usr/bin/rustc", "--edition=2021", "-O", "-o", "main", "main.rs"),
+        run=("./main",),
+        version_command=("/usr/bin/rustc", "--version"),
+        hello='fn main() {\n    println!("hello");\n}\n',
+        compile_processes=128,
+    ),
+    Language(
+        language_id="kotlin",
+        name="Kotlin (JVM)",
+        source_file="main.kt",
+        # The classes go to /box and run against Kotlin's standard library (no runtime in a jar).
+        compile=(
+            "/usr/bin/kotlinc",
+            "-J-Xmx512m",
+            "-J-XX:+UseSerialGC",
+            "-J-XX:TieredStopAtLevel=1",
+            "-J-XX:-PrintWarnings",  # kotlinc's own JVM options are deprecated: not the contestant's news
+            "-nowarn",
+            "-d",
+            ".",
+            "main.kt",
+        ),
+        run=(
+            "/usr/bin/java",
+            "-Xmx{memory_mib}m",
+            "-Xss64m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+            "-cp",
+            ".:/usr/share/kotlin/kotlinc/lib/kotlin-stdlib.jar",
+            "MainKt",
+        ),
+        # `kotlinc -version` says 1.3-SNAPSHOT on Debian, and takes a JVM start: the package knows.
+        version_command=("/usr/bin/dpkg-query", "--show", "--showformat=${Version}", "kotlin"),
+        version_pattern=r"(\d+\.\d+\.\d+)",
+        hello='fun main() {\n    println("hello")\n}\n',
+        compile_processes=256,
+        run_processes=128,
+        extra_memory_kib=64 * 1024,
+    ),
+    Language(
+        language_id="pypy3",
+        name="PyPy 3",
+        source_file="main.py",
+        compile=(
+            "/usr/bin/pypy3",
+            "-B",
+            "-S",
+            "-c",
+            "import sys; compile(open('main.py').read(), 'main.py', 'exec')",
+        ),
+        run=("/usr/bin/pypy3", "-B", "-S", "main.py"),
+        version_command=("/usr/bin/pypy3", "--version"),
+        version_pattern=r"PyPy (\d+\.\d+(?:\.\d+)?)",
+        hello="print('hello')\n",
+    ),
+    Language(
+        language_id="csharp",
+        name="C# (Mono)",
+        source_file="main.cs",
+        # Mono maps its native libraries through /etc/mono/config, which the sandbox does not show:
+        # the compile step writes the few mappings a program needs next to it, and both steps use them.
+        compile=(
+            "/bin/sh",
+            "-c",
+            'printf %s "$1" > mono.config && exec /usr/bin/mono --config mono.config /usr/lib/mono/4.5/mcs.exe '
+            "-optimize+ -out:main.exe main.cs",
+            "mcs",
+            MONO_CONFIG,
+        ),
+        run=("/usr/bin/mono", "--config", "mono.config", "main.exe"),
+        toolchain="/usr/bin/mcs",
+        version_command=("/usr/bin/mcs", "--version"),
+        version_pattern=r"(\d+\.\d+\.\d+(?:\.\d+)?)",
+        hello='class Program\n{\n    static void Main() { System.Console.WriteLine("hello"); }\n}\n',
+    ),
+    Language(
+        language_id="ruby",
+        name="Ruby",
+        source_file="main.rb",
+        compile=("/usr/bin/ruby", "-c", "main.rb"),
+        run=("/usr/bin/ruby", "main.rb"),
+        version_command=("/usr/bin/ruby", "--version"),
+        hello="puts 'hello'\n",
+    ),
+    Language(
+        language_id="php",
+        name="PHP",
+        source_file="main.php",
+        # No php.ini (-n: /etc/php is not in the sandbox); the memory limit is the sandbox's, and
+        # warnings go to stderr, not into the answer.
+        compile=("/usr/bin/php", "-n", "-l", "main.php"),
+        run=("/usr/bin/php", "-n", "-d", "memory_limit=-1", "-d", "display_errors=stderr", "main.php"),
+        version_command=("/usr/bin/php", "-n", "--version"),
+        hello='<?php\necho "hello\\n";\n',
+    ),
+    Language(
+        language_id="pascal",
+        name="Pascal (Free Pascal)",
+        source_file="main.pas",
+        # -n: /etc/fpc.cfg is not in the sandbox; the unit path it would give is passed instead.
+        compile=(
+            "/usr/bin/fpc",
+            "-n",
+            "-O2",
+            "-XS",
+            "-Fu/usr/lib/x86_64-linux-gnu/fpc/$fpcversion/units/$fpctarget/*",
+            "-omain",
+            "main.pas",
+        ),
+        run=("./main",),
+        version_command=("/usr/bin/fpc", "-iV"),
+        hello="begin\n  writeln('hello');\nend.\n",
+    ),
+    Language(
+        language_id="haskell",
+        name="Haskell (GHC)",
+        source_file="main.hs",
+        # GHC's package database is in /var/lib/ghc: this passes its self-test only where the sandbox
+        # shows that directory (read-only).
+        compile=("/usr/bin/ghc", "-O2", "-o", "main", "main.hs"),
+        run=("./main",),
+        version_command=("/usr/bin/ghc", "--numeric-version"),
+        hello='main :: IO ()\nmain = putStrLn "hello"\n',
+        compile_processes=128,
+    ),
+    Language(
+        language_id="lua",
+        name="Lua 5.4",
+        source_file="main.lua",
+        compile=("/usr/bin/lua5.4", "-e", "assert(loadfile('main.lua'))"),  # a syntax check
+        run=("/usr/bin/lua5.4", "main.lua"),
+        version_command=("/usr/bin/lua5.4", "-v"),
+        hello="print('hello')\n",
+    ),
+    Language(
+        language_id="bash",
+        name="Bash",
+        source_file="main.sh",
+        compile=("/bin/bash", "-n", "main.sh"),  # a syntax check
+        run=("/bin/bash", "main.sh"),
+        version_command=("/bin/bash", "--version"),
+        hello="echo hello\n",
     ),
 )
 
