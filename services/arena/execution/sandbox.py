@@ -48,7 +48,9 @@ log = structlog.get_logger("arena.sandbox")
 
 # Directories of the host the sandbox sees, read-only (Debian's merged /usr; /bin etc. are links).
 READ_ONLY = ("/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d")
-READ_ONLY_IF_PRESENT = ("/etc/java-17-openjdk", "/etc/ssl/certs/java", "/etc/localtime")
+# Toolchains' data read at run time: the JDK's config, its CA store, the time zone, GHC's package database
+# (Debian keeps it only under /var/lib).
+READ_ONLY_IF_PRESENT = ("/etc/java-17-openjdk", "/etc/ssl/certs/java", "/etc/localtime", "/var/lib/ghc")
 LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
