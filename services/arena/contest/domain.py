@@ -77,6 +77,8 @@ class ContestProblem:
     problem_id: str
     label: str = ""
     max_score: int = DEFAULT_MAX_SCORE
+    title: str = ""
+    """The problem's title as the problem service had it when the contest was set (for the board)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +193,7 @@ def validate(spec: Spec) -> Spec:
             bad.append(FieldViolation(f"{field}.max_score", f"between 1 and {MAX_SCORE}"))
         seen_ids.add(problem_id)
         seen_labels.add(label.upper())
-        problems.append(ContestProblem(problem_id, label, max_score))
+        problems.append(ContestProblem(problem_id, label, max_score, problem.title))
     if bad:
         raise InvalidArgument(f"invalid contest: {bad[0].field}: {bad[0].description}", violations=bad)
     return dataclasses.replace(spec, title=title, problems=tuple(problems))

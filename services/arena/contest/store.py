@@ -144,6 +144,7 @@ class ContestProblemRow(Base):
     problem_id: Mapped[str] = mapped_column(sa.String(64))
     label: Mapped[str] = mapped_column(sa.String(8))
     max_score: Mapped[int] = mapped_column(sa.Integer())
+    title: Mapped[str] = mapped_column(sa.String(120))
 
 
 class RegistrationRow(Base):
@@ -184,7 +185,7 @@ def _spec(row: ContestRow, problems: Sequence[ContestProblemRow]) -> Spec:
         scoring_rule=ScoringRule[row.scoring_rule],
         start_time=row.start_time,
         duration=_delta(row.duration_us),
-        problems=tuple(ContestProblem(p.problem_id, p.label, p.max_score) for p in problems),
+        problems=tuple(ContestProblem(p.problem_id, p.label, p.max_score, p.title) for p in problems),
         description=row.description,
         freeze_before_end=_delta(row.freeze_before_end_us),
         penalty_per_rejection=_delta(row.penalty_per_rejection_us),
@@ -218,7 +219,12 @@ def _set_spec(row: ContestRow, spec: Spec) -> None:
 def _problem_rows(contest_id: str, spec: Spec) -> list[ContestProblemRow]:
     return [
         ContestProblemRow(
-            contest_id=contest_id, ordinal=i, problem_id=p.problem_id, label=p.label, max_score=p.max_score
+            contest_id=contest_id,
+            ordinal=i,
+            problem_id=p.problem_id,
+            label=p.label,
+            max_score=p.max_score,
+            title=p.title,
         )
         for i, p in enumerate(spec.problems)
     ]

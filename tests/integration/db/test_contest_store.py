@@ -45,7 +45,7 @@ def spec(start: dt.datetime = T0, **changes: object) -> Spec:
         scoring_rule=ScoringRule.ICPC,
         start_time=start,
         duration=5 * H,
-        problems=(ContestProblem("p1", "A", 100), ContestProblem("p2", "B", 50)),
+        problems=(ContestProblem("p1", "A", 100, "Sum"), ContestProblem("p2", "B", 50, "Café ∑")),
         description="Rules: *none*.",
         freeze_before_end=H,
         penalty_per_rejection=dt.timedelta(minutes=15),

@@ -1,8 +1,8 @@
 """contests, their problems, registrations and judged results
 
-Revision ID: 48a913cea551
+Revision ID: 2d60bebddebc
 Revises: 
-Create Date: 2026-12-01 22:45:56.199635
+Create Date: 2026-12-01 22:48:25.676747
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import arena.kit.db
 
 
-revision = '48a913cea551'
+revision = '2d60bebddebc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('problem_id', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=8), nullable=False),
     sa.Column('max_score', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
     sa.ForeignKeyConstraint(['contest_id'], ['contests.contest_id'], name=op.f('fk_contest_problems_contest_id_contests'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('contest_id', 'ordinal', name=op.f('pk_contest_problems'))
     )
