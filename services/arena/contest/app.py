@@ -10,10 +10,11 @@ shared by every request and stream with that view (``Boards``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -28,6 +29,7 @@ from arena.contest.domain import (
     Viewer,
     authorize,
     check_registration,
+    is_frozen_board,
     phase_at,
     require_manager,
     standings,
@@ -131,6 +133,102 @@ class Boards:
         return found
 
 
+def is_final(contest: Contest, now: dt.datetime) -> bool:
+    """Whether the standings can no longer change: the contest has ended and nothing is frozen."""
+    return phase_at(contest.spec, now) is Phase.ENDED and not is_frozen_board(contest)
+
+
+def _boundaries(contest: Contest) -> tuple[dt.datetime, ...]:
+    """The moments a view changes without a write: the freeze start and the end."""
+    spec = contest.spec
+    return tuple(t for t in (spec.freeze_time, spec.end_time) if t is not None)
+
+
+class Followed:
+    """One contest's board as its followers see it: the latest board read, and a generation that moves
+    when the board's version does or a time boundary (freeze, end) passes. Followers never queue: a
+    follower that was busy sending wakes to the newest board, skipping what it missed."""
+
+    def __init__(self, board: Board) -> None:
+        self.board = board
+        self.generation = 0
+        self.followers = 0
+        self.poked = asyncio.Event()
+        self._moved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task[None] | None = None
+
+    def advance(self, board: Board) -> None:
+        self.board = board
+        self.generation += 1
+        self._moved.set_result(None)
+        self._moved = asyncio.get_running_loop().create_future()
+
+    async def after(self, generation: int) -> Board:
+        """The board, once the generation has moved past ``generation``."""
+        while self.generation <= generation:
+            await asyncio.shield(self._moved)
+        return self.board
+
+
+class Watch:
+    """The contests being followed by streams: one reader per followed contest, however many followers.
+
+    The reader wakes when this process changed the board (``poke``), when ``poll_s`` passes (another
+    process may have written: a version read costs one small query), and at the freeze and end times;
+    a burst of writes coalesces into one read of the board.
+    """
+
+    def __init__(self, boards: Boards, clock: Callable[[], dt.datetime], *, poll_s: float = 1.0) -> None:
+        self._boards = boards
+        self._clock = clock
+        self._poll_s = poll_s
+        self._followed: dict[str, Followed] = {}
+
+    def poke(self, contest_id: str) -> None:
+        followed = self._followed.get(contest_id)
+        if followed is not None:
+            followed.poked.set()
+
+    @contextlib.asynccontextmanager
+    async def follow(self, board: Board) -> AsyncIterator[Followed]:
+        contest_id = board.contest.contest_id
+        followed = self._followed.get(contest_id)
+        if followed is None:
+            followed = self._followed[contest_id] = Followed(board)
+            followed.task = asyncio.create_task(self._read(contest_id, followed), name=f"board {contest_id}")
+        followed.followers += 1
+        try:
+            yield followed
+        finally:
+            followed.followers -= 1
+            if followed.followers == 0 and self._followed.get(contest_id) is followed:
+                del self._followed[contest_id]
+                if followed.task is not None:
+                    followed.task.cancel()
+
+    def _timeout_s(self, board: Board) -> float:
+        now = self._clock()
+        ahead = [(t - now).total_seconds() for t in _boundaries(board.contest) if t > now]
+        return max(0.0, min([self._poll_s, *ahead]))
+
+    async def _read(self, contest_id: str, followed: Followed) -> None:
+        while True:
+            timeout_s = self._timeout_s(followed.board)
+            before = {t for t in _boundaries(followed.board.contest) if t <= self._clock()}
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(followed.poked.wait(), timeout_s)
+            followed.poked.clear()
+            try:
+                board = await self._boards.board(contest_id)
+            except Exception:  # a failed read (or a deleted contest): followers keep the last board
+                log.warning("board read failed", contest_id=contest_id, exc_info=True)
+                await asyncio.sleep(self._poll_s)
+                continue
+            crossed = {t for t in _boundaries(board.contest) if t <= self._clock()} != before
+            if board.version > followed.board.version or crossed:
+                followed.advance(board)
+
+
 class ContestApp:
     def __init__(
         self,
@@ -138,12 +236,14 @@ class ContestApp:
         problems: ProblemCatalog,
         *,
         clock: Callable[[], dt.datetime] = utcnow,
+        poll_s: float = 1.0,
     ) -> None:
         self.store = store
         self.problems = problems
         self.clock = clock
         self.boards = Boards(store)
-        self.changed: Callable[[str], None] = lambda contest_id: None
+        self.watch = Watch(self.boards, clock, poll_s=poll_s)
+        self.changed: Callable[[str], None] = self.watch.poke
         """Called with a contest id after every write that moved its board (the streams listen)."""
 
     async def _contest(self, contest_id: str) -> Contest:
@@ -242,7 +342,10 @@ class ContestApp:
 
     async def view(self, contest_id: str, caller: Identity | None) -> View:
         """The board as the caller sees it, at its current version."""
-        board = await self.boards.board(contest_id)
+        return self.view_of(await self.boards.board(contest_id), caller)
+
+    def view_of(self, board: Board, caller: Identity | None) -> View:
+        """A board as the caller sees it (no I/O: what a stream does on every change)."""
         registered = caller is not None and caller.user_id in self.boards.members(board)
         viewer = viewer_for(board.contest, caller, registered)
         now = self.clock()
@@ -252,3 +355,6 @@ class ContestApp:
     def standings(self, view: View) -> Standings:
         """The view's standings, computed once per (board version, view)."""
         return self.boards.standings(view, self.clock())
+
+    def is_final(self, contest: Contest) -> bool:
+        return is_final(contest, self.clock())

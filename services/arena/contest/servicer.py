@@ -8,7 +8,7 @@ version of the board, whoever asks for it and however often (DESIGN.md, "Perform
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeAlias, cast
 
 import grpc
@@ -35,11 +35,12 @@ from arena.contest.v1 import (
     contest_service_pb2,
     contest_service_pb2_grpc,
 )
-from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument
+from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange
 from arena.kit import context as request_context
 from arena.kit import pagination
 from arena.kit.cache import TtlCache
 from arena.kit.convert import datetime, duration, seconds, timestamp
+from arena.kit.middleware import STREAM_STARTED, announces_start
 
 Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 
@@ -287,6 +288,46 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             ).SerializeToString()
             self.pages.put(key, page)
         return page
+
+    def _snapshot(self, view: View, size: int, last: bool) -> bytes:
+        """The stream's message for a view: serialized once per (view, version) and shared by every follower."""
+        key = ("stream", *view.key, size, last)
+        message = self.pages.get(key)
+        if message is None:
+            board = leaderboard_message(view, self.app.standings(view), slice(0, size))
+            message = contest_service_pb2.GetLeaderboardStreamResponse(leaderboard=board, last=last).SerializeToString()
+            self.pages.put(key, message)
+        return message
+
+    @announces_start  # the snapshot (or, resuming at the current version, STREAM_STARTED) right after the checks
+    async def GetLeaderboardStream(
+        self, request: contest_service_pb2.GetLeaderboardStreamRequest, context: Context
+    ) -> AsyncIterator[Any]:
+        """The top of the board now, then again after every change, until the standings are final."""
+        caller = request_context.identity()
+        size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
+        if request.after_version < 0:
+            raise InvalidArgument.field("after_version", "must not be negative")
+        board = await self.app.boards.board(request.contest_id)
+        if request.after_version > board.version:
+            raise OutOfRange.field("after_version", f"the board is at version {board.version}")
+        async with self.app.watch.follow(board) as followed:
+            board = followed.board if followed.board.version > board.version else board
+            generation = followed.generation
+            sent: tuple[int, bool] | None = None
+            if board.version <= request.after_version and not self.app.is_final(board.contest):
+                sent = (board.version, self.app.view_of(board, caller).frozen)
+                yield STREAM_STARTED
+            while True:
+                view = self.app.view_of(board, caller)
+                final = self.app.is_final(board.contest)
+                if (view.board.version, view.frozen) != sent or final:
+                    yield self._snapshot(view, size, final)
+                    sent = (view.board.version, view.frozen)
+                    if final:
+                        return
+                board = await followed.after(generation)
+                generation = followed.generation
 
     async def PublishFinalStandings(
         self, request: contest_service_pb2.PublishFinalStandingsRequest, context: Context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -20,9 +21,10 @@ from arena.contest.v1 import (
 from arena.contest.v1 import (
     contest_service_pb2 as public,
 )
-from arena.core.errors import FailedPrecondition, InvalidArgument
+from arena.core.errors import FailedPrecondition, InvalidArgument, OutOfRange
 from arena.core.identity import Identity
 from arena.kit import context as request_context
+from arena.kit.middleware import STREAM_STARTED
 from unit.contest.test_app import ADMIN, ANN, BOB, T0, Catalog, Clock
 
 H = dt.timedelta(hours=1)
@@ -48,7 +50,7 @@ def acting(identity: Identity | None) -> None:
 @pytest.fixture
 def parts() -> tuple[ContestServicer, ContestInternalServicer, Clock]:
     clock = Clock()
-    app = ContestApp(InMemoryContestStore(), Catalog(), clock=clock)
+    app = ContestApp(InMemoryContestStore(), Catalog(), clock=clock, poll_s=0.05)
     return ContestServicer(app), ContestInternalServicer(app), clock
 
 
@@ -192,3 +194,78 @@ async def test_bad_inputs_are_clear_errors(parts) -> None:  # type: ignore[no-un
     with pytest.raises(FailedPrecondition) as caught2:
         await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid, around_me=True), None)
     assert caught2.value.reason == "CONTEST_NOT_REGISTERED"
+
+
+# -- the stream --------------------------------------------------------------------------------------
+
+
+async def _stream_setup(parts):  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, clock = parts
+    acting(ADMIN)
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    for user in (ANN, BOB):
+        acting(user)
+        await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    clock.now = T0 + H
+    acting(None)
+    return servicer, internal_servicer, clock, cid
+
+
+def _board(message: object) -> contest_pb2.Leaderboard:
+    assert isinstance(message, bytes)
+    return public.GetLeaderboardStreamResponse.FromString(message).leaderboard
+
+
+async def test_the_stream_sends_a_snapshot_then_every_change_as_shared_bytes(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    request = public.GetLeaderboardStreamRequest(contest_id=cid, page_size=10)
+    one, two = servicer.GetLeaderboardStream(request, None), servicer.GetLeaderboardStream(request, None)
+    first_one, first_two = await anext(one), await anext(two)
+    assert first_one is first_two  # one serialization for both followers
+    assert _board(first_one).version == 3
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    moved_one, moved_two = await asyncio.wait_for(anext(one), 5), await asyncio.wait_for(anext(two), 5)
+    assert moved_one is moved_two
+    board = _board(moved_one)
+    assert board.version == 4 and board.rows[0].user_id == "bob" and board.rows[0].solved_count == 1
+    await one.aclose()
+    await two.aclose()
+    assert not servicer.app.watch._followed  # the last follower gone, the reader stops
+
+
+async def test_a_slow_follower_gets_the_newest_board_not_a_backlog(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    assert _board(await anext(stream)).version == 3
+    for i in range(5):
+        await internal_servicer.RecordSubmissionResult(result(f"s{i}", "ann", 10 + i, verdict=2, cid=cid), None)
+    await asyncio.sleep(0.05)
+    latest = _board(await asyncio.wait_for(anext(stream), 5))
+    assert latest.version == 8 and latest.rows[0].cells[0].rejected_attempts == 5
+    await stream.aclose()
+
+
+async def test_the_stream_resumes_after_a_version(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, after_version=3), None)
+    assert await anext(stream) is STREAM_STARTED  # nothing new yet: headers only
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    assert _board(await asyncio.wait_for(anext(stream), 5)).version == 4
+    await stream.aclose()
+    with pytest.raises(OutOfRange):
+        await anext(
+            servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, after_version=9), None)
+        )
+
+
+async def test_the_stream_ends_with_the_final_standings(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, _internal, clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    assert _board(await anext(stream)).version == 3
+    clock.now = T0 + 6 * H
+    acting(ADMIN)
+    await servicer.PublishFinalStandings(public.PublishFinalStandingsRequest(contest_id=cid), None)
+    last = public.GetLeaderboardStreamResponse.FromString(await asyncio.wait_for(anext(stream), 5))
+    assert last.last and not last.leaderboard.frozen
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
