@@ -175,7 +175,8 @@ def leaderboard_message(view: View, standings: Standings, rows: slice) -> contes
 
 
 def result_from(request: contest_internal_service_pb2.RecordSubmissionResultRequest) -> Result:
-    verdict = _VERDICTS.get(request.verdict)
+    # The judge reports a skipped run as no verdict at all: no attempt either way.
+    verdict = _VERDICTS.get(request.verdict) if request.verdict else Verdict.SKIPPED
     bad = []
     if verdict is None:
         bad.append(FieldViolation("verdict", "must be a final verdict"))

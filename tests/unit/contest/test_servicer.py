@@ -187,7 +187,7 @@ async def test_bad_inputs_are_clear_errors(parts) -> None:  # type: ignore[no-un
     )
     assert updated.contest.title == "Spring Cup"
     with pytest.raises(InvalidArgument):
-        await internal_servicer.RecordSubmissionResult(result("s1", "ann", 5, verdict=0, cid=cid), None)
+        await internal_servicer.RecordSubmissionResult(result("s1", "ann", 5, verdict=99, cid=cid), None)
     with pytest.raises(InvalidArgument) as caught:
         await servicer.ListContests(public.ListContestsRequest(page_token="garbage"), None)
     acting(ANN)
