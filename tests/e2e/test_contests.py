@@ -201,3 +201,21 @@ def test_a_contest_with_a_judged_submission_a_freeze_and_the_final_standings(pla
     assert final.last and not final.leaderboard.frozen
     assert [r.solved_count for r in final.leaderboard.rows] == [1, 1]
     assert not row(board(rest, cid), "contest-ann")["cells"][0]["pending_attempts"]
+
+
+def test_the_demo_contest_runs_with_simulated_contestants(platform: Platform, rest: httpx.Client):
+    running = rest.get("/v1/contests", params={"phase": "CONTEST_PHASE_RUNNING"}).json()["contests"]
+    demo = next(c for c in running if c["title"] == "Arena Demo Cup")
+    assert demo["participant_count"] == 4
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the simulated submissions are judged like anyone's
+        leaderboard = board(rest, demo["contest_id"])
+        solved = {r["display_name"]: r["solved_count"] for r in leaderboard["rows"]}
+        if solved == {"demo-ada": 1, "demo-alan": 1, "demo-grace": 1, "demo": 0}:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"the demo board never filled: {solved}")
+    alan = row(leaderboard, "demo-alan")["cells"][0]
+    assert alan["solved"] and alan["rejected_attempts"] == 1
+    assert [r["display_name"] for r in leaderboard["rows"]][-1] == "demo"
