@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
 
 import grpc
@@ -219,3 +220,72 @@ def test_the_demo_contest_runs_with_simulated_contestants(platform: Platform, re
     alan = row(leaderboard, "demo-alan")["cells"][0]
     assert alan["solved"] and alan["rejected_attempts"] == 1
     assert [r["display_name"] for r in leaderboard["rows"]][-1] == "demo"
+
+
+def _running_contest(rest: httpx.Client, admin: str, title: str) -> dict:
+    now = dt.datetime.now(dt.UTC)
+    created = rest.post(
+        "/v1/contests",
+        json={
+            "title": title,
+            "scoring_rule": "SCORING_RULE_IOI",
+            "start_time": rfc3339(now - dt.timedelta(minutes=1)),
+            "duration": "3600s",
+            "problems": [{"problem_id": "a-plus-b", "max_score": 50}],
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 200, created.text
+    return created.json()["contest"]
+
+
+def test_the_leaderboard_streams_over_rest_ndjson_and_grpc_web(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    contest = _running_contest(rest, admin, "Streams Cup")
+    cid, problem_id = contest["contest_id"], contest["problems"][0]["problem_id"]
+    user = register_and_login(rest, "contest-streamer")
+    assert rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(user)).status_code == 200
+    user_id = rest.get("/v1/users/me", headers=auth(user)).json()["user"]["user_id"]
+
+    def result(submission_id: str, score: float, groups: list[tuple[str, float]]) -> dict:
+        return {
+            "submission_id": submission_id,
+            "contest_id": cid,
+            "user_id": user_id,
+            "problem_id": problem_id,
+            "verdict": verdict_pb2.VERDICT_WRONG_ANSWER,
+            "score": score,
+            "submit_time": stamp(dt.datetime.now(dt.UTC)),
+            "group_scores": [contest_internal_service_pb2.GroupScore(group=g, points=p) for g, p in groups],
+        }
+
+    lines: list[dict] = []
+    with rest.stream("GET", f"/v1/contests/{cid}/leaderboard:watch", timeout=20) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if not line.strip():
+                continue
+            lines.append(json.loads(line))
+            if len(lines) == 1:
+                assert asyncio.run(record(platform, **result("w1", 0.5, [("g1", 20.0), ("g2", 0.0)])))
+            else:
+                break
+    assert [m["leaderboard"]["version"] for m in lines] == [2, 3]
+    assert lines[1]["leaderboard"]["rows"][0]["score"] == 20
+
+    async def web_follow() -> list[contest_service_pb2.GetLeaderboardStreamResponse]:
+        async with WebChannel(platform.settings.edge_url) as channel:
+            stub = contest_service_pb2_grpc.ContestServiceStub(channel)
+            stream = stub.GetLeaderboardStream(contest_service_pb2.GetLeaderboardStreamRequest(contest_id=cid))
+            received = []
+            async for message in stream:
+                received.append(message)
+                if len(received) == 1:
+                    await record(platform, **result("w2", 0.5, [("g1", 0.0), ("g2", 25.0)]))
+                else:
+                    return received
+            return received
+
+    web = asyncio.run(asyncio.wait_for(web_follow(), 20))
+    assert [m.leaderboard.version for m in web] == [3, 4]
+    assert web[1].leaderboard.rows[0].score == 45  # best per subtask over both submissions
