@@ -2,7 +2,8 @@
 
 Builds the parts (SQL store and the problem service's client → use cases → servicers) and hands them
 to the kit with the standard platform wiring. The service has no settings of its own: the database URL
-is the platform's.
+and the read-cache expiry (``ARENA_READ_CACHE_TTL_S``: how long a board counts as current without
+asking the database for its version) are the platform's.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ async def build(runtime: Runtime) -> ServiceParts:
     problems = ProblemServiceCatalog(
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
-    app = ContestApp(store, problems)
+    app = ContestApp(store, problems, read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s)
     return ServiceParts(
         servicers=[
             (contest_service_pb2_grpc.add_ContestServiceServicer_to_server, ContestServicer(app)),

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -81,8 +82,20 @@ class View:
 class Boards:
     """The latest board read per contest and its standings per view, computed once per version."""
 
-    def __init__(self, store: ContestStore, *, max_contests: int = 1000, max_views: int = 10_000) -> None:
+    def __init__(
+        self,
+        store: ContestStore,
+        *,
+        ttl_s: float = 2.0,
+        max_contests: int = 1000,
+        max_views: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._checked: dict[str, float] = {}
+        """Until when a contest's board counts as current without asking the store for its version."""
         self._boards: OrderedDict[str, Board] = OrderedDict()
         self._standings: OrderedDict[tuple[str, str, int, bool], Standings] = OrderedDict()
         self._members: dict[str, tuple[int, frozenset[str]]] = {}
@@ -91,11 +104,17 @@ class Boards:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def board(self, contest_id: str) -> Board:
-        """The contest's board at its current version (one small read when nothing changed)."""
+        """The contest's board at its current version: no read at all for ``ttl_s`` after the last check
+        (writes in this process invalidate at once; ``ttl_s`` bounds how long another process's write may
+        go unseen), then one small version read, and the whole board only when the version moved."""
+        have = self._boards.get(contest_id)
+        if have is not None and self._checked.get(contest_id, 0.0) > self._monotonic():
+            return have
         version = await self._store.version(contest_id)
         if version is None:
             raise NotFound("contest", contest_id)
-        have = self._boards.get(contest_id)
+        if self._ttl_s > 0:
+            self._checked[contest_id] = self._monotonic() + self._ttl_s
         if have is not None and have.version >= version:
             self._boards.move_to_end(contest_id)
             return have
@@ -109,8 +128,12 @@ class Boards:
             self._boards[contest_id] = board
             self._boards.move_to_end(contest_id)
             while len(self._boards) > self._max_contests:
-                self._boards.popitem(last=False)
+                self._checked.pop(self._boards.popitem(last=False)[0], None)
             return board
+
+    def invalidate(self, contest_id: str) -> None:
+        """This process changed the contest: the next read asks the store."""
+        self._checked.pop(contest_id, None)
 
     def members(self, board: Board) -> frozenset[str]:
         """The board's participants as a set (built once per version)."""
@@ -237,14 +260,19 @@ class ContestApp:
         *,
         clock: Callable[[], dt.datetime] = utcnow,
         poll_s: float = 1.0,
+        read_cache_ttl_s: float = 2.0,
     ) -> None:
         self.store = store
         self.problems = problems
         self.clock = clock
-        self.boards = Boards(store)
+        self.boards = Boards(store, ttl_s=read_cache_ttl_s)
         self.watch = Watch(self.boards, clock, poll_s=poll_s)
         self.changed: Callable[[str], None] = self.watch.poke
         """Called with a contest id after every write that moved its board (the streams listen)."""
+
+    def _moved(self, contest_id: str) -> None:
+        self.boards.invalidate(contest_id)
+        self.changed(contest_id)
 
     async def _contest(self, contest_id: str) -> Contest:
         contest = await self.store.get(contest_id) if contest_id else None
@@ -294,7 +322,7 @@ class ContestApp:
         if updated is None:
             raise NotFound("contest", contest_id)
         log.info("contest updated", contest_id=contest_id, fields=sorted(changes))
-        self.changed(contest_id)
+        self._moved(contest_id)
         return updated
 
     async def register(self, caller: Identity, contest_id: str) -> Registration:
@@ -303,7 +331,7 @@ class ContestApp:
         check_registration(contest, now)
         registration = await self.store.register(contest_id, caller.user_id, caller.username, now)
         log.info("registered", contest_id=contest_id, user_id=caller.user_id)
-        self.changed(contest_id)
+        self._moved(contest_id)
         return registration
 
     async def publish(self, caller: Identity, contest_id: str) -> Contest:
@@ -315,7 +343,7 @@ class ContestApp:
         if published is None:
             raise NotFound("contest", contest_id)
         log.info("final standings published", contest_id=contest_id)
-        self.changed(contest_id)
+        self._moved(contest_id)
         return published
 
     async def authorize(self, contest_id: str, user_id: str, problem_id: str) -> tuple[Contest, ContestProblem]:
@@ -337,7 +365,7 @@ class ContestApp:
             verdict=result.verdict.name,
         )
         if applied:
-            self.changed(contest_id)
+            self._moved(contest_id)
         return applied
 
     async def view(self, contest_id: str, caller: Identity | None) -> View:

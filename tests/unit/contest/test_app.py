@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from arena.contest.app import ContestApp, ProblemRef
+from arena.contest.app import Boards, ContestApp, ProblemRef
 from arena.contest.domain import ContestProblem, Phase, Result, ScoringRule, Spec, Verdict, ViewerKind
 from arena.contest.store import InMemoryContestStore
 from arena.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -178,3 +178,20 @@ async def test_listing_by_phase(app: ContestApp, clock: Clock) -> None:
     upcoming, _ = await app.list(Phase.UPCOMING, 10, None)
     assert [c.contest_id for c in running] == [now.contest_id]
     assert [c.contest_id for c in upcoming] == [up.contest_id]
+
+
+async def test_a_board_is_read_once_per_expiry_and_at_once_after_a_local_write(clock: Clock) -> None:
+    store = InMemoryContestStore()
+    app = ContestApp(store, Catalog(), clock=clock)
+    ticks = [100.0]
+    app.boards = Boards(store, ttl_s=2.0, monotonic=lambda: ticks[0])
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    clock.now = T0 + H
+    assert (await app.view(cid, None)).board.version == 2
+    await store.record(cid, ac("s1", "ann", 5), clock.now)  # another process's write
+    assert (await app.view(cid, None)).board.version == 2  # not asked again within the expiry
+    ticks[0] += 2.5
+    assert (await app.view(cid, None)).board.version == 3
+    await app.record(cid, ac("s2", "ann", 6, Verdict.WRONG_ANSWER))  # this process's write: seen at once
+    assert (await app.view(cid, None)).board.version == 4
