@@ -7,6 +7,7 @@ version of the board, whoever asks for it and however often (DESIGN.md, "Perform
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeAlias, cast
@@ -56,6 +57,8 @@ _VERDICTS = {v.value: v for v in Verdict}
 
 LEADERBOARD_PAGE_DEFAULT = 100
 LEADERBOARD_PAGE_MAX = 1000
+STREAM_HEARTBEAT_S = 15.0
+"""A quiet leaderboard stream repeats its snapshot this often (Envoy closes streams idle for 300 s)."""
 PAGE_BYTES_TTL_S = 60.0
 """Pages are keyed by board version, so they never go stale; the expiry only frees memory."""
 
@@ -199,8 +202,9 @@ def result_from(request: contest_internal_service_pb2.RecordSubmissionResultRequ
 
 
 class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
-    def __init__(self, app: ContestApp) -> None:
+    def __init__(self, app: ContestApp, *, heartbeat_s: float = STREAM_HEARTBEAT_S) -> None:
         self.app = app
+        self.heartbeat_s = heartbeat_s
         self.pages: TtlCache[tuple[Any, ...], bytes] = TtlCache(ttl_s=PAGE_BYTES_TTL_S, max_entries=10_000)
 
     async def CreateContest(
@@ -304,7 +308,8 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     async def GetLeaderboardStream(
         self, request: contest_service_pb2.GetLeaderboardStreamRequest, context: Context
     ) -> AsyncIterator[Any]:
-        """The top of the board now, then again after every change, until the standings are final."""
+        """The top of the board now, then again after every change (or, when quiet, every ``heartbeat_s``),
+        until the standings are final."""
         caller = request_context.identity()
         size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
         if request.after_version < 0:
@@ -327,8 +332,11 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                     sent = (view.board.version, view.frozen)
                     if final:
                         return
-                board = await followed.after(generation)
-                generation = followed.generation
+                try:
+                    board = await asyncio.wait_for(followed.after(generation), self.heartbeat_s)
+                    generation = followed.generation
+                except TimeoutError:
+                    sent = None  # quiet for a while: the same snapshot again keeps idle proxies from closing
 
     async def PublishFinalStandings(
         self, request: contest_service_pb2.PublishFinalStandingsRequest, context: Context

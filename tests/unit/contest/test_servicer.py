@@ -269,3 +269,12 @@ async def test_the_stream_ends_with_the_final_standings(parts) -> None:  # type:
     assert last.last and not last.leaderboard.frozen
     with pytest.raises(StopAsyncIteration):
         await anext(stream)
+
+
+async def test_a_quiet_stream_repeats_its_snapshot(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, _internal, _clock, cid = await _stream_setup(parts)
+    servicer.heartbeat_s = 0.05
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    first = await anext(stream)
+    assert await asyncio.wait_for(anext(stream), 5) is first  # the same bytes, the same version
+    await stream.aclose()
