@@ -179,8 +179,8 @@ def test_a_compile_error_is_reported_with_the_compiler_output(rest: httpx.Client
         ({"problem_id": "a-plus-b", "language_id": "python3", "source": "   "}, 400, "VALIDATION_FAILED"),
         ({"problem_id": "a-plus-b", "language_id": "python3", "source": "#" * 70_000}, 400, "PAYLOAD_TOO_LARGE"),
         ({"problem_id": "a-plus-b", "language_id": "python3"}, 400, "VALIDATION_FAILED"),
-        ({"problem_id": "a-plus-b", "language_id": "python3", "source": "x", "contest_id": "c1"}, 400,
-         "CONTEST_NOT_RUNNING"),
+        ({"problem_id": "a-plus-b", "language_id": "python3", "source": "x", "contest_id": "c1"}, 404,
+         "RESOURCE_NOT_FOUND"),  # the contest service answers for its contests (tests/e2e/test_contests.py)
     ],
 )  # fmt: skip
 def test_bad_submissions_are_refused_clearly(rest: httpx.Client, user_token: str, body, status, reason):

@@ -1,23 +1,43 @@
-"""``python -m arena.contest``: the contest service process.
+"""``python -m arena.contest``: the contest service process (its composition root).
 
-Its issue is still open, so it serves the generated base servicers: every RPC answers
-UNIMPLEMENTED while health, discovery and the ops views work as for any service.
+Builds the parts (SQL store and the problem service's client → use cases → servicers) and hands them
+to the kit with the standard platform wiring. The service has no settings of its own: the database URL
+and the read-cache expiry (``ARENA_READ_CACHE_TTL_S``: how long a board counts as current without
+asking the database for its version) are the platform's.
 """
 
-from arena.contest.v1 import contest_internal_service_pb2_grpc as internal
-from arena.contest.v1 import contest_service_pb2_grpc as public
-from arena.kit.server import main, placeholder
+from __future__ import annotations
+
+from arena.contest.app import ContestApp
+from arena.contest.problems import ProblemServiceCatalog
+from arena.contest.servicer import ContestInternalServicer, ContestServicer
+from arena.contest.store import SqlContestStore
+from arena.contest.v1 import contest_internal_service_pb2_grpc, contest_service_pb2_grpc
+from arena.kit.db import make_engine
+from arena.kit.server import Runtime, ServiceParts, main
+from arena.problem.v1 import problem_internal_service_pb2_grpc
 from arena.wiring import standard
 
-if __name__ == "__main__":
-    main(
-        "contest",
-        placeholder(
-            (public.add_ContestServiceServicer_to_server, public.ContestServiceServicer()),
-            (
-                internal.add_ContestInternalServiceServicer_to_server,
-                internal.ContestInternalServiceServicer(),
-            ),
-        ),
-        standard(),
+
+async def build(runtime: Runtime) -> ServiceParts:
+    engine = make_engine(runtime.config.database_url)
+    store = SqlContestStore(engine)
+    await store.migrate()
+    problems = ProblemServiceCatalog(
+        runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
+    app = ContestApp(store, problems, read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s)
+    return ServiceParts(
+        servicers=[
+            (contest_service_pb2_grpc.add_ContestServiceServicer_to_server, ContestServicer(app)),
+            (
+                contest_internal_service_pb2_grpc.add_ContestInternalServiceServicer_to_server,
+                ContestInternalServicer(app),
+            ),
+        ],
+        on_stop=[engine.dispose],
+    )
+
+
+if __name__ == "__main__":
+    main("contest", build, standard())

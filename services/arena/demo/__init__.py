@@ -77,3 +77,7 @@ def load_demo_data(edge_url: str) -> None:
         status, body = _post(f"{edge_url}/v1/problems", problem_body(problem), token)
         if status not in (200, 409):
             raise RuntimeError(f"could not create the demo problem {problem.slug}: {status} {body}")
+
+    from arena.demo.contest import load_demo_contest
+
+    load_demo_contest(_call, edge_url, token, DEMO_USER)

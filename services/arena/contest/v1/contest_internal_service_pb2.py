@@ -28,7 +28,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/contest/v1/contest_internal_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x1a\x41uthorizeSubmissionRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"W\n\x1b\x41uthorizeSubmissionResponse\x12\x14\n\x05label\x18\x01 \x01(\tR\x05label\x12\"\n\rrun_all_tests\x18\x02 \x01(\x08R\x0brunAllTests\"\xc6\x02\n\x1dRecordSubmissionResultRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12#\n\ncontest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x38\n\x07verdict\x18\x05 \x01(\x0e\x32\x18.arena.common.v1.VerdictB\x04\xe2\x41\x01\x02R\x07verdict\x12\x14\n\x05score\x18\x06 \x01(\x01R\x05score\x12\x41\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\nsubmitTime\":\n\x1eRecordSubmissionResultResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied2\x9c\x02\n\x16\x43ontestInternalService\x12{\n\x13\x41uthorizeSubmission\x12,.arena.contest.v1.AuthorizeSubmissionRequest\x1a-.arena.contest.v1.AuthorizeSubmissionResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x84\x01\n\x16RecordSubmissionResult\x12/.arena.contest.v1.RecordSubmissionResultRequest\x1a\x30.arena.contest.v1.RecordSubmissionResultResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/contest/v1/contest_internal_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x01\n\x1a\x41uthorizeSubmissionRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"W\n\x1b\x41uthorizeSubmissionResponse\x12\x14\n\x05label\x18\x01 \x01(\tR\x05label\x12\"\n\rrun_all_tests\x18\x02 \x01(\x08R\x0brunAllTests\"\xc2\x03\n\x1dRecordSubmissionResultRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\x12#\n\ncontest_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1d\n\x07user_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12#\n\nproblem_id\x18\x04 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x38\n\x07verdict\x18\x05 \x01(\x0e\x32\x18.arena.common.v1.VerdictB\x04\xe2\x41\x01\x02R\x07verdict\x12\x14\n\x05score\x18\x06 \x01(\x01R\x05score\x12\x41\n\x0bsubmit_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\nsubmitTime\x12?\n\x0cgroup_scores\x18\x08 \x03(\x0b\x32\x1c.arena.contest.v1.GroupScoreR\x0bgroupScores\x12\x39\n\njudge_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tjudgeTime\":\n\nGroupScore\x12\x14\n\x05group\x18\x01 \x01(\tR\x05group\x12\x16\n\x06points\x18\x02 \x01(\x01R\x06points\":\n\x1eRecordSubmissionResultResponse\x12\x18\n\x07\x61pplied\x18\x01 \x01(\x08R\x07\x61pplied2\x9c\x02\n\x16\x43ontestInternalService\x12{\n\x13\x41uthorizeSubmission\x12,.arena.contest.v1.AuthorizeSubmissionRequest\x1a-.arena.contest.v1.AuthorizeSubmissionResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x84\x01\n\x16RecordSubmissionResult\x12/.arena.contest.v1.RecordSubmissionResultRequest\x1a\x30.arena.contest.v1.RecordSubmissionResultResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -62,9 +62,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_start=332
   _globals['_AUTHORIZESUBMISSIONRESPONSE']._serialized_end=419
   _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_start=422
-  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_end=748
-  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_start=750
-  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_end=808
-  _globals['_CONTESTINTERNALSERVICE']._serialized_start=811
-  _globals['_CONTESTINTERNALSERVICE']._serialized_end=1095
+  _globals['_RECORDSUBMISSIONRESULTREQUEST']._serialized_end=872
+  _globals['_GROUPSCORE']._serialized_start=874
+  _globals['_GROUPSCORE']._serialized_end=932
+  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_start=934
+  _globals['_RECORDSUBMISSIONRESULTRESPONSE']._serialized_end=992
+  _globals['_CONTESTINTERNALSERVICE']._serialized_start=995
+  _globals['_CONTESTINTERNALSERVICE']._serialized_end=1279
 # @@protoc_insertion_point(module_scope)

@@ -4,9 +4,10 @@ from arena.common.v1 import access_pb2 as _access_pb2
 from arena.common.v1 import verdict_pb2 as _verdict_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -30,7 +31,7 @@ class AuthorizeSubmissionResponse(_message.Message):
     def __init__(self, label: _Optional[str] = ..., run_all_tests: _Optional[bool] = ...) -> None: ...
 
 class RecordSubmissionResultRequest(_message.Message):
-    __slots__ = ("submission_id", "contest_id", "user_id", "problem_id", "verdict", "score", "submit_time")
+    __slots__ = ("submission_id", "contest_id", "user_id", "problem_id", "verdict", "score", "submit_time", "group_scores", "judge_time")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +39,8 @@ class RecordSubmissionResultRequest(_message.Message):
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     SUBMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    GROUP_SCORES_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_TIME_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     contest_id: str
     user_id: str
@@ -45,7 +48,17 @@ class RecordSubmissionResultRequest(_message.Message):
     verdict: _verdict_pb2.Verdict
     score: float
     submit_time: _timestamp_pb2.Timestamp
-    def __init__(self, submission_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    group_scores: _containers.RepeatedCompositeFieldContainer[GroupScore]
+    judge_time: _timestamp_pb2.Timestamp
+    def __init__(self, submission_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_scores: _Optional[_Iterable[_Union[GroupScore, _Mapping]]] = ..., judge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GroupScore(_message.Message):
+    __slots__ = ("group", "points")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    points: float
+    def __init__(self, group: _Optional[str] = ..., points: _Optional[float] = ...) -> None: ...
 
 class RecordSubmissionResultResponse(_message.Message):
     __slots__ = ("applied",)

@@ -80,14 +80,16 @@ class RegisterForContestResponse(_message.Message):
     def __init__(self, registration: _Optional[_Union[_contest_pb2.Registration, _Mapping]] = ...) -> None: ...
 
 class GetLeaderboardRequest(_message.Message):
-    __slots__ = ("contest_id", "page_size", "page_token")
+    __slots__ = ("contest_id", "page_size", "page_token", "around_me")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    AROUND_ME_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     page_size: int
     page_token: str
-    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    around_me: bool
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., around_me: _Optional[bool] = ...) -> None: ...
 
 class GetLeaderboardResponse(_message.Message):
     __slots__ = ("leaderboard", "next_page_token")
@@ -98,12 +100,14 @@ class GetLeaderboardResponse(_message.Message):
     def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetLeaderboardStreamRequest(_message.Message):
-    __slots__ = ("contest_id", "page_size")
+    __slots__ = ("contest_id", "page_size", "after_version")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_VERSION_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     page_size: int
-    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+    after_version: int
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., after_version: _Optional[int] = ...) -> None: ...
 
 class GetLeaderboardStreamResponse(_message.Message):
     __slots__ = ("leaderboard", "last")

@@ -1,0 +1,388 @@
+"""The contest service's use cases.
+
+``ContestApp`` depends on the ``ContestStore`` port and a ``ProblemCatalog`` (the problem service,
+reached through its internal stub in production, a dictionary in tests), never on SQL or protobuf.
+The rules are the domain's (``validate``, ``phase_at``, ``authorize``, ``standings``); the app applies
+them and keeps the boards: the standings of a contest are computed once per (board version, view) and
+shared by every request and stream with that view (``Boards``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import structlog
+
+from arena.contest.domain import (
+    Contest,
+    ContestProblem,
+    Phase,
+    Result,
+    Spec,
+    Standings,
+    Viewer,
+    authorize,
+    check_registration,
+    is_frozen_board,
+    phase_at,
+    require_manager,
+    standings,
+    validate,
+    validate_update,
+    viewer_for,
+)
+from arena.contest.store import Board, ContestStore, Cursor, Registration
+from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from arena.core.identity import Identity
+from arena.kit.ids import new_id
+
+log = structlog.get_logger("arena.contest")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProblemRef:
+    problem_id: str
+    slug: str
+    title: str
+
+
+class ProblemCatalog(Protocol):
+    """The problem service as the contest sees it."""
+
+    async def find(self, keys: Sequence[str]) -> list[ProblemRef]:
+        """The problems named by id or slug; unknown ones are left out."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """One caller's view of one board version: what the served bytes are keyed by."""
+
+    board: Board
+    viewer: Viewer
+    frozen: bool
+    """Whether this view hides results (the public or a contestant during the freeze)."""
+
+    @property
+    def key(self) -> tuple[str, str, int, bool]:
+        return (self.board.contest.contest_id, self.viewer.key, self.board.version, self.frozen)
+
+
+class Boards:
+    """The latest board read per contest and its standings per view, computed once per version."""
+
+    def __init__(
+        self,
+        store: ContestStore,
+        *,
+        ttl_s: float = 2.0,
+        max_contests: int = 1000,
+        max_views: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+        self._monotonic = monotonic
+        self._checked: dict[str, float] = {}
+        """Until when a contest's board counts as current without asking the store for its version."""
+        self._boards: OrderedDict[str, Board] = OrderedDict()
+        self._standings: OrderedDict[tuple[str, str, int, bool], Standings] = OrderedDict()
+        self._members: dict[str, tuple[int, frozenset[str]]] = {}
+        self._max_contests = max_contests
+        self._max_views = max_views
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def board(self, contest_id: str) -> Board:
+        """The contest's board at its current version: no read at all for ``ttl_s`` after the last check
+        (writes in this process invalidate at once; ``ttl_s`` bounds how long another process's write may
+        go unseen), then one small version read, and the whole board only when the version moved."""
+        have = self._boards.get(contest_id)
+        if have is not None and self._checked.get(contest_id, 0.0) > self._monotonic():
+            return have
+        version = await self._store.version(contest_id)
+        if version is None:
+            raise NotFound("contest", contest_id)
+        if self._ttl_s > 0:
+            self._checked[contest_id] = self._monotonic() + self._ttl_s
+        if have is not None and have.version >= version:
+            self._boards.move_to_end(contest_id)
+            return have
+        async with self._locks.setdefault(contest_id, asyncio.Lock()):  # one reload per change, not one per caller
+            have = self._boards.get(contest_id)
+            if have is not None and have.version >= version:
+                return have
+            board = await self._store.board(contest_id)
+            if board is None:
+                raise NotFound("contest", contest_id)
+            self._boards[contest_id] = board
+            self._boards.move_to_end(contest_id)
+            while len(self._boards) > self._max_contests:
+                self._checked.pop(self._boards.popitem(last=False)[0], None)
+            return board
+
+    def invalidate(self, contest_id: str) -> None:
+        """This process changed the contest: the next read asks the store."""
+        self._checked.pop(contest_id, None)
+
+    def members(self, board: Board) -> frozenset[str]:
+        """The board's participants as a set (built once per version)."""
+        have = self._members.get(board.contest.contest_id)
+        if have is None or have[0] != board.version:
+            have = self._members[board.contest.contest_id] = (
+                board.version,
+                frozenset(p.user_id for p in board.participants),
+            )
+        return have[1]
+
+    def standings(self, view: View, now: dt.datetime) -> Standings:
+        found = self._standings.get(view.key)
+        if found is None:
+            board = view.board
+            found = standings(board.contest, board.participants, board.results, view.viewer, now)
+            self._standings[view.key] = found
+            while len(self._standings) > self._max_views:
+                self._standings.popitem(last=False)
+        return found
+
+
+def is_final(contest: Contest, now: dt.datetime) -> bool:
+    """Whether the standings can no longer change: the contest has ended and nothing is frozen."""
+    return phase_at(contest.spec, now) is Phase.ENDED and not is_frozen_board(contest)
+
+
+def _boundaries(contest: Contest) -> tuple[dt.datetime, ...]:
+    """The moments a view changes without a write: the freeze start and the end."""
+    spec = contest.spec
+    return tuple(t for t in (spec.freeze_time, spec.end_time) if t is not None)
+
+
+class Followed:
+    """One contest's board as its followers see it: the latest board read, and a generation that moves
+    when the board's version does or a time boundary (freeze, end) passes. Followers never queue: a
+    follower that was busy sending wakes to the newest board, skipping what it missed."""
+
+    def __init__(self, board: Board) -> None:
+        self.board = board
+        self.generation = 0
+        self.followers = 0
+        self.poked = asyncio.Event()
+        self._moved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task[None] | None = None
+
+    def advance(self, board: Board) -> None:
+        self.board = board
+        self.generation += 1
+        self._moved.set_result(None)
+        self._moved = asyncio.get_running_loop().create_future()
+
+    async def after(self, generation: int) -> Board:
+        """The board, once the generation has moved past ``generation``."""
+        while self.generation <= generation:
+            await asyncio.shield(self._moved)
+        return self.board
+
+
+class Watch:
+    """The contests being followed by streams: one reader per followed contest, however many followers.
+
+    The reader wakes when this process changed the board (``poke``), when ``poll_s`` passes (another
+    process may have written: a version read costs one small query), and at the freeze and end times;
+    a burst of writes coalesces into one read of the board.
+    """
+
+    def __init__(self, boards: Boards, clock: Callable[[], dt.datetime], *, poll_s: float = 1.0) -> None:
+        self._boards = boards
+        self._clock = clock
+        self._poll_s = poll_s
+        self._followed: dict[str, Followed] = {}
+
+    def poke(self, contest_id: str) -> None:
+        followed = self._followed.get(contest_id)
+        if followed is not None:
+            followed.poked.set()
+
+    @contextlib.asynccontextmanager
+    async def follow(self, board: Board) -> AsyncIterator[Followed]:
+        contest_id = board.contest.contest_id
+        followed = self._followed.get(contest_id)
+        if followed is None:
+            followed = self._followed[contest_id] = Followed(board)
+            followed.task = asyncio.create_task(self._read(contest_id, followed), name=f"board {contest_id}")
+        followed.followers += 1
+        try:
+            yield followed
+        finally:
+            followed.followers -= 1
+            if followed.followers == 0 and self._followed.get(contest_id) is followed:
+                del self._followed[contest_id]
+                if followed.task is not None:
+                    followed.task.cancel()
+
+    def _timeout_s(self, board: Board) -> float:
+        now = self._clock()
+        ahead = [(t - now).total_seconds() for t in _boundaries(board.contest) if t > now]
+        return max(0.0, min([self._poll_s, *ahead]))
+
+    async def _read(self, contest_id: str, followed: Followed) -> None:
+        while True:
+            timeout_s = self._timeout_s(followed.board)
+            before = {t for t in _boundaries(followed.board.contest) if t <= self._clock()}
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(followed.poked.wait(), timeout_s)
+            followed.poked.clear()
+            try:
+                board = await self._boards.board(contest_id)
+            except Exception:  # a failed read (or a deleted contest): followers keep the last board
+                log.warning("board read failed", contest_id=contest_id, exc_info=True)
+                await asyncio.sleep(self._poll_s)
+                continue
+            crossed = {t for t in _boundaries(board.contest) if t <= self._clock()} != before
+            if board.version > followed.board.version or crossed:
+                followed.advance(board)
+
+
+class ContestApp:
+    def __init__(
+        self,
+        store: ContestStore,
+        problems: ProblemCatalog,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        poll_s: float = 1.0,
+        read_cache_ttl_s: float = 2.0,
+    ) -> None:
+        self.store = store
+        self.problems = problems
+        self.clock = clock
+        self.boards = Boards(store, ttl_s=read_cache_ttl_s)
+        self.watch = Watch(self.boards, clock, poll_s=poll_s)
+        self.changed: Callable[[str], None] = self.watch.poke
+        """Called with a contest id after every write that moved its board (the streams listen)."""
+
+    def _moved(self, contest_id: str) -> None:
+        self.boards.invalidate(contest_id)
+        self.changed(contest_id)
+
+    async def _contest(self, contest_id: str) -> Contest:
+        contest = await self.store.get(contest_id) if contest_id else None
+        if contest is None:
+            raise NotFound("contest", contest_id)
+        return contest
+
+    async def _with_titles(self, spec: Spec) -> Spec:
+        """The spec with canonical problem ids and titles; unknown problems are field violations."""
+        found = await self.problems.find([p.problem_id for p in spec.problems])
+        by_key = {r.problem_id: r for r in found} | {r.slug: r for r in found}
+        bad: list[FieldViolation] = []
+        problems: list[ContestProblem] = []
+        for i, p in enumerate(spec.problems):
+            ref = by_key.get(p.problem_id)
+            if ref is None:
+                bad.append(FieldViolation(f"contest.problems[{i}].problem_id", f"no problem {p.problem_id!r}"))
+                continue
+            problems.append(dataclasses.replace(p, problem_id=ref.problem_id, title=ref.title))
+        if bad:
+            raise InvalidArgument(f"unknown problems: {bad[0].description}", violations=bad)
+        return validate(dataclasses.replace(spec, problems=tuple(problems)))  # duplicates by slug and id
+
+    async def create(self, caller: Identity, spec: Spec) -> Contest:
+        spec = await self._with_titles(validate(spec))
+        contest = await self.store.insert(new_id(), spec, caller.user_id, self.clock())
+        log.info("contest created", contest_id=contest.contest_id, rule=spec.scoring_rule.name)
+        return contest
+
+    async def get(self, contest_id: str, caller: Identity | None) -> tuple[Contest, bool]:
+        """The contest and whether the caller is registered."""
+        contest = await self._contest(contest_id)
+        registered = caller is not None and await self.store.registered(contest_id, caller.user_id)
+        return contest, registered
+
+    async def list(self, phase: Phase | None, limit: int, cursor: Cursor | None) -> tuple[list[Contest], Cursor | None]:
+        return await self.store.list(phase, self.clock(), limit, cursor)
+
+    async def update(self, caller: Identity, contest_id: str, changes: Mapping[str, Any]) -> Contest:
+        current = await self._contest(contest_id)
+        require_manager(current, caller)
+        now = self.clock()
+        spec = validate_update(current.spec, changes, now)
+        if "problems" in changes:
+            spec = await self._with_titles(spec)
+        updated = await self.store.replace_spec(contest_id, spec, now)
+        if updated is None:
+            raise NotFound("contest", contest_id)
+        log.info("contest updated", contest_id=contest_id, fields=sorted(changes))
+        self._moved(contest_id)
+        return updated
+
+    async def register(self, caller: Identity, contest_id: str) -> Registration:
+        contest = await self._contest(contest_id)
+        now = self.clock()
+        check_registration(contest, now)
+        registration = await self.store.register(contest_id, caller.user_id, caller.username, now)
+        log.info("registered", contest_id=contest_id, user_id=caller.user_id)
+        self._moved(contest_id)
+        return registration
+
+    async def publish(self, caller: Identity, contest_id: str) -> Contest:
+        contest = await self._contest(contest_id)
+        require_manager(contest, caller)
+        if phase_at(contest.spec, self.clock()) is not Phase.ENDED:
+            raise FailedPrecondition("the final standings can be published once the contest has ended")
+        published = await self.store.publish(contest_id, self.clock())
+        if published is None:
+            raise NotFound("contest", contest_id)
+        log.info("final standings published", contest_id=contest_id)
+        self._moved(contest_id)
+        return published
+
+    async def authorize(self, contest_id: str, user_id: str, problem_id: str) -> tuple[Contest, ContestProblem]:
+        """The contest problem ``user_id`` may submit now (service-to-service; errors say why not)."""
+        contest = await self._contest(contest_id)
+        registered = await self.store.registered(contest_id, user_id)
+        return contest, authorize(contest, registered, problem_id, self.clock())
+
+    async def record(self, contest_id: str, result: Result) -> bool:
+        """Scores a judged submission; False for a replay or an older judgement (idempotent)."""
+        try:
+            applied = await self.store.record(contest_id, result, self.clock())
+        except LookupError:
+            raise NotFound("contest", contest_id) from None
+        log.info(
+            "result recorded" if applied else "result already recorded",
+            contest_id=contest_id,
+            submission_id=result.submission_id,
+            verdict=result.verdict.name,
+        )
+        if applied:
+            self._moved(contest_id)
+        return applied
+
+    async def view(self, contest_id: str, caller: Identity | None) -> View:
+        """The board as the caller sees it, at its current version."""
+        return self.view_of(await self.boards.board(contest_id), caller)
+
+    def view_of(self, board: Board, caller: Identity | None) -> View:
+        """A board as the caller sees it (no I/O: what a stream does on every change)."""
+        registered = caller is not None and caller.user_id in self.boards.members(board)
+        viewer = viewer_for(board.contest, caller, registered)
+        now = self.clock()
+        frozen = standings(board.contest, (), (), viewer, now).frozen
+        return View(board, viewer, frozen)
+
+    def standings(self, view: View) -> Standings:
+        """The view's standings, computed once per (board version, view)."""
+        return self.boards.standings(view, self.clock())
+
+    def is_final(self, contest: Contest) -> bool:
+        return is_final(contest, self.clock())

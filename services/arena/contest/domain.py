@@ -1,0 +1,518 @@
+"""Contests: what a valid contest is, where it is in time, and how results rank. No I/O, no protos.
+
+- ``phase_at(spec, now)`` is the contest's phase, computed from its times and the clock, never stored.
+- ``validate`` and ``validate_update`` check a contest with field-level violations.
+- ``standings(contest, participants, results, viewer)`` is the scoring: a pure function of the contest and
+  its results, so a board kept up to date incrementally always equals a recomputation. Results are
+  deduplicated by submission id (the latest judgement wins), so any order or replay of the same results
+  gives the same standings.
+- The freeze is a view: ``Viewer`` says who looks (the public, one contestant, or the jury), and a result
+  submitted after the freeze start shows as pending to everyone but its author and the jury until the final
+  standings are published.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
+from arena.core.identity import Identity, Role
+
+TITLE_MAX = 120
+DESCRIPTION_MAX = 64 * 1024
+MIN_DURATION = dt.timedelta(minutes=1)
+MAX_DURATION = dt.timedelta(days=30)
+MAX_PROBLEMS = 26
+DEFAULT_MAX_SCORE = 100
+MAX_SCORE = 10_000
+DEFAULT_PENALTY = dt.timedelta(minutes=20)
+MAX_PENALTY = dt.timedelta(hours=24)
+LABEL_PATTERN = re.compile(r"^[A-Za-z0-9]{1,8}$")
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+UPDATABLE_FIELDS = frozenset(
+    {"title", "description", "start_time", "duration", "freeze_before_end", "penalty_per_rejection", "problems"}
+)
+"""What UpdateContest may change before the start."""
+UPDATABLE_WHILE_RUNNING = frozenset({"title", "description", "duration", "freeze_before_end"})
+"""What may still change once the contest has started (extending a running contest is normal)."""
+
+
+class ScoringRule(enum.Enum):
+    ICPC = 1
+    IOI = 2
+
+
+class Phase(enum.Enum):
+    UPCOMING = 1
+    RUNNING = 2
+    FROZEN = 3
+    ENDED = 4
+
+
+class Verdict(enum.Enum):
+    """A judged submission's verdict (the values of ``arena.common.v1.Verdict``)."""
+
+    ACCEPTED = 1
+    WRONG_ANSWER = 2
+    TIME_LIMIT_EXCEEDED = 3
+    MEMORY_LIMIT_EXCEEDED = 4
+    RUNTIME_ERROR = 5
+    COMPILATION_ERROR = 6
+    OUTPUT_LIMIT_EXCEEDED = 7
+    INTERNAL_ERROR = 8
+    SKIPPED = 9
+
+
+NOT_COUNTED = frozenset({Verdict.COMPILATION_ERROR, Verdict.INTERNAL_ERROR, Verdict.SKIPPED})
+"""Verdicts that are no attempt at all: no penalty, no score (the ICPC rules and DOMjudge's default)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ContestProblem:
+    problem_id: str
+    label: str = ""
+    max_score: int = DEFAULT_MAX_SCORE
+    title: str = ""
+    """The problem's title as the problem service had it when the contest was set (for the board)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """What a setter writes: everything about a contest but its identity and bookkeeping."""
+
+    title: str
+    scoring_rule: ScoringRule
+    start_time: dt.datetime
+    duration: dt.timedelta
+    problems: tuple[ContestProblem, ...]
+    description: str = ""
+    freeze_before_end: dt.timedelta = dt.timedelta(0)
+    penalty_per_rejection: dt.timedelta = DEFAULT_PENALTY
+
+    @property
+    def end_time(self) -> dt.datetime:
+        return self.start_time + self.duration
+
+    @property
+    def freeze_time(self) -> dt.datetime | None:
+        """When the public board freezes, or None for a contest without a freeze."""
+        return self.end_time - self.freeze_before_end if self.freeze_before_end > dt.timedelta(0) else None
+
+    def problem(self, problem_id: str) -> ContestProblem | None:
+        return next((p for p in self.problems if p.problem_id == problem_id), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Contest:
+    contest_id: str
+    spec: Spec
+    author_id: str
+    create_time: dt.datetime
+    update_time: dt.datetime
+    final_standings_published: bool = False
+    participant_count: int = 0
+
+
+# -- time --------------------------------------------------------------------------------------------
+
+
+def phase_at(spec: Spec, now: dt.datetime) -> Phase:
+    """The contest's phase at ``now``: the start is RUNNING, the freeze start FROZEN, the end ENDED."""
+    if now < spec.start_time:
+        return Phase.UPCOMING
+    if now >= spec.end_time:
+        return Phase.ENDED
+    freeze = spec.freeze_time
+    if freeze is not None and now >= freeze:
+        return Phase.FROZEN
+    return Phase.RUNNING
+
+
+def is_frozen_board(contest: Contest) -> bool:
+    """Whether the public board hides results submitted after the freeze start (until published)."""
+    return contest.spec.freeze_time is not None and not contest.final_standings_published
+
+
+# -- validation --------------------------------------------------------------------------------------
+
+
+def _label(index: int) -> str:
+    return chr(ord("A") + index)
+
+
+def validate(spec: Spec) -> Spec:
+    """The spec cleaned (title trimmed, labels assigned in order), or InvalidArgument with every violation."""
+    bad: list[FieldViolation] = []
+    title = spec.title.strip()
+    if not title:
+        bad.append(FieldViolation("contest.title", "must not be empty"))
+    elif len(title) > TITLE_MAX:
+        bad.append(FieldViolation("contest.title", f"at most {TITLE_MAX} characters"))
+    if len(spec.description.encode()) > DESCRIPTION_MAX:
+        bad.append(FieldViolation("contest.description", f"at most {DESCRIPTION_MAX} bytes"))
+    if spec.start_time.tzinfo is None:
+        bad.append(FieldViolation("contest.start_time", "must carry a time zone"))
+    if spec.duration <= dt.timedelta(0):
+        bad.append(FieldViolation("contest.duration", "must be positive: the end must come after the start"))
+    elif not MIN_DURATION <= spec.duration <= MAX_DURATION:
+        bad.append(FieldViolation("contest.duration", "between 1 minute and 30 days"))
+    if spec.freeze_before_end < dt.timedelta(0):
+        bad.append(FieldViolation("contest.freeze_before_end", "must not be negative"))
+    elif spec.freeze_before_end > spec.duration:
+        bad.append(FieldViolation("contest.freeze_before_end", "must not be longer than the contest"))
+    if spec.penalty_per_rejection < dt.timedelta(0):
+        bad.append(FieldViolation("contest.penalty_per_rejection", "must not be negative"))
+    elif spec.penalty_per_rejection > MAX_PENALTY:
+        bad.append(FieldViolation("contest.penalty_per_rejection", "at most 24 hours"))
+    problems: list[ContestProblem] = []
+    if not spec.problems:
+        bad.append(FieldViolation("contest.problems", "a contest needs at least one problem"))
+    elif len(spec.problems) > MAX_PROBLEMS:
+        bad.append(FieldViolation("contest.problems", f"at most {MAX_PROBLEMS} problems"))
+    seen_ids: set[str] = set()
+    seen_labels: set[str] = set()
+    for i, problem in enumerate(spec.problems):
+        field = f"contest.problems[{i}]"
+        problem_id = problem.problem_id.strip()
+        label = problem.label.strip() or _label(i)
+        max_score = problem.max_score or DEFAULT_MAX_SCORE
+        if not problem_id:
+            bad.append(FieldViolation(f"{field}.problem_id", "must not be empty"))
+        elif problem_id in seen_ids:
+            bad.append(FieldViolation(f"{field}.problem_id", f"problem {problem_id!r} is listed twice"))
+        if not LABEL_PATTERN.match(label):
+            bad.append(FieldViolation(f"{field}.label", "1 to 8 letters or digits"))
+        elif label.upper() in seen_labels:
+            bad.append(FieldViolation(f"{field}.label", f"label {label!r} is used twice"))
+        if not 0 < max_score <= MAX_SCORE:
+            bad.append(FieldViolation(f"{field}.max_score", f"between 1 and {MAX_SCORE}"))
+        seen_ids.add(problem_id)
+        seen_labels.add(label.upper())
+        problems.append(ContestProblem(problem_id, label, max_score, problem.title))
+    if bad:
+        raise InvalidArgument(f"invalid contest: {bad[0].field}: {bad[0].description}", violations=bad)
+    return dataclasses.replace(spec, title=title, problems=tuple(problems))
+
+
+def validate_update(current: Spec, changes: Mapping[str, object], now: dt.datetime) -> Spec:
+    """The spec after ``changes`` (field name → new value), validated; after the start only the title,
+    the description and the end and freeze times may change, and a running contest may not end in the past."""
+    unknown = sorted(set(changes) - UPDATABLE_FIELDS)
+    if unknown:
+        raise InvalidArgument.field("update_mask", f"cannot change {', '.join(unknown)}", reason="INVALID_UPDATE_MASK")
+    if not changes:
+        raise InvalidArgument.field("update_mask", "names no field to change", reason="INVALID_UPDATE_MASK")
+    started = phase_at(current, now) is not Phase.UPCOMING
+    if started:
+        locked = sorted(set(changes) - UPDATABLE_WHILE_RUNNING)
+        if locked:
+            raise FailedPrecondition(
+                f"the contest has started: {', '.join(locked)} can no longer change "
+                "(only title, description, duration and freeze_before_end)"
+            )
+    updated = validate(dataclasses.replace(current, **changes))  # type: ignore[arg-type]
+    if started and phase_at(current, now) is not Phase.ENDED and updated.end_time <= now:
+        raise InvalidArgument.field("contest.duration", "a running contest cannot be made to end in the past")
+    return updated
+
+
+def may_manage(contest: Contest, caller: Identity) -> bool:
+    """The author (a SETTER) or an ADMIN may change a contest and publish its standings."""
+    return caller.is_admin or (caller.user_id == contest.author_id and caller.has_role(Role.SETTER))
+
+
+def require_manager(contest: Contest, caller: Identity) -> None:
+    if not may_manage(contest, caller):
+        raise PermissionDenied("only the contest's author or an admin may do this", reason="NOT_OWNER")
+
+
+def check_registration(contest: Contest, now: dt.datetime) -> None:
+    """Registration is open until the end."""
+    if phase_at(contest.spec, now) is Phase.ENDED:
+        raise FailedPrecondition("the contest has ended", reason="CONTEST_REGISTRATION_CLOSED")
+
+
+def authorize(contest: Contest, registered: bool, problem_id: str, now: dt.datetime) -> ContestProblem:
+    """The contest problem a user may submit now, or FailedPrecondition saying why not."""
+    phase = phase_at(contest.spec, now)
+    if phase not in (Phase.RUNNING, Phase.FROZEN):
+        word = "has not started" if phase is Phase.UPCOMING else "has ended"
+        raise FailedPrecondition(f"the contest {word}", reason="CONTEST_NOT_RUNNING", metadata={"phase": phase.name})
+    if not registered:
+        raise FailedPrecondition("you are not registered for this contest", reason="CONTEST_NOT_REGISTERED")
+    problem = contest.spec.problem(problem_id)
+    if problem is None:
+        raise FailedPrecondition(f"problem {problem_id!r} is not in this contest", reason="PROBLEM_NOT_IN_CONTEST")
+    return problem
+
+
+# -- results and scoring -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupScore:
+    """Points a submission earned on one test group (subtask)."""
+
+    group: str
+    points: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """A judged contest submission, as the judge reports it."""
+
+    submission_id: str
+    user_id: str
+    problem_id: str
+    verdict: Verdict
+    submit_time: dt.datetime
+    score: float = 0.0
+    """The fraction of tests accepted, 0 to 1."""
+    groups: tuple[GroupScore, ...] = ()
+    judge_time: dt.datetime = EPOCH
+    """When the judgement was made: a rejudge replaces an older judgement, never the reverse."""
+
+    def supersedes(self, other: Result) -> bool:
+        """Whether this judgement of a submission wins over ``other`` (the later one; ties by content)."""
+        return (self.judge_time, _order_key(self)) > (other.judge_time, _order_key(other))
+
+
+def _order_key(r: Result) -> tuple[object, ...]:
+    return (
+        r.verdict.value,
+        r.score,
+        tuple((g.group, g.points) for g in r.groups),
+        r.user_id,
+        r.problem_id,
+        r.submit_time,
+    )
+
+
+def latest(results: Iterable[Result]) -> dict[str, Result]:
+    """One judgement per submission, the latest: what any order or replay of the same results reduces to."""
+    out: dict[str, Result] = {}
+    for r in results:
+        have = out.get(r.submission_id)
+        if have is None or r.supersedes(have):
+            out[r.submission_id] = r
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Participant:
+    user_id: str
+    display_name: str
+
+
+class ViewerKind(enum.Enum):
+    PUBLIC = 1
+    CONTESTANT = 2
+    JURY = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class Viewer:
+    """Who looks at a board: the public, one contestant (sees their own results), or the jury (live)."""
+
+    kind: ViewerKind
+    user_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The board cache's key for this view."""
+        return f"user:{self.user_id}" if self.kind is ViewerKind.CONTESTANT else self.kind.name.lower()
+
+
+PUBLIC = Viewer(ViewerKind.PUBLIC)
+JURY = Viewer(ViewerKind.JURY)
+
+
+def viewer_for(contest: Contest, caller: Identity | None, registered: bool) -> Viewer:
+    """The view a caller gets; during a freeze only the view matters, so unregistered callers share PUBLIC."""
+    if not is_frozen_board(contest):
+        return JURY  # nothing hidden: everyone sees the same live board
+    if caller is not None and may_manage(contest, caller):
+        return JURY
+    if caller is not None and registered:
+        return Viewer(ViewerKind.CONTESTANT, caller.user_id)
+    return PUBLIC
+
+
+def hidden_from(contest: Contest, result: Result, viewer: Viewer) -> bool:
+    """Whether ``viewer`` sees this result as pending: submitted after the freeze start by someone else."""
+    freeze = contest.spec.freeze_time
+    if freeze is None or contest.final_standings_published or viewer.kind is ViewerKind.JURY:
+        return False
+    if viewer.kind is ViewerKind.CONTESTANT and viewer.user_id == result.user_id:
+        return False
+    return result.submit_time >= freeze
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    label: str
+    solved: bool = False
+    rejected_attempts: int = 0
+    pending_attempts: int = 0
+    score: float = 0.0
+    solved_after: dt.timedelta | None = None
+    first_solve: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    rank: int
+    user_id: str
+    display_name: str
+    score: float
+    solved_count: int
+    penalty: dt.timedelta
+    cells: tuple[Cell, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Standings:
+    rows: tuple[Row, ...]
+    frozen: bool
+    """Whether some results are hidden from this view (shown as pending)."""
+
+
+def _minutes(delta: dt.timedelta) -> dt.timedelta:
+    """A time truncated to whole minutes, as ICPC penalty counts it."""
+    return dt.timedelta(minutes=int(delta.total_seconds() // 60))
+
+
+def _icpc_cell(problem: ContestProblem, spec: Spec, attempts: Sequence[tuple[Result, bool]]) -> Cell:
+    rejected = pending = 0
+    for result, hidden in attempts:
+        if hidden:
+            pending += 1
+            continue
+        if result.verdict in NOT_COUNTED:
+            continue
+        if result.verdict is Verdict.ACCEPTED:
+            return Cell(
+                problem.label,
+                solved=True,
+                rejected_attempts=rejected,
+                pending_attempts=pending,
+                score=1.0,
+                solved_after=result.submit_time - spec.start_time,
+            )
+        rejected += 1
+    return Cell(problem.label, rejected_attempts=rejected, pending_attempts=pending)
+
+
+def _ioi_cell(problem: ContestProblem, spec: Spec, attempts: Sequence[tuple[Result, bool]]) -> Cell:
+    best_groups: dict[str, float] = {}
+    best_plain = 0.0
+    reached: dt.datetime | None = None
+    total = 0.0
+    pending = rejected = 0
+    for result, hidden in attempts:
+        if hidden:
+            pending += 1
+            continue
+        if result.verdict in NOT_COUNTED:
+            continue
+        if result.verdict is not Verdict.ACCEPTED:
+            rejected += 1
+        if result.groups:
+            for g in result.groups:
+                best_groups[g.group] = max(best_groups.get(g.group, 0.0), g.points)
+        else:
+            best_plain = max(best_plain, min(max(result.score, 0.0), 1.0) * problem.max_score)
+        new_total = max(best_plain, sum(best_groups[k] for k in sorted(best_groups)))
+        if new_total > total:
+            total, reached = new_total, result.submit_time
+    total = round(min(total, problem.max_score), 6)
+    return Cell(
+        problem.label,
+        solved=total >= problem.max_score,
+        rejected_attempts=rejected,
+        pending_attempts=pending,
+        score=total,
+        solved_after=None if reached is None else reached - spec.start_time,
+    )
+
+
+def standings(
+    contest: Contest,
+    participants: Iterable[Participant],
+    results: Iterable[Result],
+    viewer: Viewer = JURY,
+    now: dt.datetime | None = None,
+) -> Standings:
+    """The ranked board of ``contest`` as ``viewer`` sees it.
+
+    A pure function of its inputs: results are reduced to the latest judgement per submission, attempts
+    ordered by (submit time, submission id), results outside the contest window or of unknown problems or
+    participants ignored. ICPC: most solved, then least penalty (whole minutes to the first accepted plus
+    ``penalty_per_rejection`` per counted rejection before it); IOI: highest total of the best score per
+    subtask (or the best fraction of tests passed times the points). Equal keys share a rank; ties list by
+    user id.
+    """
+    spec = contest.spec
+    people = {p.user_id: p for p in participants}
+    by_cell: dict[tuple[str, str], list[tuple[Result, bool]]] = {}
+    any_hidden = False
+    for r in sorted(latest(results).values(), key=lambda r: (r.submit_time, r.submission_id)):
+        if r.user_id not in people or spec.problem(r.problem_id) is None:
+            continue
+        if not spec.start_time <= r.submit_time < spec.end_time:
+            continue
+        hidden = hidden_from(contest, r, viewer)
+        any_hidden |= hidden
+        by_cell.setdefault((r.user_id, r.problem_id), []).append((r, hidden))
+    icpc = spec.scoring_rule is ScoringRule.ICPC
+    cell_of = _icpc_cell if icpc else _ioi_cell
+    unranked: list[tuple[tuple[object, ...], Participant, float, int, dt.timedelta, list[Cell]]] = []
+    for person in people.values():
+        cells = [cell_of(p, spec, by_cell.get((person.user_id, p.problem_id), ())) for p in spec.problems]
+        solved = sum(c.solved for c in cells)
+        if icpc:
+            penalty = sum(
+                (
+                    _minutes(c.solved_after) + spec.penalty_per_rejection * c.rejected_attempts
+                    for c in cells
+                    if c.solved and c.solved_after is not None
+                ),
+                dt.timedelta(0),
+            )
+            score = float(solved)
+            key: tuple[object, ...] = (-solved, penalty)
+        else:
+            penalty = dt.timedelta(0)
+            score = round(sum(c.score for c in cells), 6)
+            key = (-score,)
+        unranked.append((key, person, score, solved, penalty, cells))
+    unranked.sort(key=lambda u: (u[0], u[1].user_id))
+    if icpc:  # first to solve, among the solves this view sees
+        for column, _problem in enumerate(spec.problems):
+            times = [u[5][column].solved_after for u in unranked if u[5][column].solved]
+            first = min((t for t in times if t is not None), default=None)
+            for u in unranked:
+                c = u[5][column]
+                if c.solved and c.solved_after == first:
+                    u[5][column] = dataclasses.replace(c, first_solve=True)
+    rows: list[Row] = []
+    for i, (key, person, score, solved, penalty, cells) in enumerate(unranked):
+        rank = rows[-1].rank if i and unranked[i - 1][0] == key else i + 1
+        rows.append(Row(rank, person.user_id, person.display_name, score, solved, penalty, tuple(cells)))
+    return Standings(tuple(rows), any_hidden or _frozen_view(contest, viewer, now))
+
+
+def _frozen_view(contest: Contest, viewer: Viewer, now: dt.datetime | None) -> bool:
+    freeze = contest.spec.freeze_time
+    return (
+        viewer.kind is not ViewerKind.JURY
+        and is_frozen_board(contest)
+        and freeze is not None
+        and now is not None
+        and now >= freeze
+    )

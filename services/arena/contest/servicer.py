@@ -1,0 +1,364 @@
+"""ContestService and ContestInternalService over gRPC: proto ↔ domain values, a few lines per RPC.
+
+Nothing here decides anything: rules live in ``domain``, orchestration in ``app``. Leaderboard pages are
+served from serialized bytes kept per (contest, view, board version, page): a page is built once per
+version of the board, whoever asks for it and however often (DESIGN.md, "Performance facts").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeAlias, cast
+
+import grpc
+
+from arena.contest.app import ContestApp, View
+from arena.contest.domain import (
+    DEFAULT_PENALTY,
+    Contest,
+    ContestProblem,
+    GroupScore,
+    Phase,
+    Result,
+    Row,
+    ScoringRule,
+    Spec,
+    Standings,
+    Verdict,
+    phase_at,
+)
+from arena.contest.v1 import (
+    contest_internal_service_pb2,
+    contest_internal_service_pb2_grpc,
+    contest_pb2,
+    contest_service_pb2,
+    contest_service_pb2_grpc,
+)
+from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange
+from arena.kit import context as request_context
+from arena.kit import pagination
+from arena.kit.cache import TtlCache
+from arena.kit.convert import datetime, duration, seconds, timestamp
+from arena.kit.middleware import STREAM_STARTED, announces_start
+
+Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+
+_RULE_TO_PROTO: dict[ScoringRule, contest_pb2.ScoringRule] = {
+    r: cast("contest_pb2.ScoringRule", contest_pb2.ScoringRule.Value(f"SCORING_RULE_{r.name}")) for r in ScoringRule
+}
+_RULE_FROM_PROTO = {value: r for r, value in _RULE_TO_PROTO.items()}
+_PHASE_TO_PROTO: dict[Phase, contest_pb2.ContestPhase] = {
+    p: cast("contest_pb2.ContestPhase", contest_pb2.ContestPhase.Value(f"CONTEST_PHASE_{p.name}")) for p in Phase
+}
+_PHASE_FROM_PROTO = {value: p for p, value in _PHASE_TO_PROTO.items()}
+_VERDICTS = {v.value: v for v in Verdict}
+
+LEADERBOARD_PAGE_DEFAULT = 100
+LEADERBOARD_PAGE_MAX = 1000
+STREAM_HEARTBEAT_S = 15.0
+"""A quiet leaderboard stream repeats its snapshot this often (Envoy closes streams idle for 300 s)."""
+PAGE_BYTES_TTL_S = 60.0
+"""Pages are keyed by board version, so they never go stale; the expiry only frees memory."""
+
+
+def _delta(message: Any) -> dt.timedelta:
+    return dt.timedelta(seconds=seconds(message))
+
+
+def _rule(value: int) -> ScoringRule:
+    found = _RULE_FROM_PROTO.get(cast("contest_pb2.ScoringRule", value))
+    if found is None:
+        raise InvalidArgument.field("contest.scoring_rule", "must be ICPC or IOI")
+    return found
+
+
+def _start(message: contest_pb2.Contest) -> dt.datetime:
+    if not message.HasField("start_time"):
+        raise InvalidArgument.field("contest.start_time", "is required")
+    return datetime(message.start_time)
+
+
+def _problems(message: contest_pb2.Contest) -> tuple[ContestProblem, ...]:
+    return tuple(ContestProblem(p.problem_id, p.label, p.max_score) for p in message.problems)
+
+
+def _penalty(message: contest_pb2.Contest) -> dt.timedelta:
+    return _delta(message.penalty_per_rejection) if message.HasField("penalty_per_rejection") else DEFAULT_PENALTY
+
+
+def spec_from(message: contest_pb2.Contest) -> Spec:
+    return Spec(
+        title=message.title,
+        scoring_rule=_rule(message.scoring_rule),
+        start_time=_start(message),
+        duration=_delta(message.duration),
+        problems=_problems(message),
+        description=message.description,
+        freeze_before_end=_delta(message.freeze_before_end),
+        penalty_per_rejection=_penalty(message),
+    )
+
+
+# Update mask paths of the contract → the Spec field each changes, and how to read it from the message.
+_MASK_TO_SPEC: dict[str, tuple[str, Callable[[contest_pb2.Contest], Any]]] = {
+    "title": ("title", lambda m: m.title),
+    "description": ("description", lambda m: m.description),
+    "start_time": ("start_time", _start),
+    "duration": ("duration", lambda m: _delta(m.duration)),
+    "freeze_before_end": ("freeze_before_end", lambda m: _delta(m.freeze_before_end)),
+    "penalty_per_rejection": ("penalty_per_rejection", _penalty),
+    "problems": ("problems", _problems),
+}
+
+
+def _problem_message(p: ContestProblem) -> contest_pb2.ContestProblem:
+    return contest_pb2.ContestProblem(problem_id=p.problem_id, label=p.label, max_score=p.max_score, title=p.title)
+
+
+def contest_message(contest: Contest, now: dt.datetime, *, registered: bool = False) -> contest_pb2.Contest:
+    spec = contest.spec
+    return contest_pb2.Contest(
+        contest_id=contest.contest_id,
+        title=spec.title,
+        description=spec.description,
+        scoring_rule=_RULE_TO_PROTO[spec.scoring_rule],
+        start_time=timestamp(spec.start_time),
+        duration=duration(spec.duration),
+        end_time=timestamp(spec.end_time),
+        freeze_before_end=duration(spec.freeze_before_end),
+        penalty_per_rejection=duration(spec.penalty_per_rejection),
+        problems=[_problem_message(p) for p in spec.problems],
+        phase=_PHASE_TO_PROTO[phase_at(spec, now)],
+        author_id=contest.author_id,
+        participant_count=contest.participant_count,
+        registered=registered,
+        final_standings_published=contest.final_standings_published,
+        create_time=timestamp(contest.create_time),
+        update_time=timestamp(contest.update_time),
+    )
+
+
+def _row_message(row: Row) -> contest_pb2.StandingRow:
+    return contest_pb2.StandingRow(
+        rank=row.rank,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        score=row.score,
+        solved_count=row.solved_count,
+        penalty=duration(row.penalty),
+        cells=[
+            contest_pb2.ProblemCell(
+                label=c.label,
+                solved=c.solved,
+                rejected_attempts=c.rejected_attempts,
+                pending_attempts=c.pending_attempts,
+                score=c.score,
+                solved_after=duration(c.solved_after),
+                first_solve=c.first_solve,
+            )
+            for c in row.cells
+        ],
+    )
+
+
+def leaderboard_message(view: View, standings: Standings, rows: slice) -> contest_pb2.Leaderboard:
+    contest = view.board.contest
+    return contest_pb2.Leaderboard(
+        contest_id=contest.contest_id,
+        scoring_rule=_RULE_TO_PROTO[contest.spec.scoring_rule],
+        problems=[_problem_message(p) for p in contest.spec.problems],
+        rows=[_row_message(r) for r in standings.rows[rows]],
+        frozen=standings.frozen,
+        version=view.board.version,
+        participant_count=len(standings.rows),
+        update_time=timestamp(view.board.update_time),
+    )
+
+
+def result_from(request: contest_internal_service_pb2.RecordSubmissionResultRequest) -> Result:
+    # The judge reports a skipped run as no verdict at all: no attempt either way.
+    verdict = _VERDICTS.get(request.verdict) if request.verdict else Verdict.SKIPPED
+    bad = []
+    if verdict is None:
+        bad.append(FieldViolation("verdict", "must be a final verdict"))
+    if not request.HasField("submit_time"):
+        bad.append(FieldViolation("submit_time", "is required"))
+    if not 0.0 <= request.score <= 1.0:
+        bad.append(FieldViolation("score", "a fraction from 0 to 1"))
+    if bad or verdict is None:
+        raise InvalidArgument(f"{bad[0].field}: {bad[0].description}", violations=bad)
+    return Result(
+        submission_id=request.submission_id,
+        user_id=request.user_id,
+        problem_id=request.problem_id,
+        verdict=verdict,
+        submit_time=datetime(request.submit_time),
+        score=request.score,
+        groups=tuple(GroupScore(g.group, g.points) for g in request.group_scores),
+        **({"judge_time": datetime(request.judge_time)} if request.HasField("judge_time") else {}),
+    )
+
+
+class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
+    def __init__(self, app: ContestApp, *, heartbeat_s: float = STREAM_HEARTBEAT_S) -> None:
+        self.app = app
+        self.heartbeat_s = heartbeat_s
+        self.pages: TtlCache[tuple[Any, ...], bytes] = TtlCache(ttl_s=PAGE_BYTES_TTL_S, max_entries=10_000)
+
+    async def CreateContest(
+        self, request: contest_service_pb2.CreateContestRequest, context: Context
+    ) -> contest_service_pb2.CreateContestResponse:
+        contest = await self.app.create(request_context.require_identity(), spec_from(request.contest))
+        return contest_service_pb2.CreateContestResponse(contest=contest_message(contest, self.app.clock()))
+
+    async def GetContest(
+        self, request: contest_service_pb2.GetContestRequest, context: Context
+    ) -> contest_service_pb2.GetContestResponse:
+        contest, registered = await self.app.get(request.contest_id, request_context.identity())
+        return contest_service_pb2.GetContestResponse(
+            contest=contest_message(contest, self.app.clock(), registered=registered)
+        )
+
+    async def ListContests(
+        self, request: contest_service_pb2.ListContestsRequest, context: Context
+    ) -> contest_service_pb2.ListContestsResponse:
+        phase = None
+        if request.phase:
+            phase = _PHASE_FROM_PROTO.get(request.phase)
+            if phase is None:
+                raise InvalidArgument.field("phase", "is not a known phase")
+        size = pagination.page_size(request.page_size, default=50, maximum=100)
+        fingerprint = {"p": int(request.phase)}
+        cursor = pagination.decode_token(request.page_token, fingerprint)
+        contests, next_cursor = await self.app.list(phase, size, cursor)
+        now = self.app.clock()
+        return contest_service_pb2.ListContestsResponse(
+            contests=[contest_message(c, now) for c in contests],
+            next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
+        )
+
+    async def UpdateContest(
+        self, request: contest_service_pb2.UpdateContestRequest, context: Context
+    ) -> contest_service_pb2.UpdateContestResponse:
+        changes: dict[str, Any] = {}
+        for path in request.update_mask.paths:
+            if path not in _MASK_TO_SPEC:
+                raise InvalidArgument.field("update_mask", f"`{path}` cannot be changed", reason="INVALID_UPDATE_MASK")
+            field, read = _MASK_TO_SPEC[path]
+            changes[field] = read(request.contest)
+        contest = await self.app.update(request_context.require_identity(), request.contest.contest_id, changes)
+        return contest_service_pb2.UpdateContestResponse(contest=contest_message(contest, self.app.clock()))
+
+    async def RegisterForContest(
+        self, request: contest_service_pb2.RegisterForContestRequest, context: Context
+    ) -> contest_service_pb2.RegisterForContestResponse:
+        registration = await self.app.register(request_context.require_identity(), request.contest_id)
+        return contest_service_pb2.RegisterForContestResponse(
+            registration=contest_pb2.Registration(
+                contest_id=registration.contest_id,
+                user_id=registration.user_id,
+                register_time=timestamp(registration.register_time),
+            )
+        )
+
+    async def GetLeaderboard(self, request: contest_service_pb2.GetLeaderboardRequest, context: Context) -> bytes:
+        """A page of the board as the caller sees it, serialized once per (view, version, page)."""
+        caller = request_context.identity()
+        view = await self.app.view(request.contest_id, caller)
+        size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
+        fingerprint = {"c": request.contest_id}
+        if request.around_me:
+            if caller is None or caller.user_id not in self.app.boards.members(view.board):
+                raise FailedPrecondition(
+                    "rows around you need you to be registered for the contest", reason="CONTEST_NOT_REGISTERED"
+                )
+            standings = self.app.standings(view)
+            mine = next(i for i, r in enumerate(standings.rows) if r.user_id == caller.user_id)
+            offset = max(0, mine - size // 2)
+        else:
+            cursor = pagination.decode_token(request.page_token, fingerprint)
+            offset = pagination.keyset_cursor(cursor, int)[0] if cursor is not None else 0
+            if offset < 0:
+                raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN")
+        key = (*view.key, size, offset)
+        page = self.pages.get(key)
+        if page is None:
+            standings = self.app.standings(view)
+            end = offset + size
+            token = pagination.encode_token([end], fingerprint) if end < len(standings.rows) else ""
+            page = contest_service_pb2.GetLeaderboardResponse(
+                leaderboard=leaderboard_message(view, standings, slice(offset, end)), next_page_token=token
+            ).SerializeToString()
+            self.pages.put(key, page)
+        return page
+
+    def _snapshot(self, view: View, size: int, last: bool) -> bytes:
+        """The stream's message for a view: serialized once per (view, version) and shared by every follower."""
+        key = ("stream", *view.key, size, last)
+        message = self.pages.get(key)
+        if message is None:
+            board = leaderboard_message(view, self.app.standings(view), slice(0, size))
+            message = contest_service_pb2.GetLeaderboardStreamResponse(leaderboard=board, last=last).SerializeToString()
+            self.pages.put(key, message)
+        return message
+
+    @announces_start  # the snapshot (or, resuming at the current version, STREAM_STARTED) right after the checks
+    async def GetLeaderboardStream(
+        self, request: contest_service_pb2.GetLeaderboardStreamRequest, context: Context
+    ) -> AsyncIterator[Any]:
+        """The top of the board now, then again after every change (or, when quiet, every ``heartbeat_s``),
+        until the standings are final."""
+        caller = request_context.identity()
+        size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
+        if request.after_version < 0:
+            raise InvalidArgument.field("after_version", "must not be negative")
+        board = await self.app.boards.board(request.contest_id)
+        if request.after_version > board.version:
+            raise OutOfRange.field("after_version", f"the board is at version {board.version}")
+        async with self.app.watch.follow(board) as followed:
+            board = followed.board if followed.board.version > board.version else board
+            generation = followed.generation
+            sent: tuple[int, bool] | None = None
+            if board.version <= request.after_version and not self.app.is_final(board.contest):
+                sent = (board.version, self.app.view_of(board, caller).frozen)
+                yield STREAM_STARTED
+            while True:
+                view = self.app.view_of(board, caller)
+                final = self.app.is_final(board.contest)
+                if (view.board.version, view.frozen) != sent or final:
+                    yield self._snapshot(view, size, final)
+                    sent = (view.board.version, view.frozen)
+                    if final:
+                        return
+                try:
+                    board = await asyncio.wait_for(followed.after(generation), self.heartbeat_s)
+                    generation = followed.generation
+                except TimeoutError:
+                    sent = None  # quiet for a while: the same snapshot again keeps idle proxies from closing
+
+    async def PublishFinalStandings(
+        self, request: contest_service_pb2.PublishFinalStandingsRequest, context: Context
+    ) -> contest_service_pb2.PublishFinalStandingsResponse:
+        contest = await self.app.publish(request_context.require_identity(), request.contest_id)
+        return contest_service_pb2.PublishFinalStandingsResponse(contest=contest_message(contest, self.app.clock()))
+
+
+class ContestInternalServicer(contest_internal_service_pb2_grpc.ContestInternalServiceServicer):
+    def __init__(self, app: ContestApp) -> None:
+        self.app = app
+
+    async def AuthorizeSubmission(
+        self, request: contest_internal_service_pb2.AuthorizeSubmissionRequest, context: Context
+    ) -> contest_internal_service_pb2.AuthorizeSubmissionResponse:
+        contest, problem = await self.app.authorize(request.contest_id, request.user_id, request.problem_id)
+        return contest_internal_service_pb2.AuthorizeSubmissionResponse(
+            label=problem.label, run_all_tests=contest.spec.scoring_rule is ScoringRule.IOI
+        )
+
+    async def RecordSubmissionResult(
+        self, request: contest_internal_service_pb2.RecordSubmissionResultRequest, context: Context
+    ) -> contest_internal_service_pb2.RecordSubmissionResultResponse:
+        applied = await self.app.record(request.contest_id, result_from(request))
+        return contest_internal_service_pb2.RecordSubmissionResultResponse(applied=applied)

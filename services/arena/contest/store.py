@@ -1,0 +1,556 @@
+"""The contest service's storage: the ``ContestStore`` port and its two implementations.
+
+- ``SqlContestStore`` (SQLAlchemy 2, SQLite or PostgreSQL): production. Phases are never stored; the
+  contest row keeps its end and freeze times so a phase filter is a time predicate. Recording a result
+  locks the contest row, keeps the latest judgement per submission (``domain.Result.supersedes``) and bumps
+  the board's version only when the standings' inputs changed, so the outbox's redeliveries and reorderings
+  are harmless.
+- ``InMemoryContestStore``: dictionaries, for the use-case tests.
+
+``tests/integration/db/test_contest_store.py`` runs one contract against both (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import pathlib
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeAlias
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from arena.contest.domain import (
+    Contest,
+    ContestProblem,
+    GroupScore,
+    Participant,
+    Phase,
+    Result,
+    ScoringRule,
+    Spec,
+    Verdict,
+    phase_at,
+)
+from arena.core.errors import AlreadyExists
+from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
+from arena.kit.pagination import keyset_cursor
+
+MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
+VERSION_TABLE = "contest_alembic_version"
+
+Cursor: TypeAlias = list[Any]
+"""A list position: the time the first page was read, whether ended (0/1), the start time, the contest id."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Registration:
+    contest_id: str
+    user_id: str
+    display_name: str
+    register_time: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class Board:
+    """Everything the standings are computed from, read at one version."""
+
+    contest: Contest
+    participants: tuple[Participant, ...]
+    results: tuple[Result, ...]
+    version: int
+    update_time: dt.datetime
+
+
+class ContestStore(Protocol):
+    """The contest service's port. Times are timezone-aware UTC datetimes.
+
+    Every write that changes a board's inputs (a registration, an applied result, a changed spec,
+    publishing the final standings) increases the contest's board version by one.
+    """
+
+    async def insert(self, contest_id: str, spec: Spec, author_id: str, now: dt.datetime) -> Contest: ...
+
+    async def get(self, contest_id: str) -> Contest | None: ...
+
+    async def replace_spec(self, contest_id: str, spec: Spec, now: dt.datetime) -> Contest | None: ...
+
+    async def publish(self, contest_id: str, now: dt.datetime) -> Contest | None:
+        """Marks the final standings published (idempotent: a second call changes nothing)."""
+        ...
+
+    async def list(
+        self, phase: Phase | None, now: dt.datetime, limit: int, cursor: Cursor | None
+    ) -> tuple[list[Contest], Cursor | None]:
+        """Contests in ``phase`` (all when None) as of ``now`` (a cursor keeps its first page's now):
+        not yet ended ones first, each group by start time, then id."""
+        ...
+
+    async def register(self, contest_id: str, user_id: str, display_name: str, now: dt.datetime) -> Registration:
+        """Registers a user; AlreadyExists (ALREADY_REGISTERED) when they are."""
+        ...
+
+    async def registered(self, contest_id: str, user_id: str) -> bool: ...
+
+    async def record(self, contest_id: str, result: Result, now: dt.datetime) -> bool:
+        """Keeps ``result`` unless the stored judgement of its submission supersedes it or equals it;
+        True when the standings' inputs changed."""
+        ...
+
+    async def board(self, contest_id: str) -> Board | None: ...
+
+    async def version(self, contest_id: str) -> int | None: ...
+
+
+# -- SQL ---------------------------------------------------------------------------------------------
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ContestRow(Base):
+    __tablename__ = "contests"
+
+    contest_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text())
+    scoring_rule: Mapped[str] = mapped_column(sa.String(16))
+    start_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    end_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    freeze_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    """When the public board freezes; the end time for a contest without a freeze."""
+    duration_us: Mapped[int] = mapped_column(sa.BigInteger())
+    freeze_before_end_us: Mapped[int] = mapped_column(sa.BigInteger())
+    penalty_per_rejection_us: Mapped[int] = mapped_column(sa.BigInteger())
+    author_id: Mapped[str] = mapped_column(sa.String(32))
+    final_standings_published: Mapped[bool] = mapped_column(sa.Boolean())
+    participant_count: Mapped[int] = mapped_column(sa.Integer())
+    board_version: Mapped[int] = mapped_column(sa.Integer())
+    board_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    update_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class ContestProblemRow(Base):
+    __tablename__ = "contest_problems"
+
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(sa.Integer(), primary_key=True)
+    problem_id: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(8))
+    max_score: Mapped[int] = mapped_column(sa.Integer())
+    title: Mapped[str] = mapped_column(sa.String(120))
+
+
+class RegistrationRow(Base):
+    __tablename__ = "contest_registrations"
+
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    register_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class ResultRow(Base):
+    __tablename__ = "contest_results"
+
+    submission_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(sa.String(32))
+    problem_id: Mapped[str] = mapped_column(sa.String(64))
+    verdict: Mapped[str] = mapped_column(sa.String(32))
+    score: Mapped[float] = mapped_column(sa.Float())
+    groups: Mapped[str] = mapped_column(sa.Text())
+    """JSON: [[group, points], ...]."""
+    submit_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    judge_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+def _us(delta: dt.timedelta) -> int:
+    return delta // dt.timedelta(microseconds=1)
+
+
+def _delta(us: int) -> dt.timedelta:
+    return dt.timedelta(microseconds=us)
+
+
+def _spec(row: ContestRow, problems: Sequence[ContestProblemRow]) -> Spec:
+    return Spec(
+        title=row.title,
+        scoring_rule=ScoringRule[row.scoring_rule],
+        start_time=row.start_time,
+        duration=_delta(row.duration_us),
+        problems=tuple(ContestProblem(p.problem_id, p.label, p.max_score, p.title) for p in problems),
+        description=row.description,
+        freeze_before_end=_delta(row.freeze_before_end_us),
+        penalty_per_rejection=_delta(row.penalty_per_rejection_us),
+    )
+
+
+def _contest(row: ContestRow, problems: Sequence[ContestProblemRow]) -> Contest:
+    return Contest(
+        row.contest_id,
+        _spec(row, problems),
+        row.author_id,
+        row.create_time,
+        row.update_time,
+        row.final_standings_published,
+        row.participant_count,
+    )
+
+
+def _set_spec(row: ContestRow, spec: Spec) -> None:
+    row.title = spec.title
+    row.description = spec.description
+    row.scoring_rule = spec.scoring_rule.name
+    row.start_time = spec.start_time
+    row.end_time = spec.end_time
+    row.freeze_time = spec.freeze_time or spec.end_time
+    row.duration_us = _us(spec.duration)
+    row.freeze_before_end_us = _us(spec.freeze_before_end)
+    row.penalty_per_rejection_us = _us(spec.penalty_per_rejection)
+
+
+def _problem_rows(contest_id: str, spec: Spec) -> list[ContestProblemRow]:
+    return [
+        ContestProblemRow(
+            contest_id=contest_id,
+            ordinal=i,
+            problem_id=p.problem_id,
+            label=p.label,
+            max_score=p.max_score,
+            title=p.title,
+        )
+        for i, p in enumerate(spec.problems)
+    ]
+
+
+def _result(row: ResultRow) -> Result:
+    return Result(
+        row.submission_id,
+        row.user_id,
+        row.problem_id,
+        Verdict[row.verdict],
+        row.submit_time,
+        row.score,
+        tuple(GroupScore(g, float(p)) for g, p in json.loads(row.groups)),
+        row.judge_time,
+    )
+
+
+def _set_result(row: ResultRow, result: Result) -> None:
+    row.user_id = result.user_id
+    row.problem_id = result.problem_id
+    row.verdict = result.verdict.name
+    row.score = result.score
+    row.groups = json.dumps([[g.group, g.points] for g in result.groups])
+    row.submit_time = result.submit_time
+    row.judge_time = result.judge_time
+
+
+def _list_cursor(cursor: Cursor) -> tuple[dt.datetime, int, dt.datetime, str]:
+    now, ended, start, contest_id = keyset_cursor(cursor, dt.datetime, int, dt.datetime, str)
+    return now, ended, start, contest_id
+
+
+def _encode_cursor(now: dt.datetime, contest: Contest) -> Cursor:
+    ended = int(contest.spec.end_time <= now)
+    return [now.isoformat(), ended, contest.spec.start_time.isoformat(), contest.contest_id]
+
+
+class SqlContestStore:
+    """ContestStore on SQLAlchemy 2 (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    async def migrate(self) -> None:
+        await migrate(self.engine, MIGRATIONS, VERSION_TABLE)
+
+    async def _problems(self, session: AsyncSession, ids: Sequence[str]) -> dict[str, list[ContestProblemRow]]:
+        out: dict[str, list[ContestProblemRow]] = {i: [] for i in ids}
+        if ids:
+            query = (
+                sa.select(ContestProblemRow)
+                .where(ContestProblemRow.contest_id.in_(ids))
+                .order_by(ContestProblemRow.contest_id, ContestProblemRow.ordinal)
+            )
+            for p in await session.scalars(query):
+                out[p.contest_id].append(p)
+        return out
+
+    async def _load(self, session: AsyncSession, row: ContestRow) -> Contest:
+        return _contest(row, (await self._problems(session, [row.contest_id]))[row.contest_id])
+
+    async def insert(self, contest_id: str, spec: Spec, author_id: str, now: dt.datetime) -> Contest:
+        async with self._sessions.begin() as session:
+            row = ContestRow(
+                contest_id=contest_id,
+                author_id=author_id,
+                final_standings_published=False,
+                participant_count=0,
+                board_version=1,
+                board_time=now,
+                create_time=now,
+                update_time=now,
+            )
+            _set_spec(row, spec)
+            session.add(row)
+            await session.flush()
+            session.add_all(_problem_rows(contest_id, spec))
+            await session.flush()
+            return await self._load(session, row)
+
+    async def get(self, contest_id: str) -> Contest | None:
+        async with self._sessions() as session:
+            row = await session.get(ContestRow, contest_id)
+            return None if row is None else await self._load(session, row)
+
+    async def _locked(self, session: AsyncSession, contest_id: str) -> ContestRow | None:
+        """The contest row, locked for this transaction: a no-op UPDATE takes the row lock on PostgreSQL
+        and the write lock on SQLite (where SELECT ... FOR UPDATE does nothing), so the board's writers
+        of one contest run one at a time."""
+        touch = sa.update(ContestRow).where(ContestRow.contest_id == contest_id)
+        await session.execute(touch.values(board_version=ContestRow.board_version))
+        return await session.get(ContestRow, contest_id, populate_existing=True)
+
+    @staticmethod
+    def _bump(row: ContestRow, now: dt.datetime) -> None:
+        row.board_version += 1
+        row.board_time = now
+
+    async def replace_spec(self, contest_id: str, spec: Spec, now: dt.datetime) -> Contest | None:
+        async with self._sessions.begin() as session:
+            row = await self._locked(session, contest_id)
+            if row is None:
+                return None
+            _set_spec(row, spec)
+            row.update_time = now
+            self._bump(row, now)
+            await session.execute(sa.delete(ContestProblemRow).where(ContestProblemRow.contest_id == contest_id))
+            session.add_all(_problem_rows(contest_id, spec))
+            await session.flush()
+            return await self._load(session, row)
+
+    async def publish(self, contest_id: str, now: dt.datetime) -> Contest | None:
+        async with self._sessions.begin() as session:
+            row = await self._locked(session, contest_id)
+            if row is None:
+                return None
+            if not row.final_standings_published:
+                row.final_standings_published = True
+                row.update_time = now
+                self._bump(row, now)
+                await session.flush()
+            return await self._load(session, row)
+
+    async def list(
+        self, phase: Phase | None, now: dt.datetime, limit: int, cursor: Cursor | None
+    ) -> tuple[list[Contest], Cursor | None]:
+        c = ContestRow
+        if cursor is not None:
+            now, *after = _list_cursor(cursor)
+        ended = sa.case((c.end_time <= now, 1), else_=0)
+        query = sa.select(c)
+        if phase is Phase.UPCOMING:
+            query = query.where(c.start_time > now)
+        elif phase is Phase.RUNNING:
+            query = query.where(c.start_time <= now, c.freeze_time > now)
+        elif phase is Phase.FROZEN:
+            query = query.where(c.freeze_time <= now, c.end_time > now)
+        elif phase is Phase.ENDED:
+            query = query.where(c.end_time <= now)
+        if cursor is not None:
+            query = query.where(sa.tuple_(ended, c.start_time, c.contest_id) > sa.tuple_(*after))
+        query = query.order_by(ended, c.start_time, c.contest_id).limit(limit + 1)
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query))
+            more = len(rows) > limit
+            rows = rows[:limit]
+            problems = await self._problems(session, [r.contest_id for r in rows])
+        contests = [_contest(r, problems[r.contest_id]) for r in rows]
+        return contests, _encode_cursor(now, contests[-1]) if more else None
+
+    async def register(self, contest_id: str, user_id: str, display_name: str, now: dt.datetime) -> Registration:
+        try:
+            async with self._sessions.begin() as session:
+                row = await self._locked(session, contest_id)
+                if row is None:
+                    raise LookupError(contest_id)
+                session.add(
+                    RegistrationRow(
+                        contest_id=contest_id, user_id=user_id, display_name=display_name, register_time=now
+                    )
+                )
+                await session.flush()
+                row.participant_count += 1
+                self._bump(row, now)
+        except IntegrityError:
+            raise AlreadyExists("already registered for this contest", reason="ALREADY_REGISTERED") from None
+        return Registration(contest_id, user_id, display_name, now)
+
+    async def registered(self, contest_id: str, user_id: str) -> bool:
+        async with self._sessions() as session:
+            return await session.get(RegistrationRow, (contest_id, user_id)) is not None
+
+    async def record(self, contest_id: str, result: Result, now: dt.datetime) -> bool:
+        async with self._sessions.begin() as session:
+            contest = await self._locked(session, contest_id)
+            if contest is None:
+                raise LookupError(contest_id)
+            row = await session.get(ResultRow, result.submission_id)
+            if row is not None:
+                if row.contest_id != contest_id:
+                    return False  # a submission belongs to one contest; a stray replay changes nothing
+                have = _result(row)
+                if have == result or not result.supersedes(have):
+                    return False
+                _set_result(row, result)
+            else:
+                row = ResultRow(submission_id=result.submission_id, contest_id=contest_id)
+                _set_result(row, result)
+                session.add(row)
+            self._bump(contest, now)
+            return True
+
+    async def board(self, contest_id: str) -> Board | None:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(ContestRow, contest_id)
+            if row is None:
+                return None
+            contest = await self._load(session, row)
+            people = await session.scalars(
+                sa.select(RegistrationRow)
+                .where(RegistrationRow.contest_id == contest_id)
+                .order_by(RegistrationRow.user_id)
+            )
+            participants = tuple(Participant(p.user_id, p.display_name) for p in people)
+            results = await session.scalars(
+                sa.select(ResultRow).where(ResultRow.contest_id == contest_id).order_by(ResultRow.submission_id)
+            )
+            return Board(contest, participants, tuple(_result(r) for r in results), row.board_version, row.board_time)
+
+    async def version(self, contest_id: str) -> int | None:
+        async with self._sessions() as session:
+            return await session.scalar(sa.select(ContestRow.board_version).where(ContestRow.contest_id == contest_id))
+
+
+# -- in memory ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Stored:
+    contest: Contest
+    version: int
+    board_time: dt.datetime
+    registrations: dict[str, Registration] = dataclasses.field(default_factory=dict)
+    results: dict[str, Result] = dataclasses.field(default_factory=dict)
+
+
+class InMemoryContestStore:
+    """ContestStore in dictionaries (use-case tests)."""
+
+    def __init__(self) -> None:
+        self._contests: dict[str, _Stored] = {}
+        self._owner: dict[str, str] = {}  # submission id -> contest id
+
+    def _bump(self, stored: _Stored, now: dt.datetime) -> None:
+        stored.version += 1
+        stored.board_time = now
+
+    async def insert(self, contest_id: str, spec: Spec, author_id: str, now: dt.datetime) -> Contest:
+        contest = Contest(contest_id, spec, author_id, now, now)
+        self._contests[contest_id] = _Stored(contest, 1, now)
+        return contest
+
+    async def get(self, contest_id: str) -> Contest | None:
+        stored = self._contests.get(contest_id)
+        return None if stored is None else stored.contest
+
+    async def replace_spec(self, contest_id: str, spec: Spec, now: dt.datetime) -> Contest | None:
+        stored = self._contests.get(contest_id)
+        if stored is None:
+            return None
+        stored.contest = dataclasses.replace(stored.contest, spec=spec, update_time=now)
+        self._bump(stored, now)
+        return stored.contest
+
+    async def publish(self, contest_id: str, now: dt.datetime) -> Contest | None:
+        stored = self._contests.get(contest_id)
+        if stored is None:
+            return None
+        if not stored.contest.final_standings_published:
+            stored.contest = dataclasses.replace(stored.contest, final_standings_published=True, update_time=now)
+            self._bump(stored, now)
+        return stored.contest
+
+    async def list(
+        self, phase: Phase | None, now: dt.datetime, limit: int, cursor: Cursor | None
+    ) -> tuple[list[Contest], Cursor | None]:
+        after: tuple[int, dt.datetime, str] | None = None
+        if cursor is not None:
+            now, ended, start, contest_id = _list_cursor(cursor)
+            after = (ended, start, contest_id)
+
+        def key(c: Contest) -> tuple[int, dt.datetime, str]:
+            return (int(c.spec.end_time <= now), c.spec.start_time, c.contest_id)
+
+        chosen = sorted(
+            (
+                s.contest
+                for s in self._contests.values()
+                if (phase is None or phase_at(s.contest.spec, now) is phase)
+                and (after is None or key(s.contest) > after)
+            ),
+            key=key,
+        )
+        page = chosen[:limit]
+        return page, _encode_cursor(now, page[-1]) if len(chosen) > limit else None
+
+    async def register(self, contest_id: str, user_id: str, display_name: str, now: dt.datetime) -> Registration:
+        stored = self._contests.get(contest_id)
+        if stored is None:
+            raise LookupError(contest_id)
+        if user_id in stored.registrations:
+            raise AlreadyExists("already registered for this contest", reason="ALREADY_REGISTERED")
+        registration = Registration(contest_id, user_id, display_name, now)
+        stored.registrations[user_id] = registration
+        stored.contest = dataclasses.replace(stored.contest, participant_count=len(stored.registrations))
+        self._bump(stored, now)
+        return registration
+
+    async def registered(self, contest_id: str, user_id: str) -> bool:
+        stored = self._contests.get(contest_id)
+        return stored is not None and user_id in stored.registrations
+
+    async def record(self, contest_id: str, result: Result, now: dt.datetime) -> bool:
+        stored = self._contests.get(contest_id)
+        if stored is None:
+            raise LookupError(contest_id)
+        owner = self._owner.setdefault(result.submission_id, contest_id)
+        if owner != contest_id:
+            return False
+        have = stored.results.get(result.submission_id)
+        if have is not None and (have == result or not result.supersedes(have)):
+            return False
+        stored.results[result.submission_id] = result
+        self._bump(stored, now)
+        return True
+
+    async def board(self, contest_id: str) -> Board | None:
+        stored = self._contests.get(contest_id)
+        if stored is None:
+            return None
+        participants = tuple(Participant(r.user_id, r.display_name) for _, r in sorted(stored.registrations.items()))
+        results = tuple(r for _, r in sorted(stored.results.items()))
+        return Board(stored.contest, participants, results, stored.version, stored.board_time)
+
+    async def version(self, contest_id: str) -> int | None:
+        stored = self._contests.get(contest_id)
+        return None if stored is None else stored.version

@@ -1,0 +1,291 @@
+"""A contest run through Envoy: REST, gRPC-Web and native gRPC; a judged submission moves the board;
+the freeze hides others' late attempts until the final standings are published."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+
+import grpc
+import httpx
+import pytest
+from google.protobuf import timestamp_pb2
+
+from arena.common.v1 import verdict_pb2
+from arena.contest.v1 import (
+    contest_internal_service_pb2,
+    contest_internal_service_pb2_grpc,
+    contest_service_pb2,
+    contest_service_pb2_grpc,
+)
+from arena.launcher import Platform
+from e2e.conftest import admin_token, error_reason, register_and_login
+from support.grpcweb_client import WebChannel
+
+pytestmark = pytest.mark.timeout(180)
+
+ACCEPTED_PY = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def board(rest: httpx.Client, contest_id: str, token: str | None = None) -> dict:
+    response = rest.get(f"/v1/contests/{contest_id}/leaderboard", headers=auth(token) if token else {})
+    assert response.status_code == 200, response.text
+    return response.json()["leaderboard"]
+
+
+def row(leaderboard: dict, username: str) -> dict:
+    return next(r for r in leaderboard["rows"] if r["display_name"] == username)
+
+
+async def record(platform: Platform, **fields) -> bool:
+    target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = contest_internal_service_pb2_grpc.ContestInternalServiceStub(channel)
+        response = await stub.RecordSubmissionResult(
+            contest_internal_service_pb2.RecordSubmissionResultRequest(**fields), timeout=10
+        )
+        return response.applied
+
+
+def stamp(value: dt.datetime) -> timestamp_pb2.Timestamp:
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def test_bad_contests_are_clear_errors(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    body = {
+        "title": "Broken",
+        "scoring_rule": "SCORING_RULE_ICPC",
+        "start_time": rfc3339(start),
+        "duration": "-60s",
+        "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "a-plus-b"}, {"problem_id": "no-such-problem"}],
+    }
+    response = rest.post("/v1/contests", json=body, headers=auth(admin))
+    assert response.status_code == 400, response.text
+    assert error_reason(response.json()) == "VALIDATION_FAILED"
+    fields = {
+        v["field"]
+        for d in response.json()["details"]
+        if d["@type"].endswith("BadRequest")
+        for v in d["field_violations"]
+    }
+    assert {"contest.duration", "contest.problems[1].problem_id"} <= fields
+    user = register_and_login(rest, "contest-nobody")
+    assert rest.post("/v1/contests", json=body, headers=auth(user)).status_code == 403
+    assert rest.get("/v1/contests/missing").status_code == 404
+
+
+def test_a_contest_with_a_judged_submission_a_freeze_and_the_final_standings(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    ann = register_and_login(rest, "contest-ann")
+    bob = register_and_login(rest, "contest-bob")
+    now = dt.datetime.now(dt.UTC)
+    start = now - dt.timedelta(seconds=90)
+    # Runs 2 minutes: frozen from 30 s ago, over in 30 s.
+    created = rest.post(
+        "/v1/contests",
+        json={
+            "title": "E2E Cup",
+            "scoring_rule": "SCORING_RULE_ICPC",
+            "start_time": rfc3339(start),
+            "duration": "120s",
+            "freeze_before_end": "60s",
+            "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "mean-value", "label": "M"}],
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 200, created.text
+    contest = created.json()["contest"]
+    cid = contest["contest_id"]
+    assert contest["phase"] == "CONTEST_PHASE_FROZEN" and contest["problems"][0]["label"] == "A"
+    a_plus_b = contest["problems"][0]["problem_id"]
+
+    listed = rest.get("/v1/contests", params={"phase": "CONTEST_PHASE_FROZEN"}).json()["contests"]
+    assert cid in [c["contest_id"] for c in listed]
+
+    for token in (ann, bob):
+        registered = rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(token))
+        assert registered.status_code == 200, registered.text
+    again = rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(ann))
+    assert again.status_code == 409 and error_reason(again.json()) == "ALREADY_REGISTERED"
+
+    # A stranger may not submit in the contest; a problem outside it is refused too.
+    stranger = register_and_login(rest, "contest-stranger")
+    refused = rest.post(
+        "/v1/submissions",
+        json={"problem_id": a_plus_b, "language_id": "python3", "source": ACCEPTED_PY, "contest_id": cid},
+        headers=auth(stranger),
+    )
+    assert refused.status_code == 400 and error_reason(refused.json()) == "CONTEST_NOT_REGISTERED", refused.text
+
+    before = board(rest, cid)
+    assert before["frozen"] and {r["display_name"] for r in before["rows"]} == {"contest-ann", "contest-bob"}
+
+    # Bob's accepted attempt before the freeze (recorded as the outbox would, twice: a redelivery).
+    bob_id = row(before, "contest-bob")["user_id"]
+    fields = {
+        "submission_id": "e2e-bob-1",
+        "contest_id": cid,
+        "user_id": bob_id,
+        "problem_id": a_plus_b,
+        "verdict": verdict_pb2.VERDICT_ACCEPTED,
+        "score": 1.0,
+        "submit_time": stamp(start + dt.timedelta(seconds=20)),
+    }
+    assert asyncio.run(record(platform, **fields)) is True
+    assert asyncio.run(record(platform, **fields)) is False
+    moved = board(rest, cid)
+    assert moved["version"] > before["version"]
+    assert row(moved, "contest-bob")["solved_count"] == 1 and row(moved, "contest-bob")["rank"] == 1
+    assert row(moved, "contest-bob")["cells"][0]["first_solve"]
+
+    # Ann submits during the freeze through execution: judged, recorded through the outbox.
+    submitted = rest.post(
+        "/v1/submissions",
+        json={"problem_id": a_plus_b, "language_id": "python3", "source": ACCEPTED_PY, "contest_id": cid},
+        headers=auth(ann),
+    )
+    assert submitted.status_code == 200, submitted.text
+    deadline = time.monotonic() + 25
+    while time.monotonic() < deadline:
+        own = board(rest, cid, ann)
+        if row(own, "contest-ann")["solved_count"] == 1:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("ann's accepted submission never reached her own board")
+    public = board(rest, cid)
+    assert row(public, "contest-ann")["cells"][0]["pending_attempts"] == 1  # hidden from everyone else
+    assert row(public, "contest-ann")["solved_count"] == 0
+    assert row(board(rest, cid, admin), "contest-ann")["solved_count"] == 1  # the jury sees the live board
+
+    # gRPC-Web through Envoy: the same public page.
+    async def web_board() -> contest_service_pb2.GetLeaderboardResponse:
+        async with WebChannel(platform.settings.edge_url) as channel:
+            stub = contest_service_pb2_grpc.ContestServiceStub(channel)
+            return await stub.GetLeaderboard(contest_service_pb2.GetLeaderboardRequest(contest_id=cid))
+
+    web = asyncio.run(web_board()).leaderboard
+    assert web.frozen and web.version == public["version"]
+
+    # Native gRPC through Envoy: follow the stream until the final standings.
+    end = start + dt.timedelta(seconds=120)
+    time.sleep(max(0.0, (end - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
+
+    async def follow_to_the_end() -> list[contest_service_pb2.GetLeaderboardStreamResponse]:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}") as channel:
+            stub = contest_service_pb2_grpc.ContestServiceStub(channel)
+            stream = stub.GetLeaderboardStream(contest_service_pb2.GetLeaderboardStreamRequest(contest_id=cid))
+            received = [await asyncio.wait_for(stream.read(), 10)]
+            published = rest.post(f"/v1/contests/{cid}:publishFinalStandings", json={}, headers=auth(admin))
+            assert published.status_code == 200, published.text
+            while (message := await asyncio.wait_for(stream.read(), 10)) is not grpc.aio.EOF:
+                received.append(message)
+            return received
+
+    messages = asyncio.run(follow_to_the_end())
+    assert messages[0].leaderboard.frozen and not messages[0].last
+    final = messages[-1]
+    assert final.last and not final.leaderboard.frozen
+    assert [r.solved_count for r in final.leaderboard.rows] == [1, 1]
+    assert not row(board(rest, cid), "contest-ann")["cells"][0]["pending_attempts"]
+
+
+def test_the_demo_contest_runs_with_simulated_contestants(platform: Platform, rest: httpx.Client):
+    running = rest.get("/v1/contests", params={"phase": "CONTEST_PHASE_RUNNING"}).json()["contests"]
+    demo = next(c for c in running if c["title"] == "Arena Demo Cup")
+    assert demo["participant_count"] == 4
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the simulated submissions are judged like anyone's
+        leaderboard = board(rest, demo["contest_id"])
+        solved = {r["display_name"]: r["solved_count"] for r in leaderboard["rows"]}
+        if solved == {"demo-ada": 1, "demo-alan": 1, "demo-grace": 1, "demo": 0}:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"the demo board never filled: {solved}")
+    alan = row(leaderboard, "demo-alan")["cells"][0]
+    assert alan["solved"] and alan["rejected_attempts"] == 1
+    assert [r["display_name"] for r in leaderboard["rows"]][-1] == "demo"
+
+
+def _running_contest(rest: httpx.Client, admin: str, title: str) -> dict:
+    now = dt.datetime.now(dt.UTC)
+    created = rest.post(
+        "/v1/contests",
+        json={
+            "title": title,
+            "scoring_rule": "SCORING_RULE_IOI",
+            "start_time": rfc3339(now - dt.timedelta(minutes=1)),
+            "duration": "3600s",
+            "problems": [{"problem_id": "a-plus-b", "max_score": 50}],
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 200, created.text
+    return created.json()["contest"]
+
+
+def test_the_leaderboard_streams_over_rest_ndjson_and_grpc_web(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    contest = _running_contest(rest, admin, "Streams Cup")
+    cid, problem_id = contest["contest_id"], contest["problems"][0]["problem_id"]
+    user = register_and_login(rest, "contest-streamer")
+    assert rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(user)).status_code == 200
+    user_id = rest.get("/v1/users/me", headers=auth(user)).json()["user"]["user_id"]
+
+    def result(submission_id: str, score: float, groups: list[tuple[str, float]]) -> dict:
+        return {
+            "submission_id": submission_id,
+            "contest_id": cid,
+            "user_id": user_id,
+            "problem_id": problem_id,
+            "verdict": verdict_pb2.VERDICT_WRONG_ANSWER,
+            "score": score,
+            "submit_time": stamp(dt.datetime.now(dt.UTC)),
+            "group_scores": [contest_internal_service_pb2.GroupScore(group=g, points=p) for g, p in groups],
+        }
+
+    lines: list[dict] = []
+    with rest.stream("GET", f"/v1/contests/{cid}/leaderboard:watch", timeout=20) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if not line.strip():
+                continue
+            lines.append(json.loads(line))
+            if len(lines) == 1:
+                assert asyncio.run(record(platform, **result("w1", 0.5, [("g1", 20.0), ("g2", 0.0)])))
+            else:
+                break
+    assert [m["leaderboard"]["version"] for m in lines] == [2, 3]
+    assert lines[1]["leaderboard"]["rows"][0]["score"] == 20
+
+    async def web_follow() -> list[contest_service_pb2.GetLeaderboardStreamResponse]:
+        async with WebChannel(platform.settings.edge_url) as channel:
+            stub = contest_service_pb2_grpc.ContestServiceStub(channel)
+            stream = stub.GetLeaderboardStream(contest_service_pb2.GetLeaderboardStreamRequest(contest_id=cid))
+            received = []
+            async for message in stream:
+                received.append(message)
+                if len(received) == 1:
+                    await record(platform, **result("w2", 0.5, [("g1", 0.0), ("g2", 25.0)]))
+                else:
+                    return received
+            return received
+
+    web = asyncio.run(asyncio.wait_for(web_follow(), 20))
+    assert [m.leaderboard.version for m in web] == [3, 4]
+    assert web[1].leaderboard.rows[0].score == 45  # best per subtask over both submissions

@@ -1,0 +1,197 @@
+"""The contest use cases on the in-memory store, a fake problem catalog and a fake clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+import pytest
+
+from arena.contest.app import Boards, ContestApp, ProblemRef
+from arena.contest.domain import ContestProblem, Phase, Result, ScoringRule, Spec, Verdict, ViewerKind
+from arena.contest.store import InMemoryContestStore
+from arena.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from arena.core.identity import Identity
+
+T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+H = dt.timedelta(hours=1)
+
+
+class Catalog:
+    def __init__(self) -> None:
+        self.problems = [ProblemRef("id-sum", "a-plus-b", "A + B"), ProblemRef("id-path", "paths", "Paths")]
+        self.calls = 0
+
+    async def find(self, keys: Sequence[str]) -> list[ProblemRef]:
+        self.calls += 1
+        return [p for p in self.problems if p.problem_id in keys or p.slug in keys]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0 - H
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def who(user_id: str, *roles: str) -> Identity:
+    return Identity(user_id, f"{user_id}-name", frozenset({"USER", *roles}), "t", "s", 0.0)
+
+
+SETTER = who("setter", "SETTER")
+ADMIN = who("root", "SETTER", "ADMIN")
+ANN, BOB = who("ann"), who("bob")
+
+
+def spec(**changes: object) -> Spec:
+    base = Spec(
+        "Winter Cup",
+        ScoringRule.ICPC,
+        T0,
+        5 * H,
+        (ContestProblem("a-plus-b"), ContestProblem("id-path")),
+        freeze_before_end=H,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(clock: Clock) -> ContestApp:
+    return ContestApp(InMemoryContestStore(), Catalog(), clock=clock)
+
+
+def ac(sid: str, user: str, minute: int, verdict: Verdict = Verdict.ACCEPTED) -> Result:
+    return Result(sid, user, "id-sum", verdict, T0 + dt.timedelta(minutes=minute))
+
+
+async def test_create_resolves_problems_by_slug_and_keeps_titles(app: ContestApp) -> None:
+    contest = await app.create(SETTER, spec())
+    assert [(p.problem_id, p.label, p.title) for p in contest.spec.problems] == [
+        ("id-sum", "A", "A + B"),
+        ("id-path", "B", "Paths"),
+    ]
+    assert contest.author_id == "setter"
+
+
+async def test_unknown_and_duplicate_problems_are_field_violations(app: ContestApp) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        await app.create(SETTER, spec(problems=(ContestProblem("a-plus-b"), ContestProblem("nope"))))
+    assert [v.field for v in caught.value.violations] == ["contest.problems[1].problem_id"]
+    with pytest.raises(InvalidArgument) as caught:  # the same problem by slug and by id
+        await app.create(SETTER, spec(problems=(ContestProblem("a-plus-b"), ContestProblem("id-sum"))))
+    assert "listed twice" in caught.value.violations[0].description
+
+
+async def test_update_is_for_the_author_or_an_admin_and_locks_after_the_start(app: ContestApp, clock: Clock) -> None:
+    contest = await app.create(SETTER, spec())
+    with pytest.raises(PermissionDenied):
+        await app.update(who("other", "SETTER"), contest.contest_id, {"title": "Mine"})
+    updated = await app.update(ADMIN, contest.contest_id, {"problems": (ContestProblem("paths"),)})
+    assert [p.problem_id for p in updated.spec.problems] == ["id-path"]
+    clock.now = T0 + H
+    with pytest.raises(FailedPrecondition):
+        await app.update(SETTER, contest.contest_id, {"problems": (ContestProblem("a-plus-b"),)})
+    longer = await app.update(SETTER, contest.contest_id, {"duration": 6 * H})
+    assert longer.spec.end_time == T0 + 6 * H
+    with pytest.raises(NotFound):
+        await app.update(SETTER, "missing", {"title": "x"})
+
+
+async def test_registration_and_authorization(app: ContestApp, clock: Clock) -> None:
+    contest = await app.create(SETTER, spec())
+    cid = contest.contest_id
+    await app.register(ANN, cid)
+    with pytest.raises(AlreadyExists):
+        await app.register(ANN, cid)
+    with pytest.raises(FailedPrecondition) as caught:
+        await app.authorize(cid, "ann", "id-sum")
+    assert caught.value.reason == "CONTEST_NOT_RUNNING"
+    clock.now = T0 + H
+    _, problem = await app.authorize(cid, "ann", "id-sum")
+    assert problem.label == "A"
+    with pytest.raises(FailedPrecondition) as caught:
+        await app.authorize(cid, "bob", "id-sum")
+    assert caught.value.reason == "CONTEST_NOT_REGISTERED"
+    with pytest.raises(NotFound):
+        await app.authorize("missing", "ann", "id-sum")
+    clock.now = T0 + 5 * H
+    with pytest.raises(FailedPrecondition) as caught:
+        await app.register(BOB, cid)
+    assert caught.value.reason == "CONTEST_REGISTRATION_CLOSED"
+
+
+async def test_the_board_moves_with_results_and_is_computed_once_per_version(app: ContestApp, clock: Clock) -> None:
+    changed: list[str] = []
+    app.changed = changed.append
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    clock.now = T0 + H
+    assert await app.record(cid, ac("s1", "bob", 30))
+    assert not await app.record(cid, ac("s1", "bob", 30))  # a replay: no change, no notification
+    view = await app.view(cid, None)
+    first = app.standings(view)
+    assert app.standings(await app.view(cid, None)) is first  # cached for the version
+    assert [r.user_id for r in first.rows] == ["bob", "ann"] and view.board.version == 4
+    assert changed == [cid, cid, cid]
+    with pytest.raises(NotFound):
+        await app.record("missing", ac("s9", "bob", 30))
+
+
+async def test_the_freeze_and_publishing(app: ContestApp, clock: Clock) -> None:
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    clock.now = T0 + 4.5 * H
+    await app.record(cid, ac("s1", "bob", 250))
+    public = await app.view(cid, None)
+    assert public.frozen and public.viewer.kind is ViewerKind.PUBLIC
+    bob_public = next(r for r in app.standings(public).rows if r.user_id == "bob")
+    assert bob_public.cells[0].pending_attempts == 1 and not bob_public.cells[0].solved
+    own = await app.view(cid, BOB)
+    assert own.viewer.kind is ViewerKind.CONTESTANT and app.standings(own).rows[0].solved_count == 1
+    jury = await app.view(cid, SETTER)
+    assert not jury.frozen and app.standings(jury).rows[0].solved_count == 1
+    with pytest.raises(FailedPrecondition):
+        await app.publish(SETTER, cid)  # not ended yet
+    clock.now = T0 + 6 * H
+    with pytest.raises(PermissionDenied):
+        await app.publish(ANN, cid)
+    published = await app.publish(SETTER, cid)
+    assert published.final_standings_published
+    after = await app.view(cid, None)
+    assert not after.frozen and app.standings(after).rows[0].solved_count == 1
+
+
+async def test_listing_by_phase(app: ContestApp, clock: Clock) -> None:
+    up = await app.create(SETTER, spec(title="Later", start_time=T0 + 10 * H))
+    now = await app.create(SETTER, spec(title="Now"))
+    clock.now = T0 + H
+    running, _ = await app.list(Phase.RUNNING, 10, None)
+    upcoming, _ = await app.list(Phase.UPCOMING, 10, None)
+    assert [c.contest_id for c in running] == [now.contest_id]
+    assert [c.contest_id for c in upcoming] == [up.contest_id]
+
+
+async def test_a_board_is_read_once_per_expiry_and_at_once_after_a_local_write(clock: Clock) -> None:
+    store = InMemoryContestStore()
+    app = ContestApp(store, Catalog(), clock=clock)
+    ticks = [100.0]
+    app.boards = Boards(store, ttl_s=2.0, monotonic=lambda: ticks[0])
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    clock.now = T0 + H
+    assert (await app.view(cid, None)).board.version == 2
+    await store.record(cid, ac("s1", "ann", 5), clock.now)  # another process's write
+    assert (await app.view(cid, None)).board.version == 2  # not asked again within the expiry
+    ticks[0] += 2.5
+    assert (await app.view(cid, None)).board.version == 3
+    await app.record(cid, ac("s2", "ann", 6, Verdict.WRONG_ANSWER))  # this process's write: seen at once
+    assert (await app.view(cid, None)).board.version == 4

@@ -1,0 +1,280 @@
+"""The contest servicers: proto ↔ domain, leaderboard pages served from bytes kept per board version."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
+
+from arena.common.v1 import verdict_pb2
+from arena.contest.app import ContestApp
+from arena.contest.servicer import ContestInternalServicer, ContestServicer
+from arena.contest.store import InMemoryContestStore
+from arena.contest.v1 import (
+    contest_internal_service_pb2 as internal,
+)
+from arena.contest.v1 import (
+    contest_pb2,
+)
+from arena.contest.v1 import (
+    contest_service_pb2 as public,
+)
+from arena.core.errors import FailedPrecondition, InvalidArgument, OutOfRange
+from arena.core.identity import Identity
+from arena.kit import context as request_context
+from arena.kit.middleware import STREAM_STARTED
+from unit.contest.test_app import ADMIN, ANN, BOB, T0, Catalog, Clock
+
+H = dt.timedelta(hours=1)
+
+
+def ts(value: dt.datetime) -> timestamp_pb2.Timestamp:
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(value)
+    return out
+
+
+def dur(value: dt.timedelta) -> duration_pb2.Duration:
+    out = duration_pb2.Duration()
+    out.FromTimedelta(value)
+    return out
+
+
+def acting(identity: Identity | None) -> None:
+    """Calls from now on (in this test's task, which ends with the test) come from ``identity``."""
+    request_context.set_current(request_context.RequestContext("r", "/m", "grpc", "t", identity=identity))
+
+
+@pytest.fixture
+def parts() -> tuple[ContestServicer, ContestInternalServicer, Clock]:
+    clock = Clock()
+    app = ContestApp(InMemoryContestStore(), Catalog(), clock=clock, poll_s=0.05)
+    return ContestServicer(app), ContestInternalServicer(app), clock
+
+
+def new_contest(**kw: object) -> contest_pb2.Contest:
+    message = contest_pb2.Contest(
+        title="Winter Cup",
+        scoring_rule=contest_pb2.SCORING_RULE_ICPC,
+        start_time=ts(T0),
+        duration=dur(5 * H),
+        freeze_before_end=dur(H),
+        problems=[contest_pb2.ContestProblem(problem_id="a-plus-b"), contest_pb2.ContestProblem(problem_id="paths")],
+    )
+    for k, v in kw.items():
+        if isinstance(v, duration_pb2.Duration):
+            getattr(message, k).CopyFrom(v)
+        else:
+            setattr(message, k, v)
+    return message
+
+
+def result(sid: str, user: str, minute: int, verdict: int = verdict_pb2.VERDICT_ACCEPTED, cid: str = "") -> object:
+    return internal.RecordSubmissionResultRequest(
+        submission_id=sid,
+        contest_id=cid,
+        user_id=user,
+        problem_id="id-sum",
+        verdict=verdict,  # type: ignore[arg-type]
+        score=1.0,
+        submit_time=ts(T0 + dt.timedelta(minutes=minute)),
+    )
+
+
+async def test_a_contest_run_through_the_servicers(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, clock = parts
+    acting(ADMIN)
+    created = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest
+    cid = created.contest_id
+    assert created.phase == contest_pb2.CONTEST_PHASE_UPCOMING
+    assert [(p.problem_id, p.label, p.title) for p in created.problems] == [
+        ("id-sum", "A", "A + B"),
+        ("id-path", "B", "Paths"),
+    ]
+    assert created.penalty_per_rejection.ToTimedelta() == dt.timedelta(minutes=20)
+    assert created.end_time.ToDatetime(tzinfo=dt.UTC) == T0 + 5 * H
+    for user in (ANN, BOB):
+        acting(user)
+        await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    got = (await servicer.GetContest(public.GetContestRequest(contest_id=cid), None)).contest
+    assert got.registered and got.participant_count == 2
+
+    clock.now = T0 + H
+    authorized = await internal_servicer.AuthorizeSubmission(
+        internal.AuthorizeSubmissionRequest(contest_id=cid, user_id="ann", problem_id="id-path"), None
+    )
+    assert authorized.label == "B" and not authorized.run_all_tests
+    assert (await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)).applied
+    assert not (await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)).applied
+
+    acting(None)
+    request = public.GetLeaderboardRequest(contest_id=cid, page_size=1)
+    first = await servicer.GetLeaderboard(request, None)
+    assert await servicer.GetLeaderboard(request, None) is first  # bytes kept for the version
+    page = public.GetLeaderboardResponse.FromString(first)
+    board = page.leaderboard
+    assert [r.user_id for r in board.rows] == ["bob"] and board.participant_count == 2
+    assert board.rows[0].cells[0].first_solve and board.rows[0].penalty.ToTimedelta() == dt.timedelta(minutes=30)
+    second = public.GetLeaderboardResponse.FromString(
+        await servicer.GetLeaderboard(
+            public.GetLeaderboardRequest(contest_id=cid, page_size=1, page_token=page.next_page_token), None
+        )
+    )
+    assert [r.user_id for r in second.leaderboard.rows] == ["ann"] and second.next_page_token == ""
+
+    await internal_servicer.RecordSubmissionResult(result("s2", "ann", 20, cid=cid), None)
+    moved = public.GetLeaderboardResponse.FromString(await servicer.GetLeaderboard(request, None))
+    assert moved.leaderboard.version == board.version + 1 and moved.leaderboard.rows[0].user_id == "ann"
+
+    acting(BOB)
+    around = public.GetLeaderboardResponse.FromString(
+        await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid, page_size=1, around_me=True), None)
+    )
+    assert [r.user_id for r in around.leaderboard.rows] == ["bob"]
+
+
+async def test_the_freeze_through_the_servicer(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, clock = parts
+    acting(ADMIN)
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    acting(BOB)
+    await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    clock.now = T0 + 4.5 * H
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 250, cid=cid), None)
+    request = public.GetLeaderboardRequest(contest_id=cid)
+    acting(None)
+    frozen = public.GetLeaderboardResponse.FromString(await servicer.GetLeaderboard(request, None)).leaderboard
+    assert frozen.frozen and frozen.rows[0].cells[0].pending_attempts == 1 and not frozen.rows[0].cells[0].solved
+    acting(BOB)
+    own = public.GetLeaderboardResponse.FromString(await servicer.GetLeaderboard(request, None)).leaderboard
+    assert own.rows[0].cells[0].solved
+    clock.now = T0 + 6 * H
+    acting(ADMIN)
+    published = await servicer.PublishFinalStandings(public.PublishFinalStandingsRequest(contest_id=cid), None)
+    assert published.contest.final_standings_published
+    acting(None)
+    final = public.GetLeaderboardResponse.FromString(await servicer.GetLeaderboard(request, None)).leaderboard
+    assert not final.frozen and final.rows[0].cells[0].solved
+
+
+async def test_bad_inputs_are_clear_errors(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock = parts
+    acting(ADMIN)
+    with pytest.raises(InvalidArgument) as caught:
+        bad = new_contest(scoring_rule=contest_pb2.SCORING_RULE_UNSPECIFIED)
+        await servicer.CreateContest(public.CreateContestRequest(contest=bad), None)
+    assert caught.value.violations[0].field == "contest.scoring_rule"
+    with pytest.raises(InvalidArgument) as caught:
+        await servicer.CreateContest(public.CreateContestRequest(contest=new_contest(duration=dur(-H))), None)
+    assert caught.value.violations[0].field == "contest.duration"
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    with pytest.raises(InvalidArgument) as caught:
+        await servicer.UpdateContest(
+            public.UpdateContestRequest(
+                contest=contest_pb2.Contest(contest_id=cid), update_mask=field_mask_pb2.FieldMask(paths=["author_id"])
+            ),
+            None,
+        )
+    assert caught.value.reason == "INVALID_UPDATE_MASK"
+    updated = await servicer.UpdateContest(
+        public.UpdateContestRequest(
+            contest=contest_pb2.Contest(contest_id=cid, title="Spring Cup"),
+            update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+        ),
+        None,
+    )
+    assert updated.contest.title == "Spring Cup"
+    with pytest.raises(InvalidArgument):
+        await internal_servicer.RecordSubmissionResult(result("s1", "ann", 5, verdict=99, cid=cid), None)
+    with pytest.raises(InvalidArgument) as caught:
+        await servicer.ListContests(public.ListContestsRequest(page_token="garbage"), None)
+    acting(ANN)
+    with pytest.raises(FailedPrecondition) as caught2:
+        await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid, around_me=True), None)
+    assert caught2.value.reason == "CONTEST_NOT_REGISTERED"
+
+
+# -- the stream --------------------------------------------------------------------------------------
+
+
+async def _stream_setup(parts):  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, clock = parts
+    acting(ADMIN)
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    for user in (ANN, BOB):
+        acting(user)
+        await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    clock.now = T0 + H
+    acting(None)
+    return servicer, internal_servicer, clock, cid
+
+
+def _board(message: object) -> contest_pb2.Leaderboard:
+    assert isinstance(message, bytes)
+    return public.GetLeaderboardStreamResponse.FromString(message).leaderboard
+
+
+async def test_the_stream_sends_a_snapshot_then_every_change_as_shared_bytes(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    request = public.GetLeaderboardStreamRequest(contest_id=cid, page_size=10)
+    one, two = servicer.GetLeaderboardStream(request, None), servicer.GetLeaderboardStream(request, None)
+    first_one, first_two = await anext(one), await anext(two)
+    assert first_one is first_two  # one serialization for both followers
+    assert _board(first_one).version == 3
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    moved_one, moved_two = await asyncio.wait_for(anext(one), 5), await asyncio.wait_for(anext(two), 5)
+    assert moved_one is moved_two
+    board = _board(moved_one)
+    assert board.version == 4 and board.rows[0].user_id == "bob" and board.rows[0].solved_count == 1
+    await one.aclose()
+    await two.aclose()
+    assert not servicer.app.watch._followed  # the last follower gone, the reader stops
+
+
+async def test_a_slow_follower_gets_the_newest_board_not_a_backlog(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    assert _board(await anext(stream)).version == 3
+    for i in range(5):
+        await internal_servicer.RecordSubmissionResult(result(f"s{i}", "ann", 10 + i, verdict=2, cid=cid), None)
+    await asyncio.sleep(0.05)
+    latest = _board(await asyncio.wait_for(anext(stream), 5))
+    assert latest.version == 8 and latest.rows[0].cells[0].rejected_attempts == 5
+    await stream.aclose()
+
+
+async def test_the_stream_resumes_after_a_version(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, after_version=3), None)
+    assert await anext(stream) is STREAM_STARTED  # nothing new yet: headers only
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    assert _board(await asyncio.wait_for(anext(stream), 5)).version == 4
+    await stream.aclose()
+    with pytest.raises(OutOfRange):
+        await anext(
+            servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, after_version=9), None)
+        )
+
+
+async def test_the_stream_ends_with_the_final_standings(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, _internal, clock, cid = await _stream_setup(parts)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    assert _board(await anext(stream)).version == 3
+    clock.now = T0 + 6 * H
+    acting(ADMIN)
+    await servicer.PublishFinalStandings(public.PublishFinalStandingsRequest(contest_id=cid), None)
+    last = public.GetLeaderboardStreamResponse.FromString(await asyncio.wait_for(anext(stream), 5))
+    assert last.last and not last.leaderboard.frozen
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
+
+
+async def test_a_quiet_stream_repeats_its_snapshot(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, _internal, _clock, cid = await _stream_setup(parts)
+    servicer.heartbeat_s = 0.05
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
+    first = await anext(stream)
+    assert await asyncio.wait_for(anext(stream), 5) is first  # the same bytes, the same version
+    await stream.aclose()
