@@ -103,11 +103,15 @@ _RUN_TO_VERDICT = {
 }
 
 
-def classify(outcome: RunMeasurement, *, cpu_limit_s: float, memory_limit_kib: int) -> RunStatus:
-    """How a run ended. Limits first: a program killed for overusing a resource did not merely crash."""
+def classify(
+    outcome: RunMeasurement, *, cpu_limit_s: float, memory_limit_kib: int, out_of_memory: bool = False
+) -> RunStatus:
+    """How a run ended. Limits first: a program killed for overusing a resource did not merely crash.
+    ``out_of_memory``: the runtime itself reported exhausting the heap the memory limit gave it (a
+    JVM's OutOfMemoryError), which is the memory limit too."""
     if outcome.cpu_time_s > cpu_limit_s or outcome.wall_time_exceeded:
         return RunStatus.TIME_LIMIT_EXCEEDED
-    if outcome.memory_limit_hit or outcome.memory_kib > memory_limit_kib:
+    if outcome.memory_limit_hit or outcome.memory_kib > memory_limit_kib or out_of_memory:
         return RunStatus.MEMORY_LIMIT_EXCEEDED
     if outcome.output_limit_hit:
         return RunStatus.OUTPUT_LIMIT_EXCEEDED

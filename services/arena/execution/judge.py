@@ -111,7 +111,12 @@ class Judge:
             stdin=test.input.encode(),
             capture_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
         )
-        status = classify(outcome, cpu_limit_s=limits.cpu_time_s, memory_limit_kib=limits.memory_kib)
+        status = classify(
+            outcome,
+            cpu_limit_s=limits.cpu_time_s,
+            memory_limit_kib=limits.memory_kib,
+            out_of_memory=language.ran_out_of_memory(outcome.exit_code, outcome.stderr),
+        )
         result = None
         if status is RunStatus.OK:
             result = check(
