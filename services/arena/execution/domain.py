@@ -200,6 +200,8 @@ class Final:
     """The total: the sum of the groups' points (without groups, ``score`` x 100)."""
     max_points: float = 0.0
     groups: tuple[GroupScore, ...] = ()
+    judge_notes: str = ""
+    """Why the judge failed on some tests (checker programs), for setters and admins only."""
 
 
 def _failed(result: TestOutcome) -> bool:
@@ -308,6 +310,8 @@ class Submission:
     max_points: float = 0.0
     groups: tuple[GroupScore, ...] = ()
     """Each test group's score (problems with subtasks), once judged."""
+    judge_notes: str = ""
+    """Why the judge failed on some tests (a checker program's failure): SETTERs and ADMINs only."""
 
 
 @dataclasses.dataclass(frozen=True)

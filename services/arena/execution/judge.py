@@ -61,6 +61,7 @@ class Bundle:
 CHECKER_LIMITS = Limits(cpu_time_s=5, wall_time_s=15, memory_kib=512 * 1024, tmp_bytes=96 * 1024 * 1024)
 """A checker program's own limits for one test (the three files it reads live in its /tmp)."""
 CHECKER_CACHE_SIZE = 32
+JUDGE_NOTES_CAP_BYTES = 16 * 1024
 # The checker's run command gets the three files testlib expects as arguments. The trusted side
 # never writes into a workspace a program wrote (the compiled checker's): the files travel on
 # stdin, framed by their lengths, and this unpacks them into the run's own /tmp first.
@@ -202,7 +203,16 @@ class Judge:
             file_size_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
         )
 
-    async def run_test(self, compiled: Compiled, language: Language, bundle: Bundle, test: BundleTest) -> TestOutcome:
+    async def run_test(
+        self,
+        compiled: Compiled,
+        language: Language,
+        bundle: Bundle,
+        test: BundleTest,
+        notes: list[str] | None = None,
+    ) -> TestOutcome:
+        """The test's result as the submitter may see it; a checker program's failure is also added
+        to ``notes`` in full (for setters and admins)."""
         limits = self.limits_for(language, bundle)
         outcome = await self.sandbox.run(
             compiled.workspace,
@@ -224,6 +234,8 @@ class Judge:
                 # test's checker message may quote its data: only at debug level, like its other details)
                 log.warning("checker program failed", problem_id=bundle.problem_id, revision=bundle.revision,
                             ordinal=test.ordinal, checker_message=result.message if test.sample else "")  # fmt: skip
+                if notes is not None:
+                    notes.append(f"test {test.ordinal}: {result.message}")
         elif status is RunStatus.OK:
             result = check(
                 test.expected_output,
@@ -272,6 +284,7 @@ class Judge:
                     compile_output=compiled.output,
                 )
             await steps.running()
+            notes: list[str] = []
             for test in bundle.tests:
                 if test.ordinal in results:
                     continue
@@ -285,11 +298,13 @@ class Judge:
                 if skip:
                     outcome = TestOutcome(ordinal=test.ordinal, sample=test.sample, verdict=Verdict.SKIPPED)
                 else:
-                    outcome = await self.run_test(compiled, language, bundle, test)
+                    outcome = await self.run_test(compiled, language, bundle, test, notes)
                 results[test.ordinal] = outcome
                 await steps.test_finished(outcome)
             return dataclasses.replace(
-                overall(list(results.values()), len(bundle.tests), bundle.groups), compile_output=compiled.output
+                overall(list(results.values()), len(bundle.tests), bundle.groups),
+                compile_output=compiled.output,
+                judge_notes=cap_text("\n".join(notes).encode(), JUDGE_NOTES_CAP_BYTES),
             )
         finally:
             self.sandbox.discard(compiled.workspace)

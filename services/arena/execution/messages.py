@@ -70,6 +70,7 @@ def submission_message(submission: Submission, *, with_results: bool = True) -> 
         points=submission.points,
         max_points=submission.max_points,
         group_results=[group_result_message(g) for g in submission.groups],
+        judge_notes=submission.judge_notes,
     )
 
 

@@ -73,6 +73,7 @@ class SubmissionRow(Base):
     points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
     max_points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
     group_results: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON(), default=list)
+    judge_notes: Mapped[str] = mapped_column(sa.Text(), default="")
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     judge_start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finish_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
@@ -265,6 +266,7 @@ def _submission(row: SubmissionRow, results: Sequence[TestResultRow] = ()) -> Su
         points=row.points,
         max_points=row.max_points,
         groups=_groups_from_json(row.group_results),
+        judge_notes=row.judge_notes,
     )
 
 
@@ -436,6 +438,7 @@ class SqlExecutionStore:
             "points": final.points,
             "max_points": final.max_points,
             "group_results": _groups_json(final.groups),
+            "judge_notes": final.judge_notes,
             "finish_time": now,
             "lease_until": None,
         }
@@ -737,6 +740,7 @@ class InMemoryExecutionStore:
             points=final.points,
             max_points=final.max_points,
             groups=final.groups,
+            judge_notes=final.judge_notes,
             finish_time=now,
             lease_until=None,
         )

@@ -139,3 +139,14 @@ async def test_a_contestant_failing_on_its_own_never_reaches_the_checker(judge: 
     spec = CheckerSpec("PROGRAM", program_language_id="python3", program_source="import sys\nsys.exit(3)\n")
     final = await judged(judge, languages, bundle(spec, ("", "", False)), "python3", "raise SystemExit(1)\n")
     assert final.verdict is Verdict.RUNTIME_ERROR
+
+
+async def test_a_failing_checker_on_a_hidden_test_tells_the_setter_not_the_contestant(judge: Judge, languages):
+    says_why = "import sys\nprint('the answer file says 7, not a pair', file=sys.stderr)\nsys.exit(3)\n"
+    spec = CheckerSpec("PROGRAM", program_language_id="python3", program_source=says_why)
+    steps = Recorder()
+    problem = bundle(spec, ("7\n", "7\n", False))
+    final = await judge.judge(languages["python3"], ECHO["python3"], problem, run_all_tests=True, steps=steps)
+    assert final.verdict is Verdict.INTERNAL_ERROR
+    assert steps.outcomes[0].checker_message == ""  # the hidden-test rule
+    assert final.judge_notes == "test 1: checker failed: the answer file says 7, not a pair"

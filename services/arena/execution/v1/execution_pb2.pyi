@@ -147,7 +147,7 @@ class GroupResult(_message.Message):
     def __init__(self, name: _Optional[str] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("submission_id", "problem_id", "language_id", "source", "contest_id", "user_id", "status", "verdict", "test_results", "test_count", "passed_test_count", "score", "max_cpu_duration", "max_memory_kib", "compile_output", "queue_position", "run_all_tests", "create_time", "judge_start_time", "finish_time", "points", "max_points", "group_results")
+    __slots__ = ("submission_id", "problem_id", "language_id", "source", "contest_id", "user_id", "status", "verdict", "test_results", "test_count", "passed_test_count", "score", "max_cpu_duration", "max_memory_kib", "compile_output", "queue_position", "run_all_tests", "create_time", "judge_start_time", "finish_time", "points", "max_points", "group_results", "judge_notes")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +171,7 @@ class Submission(_message.Message):
     POINTS_FIELD_NUMBER: _ClassVar[int]
     MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
     GROUP_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_NOTES_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     problem_id: str
     language_id: str
@@ -194,7 +195,8 @@ class Submission(_message.Message):
     points: float
     max_points: float
     group_results: _containers.RepeatedCompositeFieldContainer[GroupResult]
-    def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ...) -> None: ...
+    judge_notes: str
+    def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ..., judge_notes: _Optional[str] = ...) -> None: ...
 
 class SubmissionEvent(_message.Message):
     __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count", "points", "max_points", "group_results")
