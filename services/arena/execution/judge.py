@@ -150,7 +150,8 @@ class Judge:
                     made = CompiledChecker(language, None, "it did not compile")
             self._checkers[key] = made
             while len(self._checkers) > CHECKER_CACHE_SIZE:
-                _, evicted = self._checkers.popitem(last=False)
+                evicted_key, evicted = self._checkers.popitem(last=False)
+                self._checker_locks.pop(evicted_key, None)
                 if evicted.compiled is not None:
                     self.sandbox.discard(evicted.compiled.workspace)
             return made
