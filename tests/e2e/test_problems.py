@@ -138,7 +138,10 @@ def test_a_setter_creates_a_problem_and_gets_snake_case_json(rest: httpx.Client,
         "kind": "CHECKER_KIND_FLOAT",
         "absolute_tolerance": 0.001,
         "relative_tolerance": 0.0001,
+        "program_language_id": "",
+        "program_source": "",
     }
+    assert (problem["test_groups"], problem["run_whole_failed_groups"]) == ([], False)
     assert problem["visibility"] == "VISIBILITY_PUBLIC"
     assert problem["hidden_test_count"] == 2
     assert problem["sample_tests"] == [
@@ -602,3 +605,60 @@ def test_a_list_read_right_after_a_write_shows_the_write(rest: httpx.Client, peo
     assert [p["problem_id"] for p in page(people.setter)] == [second["problem_id"], first["problem_id"]]
     assert rest.delete(f"/v1/problems/{first['problem_id']}", headers=people.setter.auth).status_code == 200
     assert page(None) == [] and all(not p["sample_tests"] for p in page(people.setter))
+
+
+# -- subtasks and checker programs ------------------------------------------------------------------
+
+CHECKER_SOURCE = "import sys\nsys.exit(0)  # checker-source-marker\n"
+
+
+def test_demo_subtasks_are_public_and_a_checker_programs_source_never_is(rest: httpx.Client):
+    subtasks = rest.get("/v1/problems/triangular-numbers").json()["problem"]
+    assert subtasks["test_groups"] == [
+        {"name": "n ≤ 1000", "points": 40, "test_ordinals": [3, 4, 5]},
+        {"name": "n ≤ 10⁹", "points": 60, "test_ordinals": [6, 7, 8]},
+    ]
+    checked = rest.get("/v1/problems/divisor-pair").json()["problem"]
+    assert checked["checker"]["kind"] == "CHECKER_KIND_PROGRAM"
+    assert checked["checker"]["program_language_id"] == "python3"
+    assert checked["checker"].get("program_source", "") == ""  # INPUT_ONLY: only the judge bundle carries it
+
+
+async def test_groups_and_the_checker_program_reach_the_judge_bundle_only(
+    platform: Platform, rest: httpx.Client, people: People
+):
+    groups = [{"name": "hidden ones", "points": 100, "test_ordinals": [2, 3]}]
+    checker = {"kind": "CHECKER_KIND_PROGRAM", "program_language_id": "python3", "program_source": CHECKER_SOURCE}
+    created = create(rest, people.setter, checker=checker, test_groups=groups, run_whole_failed_groups=True)
+    assert "checker-source-marker" not in rest.get(f"/v1/problems/{created['problem_id']}").text
+    assert created["test_groups"] == groups and created["run_whole_failed_groups"] is True
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.ports['problem'].grpc}") as channel:
+        stub = problem_internal_service_pb2_grpc.ProblemInternalServiceStub(channel)
+        reply = await stub.GetJudgeBundle(
+            problem_internal_service_pb2.GetJudgeBundleRequest(problem_id=created["problem_id"]), timeout=10
+        )
+    bundle = reply.bundle
+    assert (bundle.checker.program_language_id, bundle.checker.program_source) == ("python3", CHECKER_SOURCE)
+    assert [(g.name, g.points, list(g.test_ordinals)) for g in bundle.test_groups] == [("hidden ones", 100, [2, 3])]
+    assert bundle.run_whole_failed_groups is True
+
+
+def test_bad_test_groups_and_checker_programs_are_field_violations(rest: httpx.Client, people: People):
+    body = problem_body(
+        test_groups=[
+            {"name": "a", "points": -5, "test_ordinals": [1, 2]},
+            {"name": "b", "points": 10, "test_ordinals": [2]},
+            {"name": "c", "points": 10},
+        ],
+        checker={"kind": "CHECKER_KIND_PROGRAM"},
+    )
+    response = rest.post("/v1/problems", json=body, headers=people.setter.auth)
+    assert response.status_code == 400, response.text
+    violations = next(d for d in response.json()["details"] if d["@type"].endswith("BadRequest"))["field_violations"]
+    assert {v["field"] for v in violations} == {
+        "problem.test_groups[0].points",
+        "problem.test_groups[1].test_ordinals",
+        "problem.test_groups[2].test_ordinals",
+        "problem.checker.program_language_id",
+        "problem.checker.program_source",
+    }

@@ -422,3 +422,54 @@ def test_languages_say_how_the_sandbox_measures_cpu(rest: httpx.Client):
     assert {lang["language_id"] for lang in body["languages"]} >= {"python3", "c", "cpp"}
     assert body["sandbox"]["cpu_accounting"] in {"cgroup-v1", "cgroup-v2"}, body["sandbox"]
     assert body["sandbox"]["neutral_paths"] is True
+
+
+# -- subtasks and checker programs --------------------------------------------------------------------
+
+TRIANGULAR = DEMO["triangular-numbers"]
+DIVISOR_PAIR = DEMO["divisor-pair"]
+
+
+def judged(rest: httpx.Client, token: str, submission: dict) -> tuple[list[dict], dict]:
+    events = watch_rest(rest, token, submission["submission_id"])
+    final = rest.get(f"/v1/submissions/{submission['submission_id']}", headers=auth(token)).json()["submission"]
+    return events, final
+
+
+def test_a_subtask_problem_shows_each_groups_score_and_the_total_over_rest(rest: httpx.Client, user_token: str):
+    language, source = TRIANGULAR.solutions["wrong.c"]  # 32-bit sums: right for the first subtask only
+    events, final = judged(rest, user_token, submit(rest, user_token, source, problem="triangular-numbers",
+                                                    language=language))  # fmt: skip
+    expected_groups = [
+        {"name": "n ≤ 1000", "points": 40, "max_points": 40, "verdict": "VERDICT_ACCEPTED"},
+        {"name": "n ≤ 10⁹", "points": 0, "max_points": 60, "verdict": "VERDICT_WRONG_ANSWER"},
+    ]
+    assert final["group_results"] == expected_groups
+    assert (final["verdict"], final["points"], final["max_points"], final["score"]) == (
+        "VERDICT_WRONG_ANSWER",
+        40,
+        100,
+        0.4,
+    )
+    assert events[-1]["group_results"] == expected_groups and events[-1]["points"] == 40
+    skipped = [r["ordinal"] for r in final["test_results"] if r["verdict"] == "VERDICT_SKIPPED"]
+    assert skipped == [7, 8]  # the rest of the failed group, nothing else
+
+
+def test_a_full_solution_to_the_subtask_problem_earns_every_point(rest: httpx.Client, user_token: str):
+    _, final = judged(rest, user_token, submit(rest, user_token, TRIANGULAR.solutions["accepted.py"][1],
+                                               problem="triangular-numbers"))  # fmt: skip
+    assert final["verdict"] == "VERDICT_ACCEPTED"
+    assert [g["points"] for g in final["group_results"]] == [40, 60] and final["points"] == 100
+
+
+def test_a_checker_program_accepts_any_valid_answer_and_rejects_a_wrong_one(rest: httpx.Client, user_token: str):
+    _, final = judged(rest, user_token, submit(rest, user_token, DIVISOR_PAIR.solutions["accepted.py"][1],
+                                               problem="divisor-pair"))  # fmt: skip
+    assert final["verdict"] == "VERDICT_ACCEPTED", final
+    assert final["points"] == 100 and final["max_points"] == 100 and final.get("group_results", []) == []
+    _, wrong = judged(rest, user_token, submit(rest, user_token, DIVISOR_PAIR.solutions["wrong.py"][1],
+                                               problem="divisor-pair"))  # fmt: skip
+    assert wrong["verdict"] == "VERDICT_WRONG_ANSWER"
+    first = wrong["test_results"][0]  # a sample: the checker's message is shown
+    assert "not a pair of divisors" in first["checker_message"]

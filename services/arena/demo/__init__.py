@@ -45,6 +45,9 @@ def _post(url: str, body: dict[str, Any], token: str = "") -> tuple[int, dict[st
 def problem_body(problem: DemoProblem) -> dict[str, Any]:
     """A demo problem as the REST API's ``Problem`` JSON."""
     samples, hidden = problem.tests[: problem.samples], problem.tests[problem.samples :]
+    checker: dict[str, Any] = {"kind": f"CHECKER_KIND_{problem.checker}"}
+    if problem.checker_program is not None:
+        checker |= {"program_language_id": problem.checker_program[0], "program_source": problem.checker_program[1]}
     return {
         "slug": problem.slug,
         "title": problem.title,
@@ -53,9 +56,13 @@ def problem_body(problem: DemoProblem) -> dict[str, Any]:
         "tags": list(problem.tags),
         "time_limit": f"{problem.time_limit_ms / 1000:.3f}s",
         "memory_limit_kib": problem.memory_limit_kib,
-        "checker": {"kind": f"CHECKER_KIND_{problem.checker}"},
+        "checker": checker,
         "sample_tests": [{"input": i, "expected_output": o} for i, o in samples],
         "hidden_tests": [{"input": i, "expected_output": o} for i, o in hidden],
+        "test_groups": [
+            {"name": name, "points": points, "test_ordinals": list(ordinals)}
+            for name, points, ordinals in problem.groups
+        ],
     }
 
 

@@ -30,6 +30,10 @@ class DemoProblem:
     """(input, expected output), samples first."""
     solutions: dict[str, tuple[str, str]]
     """file name → (language id, source): ``accepted.*`` pass; ``wrong.*`` and ``slow.*`` must not."""
+    groups: tuple[tuple[str, float, tuple[int, ...]], ...] = ()
+    """Subtasks: (name, points, test ordinals), from ``groups`` in problem.yaml."""
+    checker_program: tuple[str, str] | None = None
+    """For the ``PROGRAM`` checker: (language id, source), from the file ``checker_program`` names."""
 
 
 def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
@@ -42,6 +46,7 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
             path.name: (LANGUAGE_BY_SUFFIX[path.suffix], path.read_text())
             for path in sorted((directory / "solutions").iterdir())
         }
+        program = meta.get("checker_program")
         problems.append(
             DemoProblem(
                 slug=directory.name,
@@ -55,6 +60,14 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
                 samples=int(meta["samples"]),
                 tests=tests,
                 solutions=solutions,
+                groups=tuple(
+                    (g["name"], float(g["points"]), tuple(int(t) for t in g["tests"])) for g in meta.get("groups", ())
+                ),
+                checker_program=(
+                    (LANGUAGE_BY_SUFFIX[pathlib.Path(program).suffix], (directory / program).read_text())
+                    if program
+                    else None
+                ),
             )
         )
     return problems
@@ -63,16 +76,19 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
 def judge_bundle(problem: DemoProblem) -> Bundle:
     """A demo problem as the judge takes it, without the problem service (tests, benchmarks)."""
     from arena.execution.checkers import CheckerSpec
+    from arena.execution.domain import TestGroup
     from arena.execution.judge import Bundle, BundleTest
 
+    language, source = problem.checker_program or ("", "")
     return Bundle(
         problem_id=problem.slug,
         revision=1,
         time_limit_ms=problem.time_limit_ms,
         memory_limit_kib=problem.memory_limit_kib,
-        checker=CheckerSpec(problem.checker),
+        checker=CheckerSpec(problem.checker, program_language_id=language, program_source=source),
         tests=tuple(
             BundleTest(ordinal=i, input=t[0], expected_output=t[1], sample=i <= problem.samples)
             for i, t in enumerate(problem.tests, start=1)
         ),
+        groups=tuple(TestGroup(name, points, ordinals) for name, points, ordinals in problem.groups),
     )

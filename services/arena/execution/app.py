@@ -25,7 +25,7 @@ from arena.core.errors import (
     PermissionDenied,
     ResourceExhausted,
 )
-from arena.core.identity import Identity
+from arena.core.identity import Identity, Role
 from arena.execution import outbox
 from arena.execution.bundles import BundleSource
 from arena.execution.domain import (
@@ -223,6 +223,8 @@ class ExecutionApp:
         submission = await self._viewable(caller, submission_id)
         if not can_read_source(submission, caller):
             submission = dataclasses.replace(submission, source="")
+        if not caller.has_role(Role.SETTER):  # a checker's messages may quote hidden tests
+            submission = dataclasses.replace(submission, judge_notes="")
         return dataclasses.replace(submission, queue_position=await self.store.queue_position(submission))
 
     async def source(self, submission_id: str) -> Submission:
@@ -240,7 +242,7 @@ class ExecutionApp:
         if not filters.user_id and not caller.is_admin:
             filters = dataclasses.replace(filters, user_id=caller.user_id)
         submissions, next_cursor = await self.store.list(filters, limit, cursor)
-        return [dataclasses.replace(s, source="") for s in submissions], next_cursor
+        return [dataclasses.replace(s, source="", judge_notes="") for s in submissions], next_cursor
 
     async def watch(
         self, caller: Identity, submission_id: str, after_sequence: int
@@ -264,7 +266,11 @@ class ExecutionApp:
         queue = self.watchers.subscribe(submission_id)  # before reading the store: nothing is missed
         try:
             snapshot = dataclasses.replace(
-                submission, source="", results=(), queue_position=await self.store.queue_position(submission)
+                submission,
+                source="",
+                results=(),
+                judge_notes="",
+                queue_position=await self.store.queue_position(submission),
             )
             ended = finished and after_sequence >= submission.last_sequence
             yield WatchStart(snapshot, last=ended)

@@ -11,6 +11,7 @@ from typing import Protocol
 import grpc
 
 from arena.execution.checkers import CheckerSpec
+from arena.execution.domain import TestGroup
 from arena.execution.judge import Bundle, BundleTest
 from arena.kit.cache import TtlCache
 from arena.kit.client import UpstreamStub
@@ -37,8 +38,12 @@ def bundle_from(message: problem_pb2.JudgeBundle) -> Bundle:
             kind="TOKENS" if kind == "UNSPECIFIED" else kind,
             absolute_tolerance=message.checker.absolute_tolerance,
             relative_tolerance=message.checker.relative_tolerance,
+            program_language_id=message.checker.program_language_id,
+            program_source=message.checker.program_source,
         ),
         tests=tuple(BundleTest(t.ordinal, t.input, t.expected_output, t.sample) for t in message.tests),
+        groups=tuple(TestGroup(g.name, g.points, tuple(g.test_ordinals)) for g in message.test_groups),
+        run_whole_failed_groups=message.run_whole_failed_groups,
     )
 
 

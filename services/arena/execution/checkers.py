@@ -2,29 +2,91 @@
 
 Messages say where the output differs. ``reveal`` decides whether they may quote the expected
 output: yes for sample tests, never for hidden ones (their data never leaves the judge).
+
+A problem's own checker program (``PROGRAM``) is run by the judge in the sandbox; what its exit
+tells is read here, by ``from_testlib_exit`` (testlib's convention, see problem.proto's CHECKER_KIND_PROGRAM).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 
 _MESSAGE_QUOTE = 40
+CHECKER_MESSAGE_CAP_BYTES = 1024
+
+# testlib's exit codes (testlib.h: _ok, _wa, _pe, _fail, _points).
+TESTLIB_OK = 0
+TESTLIB_WRONG_ANSWER = 1
+TESTLIB_PRESENTATION_ERROR = 2
+TESTLIB_FAIL = 3
+TESTLIB_POINTS = 7
+_POINTS_LINE = re.compile(r"\A\s*points\s+(\S+)\s*(.*)\Z", re.DOTALL)
 
 
 @dataclasses.dataclass(frozen=True)
 class CheckResult:
     accepted: bool
     message: str = ""
+    fraction: float = 0.0
+    """For a rejected output, the part of the test's points it still earns (a checker program's
+    partial verdict); 0 otherwise."""
+    checker_failed: bool = False
+    """The checker itself failed: a judge error, never the contestant's fault."""
 
 
 @dataclasses.dataclass(frozen=True)
 class CheckerSpec:
     kind: str
-    """``EXACT``, ``TOKENS`` or ``FLOAT``."""
+    """``EXACT``, ``TOKENS``, ``FLOAT`` or ``PROGRAM``."""
     absolute_tolerance: float = 1e-6
     relative_tolerance: float = 1e-6
+    program_language_id: str = ""
+    """For ``PROGRAM``: the checker's language."""
+    program_source: str = ""
+    """For ``PROGRAM``: the checker's source."""
+
+
+def _checker_text(data: bytes) -> str:
+    text = data[:CHECKER_MESSAGE_CAP_BYTES].decode("utf-8", errors="replace").strip()
+    return text + (" [truncated]" if len(data) > CHECKER_MESSAGE_CAP_BYTES else "")
+
+
+def checker_failure(message: str) -> CheckResult:
+    return CheckResult(False, f"checker failed: {message}", checker_failed=True)
+
+
+def from_testlib_exit(exit_code: int | None, stdout: bytes, stderr: bytes) -> CheckResult:
+    """What a checker program that exited with ``exit_code`` (None: killed) said, by testlib's rules.
+
+    0 accepted, 1 wrong answer, 2 presentation error (a wrong answer here), 7 partial: the message
+    starts with ``points <fraction>`` (0 to 1). 3 (testlib's FAIL) and anything else are the
+    checker's failure. The message is the checker's stderr (testlib writes there), else its stdout."""
+    message = _checker_text(stderr) or _checker_text(stdout)
+    if exit_code == TESTLIB_OK:
+        return CheckResult(True, message)
+    if exit_code == TESTLIB_WRONG_ANSWER:
+        return CheckResult(False, message or "wrong answer")
+    if exit_code == TESTLIB_PRESENTATION_ERROR:
+        return CheckResult(False, "presentation error" + (f": {message}" if message else ""))
+    if exit_code == TESTLIB_POINTS:
+        match = _POINTS_LINE.match(message)
+        try:
+            fraction = float(match.group(1)) if match else math.nan
+        except ValueError:
+            fraction = math.nan
+        if not 0.0 <= fraction <= 1.0:  # also false for NaN
+            return checker_failure(f"exit 7 needs `points <fraction from 0 to 1>` first; said {message[:80]!r}")
+        if fraction == 1.0:
+            return CheckResult(True, message)
+        return CheckResult(False, message, fraction=fraction)
+    if exit_code == TESTLIB_FAIL:
+        return checker_failure(message or "FAIL (exit 3)")
+    if exit_code is None:
+        return checker_failure("killed by a signal" + (f": {message}" if message else ""))
+    return checker_failure(f"unknown exit code {exit_code}" + (f": {message}" if message else ""))
 
 
 def _quote(text: str) -> str:

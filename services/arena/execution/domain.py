@@ -92,6 +92,9 @@ class CheckOutcome(Protocol):
 
     @property
     def accepted(self) -> bool: ...
+    @property
+    def checker_failed(self) -> bool:
+        """The checker itself failed (a checker program that crashed, timed out or said FAIL)."""
 
 
 _RUN_TO_VERDICT = {
@@ -103,11 +106,15 @@ _RUN_TO_VERDICT = {
 }
 
 
-def classify(outcome: RunMeasurement, *, cpu_limit_s: float, memory_limit_kib: int) -> RunStatus:
-    """How a run ended. Limits first: a program killed for overusing a resource did not merely crash."""
+def classify(
+    outcome: RunMeasurement, *, cpu_limit_s: float, memory_limit_kib: int, out_of_memory: bool = False
+) -> RunStatus:
+    """How a run ended. Limits first: a program killed for overusing a resource did not merely crash.
+    ``out_of_memory``: the runtime itself reported exhausting the heap the memory limit gave it (a
+    JVM's OutOfMemoryError), which is the memory limit too."""
     if outcome.cpu_time_s > cpu_limit_s or outcome.wall_time_exceeded:
         return RunStatus.TIME_LIMIT_EXCEEDED
-    if outcome.memory_limit_hit or outcome.memory_kib > memory_limit_kib:
+    if outcome.memory_limit_hit or outcome.memory_kib > memory_limit_kib or out_of_memory:
         return RunStatus.MEMORY_LIMIT_EXCEEDED
     if outcome.output_limit_hit:
         return RunStatus.OUTPUT_LIMIT_EXCEEDED
@@ -120,6 +127,9 @@ def decide_verdict(status: RunStatus, check: CheckOutcome | None) -> Verdict:
     if status is not RunStatus.OK:
         return _RUN_TO_VERDICT[status]
     assert check is not None
+    if check.checker_failed:
+        # The judge's fault, never the contestant's: the Verdict enum's "judge error".
+        return Verdict.INTERNAL_ERROR
     return Verdict.ACCEPTED if check.accepted else Verdict.WRONG_ANSWER
 
 
@@ -138,6 +148,40 @@ class TestOutcome:
     exit_code: int = 0
     signal: int = 0
     checker_message: str = ""
+    score: float = 0.0
+    """The fraction of the test's points earned, 0 to 1: 1 when ACCEPTED; a checker program's partial
+    fraction (testlib exit 7) on a WRONG_ANSWER test; 0 otherwise."""
+
+    @property
+    def fraction(self) -> float:
+        """The test's earned fraction (results stored before ``score`` existed count 1 when ACCEPTED)."""
+        return 1.0 if self.verdict is Verdict.ACCEPTED else min(max(self.score, 0.0), 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class TestGroup:
+    """A subtask: some of a problem's tests (by ordinal), worth ``points`` when every one passes."""
+
+    __test__ = False
+
+    name: str
+    points: float
+    ordinals: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupScore:
+    """How one group scored: CMS GroupMin, ``points`` = the lowest test fraction x ``max_points``."""
+
+    name: str
+    points: float
+    max_points: float
+    verdict: Verdict
+    """The group's first failing test's verdict, ACCEPTED when all passed, SKIPPED when none ran."""
+
+
+UNGROUPED_MAX_POINTS = 100.0
+"""What a problem without groups is worth: its points are 100 x the fraction of tests passed."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,25 +190,95 @@ class Final:
 
     verdict: Verdict
     score: float
+    """``points / max_points``, 0 to 1 (without groups: the fraction of tests passed, as always)."""
     passed: int
     test_count: int
     max_cpu_ms: int
     max_memory_kib: int
     compile_output: str = ""
+    points: float = 0.0
+    """The total: the sum of the groups' points (without groups, ``score`` x 100)."""
+    max_points: float = 0.0
+    groups: tuple[GroupScore, ...] = ()
+    judge_notes: str = ""
+    """Why the judge failed on some tests (checker programs), for setters and admins only."""
 
 
-def overall(results: list[TestOutcome], test_count: int) -> Final:
-    """The first failing test decides the verdict (in ordinal order); all passed means ACCEPTED."""
+def _failed(result: TestOutcome) -> bool:
+    return result.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)
+
+
+def group_scores(results: list[TestOutcome], groups: tuple[TestGroup, ...]) -> tuple[GroupScore, ...]:
+    """CMS GroupMin: each group earns its points times the lowest fraction among its tests (a test
+    not run, or skipped, earns 0)."""
+    by_ordinal = {r.ordinal: r for r in results}
+    scores = []
+    for group in groups:
+        ran = [by_ordinal[o] for o in sorted(group.ordinals) if o in by_ordinal]
+        lowest = min((by_ordinal[o].fraction if o in by_ordinal else 0.0 for o in group.ordinals), default=0.0)
+        failing = next((r for r in ran if _failed(r)), None)
+        if failing is not None:
+            verdict = failing.verdict
+        elif ran and all(r.verdict is Verdict.ACCEPTED for r in ran) and len(ran) == len(group.ordinals):
+            verdict = Verdict.ACCEPTED
+        else:
+            verdict = Verdict.SKIPPED
+        scores.append(GroupScore(group.name, lowest * group.points, group.points, verdict))
+    return tuple(scores)
+
+
+def should_skip(
+    ordinal: int,
+    results: dict[int, TestOutcome],
+    groups: tuple[TestGroup, ...],
+    *,
+    run_all_tests: bool,
+    skip_failed_group_rest: bool = True,
+) -> bool:
+    """Whether a test need not run, given the results so far.
+
+    Without groups, every test after a failure is skipped (unless the submission runs all tests).
+    With groups, only the rest of a group whose score is already 0 (a test earned nothing) may be
+    skipped, and only when the problem says so: other groups still score, and tests outside every
+    group (samples, usually) always run."""
+    if run_all_tests:
+        return False
+    if not groups:
+        return any(_failed(r) for r in results.values())
+    if not skip_failed_group_rest:
+        return False
+    group = next((g for g in groups if ordinal in g.ordinals), None)
+    if group is None:
+        return False
+    return any(o in results and results[o].fraction == 0.0 for o in group.ordinals)
+
+
+def overall(results: list[TestOutcome], test_count: int, groups: tuple[TestGroup, ...] = ()) -> Final:
+    """The first failing test decides the verdict (in ordinal order); all passed means ACCEPTED.
+    The score: with groups, the sum of the groups' GroupMin points; without, the fraction of tests
+    passed (a checker's partial fraction counts as that part of a test)."""
     ordered = sorted(results, key=lambda r: r.ordinal)
-    failing = next((r for r in ordered if r.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED)), None)
+    failing = next((r for r in ordered if _failed(r)), None)
     passed = sum(r.verdict is Verdict.ACCEPTED for r in ordered)
+    if groups:
+        scored = group_scores(ordered, groups)
+        points = sum(g.points for g in scored)
+        max_points = sum(g.max_points for g in scored)
+        score = points / max_points if max_points else 0.0
+    else:
+        scored = ()
+        score = sum(r.fraction for r in ordered) / test_count if test_count else 0.0
+        points, max_points = score * UNGROUPED_MAX_POINTS, UNGROUPED_MAX_POINTS
     return Final(
         verdict=failing.verdict if failing else Verdict.ACCEPTED,
-        score=passed / test_count if test_count else 0.0,
+        score=score,
         passed=passed,
         test_count=test_count,
         max_cpu_ms=max((r.cpu_ms for r in ordered), default=0),
         max_memory_kib=max((r.memory_kib for r in ordered), default=0),
+        points=points,
+        max_points=max_points,
+        groups=scored,
     )
 
 
@@ -192,6 +306,12 @@ class Submission:
     queue_position: int = 0
     last_sequence: int = 0
     """The sequence of its latest event (events are numbered from 1 without gaps)."""
+    points: float = 0.0
+    max_points: float = 0.0
+    groups: tuple[GroupScore, ...] = ()
+    """Each test group's score (problems with subtasks), once judged."""
+    judge_notes: str = ""
+    """Why the judge failed on some tests (a checker program's failure): SETTERs and ADMINs only."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,6 +355,9 @@ class Event:
     score: float = 0.0
     compile_output: str = ""
     test_count: int = 0
+    points: float = 0.0
+    max_points: float = 0.0
+    groups: tuple[GroupScore, ...] = ()
 
     @property
     def last(self) -> bool:

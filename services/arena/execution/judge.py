@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import dataclasses
+import hashlib
 import pathlib
 from collections.abc import Iterable
 
 import structlog
 
-from arena.execution.checkers import CheckerSpec, check
+from arena.execution.checkers import CheckerSpec, CheckResult, check, checker_failure, from_testlib_exit
 from arena.execution.domain import (
     COMPILE_OUTPUT_CAP_BYTES,
     JUDGE_OUTPUT_LIMIT_BYTES,
     Final,
     RunStatus,
+    TestGroup,
     TestOutcome,
     Verdict,
     cap_text,
     classify,
     decide_verdict,
     overall,
+    should_skip,
 )
 from arena.execution.languages import COMPILE_LIMITS, Language
 from arena.execution.sandbox import Limits, Sandbox
@@ -47,6 +52,36 @@ class Bundle:
     tests: tuple[BundleTest, ...]
     reveal_hidden_details: bool = False
     """A problem setting: hidden tests' results show exit code, signal and checker message too."""
+    groups: tuple[TestGroup, ...] = ()
+    """Subtasks (CMS GroupMin); none: scored by the fraction of tests passed."""
+    run_whole_failed_groups: bool = False
+    """With groups: run a group's remaining tests after one earned nothing (default: skip them)."""
+
+
+CHECKER_LIMITS = Limits(cpu_time_s=5, wall_time_s=15, memory_kib=512 * 1024, tmp_bytes=96 * 1024 * 1024)
+"""A checker program's own limits for one test (the three files it reads live in its /tmp)."""
+CHECKER_CACHE_SIZE = 32
+JUDGE_NOTES_CAP_BYTES = 16 * 1024
+# The checker's run command gets the three files testlib expects as arguments. The trusted side
+# never writes into a workspace a program wrote (the compiled checker's): the files travel on
+# stdin, framed by their lengths, and this unpacks them into the run's own /tmp first.
+_UNPACK_AND_EXEC = (
+    "import os, sys\n"
+    "data = sys.stdin.buffer\n"
+    "sizes = [int(n) for n in data.readline().split()]\n"
+    "paths = ['/tmp/input.txt', '/tmp/output.txt', '/tmp/answer.txt']\n"
+    "for path, size in zip(paths, sizes):\n"
+    "    with open(path, 'wb') as f:\n"
+    "        f.write(data.read(size))\n"
+    "fd = os.open('/dev/null', os.O_RDONLY)\n"
+    "os.dup2(fd, 0)\n"
+    "os.execv(sys.argv[1], sys.argv[1:] + paths)\n"
+)
+CHECKER_UNPACKER = ("/usr/bin/python3", "-B", "-S", "-c", _UNPACK_AND_EXEC)
+
+
+def checker_stdin(input_data: bytes, output: bytes, answer: bytes) -> bytes:
+    return f"{len(input_data)} {len(output)} {len(answer)}\n".encode() + input_data + output + answer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,10 +109,77 @@ class Steps:
     async def test_finished(self, outcome: TestOutcome) -> None: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class CompiledChecker:
+    """A problem's checker program, compiled once (per source and language) and kept for its tests."""
+
+    language: Language | None
+    compiled: Compiled | None
+    failure: str = ""
+    """Why it cannot run (unknown language, compilation failed): every check is then a judge error."""
+
+
 class Judge:
     def __init__(self, sandbox: Sandbox, languages: dict[str, Language]) -> None:
         self.sandbox = sandbox
         self.languages = languages
+        self._checkers: collections.OrderedDict[str, CompiledChecker] = collections.OrderedDict()
+        self._checker_locks: dict[str, asyncio.Lock] = {}
+
+    async def checker_program(self, spec: CheckerSpec) -> CompiledChecker:
+        """The checker program compiled, from the cache when it was compiled before (the key is its
+        language and source, so a problem's new revision with a changed checker compiles anew)."""
+        key = hashlib.sha256(f"{spec.program_language_id}\0{spec.program_source}".encode()).hexdigest()
+        lock = self._checker_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._checkers.get(key)
+            if cached is not None:
+                self._checkers.move_to_end(key)
+                return cached
+            language = self.languages.get(spec.program_language_id)
+            if language is None:
+                made = CompiledChecker(None, None, f"the judge has no language {spec.program_language_id!r}")
+            else:
+                compiled = await self.compile(language, spec.program_source)
+                if compiled.ok:
+                    made = CompiledChecker(language, compiled)
+                else:
+                    self.sandbox.discard(compiled.workspace)
+                    log.warning("checker program did not compile", language_id=language.language_id,
+                                compile_output=compiled.output)  # fmt: skip
+                    made = CompiledChecker(language, None, "it did not compile")
+            self._checkers[key] = made
+            while len(self._checkers) > CHECKER_CACHE_SIZE:
+                evicted_key, evicted = self._checkers.popitem(last=False)
+                self._checker_locks.pop(evicted_key, None)
+                if evicted.compiled is not None:
+                    self.sandbox.discard(evicted.compiled.workspace)
+            return made
+
+    async def run_checker(self, spec: CheckerSpec, test: BundleTest, output: bytes) -> CheckResult:
+        """Runs the problem's checker program on one test, sandboxed with its own limits."""
+        checker = await self.checker_program(spec)
+        if checker.compiled is None or checker.language is None:
+            return checker_failure(checker.failure)
+        limits = dataclasses.replace(
+            CHECKER_LIMITS,
+            memory_kib=CHECKER_LIMITS.memory_kib + checker.language.extra_memory_kib,
+            processes=checker.language.run_processes,
+        )
+        ran = await self.sandbox.run(
+            checker.compiled.workspace,
+            [*CHECKER_UNPACKER, *checker.language.run_command(CHECKER_LIMITS.memory_kib)],
+            limits=limits,
+            stdin=checker_stdin(test.input.encode(), output, test.expected_output.encode()),
+            capture_bytes=64 * 1024,
+        )
+        if ran.wall_time_exceeded or ran.cpu_time_s > limits.cpu_time_s:
+            return checker_failure(f"it ran past its time limit ({limits.cpu_time_s:g} s CPU)")
+        if ran.memory_limit_hit or checker.language.ran_out_of_memory(ran.exit_code, ran.stderr):
+            return checker_failure(f"it ran out of memory ({limits.memory_kib // 1024} MiB)")
+        if ran.output_limit_hit:
+            return checker_failure("it wrote too much output")
+        return from_testlib_exit(ran.exit_code if ran.signal is None else None, ran.stdout, ran.stderr)
 
     async def compile(self, language: Language, source: str) -> Compiled:
         workspace = self.sandbox.workspace({language.source_file: source.encode()})
@@ -102,7 +204,16 @@ class Judge:
             file_size_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
         )
 
-    async def run_test(self, compiled: Compiled, language: Language, bundle: Bundle, test: BundleTest) -> TestOutcome:
+    async def run_test(
+        self,
+        compiled: Compiled,
+        language: Language,
+        bundle: Bundle,
+        test: BundleTest,
+        notes: list[str] | None = None,
+    ) -> TestOutcome:
+        """The test's result as the submitter may see it; a checker program's failure is also added
+        to ``notes`` in full (for setters and admins)."""
         limits = self.limits_for(language, bundle)
         outcome = await self.sandbox.run(
             compiled.workspace,
@@ -111,19 +222,34 @@ class Judge:
             stdin=test.input.encode(),
             capture_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
         )
-        status = classify(outcome, cpu_limit_s=limits.cpu_time_s, memory_limit_kib=limits.memory_kib)
+        status = classify(
+            outcome,
+            cpu_limit_s=limits.cpu_time_s,
+            memory_limit_kib=limits.memory_kib,
+            out_of_memory=language.ran_out_of_memory(outcome.exit_code, outcome.stderr),
+        )
         result = None
-        if status is RunStatus.OK:
+        if status is RunStatus.OK and bundle.checker.kind == "PROGRAM":
+            result = await self.run_checker(bundle.checker, test, outcome.stdout)
+            if result.checker_failed:  # the setter's problem: the operators' log names it (a hidden
+                # test's checker message may quote its data: only at debug level, like its other details)
+                log.warning("checker program failed", problem_id=bundle.problem_id, revision=bundle.revision,
+                            ordinal=test.ordinal, checker_message=result.message if test.sample else "")  # fmt: skip
+                if notes is not None:
+                    notes.append(f"test {test.ordinal}: {result.message}")
+        elif status is RunStatus.OK:
             result = check(
                 test.expected_output,
                 outcome.stdout.decode("utf-8", errors="replace"),
                 bundle.checker,
                 reveal=test.sample,
             )
+        verdict = decide_verdict(status, result)
         full = TestOutcome(
             ordinal=test.ordinal,
             sample=test.sample,
-            verdict=decide_verdict(status, result),
+            verdict=verdict,
+            score=1.0 if verdict is Verdict.ACCEPTED else (result.fraction if result else 0.0),
             cpu_ms=round(outcome.cpu_time_s * 1000),
             wall_ms=round(outcome.wall_time_s * 1000),
             memory_kib=outcome.memory_kib,
@@ -154,22 +280,32 @@ class Judge:
         try:
             if not compiled.ok:
                 return dataclasses.replace(
-                    overall([], len(bundle.tests)), verdict=Verdict.COMPILATION_ERROR, compile_output=compiled.output
+                    overall([], len(bundle.tests), bundle.groups),
+                    verdict=Verdict.COMPILATION_ERROR,
+                    compile_output=compiled.output,
                 )
             await steps.running()
-            failed = any(r.verdict not in (Verdict.ACCEPTED, Verdict.SKIPPED) for r in results.values())
+            notes: list[str] = []
             for test in bundle.tests:
                 if test.ordinal in results:
                     continue
-                if failed and not run_all_tests:
+                skip = should_skip(
+                    test.ordinal,
+                    results,
+                    bundle.groups,
+                    run_all_tests=run_all_tests,
+                    skip_failed_group_rest=not bundle.run_whole_failed_groups,
+                )
+                if skip:
                     outcome = TestOutcome(ordinal=test.ordinal, sample=test.sample, verdict=Verdict.SKIPPED)
                 else:
-                    outcome = await self.run_test(compiled, language, bundle, test)
-                    failed = failed or outcome.verdict is not Verdict.ACCEPTED
+                    outcome = await self.run_test(compiled, language, bundle, test, notes)
                 results[test.ordinal] = outcome
                 await steps.test_finished(outcome)
             return dataclasses.replace(
-                overall(list(results.values()), len(bundle.tests)), compile_output=compiled.output
+                overall(list(results.values()), len(bundle.tests), bundle.groups),
+                compile_output=compiled.output,
+                judge_notes=cap_text("\n".join(notes).encode(), JUDGE_NOTES_CAP_BYTES),
             )
         finally:
             self.sandbox.discard(compiled.workspace)

@@ -47,6 +47,16 @@ class Language:
     run_processes: int = 64
     extra_memory_kib: int = 0
     """Runtime overhead (a JVM's own footprint) added to the problem's memory limit."""
+    out_of_memory_exit: tuple[int, bytes] | None = None
+    """How the runtime says it ran out of its own heap (which its run command caps at the memory
+    limit): this exit code with this text on stderr. Such a run is MEMORY_LIMIT_EXCEEDED, as when the
+    memory cgroup kills a program, not a runtime error."""
+
+    def ran_out_of_memory(self, exit_code: int | None, stderr: bytes) -> bool:
+        if self.out_of_memory_exit is None:
+            return False
+        code, marker = self.out_of_memory_exit
+        return exit_code == code and marker in stderr
 
     @property
     def binary(self) -> str:
@@ -78,6 +88,9 @@ MONO_CONFIG = (
     '<dllmap dll="System.Net.Security.Native" target="$mono_libdir/libmono-native.so"/>'
     "</configuration>\n"
 )
+
+JVM_OUT_OF_MEMORY_EXIT = (3, b"java.lang.OutOfMemoryError")
+"""``-XX:+ExitOnOutOfMemoryError``: the JVM exits with status 3 and names the error on stderr."""
 
 LANGUAGES: tuple[Language, ...] = (
     Language(
@@ -135,6 +148,11 @@ LANGUAGES: tuple[Language, ...] = (
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
+            # A full heap ends the JVM at once (exit 3, "Terminating due to java.lang.OutOfMemoryError"),
+            # whatever the program catches: the judge reads that as MEMORY_LIMIT_EXCEEDED. The JVM's
+            # own messages go to stderr, never into the program's output.
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+DisplayVMOutputToStderr",
             "Main",
         ),
         version_command=("/usr/bin/java", "-version"),
@@ -143,6 +161,7 @@ LANGUAGES: tuple[Language, ...] = (
         compile_processes=256,
         run_processes=128,
         extra_memory_kib=64 * 1024,
+        out_of_memory_exit=JVM_OUT_OF_MEMORY_EXIT,
     ),
     Language(
         language_id="go",
@@ -202,6 +221,8 @@ LANGUAGES: tuple[Language, ...] = (
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
+            "-XX:+ExitOnOutOfMemoryError",  # as for Java: a full heap is MEMORY_LIMIT_EXCEEDED
+            "-XX:+DisplayVMOutputToStderr",
             "-cp",
             ".:/usr/share/kotlin/kotlinc/lib/kotlin-stdlib.jar",
             "MainKt",
@@ -213,6 +234,7 @@ LANGUAGES: tuple[Language, ...] = (
         compile_processes=256,
         run_processes=128,
         extra_memory_kib=64 * 1024,
+        out_of_memory_exit=JVM_OUT_OF_MEMORY_EXIT,
     ),
     Language(
         language_id="pypy3",

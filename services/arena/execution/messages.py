@@ -11,7 +11,7 @@ from typing import cast
 from google.protobuf import duration_pb2
 
 from arena.common.v1 import verdict_pb2
-from arena.execution.domain import Event, RunReport, Submission, TestOutcome, Verdict
+from arena.execution.domain import Event, GroupScore, RunReport, Submission, TestOutcome, Verdict
 from arena.execution.v1 import execution_pb2
 from arena.kit.convert import duration, timestamp
 
@@ -35,6 +35,13 @@ def test_result_message(outcome: TestOutcome) -> execution_pb2.TestResult:
         exit_code=outcome.exit_code,
         signal=outcome.signal,
         checker_message=outcome.checker_message,
+        score=outcome.fraction,
+    )
+
+
+def group_result_message(group: GroupScore) -> execution_pb2.GroupResult:
+    return execution_pb2.GroupResult(
+        name=group.name, points=group.points, max_points=group.max_points, verdict=_verdict(group.verdict)
     )
 
 
@@ -60,6 +67,10 @@ def submission_message(submission: Submission, *, with_results: bool = True) -> 
         create_time=timestamp(submission.create_time),
         judge_start_time=timestamp(submission.judge_start_time),
         finish_time=timestamp(submission.finish_time),
+        points=submission.points,
+        max_points=submission.max_points,
+        group_results=[group_result_message(g) for g in submission.groups],
+        judge_notes=submission.judge_notes,
     )
 
 
@@ -75,6 +86,9 @@ def event_message(event: Event) -> execution_pb2.SubmissionEvent:
         score=event.score,
         compile_output=event.compile_output,
         test_count=event.test_count,
+        points=event.points,
+        max_points=event.max_points,
+        group_results=[group_result_message(g) for g in event.groups],
     )
 
 

@@ -12,10 +12,14 @@ from arena.execution.languages import Language
 from arena.execution.sandbox import Limits, RunOutcome
 
 
-def report(outcome: RunOutcome, *, cpu_limit_s: float, memory_limit_kib: int, compile_output: str) -> RunReport:
+def report(
+    outcome: RunOutcome, *, cpu_limit_s: float, memory_limit_kib: int, compile_output: str, out_of_memory: bool = False
+) -> RunReport:
     """A sandbox outcome as RunCode's caller sees it (output capped, limits classified)."""
     return RunReport(
-        status=classify(outcome, cpu_limit_s=cpu_limit_s, memory_limit_kib=memory_limit_kib),
+        status=classify(
+            outcome, cpu_limit_s=cpu_limit_s, memory_limit_kib=memory_limit_kib, out_of_memory=out_of_memory
+        ),
         stdout=cap_text(outcome.stdout, RUN_OUTPUT_CAP_BYTES),
         stderr=cap_text(outcome.stderr, RUN_OUTPUT_CAP_BYTES),
         stdout_truncated=outcome.stdout_truncated,
@@ -57,4 +61,10 @@ class SandboxRunner:
             stdin=stdin.encode(),
             capture_bytes=RUN_OUTPUT_CAP_BYTES,
         )
-        return report(outcome, cpu_limit_s=cpu_s, memory_limit_kib=limits.memory_kib, compile_output=compiled.output)
+        return report(
+            outcome,
+            cpu_limit_s=cpu_s,
+            memory_limit_kib=limits.memory_kib,
+            compile_output=compiled.output,
+            out_of_memory=language.ran_out_of_memory(outcome.exit_code, outcome.stderr),
+        )

@@ -32,6 +32,7 @@ from arena.execution.domain import (
     Event,
     EventType,
     Final,
+    GroupScore,
     Status,
     Submission,
     SubmissionFilters,
@@ -69,6 +70,10 @@ class SubmissionRow(Base):
     max_cpu_ms: Mapped[int] = mapped_column(sa.Integer(), default=0)
     max_memory_kib: Mapped[int] = mapped_column(sa.Integer(), default=0)
     compile_output: Mapped[str] = mapped_column(sa.Text(), default="")
+    points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    max_points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    group_results: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON(), default=list)
+    judge_notes: Mapped[str] = mapped_column(sa.Text(), default="")
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     judge_start_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     finish_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
@@ -92,6 +97,7 @@ class TestResultRow(Base):
     exit_code: Mapped[int] = mapped_column(sa.Integer())
     signal: Mapped[int] = mapped_column(sa.Integer())
     checker_message: Mapped[str] = mapped_column(sa.Text(), default="")
+    score: Mapped[float] = mapped_column(sa.Float(), default=0.0)
 
 
 class EventRow(Base):
@@ -223,7 +229,16 @@ def _outcome(row: TestResultRow) -> TestOutcome:
         exit_code=row.exit_code,
         signal=row.signal,
         checker_message=row.checker_message,
+        score=row.score,
     )
+
+
+def _groups_json(groups: Sequence[GroupScore]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(g) | {"verdict": g.verdict.value} for g in groups]
+
+
+def _groups_from_json(data: Sequence[dict[str, Any]] | None) -> tuple[GroupScore, ...]:
+    return tuple(GroupScore(**{**g, "verdict": Verdict(g["verdict"])}) for g in data or ())
 
 
 def _submission(row: SubmissionRow, results: Sequence[TestResultRow] = ()) -> Submission:
@@ -248,6 +263,10 @@ def _submission(row: SubmissionRow, results: Sequence[TestResultRow] = ()) -> Su
         finish_time=row.finish_time,
         results=tuple(_outcome(r) for r in results),
         last_sequence=row.last_sequence,
+        points=row.points,
+        max_points=row.max_points,
+        groups=_groups_from_json(row.group_results),
+        judge_notes=row.judge_notes,
     )
 
 
@@ -259,6 +278,9 @@ def _event_payload(event: Event) -> dict[str, Any]:
         "score": event.score,
         "compile_output": event.compile_output,
         "test_count": event.test_count,
+        "points": event.points,
+        "max_points": event.max_points,
+        "groups": _groups_json(event.groups),
     }
 
 
@@ -276,6 +298,9 @@ def _event(row: EventRow) -> Event:
         score=data.get("score", 0.0),
         compile_output=data.get("compile_output", ""),
         test_count=data.get("test_count", 0),
+        points=data.get("points", 0.0),
+        max_points=data.get("max_points", 0.0),
+        groups=_groups_from_json(data.get("groups")),
     )
 
 
@@ -347,6 +372,9 @@ class SqlExecutionStore:
             score=final.score if final else 0.0,
             compile_output=final.compile_output if final else "",
             test_count=int(test_count),
+            points=final.points if final else 0.0,
+            max_points=final.max_points if final else 0.0,
+            groups=final.groups if final else (),
         )
         session.add(
             EventRow(
@@ -384,6 +412,7 @@ class SqlExecutionStore:
                     exit_code=outcome.exit_code,
                     signal=outcome.signal,
                     checker_message=outcome.checker_message,
+                    score=outcome.score,
                 )
             )
             return event
@@ -406,6 +435,10 @@ class SqlExecutionStore:
             "max_cpu_ms": final.max_cpu_ms,
             "max_memory_kib": final.max_memory_kib,
             "compile_output": final.compile_output,
+            "points": final.points,
+            "max_points": final.max_points,
+            "group_results": _groups_json(final.groups),
+            "judge_notes": final.judge_notes,
             "finish_time": now,
             "lease_until": None,
         }
@@ -671,6 +704,9 @@ class InMemoryExecutionStore:
             score=final.score if final else 0.0,
             compile_output=final.compile_output if final else "",
             test_count=held.submission.test_count,
+            points=final.points if final else 0.0,
+            max_points=final.max_points if final else 0.0,
+            groups=final.groups if final else (),
         )
         held.events.append(event)
         return event
@@ -701,6 +737,10 @@ class InMemoryExecutionStore:
             max_cpu_ms=final.max_cpu_ms,
             max_memory_kib=final.max_memory_kib,
             compile_output=final.compile_output,
+            points=final.points,
+            max_points=final.max_points,
+            groups=final.groups,
+            judge_notes=final.judge_notes,
             finish_time=now,
             lease_until=None,
         )

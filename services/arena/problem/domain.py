@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Literal
 
 from arena.core.errors import FieldViolation, InvalidArgument
@@ -35,6 +36,11 @@ MAX_TESTS = 100
 MAX_TEST_FIELD_BYTES = 4 * 1024 * 1024
 MAX_TOTAL_TEST_BYTES = 32 * 1024 * 1024
 DEFAULT_TOLERANCE = 1e-6
+CHECKER_SOURCE_MAX_BYTES = 64 * 1024
+LANGUAGE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_+-]{0,31}$")
+MAX_TEST_GROUPS = 50
+GROUP_NAME_MAX = 64
+MAX_GROUP_POINTS = 1_000_000.0
 
 
 class Difficulty(enum.Enum):
@@ -47,6 +53,8 @@ class CheckerKind(enum.Enum):
     EXACT = 1
     TOKENS = 2
     FLOAT = 3
+    PROGRAM = 4
+    """The author's checker program (testlib exit codes), compiled and run by the judge."""
 
 
 class Visibility(enum.Enum):
@@ -59,6 +67,19 @@ class Checker:
     kind: CheckerKind = CheckerKind.TOKENS
     absolute_tolerance: float = DEFAULT_TOLERANCE
     relative_tolerance: float = DEFAULT_TOLERANCE
+    program_language_id: str = ""
+    program_source: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class TestGroup:
+    """A subtask: tests (by ordinal, samples first from 1) scored together, worth ``points``."""
+
+    __test__ = False
+
+    name: str
+    points: float
+    test_ordinals: tuple[int, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +106,9 @@ class Content:
     visibility: Visibility
     sample_tests: tuple[TestCase, ...]
     hidden_tests: tuple[TestCase, ...]
+    test_groups: tuple[TestGroup, ...] = ()
+    run_whole_failed_groups: bool = False
+    """With groups: run a group's remaining tests after one earned nothing (default: skip them)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +144,8 @@ UPDATABLE_FIELDS = frozenset(
         "sample_tests",
         "hidden_tests",
         "visibility",
+        "test_groups",
+        "run_whole_failed_groups",
     }
 )
 
@@ -132,6 +158,45 @@ def slugify(title: str) -> str:
 
 def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
+
+
+def _validate_checker_program(checker: Checker, bad: Callable[[str, str], None]) -> None:
+    if checker.kind is not CheckerKind.PROGRAM:
+        return
+    if not LANGUAGE_ID_PATTERN.match(checker.program_language_id):
+        bad("checker.program_language_id", "must name one of the judge's languages (see ListLanguages)")
+    if not checker.program_source.strip():
+        bad("checker.program_source", "must not be empty for a checker program")
+    elif len(checker.program_source.encode()) > CHECKER_SOURCE_MAX_BYTES:
+        bad("checker.program_source", f"must be at most {CHECKER_SOURCE_MAX_BYTES} bytes")
+
+
+def _validate_groups(groups: tuple[TestGroup, ...], test_count: int, bad: Callable[[str, str], None]) -> None:
+    """Each group named, worth 0 points or more, with at least one test; each test in one group at most."""
+    if len(groups) > MAX_TEST_GROUPS:
+        bad("test_groups", f"at most {MAX_TEST_GROUPS} groups")
+    owner: dict[int, int] = {}
+    names: set[str] = set()
+    for index, group in enumerate(groups):
+        field = f"test_groups[{index}]"
+        if not group.name or len(group.name) > GROUP_NAME_MAX:
+            bad(f"{field}.name", f"must be 1-{GROUP_NAME_MAX} characters")
+        elif group.name in names:
+            bad(f"{field}.name", f"{group.name!r} names another group too")
+        names.add(group.name)
+        if not (0.0 <= group.points <= MAX_GROUP_POINTS):  # also false for NaN
+            bad(f"{field}.points", f"must be between 0 and {MAX_GROUP_POINTS:g}")
+        if not group.test_ordinals:
+            bad(f"{field}.test_ordinals", "a group needs at least one test")
+        for ordinal in group.test_ordinals:
+            if not 1 <= ordinal <= test_count:
+                bad(f"{field}.test_ordinals", f"test {ordinal} does not exist (the problem has {test_count})")
+            elif ordinal in owner:
+                other = owner[ordinal]
+                where = "twice in this group" if other == index else f"also in test_groups[{other}]"
+                bad(f"{field}.test_ordinals", f"test {ordinal} is {where}")
+            else:
+                owner[ordinal] = index
 
 
 def validate(content: Content, prefix: str = "problem") -> Content:
@@ -183,6 +248,9 @@ def validate(content: Content, prefix: str = "problem") -> Content:
                     bad(f"{kind}[{index}].{field_name}", f"must be at most {MAX_TEST_FIELD_BYTES} bytes")
     if total > MAX_TOTAL_TEST_BYTES:
         bad("hidden_tests", f"all tests together must be at most {MAX_TOTAL_TEST_BYTES} bytes")
+    _validate_checker_program(checker, bad)
+    test_groups = tuple(dataclasses.replace(g, name=_clean(g.name)) for g in content.test_groups)
+    _validate_groups(test_groups, len(tests), bad)
     if violations:
         raise InvalidArgument("the problem is invalid", violations=violations)
     return dataclasses.replace(
@@ -190,6 +258,10 @@ def validate(content: Content, prefix: str = "problem") -> Content:
         slug=slug,
         title=title,
         tags=tags,
+        test_groups=test_groups,
+        checker=checker
+        if checker.kind is CheckerKind.PROGRAM
+        else dataclasses.replace(checker, program_language_id="", program_source=""),
         sample_tests=tuple(dataclasses.replace(t, sample=True) for t in content.sample_tests),
         hidden_tests=tuple(dataclasses.replace(t, sample=False, explanation="") for t in content.hidden_tests),
     )

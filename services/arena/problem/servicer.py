@@ -29,6 +29,7 @@ from arena.problem.domain import (
     Listing,
     Problem,
     TestCase,
+    TestGroup,
     Visibility,
     listing,
 )
@@ -69,8 +70,20 @@ def _checker(message: problem_pb2.Checker) -> Checker:
     else:
         raise InvalidArgument.field("problem.checker.kind", "is not a known checker")
     return Checker(
-        kind, message.absolute_tolerance or DEFAULT_TOLERANCE, message.relative_tolerance or DEFAULT_TOLERANCE
+        kind,
+        message.absolute_tolerance or DEFAULT_TOLERANCE,
+        message.relative_tolerance or DEFAULT_TOLERANCE,
+        message.program_language_id,
+        message.program_source,
     )
+
+
+def _groups(messages: Iterable[problem_pb2.TestGroup]) -> tuple[TestGroup, ...]:
+    return tuple(TestGroup(g.name, g.points, tuple(g.test_ordinals)) for g in messages)
+
+
+def group_message(group: TestGroup) -> problem_pb2.TestGroup:
+    return problem_pb2.TestGroup(name=group.name, points=group.points, test_ordinals=group.test_ordinals)
 
 
 def _time_limit_ms(message: problem_pb2.Problem) -> int:
@@ -108,6 +121,8 @@ def content_from(message: problem_pb2.Problem) -> Content:
         visibility=_visibility(message.visibility),
         sample_tests=_tests(message.sample_tests, True),
         hidden_tests=_tests(message.hidden_tests, False),
+        test_groups=_groups(message.test_groups),
+        run_whole_failed_groups=message.run_whole_failed_groups,
     )
 
 
@@ -121,11 +136,14 @@ def test_message(test: TestCase) -> problem_pb2.TestCase:
     )
 
 
-def checker_message(checker: Checker) -> problem_pb2.Checker:
+def checker_message(checker: Checker, *, with_source: bool = False) -> problem_pb2.Checker:
+    """The checker; a checker program's source only for the judge (never in public replies)."""
     return problem_pb2.Checker(
         kind=_CHECKER_TO_PROTO[checker.kind],
         absolute_tolerance=checker.absolute_tolerance,
         relative_tolerance=checker.relative_tolerance,
+        program_language_id=checker.program_language_id,
+        program_source=checker.program_source if with_source else "",
     )
 
 
@@ -155,6 +173,8 @@ def problem_message(
         revision=problem.revision,
         create_time=timestamp(problem.create_time),
         update_time=timestamp(problem.update_time),
+        test_groups=[group_message(g) for g in content.test_groups],
+        run_whole_failed_groups=content.run_whole_failed_groups,
     )
 
 
@@ -175,6 +195,8 @@ _MASK_TO_CONTENT: dict[str, tuple[str, Callable[[problem_pb2.Problem], Any]]] = 
     "sample_tests": ("sample_tests", lambda m: _tests(m.sample_tests, True)),
     "hidden_tests": ("hidden_tests", lambda m: _tests(m.hidden_tests, False)),
     "visibility": ("visibility", lambda m: _visibility(m.visibility)),
+    "test_groups": ("test_groups", lambda m: _groups(m.test_groups)),
+    "run_whole_failed_groups": ("run_whole_failed_groups", lambda m: m.run_whole_failed_groups),
 }
 
 
@@ -305,8 +327,10 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
             revision=problem.revision,
             time_limit=duration(content.time_limit_ms / 1000),
             memory_limit_kib=content.memory_limit_kib,
-            checker=checker_message(content.checker),
+            checker=checker_message(content.checker, with_source=True),
             tests=[test_message(t) for t in problem.tests],
+            test_groups=[group_message(g) for g in content.test_groups],
+            run_whole_failed_groups=content.run_whole_failed_groups,
         )
         return problem_internal_service_pb2.GetJudgeBundleResponse(bundle=bundle)
 

@@ -39,6 +39,7 @@ from arena.problem.domain import (
     MarkKind,
     Problem,
     TestCase,
+    TestGroup,
     Visibility,
     VisibleProblems,
     title_key,
@@ -81,6 +82,10 @@ class ProblemRow(Base):
     checker_kind: Mapped[str] = mapped_column(sa.String(16))
     absolute_tolerance: Mapped[float] = mapped_column(sa.Float())
     relative_tolerance: Mapped[float] = mapped_column(sa.Float())
+    checker_language_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    checker_source: Mapped[str] = mapped_column(sa.Text(), default="")
+    test_groups: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON(), default=list)
+    run_whole_failed_groups: Mapped[bool] = mapped_column(sa.Boolean(), default=False)
     visibility: Mapped[str] = mapped_column(sa.String(16))
     author_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     like_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
@@ -469,6 +474,12 @@ def _content_columns(content: Content) -> dict[str, Any]:
         "checker_kind": content.checker.kind.name,
         "absolute_tolerance": content.checker.absolute_tolerance,
         "relative_tolerance": content.checker.relative_tolerance,
+        "checker_language_id": content.checker.program_language_id,
+        "checker_source": content.checker.program_source,
+        "test_groups": [
+            {"name": g.name, "points": g.points, "test_ordinals": list(g.test_ordinals)} for g in content.test_groups
+        ],
+        "run_whole_failed_groups": content.run_whole_failed_groups,
         "visibility": content.visibility.name,
         "hidden_test_count": len(content.hidden_tests),
     }
@@ -514,10 +525,21 @@ def _problem(row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None) 
         tags=tuple(tags),
         time_limit_ms=row.time_limit_ms,
         memory_limit_kib=row.memory_limit_kib,
-        checker=Checker(CheckerKind[row.checker_kind], row.absolute_tolerance, row.relative_tolerance),
+        checker=Checker(
+            CheckerKind[row.checker_kind],
+            row.absolute_tolerance,
+            row.relative_tolerance,
+            row.checker_language_id,
+            row.checker_source,
+        ),
         visibility=Visibility[row.visibility],
         sample_tests=(),
         hidden_tests=(),
+        test_groups=tuple(
+            TestGroup(g["name"], float(g["points"]), tuple(int(o) for o in g["test_ordinals"]))
+            for g in row.test_groups or ()
+        ),
+        run_whole_failed_groups=row.run_whole_failed_groups,
     )
     return Problem(
         problem_id=row.problem_id,

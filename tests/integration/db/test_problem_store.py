@@ -27,6 +27,7 @@ from arena.problem.domain import (
     Difficulty,
     Filters,
     Problem,
+    TestGroup,
     Visibility,
     VisibleProblems,
     can_see,
@@ -88,6 +89,30 @@ async def test_a_problem_round_trips_with_tests_tags_and_checker(store: ProblemS
     summary = await store.get(created.problem_id, with_tests=False)
     assert summary is not None and summary.content.sample_tests == summary.content.hidden_tests == ()
     assert summary.hidden_test_count == 3  # the count is stored, not derived from loaded tests
+
+
+async def test_test_groups_and_a_checker_program_round_trip(store: ProblemStore):
+    checker = Checker(CheckerKind.PROGRAM, program_language_id="cpp", program_source="int main() { return 0; }\n")
+    groups = (TestGroup("n <= 10", 30, (2,)), TestGroup("full", 70.5, (3, 4)))
+    created = await insert(
+        store,
+        slug="subtasks",
+        checker=checker,
+        hidden_tests=(Case("h1", "o1", False), Case("h2", "o2", False), Case("h3", "o3", False)),
+        test_groups=groups,
+        run_whole_failed_groups=True,
+    )
+    found = await store.get(created.problem_id)
+    assert found == created
+    assert found is not None
+    assert (found.content.checker, found.content.test_groups, found.content.run_whole_failed_groups) == (
+        checker,
+        groups,
+        True,
+    )
+    changed = dataclasses.replace(created.content, test_groups=(), run_whole_failed_groups=False, checker=Checker())
+    updated = await store.replace_content(created.problem_id, changed, T0 + dt.timedelta(days=1))
+    assert updated is not None and updated.content.test_groups == () and updated.content.checker == Checker()
 
 
 async def test_replace_content_and_soft_delete(store: ProblemStore):

@@ -328,3 +328,24 @@ async def test_a_submission_in_a_language_no_longer_offered_is_an_internal_error
     await store.claim_next("judge-a", utcnow(), dt.timedelta(seconds=30))
     await pool.judge_submission(submission.submission_id)
     assert (await store.get(submission.submission_id)).verdict is Verdict.INTERNAL_ERROR
+
+
+SETTER = Identity("s1", "s1", frozenset({"USER", "SETTER"}), token_id="t4", session_id="s4", expires_at=0.0)
+
+
+async def test_judge_notes_are_for_setters_and_admins_only(store):
+    app = make_app(store)
+    submission = await submit(app)
+    await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
+    notes = "test 3: checker failed: expected 42, found 41"  # may quote a hidden test's data
+    final = dataclasses.replace(overall([], 10), verdict=Verdict.INTERNAL_ERROR, judge_notes=notes)
+    await store.finish(submission.submission_id, final, utcnow(), [], owner="elsewhere")
+
+    assert (await app.get_submission(SETTER, submission.submission_id)).judge_notes == notes
+    assert (await app.get_submission(ADMIN, submission.submission_id)).judge_notes == notes
+    assert (await app.get_submission(USER, submission.submission_id)).judge_notes == ""  # its own author
+    assert (await app.get_submission(OTHER, submission.submission_id)).judge_notes == ""
+    listed, _ = await app.list_submissions(ADMIN, SubmissionFilters(), 10, None)
+    assert [s.judge_notes for s in listed] == [""]
+    start = (await asyncio.wait_for(_rest(app.watch(SETTER, submission.submission_id, 0)), 5))[0]
+    assert start.submission.judge_notes == ""

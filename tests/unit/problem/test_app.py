@@ -20,7 +20,7 @@ from arena.kit.auth import authorize
 from arena.kit.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from arena.kit.middleware import MethodInfo
 from arena.problem.app import ProblemApp, Viewed
-from arena.problem.domain import ORDERS, Checker, CheckerKind, Difficulty, Problem, Visibility, listing
+from arena.problem.domain import ORDERS, Checker, CheckerKind, Difficulty, Problem, TestGroup, Visibility, listing
 from arena.problem.domain import TestCase as Case
 from arena.problem.servicer import ProblemInternalServicer, ProblemServicer
 from arena.problem.store import InMemoryProblemStore, Page
@@ -341,6 +341,8 @@ async def test_update_every_updatable_field(app: ProblemApp):
         "sample_tests": (Case("s", "t", True, "why"), Case("u", "v", True)),
         "hidden_tests": (Case("h", "i", False),),
         "visibility": Visibility.HIDDEN,
+        "test_groups": (TestGroup("all hidden", 100, (3,)),),
+        "run_whole_failed_groups": True,
     }
     updated = await app.update(ALICE, created.problem_id, changes)
     for name, value in changes.items():
@@ -355,6 +357,14 @@ async def test_update_every_updatable_field(app: ProblemApp):
         await app.get("old-slug", ALICE)
     with pytest.raises(NotFound):
         await app.get("new-slug", USER)  # hidden now
+
+
+async def test_an_update_leaving_a_group_without_its_tests_is_refused(app: ProblemApp):
+    created = await new(app, test_groups=(TestGroup("hidden", 100, (2, 3)),))
+    with pytest.raises(InvalidArgument) as caught:
+        await app.update(ALICE, created.problem_id, {"hidden_tests": (Case("h", "i", False),)})
+    assert [v.field for v in caught.value.violations] == ["problem.test_groups[0].test_ordinals"]
+    assert (await app.judge_bundle(created.problem_id)).content.test_groups == created.content.test_groups
 
 
 async def test_update_refuses_unknown_or_no_fields(app: ProblemApp):
@@ -740,3 +750,37 @@ async def test_summaries_come_in_the_order_asked_by_id_or_slug_and_at_most_100(a
     with pytest.raises(InvalidArgument) as caught:
         await app.summaries([a.problem_id] * 101)
     assert caught.value.violations[0].field == "problem_ids"
+
+
+async def test_servicer_updates_groups_and_the_checker_program_whose_source_only_the_judge_sees(servicers):
+    public, internal = servicers
+    source = "import sys\nsys.exit(0)  # secret-checker\n"
+    with acting_as(ALICE):
+        created = await public.CreateProblem(problem_service_pb2.CreateProblemRequest(problem=problem_message()), None)
+        problem_id = created.problem.problem_id
+        changed = problem_pb2.Problem(
+            problem_id=problem_id,
+            test_groups=[problem_pb2.TestGroup(name="hidden", points=100, test_ordinals=[2])],
+            run_whole_failed_groups=True,
+            checker=problem_pb2.Checker(
+                kind=problem_pb2.CHECKER_KIND_PROGRAM, program_language_id="python3", program_source=source
+            ),
+        )
+        updated = await public.UpdateProblem(
+            problem_service_pb2.UpdateProblemRequest(
+                problem=changed,
+                update_mask=field_mask_pb2.FieldMask(paths=["test_groups", "run_whole_failed_groups", "checker"]),
+            ),
+            None,
+        )
+        got = await public.GetProblem(problem_service_pb2.GetProblemRequest(problem_id=problem_id), None)
+    for reply in (updated.problem, got.problem):
+        assert [(g.name, g.points, list(g.test_ordinals)) for g in reply.test_groups] == [("hidden", 100, [2])]
+        assert reply.run_whole_failed_groups and reply.checker.kind == problem_pb2.CHECKER_KIND_PROGRAM
+        assert reply.checker.program_language_id == "python3" and reply.checker.program_source == ""
+    bundle = await internal.GetJudgeBundle(
+        problem_internal_service_pb2.GetJudgeBundleRequest(problem_id=problem_id), None
+    )
+    assert bundle.bundle.checker.program_source == source
+    assert [list(g.test_ordinals) for g in bundle.bundle.test_groups] == [[2]]
+    assert bundle.bundle.run_whole_failed_groups

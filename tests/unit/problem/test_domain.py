@@ -70,8 +70,64 @@ def test_sample_and_hidden_flags_come_from_the_group_not_the_caller():
 
 @pytest.mark.parametrize("kind", list(CheckerKind))
 def test_every_checker_kind_is_accepted(kind: CheckerKind):
-    checker = Checker(kind, absolute_tolerance=1e-3, relative_tolerance=0.0)
+    language, source = ("python3", "import sys\nsys.exit(0)\n") if kind is CheckerKind.PROGRAM else ("", "")
+    checker = Checker(kind, 1e-3, 0.0, program_language_id=language, program_source=source)
     assert validate(content(checker=checker)).checker == checker
+
+
+def test_a_checker_program_needs_a_language_and_a_source():
+    found = violations(content(checker=Checker(CheckerKind.PROGRAM, program_language_id="C Sharp!")))
+    assert set(found) == {"problem.checker.program_language_id", "problem.checker.program_source"}
+    huge = Checker(CheckerKind.PROGRAM, program_language_id="cpp", program_source="x" * (64 * 1024 + 1))
+    assert set(violations(content(checker=huge))) == {"problem.checker.program_source"}
+
+
+def test_a_builtin_checker_keeps_no_program():
+    stray = Checker(CheckerKind.TOKENS, program_language_id="python3", program_source="print(1)")
+    cleaned = validate(content(checker=stray)).checker
+    assert (cleaned.program_language_id, cleaned.program_source) == ("", "")
+
+
+# -- test groups (subtasks) --------------------------------------------------------------------
+
+
+def test_valid_groups_are_kept_with_their_names_cleaned():
+    groups = (domain.TestGroup(" small ", 40, (2,)), domain.TestGroup("large", 60, (3,)))
+    cleaned = validate(content(test_groups=groups, run_whole_failed_groups=True))
+    assert cleaned.test_groups == (domain.TestGroup("small", 40, (2,)), domain.TestGroup("large", 60, (3,)))
+    assert cleaned.run_whole_failed_groups is True
+
+
+def test_tests_outside_every_group_are_allowed():
+    assert validate(content(test_groups=(domain.TestGroup("all hidden", 100, (2, 3)),))).test_groups
+
+
+@pytest.mark.parametrize(
+    ("groups", "field", "words"),
+    [
+        ((domain.TestGroup("empty", 10, ()),), "problem.test_groups[0].test_ordinals", "at least one test"),
+        ((domain.TestGroup("minus", -1, (1,)),), "problem.test_groups[0].points", "between 0"),
+        ((domain.TestGroup("nan", math.nan, (1,)),), "problem.test_groups[0].points", "between 0"),
+        ((domain.TestGroup("", 10, (1,)),), "problem.test_groups[0].name", "characters"),
+        (
+            (domain.TestGroup("a", 10, (1, 2)), domain.TestGroup("b", 10, (2, 3))),
+            "problem.test_groups[1].test_ordinals",
+            "test 2 is also in test_groups[0]",
+        ),
+        ((domain.TestGroup("a", 10, (2, 2)),), "problem.test_groups[0].test_ordinals", "twice"),
+        ((domain.TestGroup("a", 10, (4,)),), "problem.test_groups[0].test_ordinals", "does not exist"),
+        ((domain.TestGroup("a", 10, (0,)),), "problem.test_groups[0].test_ordinals", "does not exist"),
+        (
+            (domain.TestGroup("a", 10, (1,)), domain.TestGroup("a", 10, (2,))),
+            "problem.test_groups[1].name",
+            "another group",
+        ),
+    ],
+)
+def test_bad_groups_are_field_violations(groups, field: str, words: str):
+    found = violations(content(test_groups=groups))
+    assert field in found, found
+    assert words in found[field]
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,7 @@ class RunResult(_message.Message):
     def __init__(self, status: _Optional[_Union[RunStatus, str]] = ..., stdout: _Optional[str] = ..., stderr: _Optional[str] = ..., stdout_truncated: _Optional[bool] = ..., stderr_truncated: _Optional[bool] = ..., exit_code: _Optional[int] = ..., signal: _Optional[int] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., wall_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ...) -> None: ...
 
 class TestResult(_message.Message):
-    __slots__ = ("ordinal", "sample", "verdict", "cpu_duration", "wall_duration", "memory_kib", "exit_code", "signal", "checker_message")
+    __slots__ = ("ordinal", "sample", "verdict", "cpu_duration", "wall_duration", "memory_kib", "exit_code", "signal", "checker_message", "score")
     ORDINAL_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
@@ -121,6 +121,7 @@ class TestResult(_message.Message):
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
     CHECKER_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
     ordinal: int
     sample: bool
     verdict: _verdict_pb2.Verdict
@@ -130,10 +131,23 @@ class TestResult(_message.Message):
     exit_code: int
     signal: int
     checker_message: str
-    def __init__(self, ordinal: _Optional[int] = ..., sample: _Optional[bool] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., wall_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_kib: _Optional[int] = ..., exit_code: _Optional[int] = ..., signal: _Optional[int] = ..., checker_message: _Optional[str] = ...) -> None: ...
+    score: float
+    def __init__(self, ordinal: _Optional[int] = ..., sample: _Optional[bool] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., wall_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_kib: _Optional[int] = ..., exit_code: _Optional[int] = ..., signal: _Optional[int] = ..., checker_message: _Optional[str] = ..., score: _Optional[float] = ...) -> None: ...
+
+class GroupResult(_message.Message):
+    __slots__ = ("name", "points", "max_points", "verdict")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    points: float
+    max_points: float
+    verdict: _verdict_pb2.Verdict
+    def __init__(self, name: _Optional[str] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ...) -> None: ...
 
 class Submission(_message.Message):
-    __slots__ = ("submission_id", "problem_id", "language_id", "source", "contest_id", "user_id", "status", "verdict", "test_results", "test_count", "passed_test_count", "score", "max_cpu_duration", "max_memory_kib", "compile_output", "queue_position", "run_all_tests", "create_time", "judge_start_time", "finish_time")
+    __slots__ = ("submission_id", "problem_id", "language_id", "source", "contest_id", "user_id", "status", "verdict", "test_results", "test_count", "passed_test_count", "score", "max_cpu_duration", "max_memory_kib", "compile_output", "queue_position", "run_all_tests", "create_time", "judge_start_time", "finish_time", "points", "max_points", "group_results", "judge_notes")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +168,10 @@ class Submission(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     JUDGE_START_TIME_FIELD_NUMBER: _ClassVar[int]
     FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_NOTES_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     problem_id: str
     language_id: str
@@ -174,10 +192,14 @@ class Submission(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     judge_start_time: _timestamp_pb2.Timestamp
     finish_time: _timestamp_pb2.Timestamp
-    def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    points: float
+    max_points: float
+    group_results: _containers.RepeatedCompositeFieldContainer[GroupResult]
+    judge_notes: str
+    def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ..., judge_notes: _Optional[str] = ...) -> None: ...
 
 class SubmissionEvent(_message.Message):
-    __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count")
+    __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count", "points", "max_points", "group_results")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -188,6 +210,9 @@ class SubmissionEvent(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     COMPILE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
     TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_RESULTS_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     sequence: int
     type: SubmissionEventType
@@ -198,4 +223,7 @@ class SubmissionEvent(_message.Message):
     score: float
     compile_output: str
     test_count: int
-    def __init__(self, submission_id: _Optional[str] = ..., sequence: _Optional[int] = ..., type: _Optional[_Union[SubmissionEventType, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., test_result: _Optional[_Union[TestResult, _Mapping]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., compile_output: _Optional[str] = ..., test_count: _Optional[int] = ...) -> None: ...
+    points: float
+    max_points: float
+    group_results: _containers.RepeatedCompositeFieldContainer[GroupResult]
+    def __init__(self, submission_id: _Optional[str] = ..., sequence: _Optional[int] = ..., type: _Optional[_Union[SubmissionEventType, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., test_result: _Optional[_Union[TestResult, _Mapping]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., compile_output: _Optional[str] = ..., test_count: _Optional[int] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ...) -> None: ...

@@ -25,6 +25,7 @@ class CheckerKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHECKER_KIND_EXACT: _ClassVar[CheckerKind]
     CHECKER_KIND_TOKENS: _ClassVar[CheckerKind]
     CHECKER_KIND_FLOAT: _ClassVar[CheckerKind]
+    CHECKER_KIND_PROGRAM: _ClassVar[CheckerKind]
 
 class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -39,19 +40,34 @@ CHECKER_KIND_UNSPECIFIED: CheckerKind
 CHECKER_KIND_EXACT: CheckerKind
 CHECKER_KIND_TOKENS: CheckerKind
 CHECKER_KIND_FLOAT: CheckerKind
+CHECKER_KIND_PROGRAM: CheckerKind
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PUBLIC: Visibility
 VISIBILITY_HIDDEN: Visibility
 
 class Checker(_message.Message):
-    __slots__ = ("kind", "absolute_tolerance", "relative_tolerance")
+    __slots__ = ("kind", "absolute_tolerance", "relative_tolerance", "program_language_id", "program_source")
     KIND_FIELD_NUMBER: _ClassVar[int]
     ABSOLUTE_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
     RELATIVE_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRAM_SOURCE_FIELD_NUMBER: _ClassVar[int]
     kind: CheckerKind
     absolute_tolerance: float
     relative_tolerance: float
-    def __init__(self, kind: _Optional[_Union[CheckerKind, str]] = ..., absolute_tolerance: _Optional[float] = ..., relative_tolerance: _Optional[float] = ...) -> None: ...
+    program_language_id: str
+    program_source: str
+    def __init__(self, kind: _Optional[_Union[CheckerKind, str]] = ..., absolute_tolerance: _Optional[float] = ..., relative_tolerance: _Optional[float] = ..., program_language_id: _Optional[str] = ..., program_source: _Optional[str] = ...) -> None: ...
+
+class TestGroup(_message.Message):
+    __slots__ = ("name", "points", "test_ordinals")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    TEST_ORDINALS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    points: float
+    test_ordinals: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, name: _Optional[str] = ..., points: _Optional[float] = ..., test_ordinals: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class TestCase(_message.Message):
     __slots__ = ("ordinal", "input", "expected_output", "sample", "explanation")
@@ -68,7 +84,7 @@ class TestCase(_message.Message):
     def __init__(self, ordinal: _Optional[int] = ..., input: _Optional[str] = ..., expected_output: _Optional[str] = ..., sample: _Optional[bool] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Problem(_message.Message):
-    __slots__ = ("problem_id", "slug", "title", "statement", "difficulty", "tags", "time_limit", "memory_limit_kib", "checker", "sample_tests", "hidden_tests", "hidden_test_count", "visibility", "author_id", "like_count", "bookmark_count", "liked", "bookmarked", "revision", "create_time", "update_time")
+    __slots__ = ("problem_id", "slug", "title", "statement", "difficulty", "tags", "time_limit", "memory_limit_kib", "checker", "sample_tests", "hidden_tests", "hidden_test_count", "visibility", "author_id", "like_count", "bookmark_count", "liked", "bookmarked", "revision", "create_time", "update_time", "test_groups", "run_whole_failed_groups")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     SLUG_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +106,8 @@ class Problem(_message.Message):
     REVISION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TEST_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    RUN_WHOLE_FAILED_GROUPS_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     slug: str
     title: str
@@ -111,7 +129,9 @@ class Problem(_message.Message):
     revision: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., statement: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., tags: _Optional[_Iterable[str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., sample_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_test_count: _Optional[int] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., author_id: _Optional[str] = ..., like_count: _Optional[int] = ..., bookmark_count: _Optional[int] = ..., liked: _Optional[bool] = ..., bookmarked: _Optional[bool] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    test_groups: _containers.RepeatedCompositeFieldContainer[TestGroup]
+    run_whole_failed_groups: bool
+    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., statement: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., tags: _Optional[_Iterable[str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., sample_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_test_count: _Optional[int] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., author_id: _Optional[str] = ..., like_count: _Optional[int] = ..., bookmark_count: _Optional[int] = ..., liked: _Optional[bool] = ..., bookmarked: _Optional[bool] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ...) -> None: ...
 
 class ProblemSummary(_message.Message):
     __slots__ = ("problem_id", "slug", "title", "difficulty")
@@ -126,17 +146,21 @@ class ProblemSummary(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ...) -> None: ...
 
 class JudgeBundle(_message.Message):
-    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests")
+    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests", "test_groups", "run_whole_failed_groups")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
     MEMORY_LIMIT_KIB_FIELD_NUMBER: _ClassVar[int]
     CHECKER_FIELD_NUMBER: _ClassVar[int]
     TESTS_FIELD_NUMBER: _ClassVar[int]
+    TEST_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    RUN_WHOLE_FAILED_GROUPS_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     revision: int
     time_limit: _duration_pb2.Duration
     memory_limit_kib: int
     checker: Checker
     tests: _containers.RepeatedCompositeFieldContainer[TestCase]
-    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ...) -> None: ...
+    test_groups: _containers.RepeatedCompositeFieldContainer[TestGroup]
+    run_whole_failed_groups: bool
+    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ...) -> None: ...
