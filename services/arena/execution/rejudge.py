@@ -52,9 +52,7 @@ def check_scope(scope: Scope, reason: str) -> Scope:
     """The scope names exactly one kind of target; ids are unique (order kept)."""
     named = sum(bool(x) for x in (scope.submission_ids, scope.problem_id, scope.contest_id))
     if named == 0:
-        raise InvalidArgument.field(
-            "rejudging", "must name submission_ids, a problem_id or a contest_id", reason="REJUDGING_EMPTY_SCOPE"
-        )
+        raise InvalidArgument.field("rejudging", "must name submission_ids, a problem_id or a contest_id")
     if named > 1:
         raise InvalidArgument.field("rejudging", "must name only one of submission_ids, problem_id, contest_id")
     if len(scope.submission_ids) > MAX_SUBMISSION_IDS:
@@ -122,22 +120,27 @@ def state_of(closed: RejudgingState | None, total: int, started: int, judged: in
     return RejudgingState.JUDGING if started else RejudgingState.PENDING
 
 
-def require_open(rejudging: Rejudging, action: str) -> None:
-    if rejudging.state.closed:
-        raise FailedPrecondition(
-            f"rejudging {rejudging.rejudging_id} was already {rejudging.state.name.lower()}; it cannot be {action}",
-            reason="REJUDGING_CLOSED",
-        )
+def closed_error(rejudging: Rejudging, action: str) -> FailedPrecondition:
+    """Why an applied or cancelled rejudging cannot be ``action`` (applied, cancelled)."""
+    return FailedPrecondition(
+        f"rejudging {rejudging.rejudging_id} was already {rejudging.state.name.lower()}; it cannot be {action}",
+        reason="REJUDGING_CLOSED",
+    )
 
 
-def require_ready(rejudging: Rejudging) -> None:
-    require_open(rejudging, "applied")
-    if rejudging.state is not RejudgingState.READY:
-        raise FailedPrecondition(
-            f"rejudging {rejudging.rejudging_id} is still judging ({rejudging.judged_count} of "
-            f"{rejudging.judging_count} judged); apply it once it is ready",
-            reason="REJUDGING_NOT_READY",
-        )
+def not_ready_error(rejudging: Rejudging) -> FailedPrecondition:
+    return FailedPrecondition(
+        f"rejudging {rejudging.rejudging_id} is still judging ({rejudging.judged_count} of "
+        f"{rejudging.judging_count} judged); apply it once it is ready",
+        reason="REJUDGING_NOT_READY",
+    )
+
+
+def overlap_error(submission_id: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        f"submission {submission_id} is already in an open rejudging; apply or cancel that one first",
+        reason="REJUDGING_OVERLAPS",
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,6 +46,9 @@ from arena.execution.rejudge import (
     Rejudging,
     RejudgingState,
     Scope,
+    closed_error,
+    not_ready_error,
+    overlap_error,
     state_of,
 )
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
@@ -507,28 +510,6 @@ _CHANGED = sa.or_(
 _FINISHED_JUDGING = JudgingRow.status == Status.FINISHED.name
 
 
-def _overlap(submission_id: str) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"submission {submission_id} is already in an open rejudging; apply or cancel that one first",
-        reason="REJUDGING_OVERLAPS",
-    )
-
-
-def _closed(rejudging: Rejudging, action: str) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"rejudging {rejudging.rejudging_id} was already {rejudging.state.name.lower()}; it cannot be {action}",
-        reason="REJUDGING_CLOSED",
-    )
-
-
-def _not_ready(rejudging: Rejudging) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"rejudging {rejudging.rejudging_id} is still judging ({rejudging.judged_count} of "
-        f"{rejudging.judging_count} judged); apply it once it is ready",
-        reason="REJUDGING_NOT_READY",
-    )
-
-
 class SqlExecutionStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -838,7 +819,7 @@ class SqlExecutionStore:
                     .limit(1)
                 )
                 if busy is not None:
-                    raise _overlap(busy)
+                    raise overlap_error(busy)
                 session.add(
                     RejudgingRow(
                         rejudging_id=rejudging.rejudging_id,
@@ -866,7 +847,7 @@ class SqlExecutionStore:
                     for position, r in enumerate(chosen)
                 )
         except sa.exc.IntegrityError as exc:  # another rejudging took one of them in the meantime
-            raise _overlap("(one of these)") from exc
+            raise overlap_error("(one of these)") from exc
         created = await self.get_rejudging(rejudging.rejudging_id)
         assert created is not None
         return created
@@ -1057,8 +1038,8 @@ class SqlExecutionStore:
         if current is None:
             raise NotFound("rejudging", rejudging_id)
         if current.state.closed:
-            raise _closed(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
-        raise _not_ready(current)
+            raise closed_error(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
+        raise not_ready_error(current)
 
     async def apply_rejudging(
         self, rejudging_id: str, user_id: str, now: dt.datetime, owed: Owed
@@ -1397,7 +1378,7 @@ class InMemoryExecutionStore:
         busy = {j.judging.submission_id for r in self._rejudgings.values() for j in r.judgings if j.open}
         for submission in chosen:
             if submission.submission_id in busy:
-                raise _overlap(submission.submission_id)
+                raise overlap_error(submission.submission_id)
         judgings = [
             _HeldJudging(
                 Judging(rejudging.rejudging_id, s.submission_id, Status.QUEUED, s.verdict, s.score),
@@ -1518,9 +1499,9 @@ class InMemoryExecutionStore:
             raise NotFound("rejudging", rejudging_id)
         current = self._view(held)
         if current.state.closed:
-            raise _closed(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
+            raise closed_error(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
         if state is RejudgingState.APPLIED and current.state is not RejudgingState.READY:
-            raise _not_ready(current)
+            raise not_ready_error(current)
         held.rejudging = dataclasses.replace(held.rejudging, state=state, close_time=now, close_user_id=user_id)
         for judging in held.judgings:
             judging.open, judging.claimed_by = False, ""

@@ -269,9 +269,8 @@ async def test_only_setters_and_admins_rejudge(platform: Platform):
 async def test_what_a_rejudging_refuses(platform: Platform):
     app = platform.app
     (submission,) = await judged(platform, 1)
-    with pytest.raises(InvalidArgument) as empty:
+    with pytest.raises(InvalidArgument, match="must name submission_ids"):
         await app.create_rejudging(SETTER, Scope(), "")
-    assert empty.value.reason == "REJUDGING_EMPTY_SCOPE"
     with pytest.raises(InvalidArgument):
         await app.create_rejudging(SETTER, Scope(problem_id="a-plus-b", contest_id="c1"), "")
     with pytest.raises(InvalidArgument):
