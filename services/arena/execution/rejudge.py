@@ -136,10 +136,11 @@ def not_ready_error(rejudging: Rejudging) -> FailedPrecondition:
     )
 
 
-def overlap_error(submission_id: str) -> FailedPrecondition:
+def overlap_error(submission_id: str = "") -> FailedPrecondition:
+    """A submission (named when known) is already in an open rejudging."""
+    which = f"submission {submission_id} is" if submission_id else "a submission in this scope is"
     return FailedPrecondition(
-        f"submission {submission_id} is already in an open rejudging; apply or cancel that one first",
-        reason="REJUDGING_OVERLAPS",
+        f"{which} already in an open rejudging; apply or cancel that one first", reason="REJUDGING_OVERLAPS"
     )
 
 

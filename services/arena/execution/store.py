@@ -847,7 +847,7 @@ class SqlExecutionStore:
                     for position, r in enumerate(chosen)
                 )
         except sa.exc.IntegrityError as exc:  # another rejudging took one of them in the meantime
-            raise overlap_error("(one of these)") from exc
+            raise overlap_error() from exc
         created = await self.get_rejudging(rejudging.rejudging_id)
         assert created is not None
         return created
