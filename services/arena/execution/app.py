@@ -1,5 +1,5 @@
 """The execution service's use cases, one per RPC: submitting, reading, listing and watching
-submissions, running code (RunCode, ExecuteBatchStream).
+submissions, running code (RunCode, ExecuteBatchStream), rejudging (SETTER/ADMIN).
 
 ``ExecutionApp`` depends on the ``ExecutionStore`` port, never on SQL. A submission is stored
 (with its QUEUED event and the outbox items it owes) before the reply; the judges that claim
@@ -46,6 +46,7 @@ from arena.execution.domain import (
 )
 from arena.execution.judge import Compiled
 from arena.execution.languages import Available, Language
+from arena.execution.rejudge import Judging, Rejudging, RejudgingState, Scope, check_scope, superseded
 from arena.execution.store import ExecutionStore
 from arena.execution.watchers import EventFeed, Watchers
 from arena.kit.db import utcnow
@@ -93,6 +94,12 @@ def can_view(submission: Submission, caller: Identity) -> bool:
 
 def can_read_source(submission: Submission, caller: Identity) -> bool:
     return submission.user_id == caller.user_id or caller.is_admin
+
+
+def require_setter(caller: Identity) -> None:
+    """Rejudging is for problem setters and admins (the edge checks it too, from the method's access)."""
+    if not caller.has_role(Role.SETTER):
+        raise PermissionDenied("rejudging needs the SETTER role", reason="ROLE_REQUIRED")
 
 
 def _limits(time_limit_ms: int | None, memory_kib: int | None) -> tuple[int, int]:
@@ -283,6 +290,9 @@ class ExecutionApp:
                     if event.sequence != last + 1:
                         break  # out of order (a gap): the store fills it in below
                     last = event.sequence
+                    if event.last and event.sequence < submission.last_sequence:
+                        yield superseded(event)  # an applied rejudging replaced this verdict: go on
+                        continue
                     yield event
                     if event.last:
                         return
@@ -299,6 +309,61 @@ class ExecutionApp:
                     pending = await self.store.events_after(submission_id, last)
         finally:
             self.watchers.unsubscribe(submission_id, queue)
+
+    # -- rejudging ------------------------------------------------------------------------------
+
+    async def create_rejudging(self, caller: Identity, scope: Scope, reason: str) -> Rejudging:
+        """Queues a new judging of every judged submission in ``scope``; the old verdicts stay official
+        until the rejudging is applied."""
+        require_setter(caller)
+        scope = check_scope(scope, reason)
+        rejudging = await self.store.create_rejudging(
+            Rejudging(
+                rejudging_id=new_id(),
+                scope=scope,
+                create_user_id=caller.user_id,
+                reason=reason.strip(),
+                state=RejudgingState.PENDING,
+                create_time=self.clock(),
+            )
+        )
+        self.on_queued()
+        log.info("rejudging queued", rejudging_id=rejudging.rejudging_id, judgings=rejudging.judging_count,
+                 by=caller.user_id)  # fmt: skip
+        return rejudging
+
+    async def get_rejudging(self, caller: Identity, rejudging_id: str) -> tuple[Rejudging, list[Judging]]:
+        """The rejudging and its judgings: per submission the official result and the new one."""
+        require_setter(caller)
+        rejudging = await self.store.get_rejudging(rejudging_id)
+        if rejudging is None:
+            raise NotFound("rejudging", rejudging_id)
+        return rejudging, await self.store.judgings(rejudging_id)
+
+    async def list_rejudgings(
+        self, caller: Identity, limit: int, cursor: list[Any] | None
+    ) -> tuple[list[Rejudging], list[Any] | None]:
+        require_setter(caller)
+        return await self.store.list_rejudgings(limit, cursor)
+
+    async def apply_rejudging(self, caller: Identity, rejudging_id: str) -> Rejudging:
+        """Makes every new judging official at once; watchers get a REJUDGED event for each changed
+        result, other services the calls ``outbox.on_rejudged`` owes."""
+        require_setter(caller)
+        rejudging, applied = await self.store.apply_rejudging(
+            rejudging_id, caller.user_id, self.clock(), outbox.on_rejudged
+        )
+        for submission, event in applied:
+            self.feed.emit(submission, event)
+        self.on_queued()  # wakes the outbox dispatcher
+        log.info("rejudging applied", rejudging_id=rejudging_id, changed=len(applied), by=caller.user_id)
+        return rejudging
+
+    async def cancel_rejudging(self, caller: Identity, rejudging_id: str) -> Rejudging:
+        require_setter(caller)
+        rejudging = await self.store.cancel_rejudging(rejudging_id, caller.user_id, self.clock())
+        log.info("rejudging cancelled", rejudging_id=rejudging_id, by=caller.user_id)
+        return rejudging
 
     # -- running code -------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from arena.common.v1 import verdict_pb2
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
 from arena.core.errors import ArenaError
 from arena.execution.domain import Final, Submission, Verdict
+from arena.execution.rejudge import Judging
 from arena.execution.store import Outbox, OutboxItem, OutboxStore
 from arena.kit.client import Clients
 from arena.kit.convert import duration, timestamp
@@ -90,19 +91,56 @@ def on_judged(submission: Submission, final: Final, now: dt.datetime) -> Outbox:
         ),
     ]
     if submission.contest_id:
+        items.append(_contest_result(submission, final, judging_version=0, judge_time=now))
+    return items
+
+
+def _contest_result(
+    submission: Submission, final: Final, *, judging_version: int, judge_time: dt.datetime
+) -> tuple[str, bytes]:
+    """The result the contest records: IOI scores it per group (subtask) where the problem has groups;
+    of two results for one submission (a rejudge) the later ``judge_time`` and higher version win."""
+    return (
+        CONTEST,
+        contest_internal_service_pb2.RecordSubmissionResultRequest(
+            submission_id=submission.submission_id,
+            contest_id=submission.contest_id,
+            user_id=submission.user_id,
+            problem_id=submission.problem_id,
+            verdict=cast(verdict_pb2.Verdict, final.verdict.value if final.verdict is not Verdict.SKIPPED else 0),
+            score=final.score,
+            submit_time=timestamp(submission.create_time),
+            group_scores=[
+                contest_internal_service_pb2.GroupScore(group=group.name, points=group.points) for group in final.groups
+            ],
+            judge_time=timestamp(judge_time),
+            judging_version=judging_version,
+        ).SerializeToString(),
+    )
+
+
+def on_rejudged(submission: Submission, judging: Judging, judging_version: int, now: dt.datetime) -> Outbox:
+    """What an applied rejudging owes for a submission whose result it changed: the contest records
+    the new result (its higher ``judging_version`` supersedes the old one, so standings follow), and
+    the author is told when the verdict changed. Analytics is not told: its events count judgings
+    and have no way to retract one (a verdict change there needs an event type of its own)."""
+    new = judging.new
+    assert new is not None
+    items: list[tuple[str, bytes]] = []
+    if submission.contest_id:
+        items.append(_contest_result(submission, new, judging_version=judging_version, judge_time=now))
+    if new.verdict is not judging.old_verdict:
+        old = judging.old_verdict.name.replace("_", " ").lower() if judging.old_verdict else "none"
         items.append(
             (
-                CONTEST,
-                contest_internal_service_pb2.RecordSubmissionResultRequest(
-                    submission_id=submission.submission_id,
-                    contest_id=submission.contest_id,
+                NOTIFICATION,
+                notification_internal_service_pb2.SendNotificationRequest(
                     user_id=submission.user_id,
-                    problem_id=submission.problem_id,
-                    verdict=cast(
-                        verdict_pb2.Verdict, final.verdict.value if final.verdict is not Verdict.SKIPPED else 0
-                    ),
-                    score=final.score,
-                    submit_time=timestamp(submission.create_time),
+                    kind=notification_pb2.NOTIFICATION_KIND_SUBMISSION_JUDGED,
+                    title=f"Submission rejudged: {new.verdict.name.replace('_', ' ').lower()}",
+                    body=f"Was {old}; now {new.passed} of {new.test_count} tests passed.",
+                    link=f"/submissions/{submission.submission_id}",
+                    idempotency_key=f"rejudged:{submission.submission_id}:{judging_version}",
                 ).SerializeToString(),
             )
         )

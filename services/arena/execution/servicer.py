@@ -16,8 +16,9 @@ import grpc
 
 from arena.common.v1 import verdict_pb2
 from arena.execution.app import ExecutionApp, WatchStart
-from arena.execution.domain import SubmissionFilters, Verdict
-from arena.execution.messages import event_message, run_result_message, submission_message
+from arena.execution.domain import Event, SubmissionFilters, Verdict
+from arena.execution.messages import event_message, run_result_message, submission_message, test_result_message
+from arena.execution.rejudge import Judging, Rejudged, Rejudging, Scope, Superseded
 from arena.execution.v1 import (
     execution_internal_service_pb2,
     execution_internal_service_pb2_grpc,
@@ -27,7 +28,7 @@ from arena.execution.v1 import (
 )
 from arena.kit import context as request_context
 from arena.kit import pagination
-from arena.kit.convert import seconds
+from arena.kit.convert import seconds, timestamp
 from arena.kit.errors import InvalidArgument
 from arena.kit.middleware import STREAM_STARTED, announces_start
 
@@ -56,6 +57,55 @@ def _verdict_filter(value: int) -> Verdict | None:
     if value not in verdict_pb2.Verdict.values():
         raise InvalidArgument.field("verdict", "is not a known verdict")
     return Verdict(value)
+
+
+def _verdict(verdict: Verdict | None) -> verdict_pb2.Verdict:
+    return cast("verdict_pb2.Verdict", verdict.value if verdict else 0)
+
+
+def rejudging_message(rejudging: Rejudging) -> execution_pb2.Rejudging:
+    return execution_pb2.Rejudging(
+        rejudging_id=rejudging.rejudging_id,
+        submission_ids=list(rejudging.scope.submission_ids),
+        problem_id=rejudging.scope.problem_id,
+        contest_id=rejudging.scope.contest_id,
+        reason=rejudging.reason,
+        create_user_id=rejudging.create_user_id,
+        state=cast("execution_pb2.RejudgingState", rejudging.state.value),
+        create_time=timestamp(rejudging.create_time),
+        close_time=timestamp(rejudging.close_time) if rejudging.close_time else None,
+        close_user_id=rejudging.close_user_id,
+        judging_count=rejudging.judging_count,
+        judged_count=rejudging.judged_count,
+        changed_count=rejudging.changed_count,
+    )
+
+
+def judging_message(judging: Judging) -> execution_pb2.Judging:
+    new = judging.new
+    return execution_pb2.Judging(
+        submission_id=judging.submission_id,
+        status=cast("execution_pb2.SubmissionStatus", judging.status.value),
+        old_verdict=_verdict(judging.old_verdict),
+        old_score=judging.old_score,
+        new_verdict=_verdict(new.verdict if new else None),
+        new_score=new.score if new else 0.0,
+        changed=judging.changed,
+        passed_test_count=new.passed if new else 0,
+        test_count=new.test_count if new else 0,
+        test_results=[test_result_message(r) for r in judging.results],
+        compile_output=new.compile_output if new else "",
+        finish_time=timestamp(judging.finish_time) if judging.finish_time else None,
+    )
+
+
+def watch_event_message(event: Event) -> execution_pb2.SubmissionEvent:
+    message = event_message(event)
+    rejudging_id = event.rejudging_id if isinstance(event, (Rejudged, Superseded)) else ""
+    if rejudging_id:
+        message.type = execution_pb2.SUBMISSION_EVENT_TYPE_REJUDGED
+        message.rejudging_id = rejudging_id
+    return message
 
 
 class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
@@ -173,7 +223,48 @@ class ExecutionServicer(execution_service_pb2_grpc.ExecutionServiceServicer):
                     snapshot = submission_message(item.submission, with_results=False)
                     yield execution_service_pb2.WatchSubmissionResponse(submission=snapshot, last=item.last)
                 else:
-                    yield execution_service_pb2.WatchSubmissionResponse(event=event_message(item), last=item.last)
+                    yield execution_service_pb2.WatchSubmissionResponse(event=watch_event_message(item), last=item.last)
+
+    async def CreateRejudging(
+        self, request: execution_service_pb2.CreateRejudgingRequest, context: Context
+    ) -> execution_service_pb2.CreateRejudgingResponse:
+        message = request.rejudging
+        scope = Scope(tuple(message.submission_ids), message.problem_id, message.contest_id)
+        rejudging = await self.app.create_rejudging(request_context.require_identity(), scope, message.reason)
+        return execution_service_pb2.CreateRejudgingResponse(rejudging=rejudging_message(rejudging))
+
+    async def GetRejudging(
+        self, request: execution_service_pb2.GetRejudgingRequest, context: Context
+    ) -> execution_service_pb2.GetRejudgingResponse:
+        rejudging, judgings = await self.app.get_rejudging(request_context.require_identity(), request.rejudging_id)
+        return execution_service_pb2.GetRejudgingResponse(
+            rejudging=rejudging_message(rejudging), judgings=[judging_message(j) for j in judgings]
+        )
+
+    async def ListRejudgings(
+        self, request: execution_service_pb2.ListRejudgingsRequest, context: Context
+    ) -> execution_service_pb2.ListRejudgingsResponse:
+        fingerprint = {"r": "rejudgings"}
+        size = pagination.page_size(request.page_size, default=50, maximum=100)
+        rejudgings, next_cursor = await self.app.list_rejudgings(
+            request_context.require_identity(), size, pagination.decode_token(request.page_token, fingerprint)
+        )
+        return execution_service_pb2.ListRejudgingsResponse(
+            rejudgings=[rejudging_message(r) for r in rejudgings],
+            next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
+        )
+
+    async def ApplyRejudging(
+        self, request: execution_service_pb2.ApplyRejudgingRequest, context: Context
+    ) -> execution_service_pb2.ApplyRejudgingResponse:
+        rejudging = await self.app.apply_rejudging(request_context.require_identity(), request.rejudging_id)
+        return execution_service_pb2.ApplyRejudgingResponse(rejudging=rejudging_message(rejudging))
+
+    async def CancelRejudging(
+        self, request: execution_service_pb2.CancelRejudgingRequest, context: Context
+    ) -> execution_service_pb2.CancelRejudgingResponse:
+        rejudging = await self.app.cancel_rejudging(request_context.require_identity(), request.rejudging_id)
+        return execution_service_pb2.CancelRejudgingResponse(rejudging=rejudging_message(rejudging))
 
 
 class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInternalServiceServicer):

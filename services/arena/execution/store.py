@@ -20,7 +20,7 @@ import builtins
 import dataclasses
 import datetime as dt
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from arena.core.errors import FailedPrecondition, NotFound
 from arena.execution.domain import (
     Event,
     EventType,
@@ -39,11 +40,25 @@ from arena.execution.domain import (
     TestOutcome,
     Verdict,
 )
+from arena.execution.rejudge import (
+    Judging,
+    JudgingKey,
+    Rejudged,
+    Rejudging,
+    RejudgingState,
+    Scope,
+    closed_error,
+    not_ready_error,
+    overlap_error,
+    state_of,
+)
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
 from arena.kit.pagination import keyset_cursor
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
 VERSION_TABLE = "execution_alembic_version"
+REJUDGED = "REJUDGED"
+"""The stored type of a ``Rejudged`` event (a FINISHED event of the domain, REJUDGED on the wire)."""
 UNFINISHED = (Status.QUEUED.name, Status.COMPILING.name, Status.RUNNING.name)
 
 
@@ -80,6 +95,8 @@ class SubmissionRow(Base):
     last_sequence: Mapped[int] = mapped_column(sa.Integer(), default=0)
     claimed_by: Mapped[str] = mapped_column(sa.String(128), default="")
     lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    judging_version: Mapped[int] = mapped_column(sa.Integer(), default=0, server_default="0")
+    """0 for the first judging; each applied rejudging that covered the submission adds 1."""
 
 
 class TestResultRow(Base):
@@ -128,6 +145,69 @@ class OutboxRow(Base):
     last_error: Mapped[str] = mapped_column(sa.Text(), default="")
 
 
+class RejudgingRow(Base):
+    """A group of new judgings, applied or cancelled as a whole (``closed_state`` set then)."""
+
+    __tablename__ = "rejudgings"
+
+    rejudging_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    submission_ids: Mapped[list[str]] = mapped_column(sa.JSON())
+    problem_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    contest_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    create_user_id: Mapped[str] = mapped_column(sa.String(32))
+    reason: Mapped[str] = mapped_column(sa.Text(), default="")
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
+    closed_state: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    close_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    close_user_id: Mapped[str] = mapped_column(sa.String(32), default="")
+
+
+class JudgingRow(Base):
+    """One submission's new judging in a rejudging: queued for the judges like a submission (a claim
+    with a lease), its results kept here until the rejudging is applied. ``open`` while its rejudging
+    is: a submission is in at most one open rejudging (a partial unique index)."""
+
+    __tablename__ = "judgings"
+    __table_args__ = (
+        sa.Index(
+            "ux_judgings_open_submission",
+            "submission_id",
+            unique=True,
+            sqlite_where=sa.text("open"),
+            postgresql_where=sa.text("open"),
+        ),
+        sa.Index("ix_judgings_queue", "open", "status"),
+    )
+
+    rejudging_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("rejudgings.rejudging_id", ondelete="CASCADE"), primary_key=True
+    )
+    submission_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(sa.Integer())
+    open: Mapped[bool] = mapped_column(sa.Boolean(), default=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    old_verdict: Mapped[int | None] = mapped_column(sa.Integer(), nullable=True)
+    old_score: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    new_verdict: Mapped[int | None] = mapped_column(sa.Integer(), nullable=True)
+    new_score: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    passed_test_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    test_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    max_cpu_ms: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    max_memory_kib: Mapped[int] = mapped_column(sa.Integer(), default=0)
+    compile_output: Mapped[str] = mapped_column(sa.Text(), default="")
+    new_points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    new_max_points: Mapped[float] = mapped_column(sa.Float(), default=0.0)
+    new_group_results: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON(), default=list)
+    new_judge_notes: Mapped[str] = mapped_column(sa.Text(), default="")
+    results: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON())
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finish_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    claimed_by: Mapped[str] = mapped_column(sa.String(128), default="")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class LostClaim(Exception):
     """This judge no longer holds the submission's claim (it expired and another judge took it)."""
 
@@ -142,6 +222,10 @@ class OutboxItem:
 
 Outbox = Sequence[tuple[str, bytes]]
 """Calls owed to other services: (target, serialized request)."""
+
+Owed = Callable[[Submission, Judging, int, dt.datetime], Outbox]
+"""What applying a changed judging owes other services: (the submission as it was, its new judging,
+the submission's new judging version, when it was applied)."""
 
 
 class OutboxStore(Protocol):
@@ -211,11 +295,87 @@ class ExecutionStore(OutboxStore, Protocol):
         """Newest first, without per-test results; the cursor continues after the last one."""
         ...
 
+    # -- rejudgings -------------------------------------------------------------------------------
+
+    async def create_rejudging(self, rejudging: Rejudging) -> Rejudging:
+        """Stores the rejudging and a queued new judging of each finished submission in its scope.
+
+        Named submissions must exist (else NotFound) and be finished (else FailedPrecondition);
+        a problem or a contest must have at least one finished submission. A submission already in
+        an open rejudging is refused (FailedPrecondition ``REJUDGING_OVERLAPS``), also in a race.
+        """
+        ...
+
+    async def get_rejudging(self, rejudging_id: str) -> Rejudging | None: ...
+
+    async def list_rejudgings(
+        self, limit: int, cursor: builtins.list[Any] | None
+    ) -> tuple[builtins.list[Rejudging], builtins.list[Any] | None]:
+        """Newest first."""
+        ...
+
+    async def judgings(self, rejudging_id: str) -> builtins.list[Judging]:
+        """The rejudging's judgings in the order the submissions were made."""
+        ...
+
+    async def get_judging(self, key: JudgingKey) -> Judging | None: ...
+
+    async def claim_next_judging(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> JudgingKey | None:
+        """Claims the oldest unfinished judging of an open rejudging nobody holds (or whose lease ran out)."""
+        ...
+
+    async def reclaim_judgings(
+        self, owner: str, now: dt.datetime, lease: dt.timedelta
+    ) -> builtins.list[JudgingKey]: ...
+
+    async def renew_judgings(self, owner: str, keys: Sequence[JudgingKey], until: dt.datetime) -> None: ...
+
+    async def release_judging(self, owner: str, key: JudgingKey, retry_at: dt.datetime) -> None: ...
+
+    async def start_judging(self, key: JudgingKey, *, owner: str) -> None:
+        """The judging started (its rejudging is JUDGING now). Like every judging write: ``LostClaim``
+        unless this judge holds it, it is unfinished and its rejudging open."""
+        ...
+
+    async def record_judging_test(self, key: JudgingKey, outcome: TestOutcome, *, owner: str) -> None: ...
+
+    async def finish_judging(self, key: JudgingKey, final: Final, now: dt.datetime, *, owner: str) -> None: ...
+
+    async def apply_rejudging(
+        self, rejudging_id: str, user_id: str, now: dt.datetime, owed: Owed
+    ) -> tuple[Rejudging, builtins.list[tuple[Submission, Event]]]:
+        """In one transaction: every new judging becomes its submission's official result; each
+        submission whose verdict or score changed gets a REJUDGED event (returned, with the submission
+        as it now is) and the calls ``owed`` says. NotFound for an unknown id; FailedPrecondition
+        ``REJUDGING_CLOSED`` when applied or cancelled already, ``REJUDGING_NOT_READY`` while judging."""
+        ...
+
+    async def cancel_rejudging(self, rejudging_id: str, user_id: str, now: dt.datetime) -> Rejudging:
+        """Discards the new judgings (a judge still running one loses its claim); the official results
+        stay. NotFound for an unknown id; FailedPrecondition ``REJUDGING_CLOSED`` when closed already."""
+        ...
+
 
 def _add_outbox(session: AsyncSession, items: Outbox, now: dt.datetime) -> None:
     """Outbox items written in the caller's transaction, due at once."""
     for target, payload in items:
         session.add(OutboxRow(target=target, payload=payload, create_time=now, next_attempt_time=now))
+
+
+def _result_row(submission_id: str, outcome: TestOutcome) -> TestResultRow:
+    return TestResultRow(
+        submission_id=submission_id,
+        ordinal=outcome.ordinal,
+        sample=outcome.sample,
+        verdict=outcome.verdict.value,
+        cpu_ms=outcome.cpu_ms,
+        wall_ms=outcome.wall_ms,
+        memory_kib=outcome.memory_kib,
+        exit_code=outcome.exit_code,
+        signal=outcome.signal,
+        checker_message=outcome.checker_message,
+        score=outcome.score,
+    )
 
 
 def _outcome(row: TestResultRow) -> TestOutcome:
@@ -281,16 +441,17 @@ def _event_payload(event: Event) -> dict[str, Any]:
         "points": event.points,
         "max_points": event.max_points,
         "groups": _groups_json(event.groups),
-    }
+    } | ({"rejudging_id": event.rejudging_id} if isinstance(event, Rejudged) else {})
 
 
 def _event(row: EventRow) -> Event:
     data = row.payload
     test = data.get("test")
-    return Event(
+    rejudged = row.type == REJUDGED
+    return (Rejudged if rejudged else Event)(
         submission_id=row.submission_id,
         sequence=row.sequence,
-        type=EventType[row.type],
+        type=EventType.FINISHED if rejudged else EventType[row.type],
         time=row.time,
         status=Status[data["status"]],
         test=TestOutcome(**{**test, "verdict": Verdict(test["verdict"])}) if test else None,
@@ -301,7 +462,91 @@ def _event(row: EventRow) -> Event:
         points=data.get("points", 0.0),
         max_points=data.get("max_points", 0.0),
         groups=_groups_from_json(data.get("groups")),
+        **({"rejudging_id": data.get("rejudging_id", "")} if rejudged else {}),
     )
+
+
+def _final_values(final: Final) -> dict[str, Any]:
+    return {
+        "verdict": final.verdict.value,
+        "score": final.score,
+        "test_count": final.test_count,
+        "passed_test_count": final.passed,
+        "max_cpu_ms": final.max_cpu_ms,
+        "max_memory_kib": final.max_memory_kib,
+        "compile_output": final.compile_output,
+        "points": final.points,
+        "max_points": final.max_points,
+        "group_results": _groups_json(final.groups),
+        "judge_notes": final.judge_notes,
+    }
+
+
+def _final_fields(final: Final) -> dict[str, Any]:
+    """A ``Final`` as ``Submission`` fields."""
+    values = _final_values(final)
+    del values["group_results"]
+    return values | {"verdict": final.verdict, "groups": final.groups}
+
+
+def _outcome_dict(outcome: TestOutcome) -> dict[str, Any]:
+    return dataclasses.asdict(outcome) | {"verdict": outcome.verdict.value}
+
+
+def _outcome_from(data: dict[str, Any]) -> TestOutcome:
+    return TestOutcome(**{**data, "verdict": Verdict(data["verdict"])})
+
+
+def _judging(row: JudgingRow) -> Judging:
+    new = None
+    if row.new_verdict is not None:
+        new = Final(
+            verdict=Verdict(row.new_verdict),
+            score=row.new_score,
+            passed=row.passed_test_count,
+            test_count=row.test_count,
+            max_cpu_ms=row.max_cpu_ms,
+            max_memory_kib=row.max_memory_kib,
+            compile_output=row.compile_output,
+            points=row.new_points,
+            max_points=row.new_max_points,
+            groups=_groups_from_json(row.new_group_results),
+            judge_notes=row.new_judge_notes,
+        )
+    results = sorted((_outcome_from(r) for r in row.results), key=lambda r: r.ordinal)
+    return Judging(
+        rejudging_id=row.rejudging_id,
+        submission_id=row.submission_id,
+        status=Status[row.status],
+        old_verdict=Verdict(row.old_verdict) if row.old_verdict else None,
+        old_score=row.old_score,
+        new=new,
+        results=tuple(results),
+        finish_time=row.finish_time,
+    )
+
+
+def _rejudging(row: RejudgingRow, counts: tuple[int, int, int, int]) -> Rejudging:
+    total, started, judged, changed = counts
+    return Rejudging(
+        rejudging_id=row.rejudging_id,
+        scope=Scope(tuple(row.submission_ids), row.problem_id, row.contest_id),
+        create_user_id=row.create_user_id,
+        reason=row.reason,
+        state=state_of(RejudgingState[row.closed_state] if row.closed_state else None, total, started, judged),
+        create_time=row.create_time,
+        close_time=row.close_time,
+        close_user_id=row.close_user_id,
+        judging_count=total,
+        judged_count=judged,
+        changed_count=changed,
+    )
+
+
+_CHANGED = sa.or_(
+    JudgingRow.new_verdict.is_distinct_from(JudgingRow.old_verdict), JudgingRow.new_score != JudgingRow.old_score
+)
+_FINISHED_JUDGING = JudgingRow.status == Status.FINISHED.name
 
 
 class SqlExecutionStore:
@@ -346,8 +591,10 @@ class SqlExecutionStore:
         final: Final | None = None,
         owner: str | None = None,
         values: dict[str, Any] | None = None,
+        rejudging_id: str = "",
     ) -> Event:
-        """The next event, numbered and stored; it carries the submission's test count (every event does)."""
+        """The next event, numbered and stored; it carries the submission's test count (every event does).
+        With ``rejudging_id``: the REJUDGED event of an applied rejudging."""
         update = sa.update(SubmissionRow).where(SubmissionRow.submission_id == submission_id)
         if owner is not None:
             update = update.where(SubmissionRow.claimed_by == owner, SubmissionRow.status != Status.FINISHED.name)
@@ -361,7 +608,7 @@ class SqlExecutionStore:
         if numbered is None:
             raise LostClaim(submission_id)
         sequence, test_count = numbered
-        event = Event(
+        event = (Rejudged if rejudging_id else Event)(
             submission_id=submission_id,
             sequence=int(sequence),
             type=type_,
@@ -375,12 +622,13 @@ class SqlExecutionStore:
             points=final.points if final else 0.0,
             max_points=final.max_points if final else 0.0,
             groups=final.groups if final else (),
+            **({"rejudging_id": rejudging_id} if rejudging_id else {}),
         )
         session.add(
             EventRow(
                 submission_id=submission_id,
                 sequence=event.sequence,
-                type=type_.name,
+                type=REJUDGED if rejudging_id else type_.name,
                 time=now,
                 payload=_event_payload(event),
             )
@@ -400,21 +648,7 @@ class SqlExecutionStore:
             event = await self._append(
                 session, submission_id, EventType.TEST_FINISHED, Status.RUNNING, now, test=outcome, owner=owner
             )
-            session.add(
-                TestResultRow(
-                    submission_id=submission_id,
-                    ordinal=outcome.ordinal,
-                    sample=outcome.sample,
-                    verdict=outcome.verdict.value,
-                    cpu_ms=outcome.cpu_ms,
-                    wall_ms=outcome.wall_ms,
-                    memory_kib=outcome.memory_kib,
-                    exit_code=outcome.exit_code,
-                    signal=outcome.signal,
-                    checker_message=outcome.checker_message,
-                    score=outcome.score,
-                )
-            )
+            session.add(_result_row(submission_id, outcome))
             return event
 
     async def finish(
@@ -588,6 +822,335 @@ class SqlExecutionStore:
         next_cursor = [rows[-1].create_time.isoformat(), rows[-1].submission_id] if more and rows else None
         return [_submission(r) for r in rows], next_cursor
 
+    # -- rejudgings -------------------------------------------------------------------------------
+
+    async def create_rejudging(self, rejudging: Rejudging) -> Rejudging:
+        scope = rejudging.scope
+        query = sa.select(
+            SubmissionRow.submission_id,
+            SubmissionRow.status,
+            SubmissionRow.verdict,
+            SubmissionRow.score,
+            SubmissionRow.create_time,
+        )
+        if scope.submission_ids:
+            query = query.where(SubmissionRow.submission_id.in_(list(scope.submission_ids)))
+        elif scope.problem_id:
+            query = query.where(SubmissionRow.problem_id == scope.problem_id)
+        else:
+            query = query.where(SubmissionRow.contest_id == scope.contest_id)
+        try:
+            async with self._sessions.begin() as session:
+                rows = {r.submission_id: r for r in await session.execute(query)}
+                if scope.submission_ids:
+                    for submission_id in scope.submission_ids:
+                        if submission_id not in rows:
+                            raise NotFound("submission", submission_id)
+                        if rows[submission_id].status != Status.FINISHED.name:
+                            raise FailedPrecondition(
+                                f"submission {submission_id} is not judged yet; rejudge it once it is",
+                                reason="SUBMISSION_NOT_JUDGED",
+                            )
+                chosen = sorted(
+                    (r for r in rows.values() if r.status == Status.FINISHED.name),
+                    key=lambda r: (r.create_time, r.submission_id),
+                )
+                if not chosen:
+                    raise FailedPrecondition(
+                        "no judged submission to rejudge in this scope", reason="NOTHING_TO_REJUDGE"
+                    )
+                busy = await session.scalar(
+                    sa.select(JudgingRow.submission_id)
+                    .where(JudgingRow.open.is_(True), JudgingRow.submission_id.in_([r.submission_id for r in chosen]))
+                    .limit(1)
+                )
+                if busy is not None:
+                    raise overlap_error(busy)
+                session.add(
+                    RejudgingRow(
+                        rejudging_id=rejudging.rejudging_id,
+                        submission_ids=list(scope.submission_ids),
+                        problem_id=scope.problem_id,
+                        contest_id=scope.contest_id,
+                        create_user_id=rejudging.create_user_id,
+                        reason=rejudging.reason,
+                        create_time=rejudging.create_time,
+                    )
+                )
+                await session.flush()
+                session.add_all(
+                    JudgingRow(
+                        rejudging_id=rejudging.rejudging_id,
+                        submission_id=r.submission_id,
+                        position=position,
+                        open=True,
+                        status=Status.QUEUED.name,
+                        old_verdict=r.verdict,
+                        old_score=r.score,
+                        results=[],
+                        create_time=rejudging.create_time,
+                    )
+                    for position, r in enumerate(chosen)
+                )
+        except sa.exc.IntegrityError as exc:  # another rejudging took one of them in the meantime
+            raise overlap_error() from exc
+        created = await self.get_rejudging(rejudging.rejudging_id)
+        assert created is not None
+        return created
+
+    async def _counts(self, session: AsyncSession, ids: builtins.list[str]) -> dict[str, tuple[int, int, int, int]]:
+        rows = await session.execute(
+            sa.select(
+                JudgingRow.rejudging_id,
+                sa.func.count(),
+                sa.func.sum(sa.case((JudgingRow.status != Status.QUEUED.name, 1), else_=0)),
+                sa.func.sum(sa.case((_FINISHED_JUDGING, 1), else_=0)),
+                sa.func.sum(sa.case((sa.and_(_FINISHED_JUDGING, _CHANGED), 1), else_=0)),
+            )
+            .where(JudgingRow.rejudging_id.in_(ids))
+            .group_by(JudgingRow.rejudging_id)
+        )
+        return {r[0]: (int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows}
+
+    async def _read_rejudging(self, session: AsyncSession, rejudging_id: str) -> Rejudging | None:
+        row = await session.get(RejudgingRow, rejudging_id, populate_existing=True)
+        if row is None:
+            return None
+        counts = await self._counts(session, [rejudging_id])
+        return _rejudging(row, counts.get(rejudging_id, (0, 0, 0, 0)))
+
+    async def get_rejudging(self, rejudging_id: str) -> Rejudging | None:
+        async with self._sessions() as session:
+            return await self._read_rejudging(session, rejudging_id)
+
+    async def list_rejudgings(
+        self, limit: int, cursor: builtins.list[Any] | None
+    ) -> tuple[builtins.list[Rejudging], builtins.list[Any] | None]:
+        query = sa.select(RejudgingRow).order_by(RejudgingRow.create_time.desc(), RejudgingRow.rejudging_id.desc())
+        if cursor is not None:
+            created, last_id = keyset_cursor(cursor, dt.datetime, str)
+            query = query.where(
+                sa.or_(
+                    RejudgingRow.create_time < created,
+                    sa.and_(RejudgingRow.create_time == created, RejudgingRow.rejudging_id < last_id),
+                )
+            )
+        async with self._sessions() as session:
+            rows = list(await session.scalars(query.limit(limit + 1)))
+            more = len(rows) > limit
+            rows = rows[:limit]
+            counts = await self._counts(session, [r.rejudging_id for r in rows])
+        next_cursor = [rows[-1].create_time.isoformat(), rows[-1].rejudging_id] if more and rows else None
+        return [_rejudging(r, counts.get(r.rejudging_id, (0, 0, 0, 0))) for r in rows], next_cursor
+
+    async def judgings(self, rejudging_id: str) -> builtins.list[Judging]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(JudgingRow).where(JudgingRow.rejudging_id == rejudging_id).order_by(JudgingRow.position)
+            )
+            return [_judging(r) for r in rows]
+
+    async def get_judging(self, key: JudgingKey) -> Judging | None:
+        async with self._sessions() as session:
+            row = await session.get(JudgingRow, tuple(key))
+            return None if row is None else _judging(row)
+
+    async def claim_next_judging(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> JudgingKey | None:
+        claimable = sa.and_(
+            JudgingRow.open.is_(True),
+            JudgingRow.status != Status.FINISHED.name,
+            sa.or_(JudgingRow.lease_until.is_(None), JudgingRow.lease_until < now),
+        )
+        for _ in range(5):  # another judge may win the race for the same row; try the next one
+            async with self._sessions.begin() as session:
+                candidate = (
+                    await session.execute(
+                        sa.select(JudgingRow.rejudging_id, JudgingRow.submission_id)
+                        .where(claimable)
+                        .order_by(JudgingRow.create_time, JudgingRow.rejudging_id, JudgingRow.position)
+                        .limit(1)
+                    )
+                ).first()
+                if candidate is None:
+                    return None
+                key = JudgingKey(candidate[0], candidate[1])
+                claimed = await session.execute(
+                    sa.update(JudgingRow)
+                    .where(
+                        JudgingRow.rejudging_id == key.rejudging_id,
+                        JudgingRow.submission_id == key.submission_id,
+                        claimable,
+                    )
+                    .values(claimed_by=owner, lease_until=now + lease)
+                )
+                if cast("CursorResult[Any]", claimed).rowcount == 1:
+                    return key
+        return None
+
+    async def reclaim_judgings(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> builtins.list[JudgingKey]:
+        async with self._sessions.begin() as session:
+            rows = await session.execute(
+                sa.update(JudgingRow)
+                .where(
+                    JudgingRow.claimed_by == owner, JudgingRow.open.is_(True), JudgingRow.status != Status.FINISHED.name
+                )
+                .values(lease_until=now + lease)
+                .returning(JudgingRow.rejudging_id, JudgingRow.submission_id)
+            )
+            return [JudgingKey(r[0], r[1]) for r in rows]
+
+    def _held_by(self, key: JudgingKey, owner: str) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            JudgingRow.rejudging_id == key.rejudging_id,
+            JudgingRow.submission_id == key.submission_id,
+            JudgingRow.claimed_by == owner,
+        )
+
+    async def renew_judgings(self, owner: str, keys: Sequence[JudgingKey], until: dt.datetime) -> None:
+        if not keys:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                sa.update(JudgingRow).where(sa.or_(*(self._held_by(k, owner) for k in keys))).values(lease_until=until)
+            )
+
+    async def release_judging(self, owner: str, key: JudgingKey, retry_at: dt.datetime) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                sa.update(JudgingRow).where(self._held_by(key, owner)).values(claimed_by="", lease_until=retry_at)
+            )
+
+    async def _write_judging(self, session: AsyncSession, key: JudgingKey, owner: str, **values: Any) -> None:
+        written = await session.execute(
+            sa.update(JudgingRow)
+            .where(self._held_by(key, owner), JudgingRow.open.is_(True), JudgingRow.status != Status.FINISHED.name)
+            .values(**values)
+        )
+        if cast("CursorResult[Any]", written).rowcount != 1:
+            raise LostClaim(key.submission_id)
+
+    async def start_judging(self, key: JudgingKey, *, owner: str) -> None:
+        async with self._sessions.begin() as session:
+            await self._write_judging(session, key, owner, status=Status.RUNNING.name)
+
+    async def record_judging_test(self, key: JudgingKey, outcome: TestOutcome, *, owner: str) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(JudgingRow, tuple(key), with_for_update=True)
+            results = [r for r in (row.results if row else []) if r["ordinal"] != outcome.ordinal]
+            await self._write_judging(
+                session, key, owner, status=Status.RUNNING.name, results=[*results, _outcome_dict(outcome)]
+            )
+
+    async def finish_judging(self, key: JudgingKey, final: Final, now: dt.datetime, *, owner: str) -> None:
+        async with self._sessions.begin() as session:
+            await self._write_judging(
+                session,
+                key,
+                owner,
+                status=Status.FINISHED.name,
+                new_verdict=final.verdict.value,
+                new_score=final.score,
+                passed_test_count=final.passed,
+                test_count=final.test_count,
+                max_cpu_ms=final.max_cpu_ms,
+                max_memory_kib=final.max_memory_kib,
+                compile_output=final.compile_output,
+                new_points=final.points,
+                new_max_points=final.max_points,
+                new_group_results=_groups_json(final.groups),
+                new_judge_notes=final.judge_notes,
+                finish_time=now,
+                lease_until=None,
+            )
+
+    async def _close(
+        self,
+        session: AsyncSession,
+        rejudging_id: str,
+        state: RejudgingState,
+        user_id: str,
+        now: dt.datetime,
+        *,
+        ready_only: bool,
+    ) -> None:
+        """Closes the rejudging if still open (and, to apply, every judging finished), else raises why not."""
+        update = sa.update(RejudgingRow).where(
+            RejudgingRow.rejudging_id == rejudging_id, RejudgingRow.closed_state.is_(None)
+        )
+        if ready_only:
+            update = update.where(
+                ~sa.exists().where(JudgingRow.rejudging_id == rejudging_id, JudgingRow.status != Status.FINISHED.name)
+            )
+        closed = await session.execute(update.values(closed_state=state.name, close_time=now, close_user_id=user_id))
+        if cast("CursorResult[Any]", closed).rowcount == 1:
+            return
+        current = await self._read_rejudging(session, rejudging_id)
+        if current is None:
+            raise NotFound("rejudging", rejudging_id)
+        if current.state.closed:
+            raise closed_error(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
+        raise not_ready_error(current)
+
+    async def apply_rejudging(
+        self, rejudging_id: str, user_id: str, now: dt.datetime, owed: Owed
+    ) -> tuple[Rejudging, builtins.list[tuple[Submission, Event]]]:
+        applied: builtins.list[tuple[Submission, Event]] = []
+        async with self._sessions.begin() as session:
+            await self._close(session, rejudging_id, RejudgingState.APPLIED, user_id, now, ready_only=True)
+            rows = list(
+                await session.scalars(
+                    sa.select(JudgingRow).where(JudgingRow.rejudging_id == rejudging_id).order_by(JudgingRow.position)
+                )
+            )
+            for row in rows:
+                judging = _judging(row)
+                assert judging.new is not None
+                submission_row = await session.get(SubmissionRow, row.submission_id, with_for_update=True)
+                assert submission_row is not None
+                before = _submission(submission_row)
+                version = (submission_row.judging_version or 0) + 1  # read before the update refreshes the row
+                await session.execute(sa.delete(TestResultRow).where(TestResultRow.submission_id == row.submission_id))
+                session.add_all(_result_row(row.submission_id, r) for r in judging.results)
+                values = _final_values(judging.new) | {"judging_version": version}
+                if not judging.changed:
+                    await session.execute(
+                        sa.update(SubmissionRow)
+                        .where(SubmissionRow.submission_id == row.submission_id)
+                        .values(**values)
+                    )
+                    continue
+                event = await self._append(
+                    session,
+                    row.submission_id,
+                    EventType.FINISHED,
+                    Status.FINISHED,
+                    now,
+                    final=judging.new,
+                    values=values,
+                    rejudging_id=rejudging_id,
+                )
+                _add_outbox(session, owed(before, judging, version, now), now)
+                after = dataclasses.replace(before, **_final_fields(judging.new), last_sequence=event.sequence)
+                applied.append((after, event))
+            await session.execute(
+                sa.update(JudgingRow).where(JudgingRow.rejudging_id == rejudging_id).values(open=False, claimed_by="")
+            )
+        rejudging = await self.get_rejudging(rejudging_id)
+        assert rejudging is not None
+        return rejudging, applied
+
+    async def cancel_rejudging(self, rejudging_id: str, user_id: str, now: dt.datetime) -> Rejudging:
+        async with self._sessions.begin() as session:
+            await self._close(session, rejudging_id, RejudgingState.CANCELLED, user_id, now, ready_only=False)
+            await session.execute(
+                sa.update(JudgingRow)
+                .where(JudgingRow.rejudging_id == rejudging_id)
+                .values(open=False, claimed_by="", lease_until=None)
+            )
+        rejudging = await self.get_rejudging(rejudging_id)
+        assert rejudging is not None
+        return rejudging
+
     # -- outbox -------------------------------------------------------------------------------
 
     async def due(self, now: dt.datetime, limit: int) -> builtins.list[OutboxItem]:
@@ -622,6 +1185,24 @@ class _Held:
     lease_until: dt.datetime | None = None
     results: dict[int, TestOutcome] = dataclasses.field(default_factory=dict)
     events: builtins.list[Event] = dataclasses.field(default_factory=builtins.list)
+    judging_version: int = 0
+
+
+@dataclasses.dataclass
+class _HeldJudging:
+    judging: Judging
+    create_time: dt.datetime
+    position: int
+    open: bool = True
+    claimed_by: str = ""
+    lease_until: dt.datetime | None = None
+
+
+@dataclasses.dataclass
+class _HeldRejudging:
+    rejudging: Rejudging
+    """As created, plus ``state`` once closed (an open one's state follows from its judgings)."""
+    judgings: builtins.list[_HeldJudging]
 
 
 @dataclasses.dataclass
@@ -646,6 +1227,7 @@ class InMemoryExecutionStore:
 
     def __init__(self) -> None:
         self._held: dict[str, _Held] = {}
+        self._rejudgings: dict[str, _HeldRejudging] = {}
         self.outbox: builtins.list[OutboxRecord] = []
 
     def _add_outbox(self, items: Outbox, now: dt.datetime) -> None:
@@ -820,6 +1402,207 @@ class InMemoryExecutionStore:
         more = len(chosen) > limit
         next_cursor = [page[-1].create_time.isoformat(), page[-1].submission_id] if more and page else None
         return page, next_cursor
+
+    # -- rejudgings -------------------------------------------------------------------------------
+
+    async def create_rejudging(self, rejudging: Rejudging) -> Rejudging:
+        scope = rejudging.scope
+        if scope.submission_ids:
+            for submission_id in scope.submission_ids:
+                held = self._held.get(submission_id)
+                if held is None:
+                    raise NotFound("submission", submission_id)
+                if held.submission.status is not Status.FINISHED:
+                    raise FailedPrecondition(
+                        f"submission {submission_id} is not judged yet; rejudge it once it is",
+                        reason="SUBMISSION_NOT_JUDGED",
+                    )
+            chosen = [self._held[i].submission for i in scope.submission_ids]
+        else:
+            chosen = [
+                h.submission
+                for h in self._held.values()
+                if h.submission.status is Status.FINISHED
+                and (
+                    h.submission.problem_id == scope.problem_id
+                    if scope.problem_id
+                    else h.submission.contest_id == scope.contest_id
+                )
+            ]
+        if not chosen:
+            raise FailedPrecondition("no judged submission to rejudge in this scope", reason="NOTHING_TO_REJUDGE")
+        chosen.sort(key=lambda s: (s.create_time, s.submission_id))
+        busy = {j.judging.submission_id for r in self._rejudgings.values() for j in r.judgings if j.open}
+        for submission in chosen:
+            if submission.submission_id in busy:
+                raise overlap_error(submission.submission_id)
+        judgings = [
+            _HeldJudging(
+                Judging(rejudging.rejudging_id, s.submission_id, Status.QUEUED, s.verdict, s.score),
+                rejudging.create_time,
+                position,
+            )
+            for position, s in enumerate(chosen)
+        ]
+        self._rejudgings[rejudging.rejudging_id] = _HeldRejudging(rejudging, judgings)
+        created = await self.get_rejudging(rejudging.rejudging_id)
+        assert created is not None
+        return created
+
+    def _view(self, held: _HeldRejudging) -> Rejudging:
+        judgings = [h.judging for h in held.judgings]
+        started = sum(j.status is not Status.QUEUED for j in judgings)
+        judged = sum(j.status is Status.FINISHED for j in judgings)
+        changed = sum(j.status is Status.FINISHED and j.changed for j in judgings)
+        closed = held.rejudging.state if held.rejudging.state.closed else None
+        return dataclasses.replace(
+            held.rejudging,
+            state=state_of(closed, len(judgings), started, judged),
+            judging_count=len(judgings),
+            judged_count=judged,
+            changed_count=changed,
+        )
+
+    async def get_rejudging(self, rejudging_id: str) -> Rejudging | None:
+        held = self._rejudgings.get(rejudging_id)
+        return None if held is None else self._view(held)
+
+    async def list_rejudgings(
+        self, limit: int, cursor: builtins.list[Any] | None
+    ) -> tuple[builtins.list[Rejudging], builtins.list[Any] | None]:
+        chosen = sorted(
+            (self._view(h) for h in self._rejudgings.values()),
+            key=lambda r: (r.create_time, r.rejudging_id),
+            reverse=True,
+        )
+        if cursor is not None:
+            created, last_id = keyset_cursor(cursor, dt.datetime, str)
+            chosen = [r for r in chosen if (r.create_time, r.rejudging_id) < (created, last_id)]
+        page = chosen[:limit]
+        more = len(chosen) > limit
+        next_cursor = [page[-1].create_time.isoformat(), page[-1].rejudging_id] if more and page else None
+        return page, next_cursor
+
+    async def judgings(self, rejudging_id: str) -> builtins.list[Judging]:
+        held = self._rejudgings.get(rejudging_id)
+        return [] if held is None else [h.judging for h in held.judgings]
+
+    def _judging(self, key: JudgingKey) -> _HeldJudging | None:
+        held = self._rejudgings.get(key.rejudging_id)
+        if held is None:
+            return None
+        return next((h for h in held.judgings if h.judging.submission_id == key.submission_id), None)
+
+    async def get_judging(self, key: JudgingKey) -> Judging | None:
+        held = self._judging(key)
+        return None if held is None else held.judging
+
+    def _unfinished_judgings(self) -> builtins.list[_HeldJudging]:
+        held = [
+            h
+            for r in self._rejudgings.values()
+            for h in r.judgings
+            if h.open and h.judging.status is not Status.FINISHED
+        ]
+        return sorted(held, key=lambda h: (h.create_time, h.judging.rejudging_id, h.position))
+
+    async def claim_next_judging(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> JudgingKey | None:
+        for held in self._unfinished_judgings():
+            if held.lease_until is None or held.lease_until < now:
+                held.claimed_by, held.lease_until = owner, now + lease
+                return held.judging.key
+        return None
+
+    async def reclaim_judgings(self, owner: str, now: dt.datetime, lease: dt.timedelta) -> builtins.list[JudgingKey]:
+        mine = [h for h in self._unfinished_judgings() if h.claimed_by == owner]
+        for held in mine:
+            held.lease_until = now + lease
+        return [h.judging.key for h in mine]
+
+    async def renew_judgings(self, owner: str, keys: Sequence[JudgingKey], until: dt.datetime) -> None:
+        for key in keys:
+            held = self._judging(key)
+            if held is not None and held.claimed_by == owner:
+                held.lease_until = until
+
+    async def release_judging(self, owner: str, key: JudgingKey, retry_at: dt.datetime) -> None:
+        held = self._judging(key)
+        if held is not None and held.claimed_by == owner:
+            held.claimed_by, held.lease_until = "", retry_at
+
+    def _write_judging(self, key: JudgingKey, owner: str, **values: Any) -> None:
+        held = self._judging(key)
+        if held is None or held.claimed_by != owner or not held.open or held.judging.status is Status.FINISHED:
+            raise LostClaim(key.submission_id)
+        lease_until = values.pop("lease_until", held.lease_until)
+        held.lease_until = lease_until
+        held.judging = dataclasses.replace(held.judging, **values)
+
+    async def start_judging(self, key: JudgingKey, *, owner: str) -> None:
+        self._write_judging(key, owner, status=Status.RUNNING)
+
+    async def record_judging_test(self, key: JudgingKey, outcome: TestOutcome, *, owner: str) -> None:
+        held = self._judging(key)
+        kept = [r for r in (held.judging.results if held else ()) if r.ordinal != outcome.ordinal]
+        results = tuple(sorted([*kept, outcome], key=lambda r: r.ordinal))
+        self._write_judging(key, owner, status=Status.RUNNING, results=results)
+
+    async def finish_judging(self, key: JudgingKey, final: Final, now: dt.datetime, *, owner: str) -> None:
+        self._write_judging(key, owner, status=Status.FINISHED, new=final, finish_time=now, lease_until=None)
+
+    def _close(self, rejudging_id: str, state: RejudgingState, user_id: str, now: dt.datetime) -> _HeldRejudging:
+        held = self._rejudgings.get(rejudging_id)
+        if held is None:
+            raise NotFound("rejudging", rejudging_id)
+        current = self._view(held)
+        if current.state.closed:
+            raise closed_error(current, "applied" if state is RejudgingState.APPLIED else "cancelled")
+        if state is RejudgingState.APPLIED and current.state is not RejudgingState.READY:
+            raise not_ready_error(current)
+        held.rejudging = dataclasses.replace(held.rejudging, state=state, close_time=now, close_user_id=user_id)
+        for judging in held.judgings:
+            judging.open, judging.claimed_by = False, ""
+        return held
+
+    async def apply_rejudging(
+        self, rejudging_id: str, user_id: str, now: dt.datetime, owed: Owed
+    ) -> tuple[Rejudging, builtins.list[tuple[Submission, Event]]]:
+        held = self._close(rejudging_id, RejudgingState.APPLIED, user_id, now)
+        applied: builtins.list[tuple[Submission, Event]] = []
+        for entry in held.judgings:
+            judging = entry.judging
+            assert judging.new is not None
+            target = self._held[judging.submission_id]
+            before = target.submission
+            target.results = {r.ordinal: r for r in judging.results}
+            target.judging_version += 1
+            fields = _final_fields(judging.new)
+            if not judging.changed:
+                target.submission = dataclasses.replace(before, **fields)
+                continue
+            target.submission = dataclasses.replace(before, **fields, last_sequence=before.last_sequence + 1)
+            event = Rejudged(
+                submission_id=judging.submission_id,
+                sequence=target.submission.last_sequence,
+                type=EventType.FINISHED,
+                time=now,
+                status=Status.FINISHED,
+                verdict=judging.new.verdict,
+                score=judging.new.score,
+                compile_output=judging.new.compile_output,
+                test_count=judging.new.test_count,
+                points=judging.new.points,
+                max_points=judging.new.max_points,
+                groups=judging.new.groups,
+                rejudging_id=rejudging_id,
+            )
+            target.events.append(event)
+            self._add_outbox(owed(before, judging, target.judging_version, now), now)
+            applied.append((target.submission, event))
+        return self._view(held), applied
+
+    async def cancel_rejudging(self, rejudging_id: str, user_id: str, now: dt.datetime) -> Rejudging:
+        return self._view(self._close(rejudging_id, RejudgingState.CANCELLED, user_id, now))
 
     # -- outbox -----------------------------------------------------------------------------------
 

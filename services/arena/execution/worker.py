@@ -8,6 +8,11 @@ under the same owner id takes them back at once (``reclaim``) and resumes after 
 already recorded. Each step is stored under the claim (a judge that lost it records nothing),
 then emitted to the event feed; the verdict and the calls it owes other services are stored
 in one transaction (``outbox``).
+
+The same judges take the new judgings of rejudgings from the store's queue (new submissions
+first), with the same claims and leases; a new judging's steps are stored beside the submission
+(``record_judging_test``), never on it and never to its watchers: the official verdict stays until
+the rejudging is applied (``app``), and a cancelled rejudging takes the claim away.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from arena.execution.bundles import BundleSource
 from arena.execution.domain import EventType, Final, Status, Submission, TestOutcome, Verdict, overall
 from arena.execution.judge import Judge, Steps
 from arena.execution.languages import Language
+from arena.execution.rejudge import Judging, JudgingKey
 from arena.execution.store import ExecutionStore, LostClaim
 from arena.execution.watchers import EventFeed
 from arena.kit.db import utcnow
@@ -82,6 +88,25 @@ class _Recorder(Steps):
         await asyncio.sleep(WATCHER_HEAD_START_S)
 
 
+class _JudgingRecorder(Steps):
+    """Stores a new judging's steps beside its submission (nothing reaches the submission's watchers)."""
+
+    def __init__(self, pool: JudgePool, judging: Judging) -> None:
+        self._pool = pool
+        self._judging = judging
+
+    async def compiling(self) -> None:
+        if self._judging.status is Status.QUEUED:
+            await self._pool.store.start_judging(self._judging.key, owner=self._pool.owner)
+
+    async def test_finished(self, outcome: TestOutcome) -> None:
+        await self._pool.store.record_judging_test(self._judging.key, outcome, owner=self._pool.owner)
+
+
+Work = str | JudgingKey
+"""A submission to judge (its id) or a rejudging's new judging."""
+
+
 class JudgePool:
     """``settings.workers`` judges claiming from the store, plus the task renewing their leases."""
 
@@ -108,13 +133,15 @@ class JudgePool:
         """Called after a verdict is stored (wired to the outbox dispatcher's ``kick``)."""
         self.clock = clock
         self.judging: set[str] = set()
+        self.rejudging: set[JudgingKey] = set()
         self._work = asyncio.Event()
-        self._reclaimed: collections.deque[str] = collections.deque()
+        self._reclaimed: collections.deque[Work] = collections.deque()
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def start(self) -> None:
         """Takes back what this judge held before a restart, then starts the workers."""
         self._reclaimed.extend(await self.store.reclaim(self.owner, self.clock(), self.settings.lease))
+        self._reclaimed.extend(await self.store.reclaim_judgings(self.owner, self.clock(), self.settings.lease))
         if self._reclaimed:
             log.info("resuming unfinished submissions", count=len(self._reclaimed))
         self._tasks = [asyncio.create_task(self._worker(), name=f"judge-{i}") for i in range(self.settings.workers)]
@@ -122,8 +149,12 @@ class JudgePool:
 
     async def stop(self) -> None:
         """Stops judging at once; claims stay with this owner, so a restart resumes them."""
-        for task in self._tasks:
-            task.cancel()
+        # Cancelled until done: on Python 3.11 asyncio.wait_for (an idle judge's wait) can swallow a
+        # cancellation that arrives as its wait ends, and that judge would go on forever.
+        while pending := [task for task in self._tasks if not task.done()]:
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=0.1)
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
@@ -131,23 +162,27 @@ class JudgePool:
         """Work was queued in this process: an idle judge looks now rather than at its next poll."""
         self._work.set()
 
-    async def _next(self) -> str | None:
+    async def _next(self) -> Work | None:
         if self._reclaimed:
             return self._reclaimed.popleft()
         self._work.clear()
-        submission_id = await self._claim()
-        if submission_id is None:
+        work = await self._claim()
+        if work is None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._work.wait(), self.settings.idle_poll_s)
             return None
         self._work.set()  # there may be more: let another idle judge look too
-        return submission_id
+        return work
 
     async def _worker(self) -> None:
         while True:
-            submission_id = await self._next()
-            if submission_id is None:
+            work = await self._next()
+            if work is None:
                 continue
+            if isinstance(work, JudgingKey):
+                await self._rejudge(work)
+                continue
+            submission_id = work
             self.judging.add(submission_id)
             try:
                 await self.judge_submission(submission_id)
@@ -159,9 +194,24 @@ class JudgePool:
             finally:
                 self.judging.discard(submission_id)
 
-    async def _claim(self) -> str | None:
+    async def _rejudge(self, key: JudgingKey) -> None:
+        self.rejudging.add(key)
         try:
-            return await self.store.claim_next(self.owner, self.clock(), self.settings.lease)
+            await self.judge_judging(key)
+        except LostClaim:
+            log.info("lost the claim on a new judging (its rejudging closed, or another judge has it)",
+                     rejudging_id=key.rejudging_id, submission_id=key.submission_id)  # fmt: skip
+        except Exception:
+            log.exception("rejudging failed", rejudging_id=key.rejudging_id, submission_id=key.submission_id)
+            await self._finish_judging_internal_error(key)
+        finally:
+            self.rejudging.discard(key)
+
+    async def _claim(self) -> Work | None:
+        try:  # new submissions first: a rejudging waits behind the live queue
+            return await self.store.claim_next(self.owner, self.clock(), self.settings.lease) or (
+                await self.store.claim_next_judging(self.owner, self.clock(), self.settings.lease)
+            )
         except Exception:
             log.exception("could not claim work")
             return None
@@ -171,7 +221,9 @@ class JudgePool:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.store.renew(self.owner, sorted(self.judging), self.clock() + self.settings.lease)
+                until = self.clock() + self.settings.lease
+                await self.store.renew(self.owner, sorted(self.judging), until)
+                await self.store.renew_judgings(self.owner, sorted(self.rejudging), until)
             except Exception:
                 log.exception("could not renew judge leases")
 
@@ -219,3 +271,45 @@ class JudgePool:
             if submission is not None and submission.status is not Status.FINISHED:
                 final = overall(list(submission.results), submission.test_count)
                 await self._finish(submission, dataclasses.replace(final, verdict=Verdict.INTERNAL_ERROR))
+
+    async def judge_judging(self, key: JudgingKey) -> None:
+        """Judges one claimed new judging of a rejudging (resuming after the tests already recorded),
+        storing its steps and result beside the submission."""
+        judging = await self.store.get_judging(key)
+        submission = await self.store.get(key.submission_id)
+        if judging is None or submission is None or judging.status is Status.FINISHED:
+            return
+        language = self.languages.get(submission.language_id)
+        try:
+            bundle = await self.bundles.get(submission.problem_id)
+        except Exception as exc:
+            log.warning("judge bundle unavailable; retrying the rejudge later", submission_id=key.submission_id,
+                        error=str(exc))  # fmt: skip
+            await self.store.release_judging(self.owner, key, self.clock() + self.settings.retry_bundle_after)
+            return
+        if bundle is None or language is None:
+            why = "the problem no longer exists" if bundle is None else "the language is no longer offered"
+            log.error("cannot rejudge submission", submission_id=key.submission_id, reason=why)
+            final = dataclasses.replace(overall([], 0), verdict=Verdict.INTERNAL_ERROR)
+            await self.store.finish_judging(key, final, self.clock(), owner=self.owner)
+            return
+        log.info("rejudging", rejudging_id=key.rejudging_id, submission_id=key.submission_id, tests=len(bundle.tests))
+        final = await self.judge.judge(
+            language,
+            submission.source,
+            bundle,
+            run_all_tests=submission.run_all_tests,
+            done=judging.results,
+            steps=_JudgingRecorder(self, judging),
+        )
+        await self.store.finish_judging(key, final, self.clock(), owner=self.owner)
+        log.info("rejudged", rejudging_id=key.rejudging_id, submission_id=key.submission_id,
+                 verdict=final.verdict.name, was=judging.old_verdict.name if judging.old_verdict else None)  # fmt: skip
+
+    async def _finish_judging_internal_error(self, key: JudgingKey) -> None:
+        with contextlib.suppress(Exception):
+            judging = await self.store.get_judging(key)
+            if judging is not None and judging.status is not Status.FINISHED:
+                final = overall(list(judging.results), len(judging.results))
+                final = dataclasses.replace(final, verdict=Verdict.INTERNAL_ERROR)
+                await self.store.finish_judging(key, final, self.clock(), owner=self.owner)

@@ -31,7 +31,7 @@ class AuthorizeSubmissionResponse(_message.Message):
     def __init__(self, label: _Optional[str] = ..., run_all_tests: _Optional[bool] = ...) -> None: ...
 
 class RecordSubmissionResultRequest(_message.Message):
-    __slots__ = ("submission_id", "contest_id", "user_id", "problem_id", "verdict", "score", "submit_time", "group_scores", "judge_time")
+    __slots__ = ("submission_id", "contest_id", "user_id", "problem_id", "verdict", "score", "submit_time", "group_scores", "judge_time", "judging_version")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,7 @@ class RecordSubmissionResultRequest(_message.Message):
     SUBMIT_TIME_FIELD_NUMBER: _ClassVar[int]
     GROUP_SCORES_FIELD_NUMBER: _ClassVar[int]
     JUDGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    JUDGING_VERSION_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     contest_id: str
     user_id: str
@@ -50,7 +51,8 @@ class RecordSubmissionResultRequest(_message.Message):
     submit_time: _timestamp_pb2.Timestamp
     group_scores: _containers.RepeatedCompositeFieldContainer[GroupScore]
     judge_time: _timestamp_pb2.Timestamp
-    def __init__(self, submission_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_scores: _Optional[_Iterable[_Union[GroupScore, _Mapping]]] = ..., judge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    judging_version: int
+    def __init__(self, submission_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., group_scores: _Optional[_Iterable[_Union[GroupScore, _Mapping]]] = ..., judge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judging_version: _Optional[int] = ...) -> None: ...
 
 class GroupScore(_message.Message):
     __slots__ = ("group", "points")

@@ -59,7 +59,8 @@ class ContestInternalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RecordSubmissionResult(self, request, context):
-        """Scores a judged contest submission; idempotent by submission id.
+        """Scores a judged contest submission; idempotent by (submission id, judging version): a replay of the
+        version already recorded changes nothing, a higher version (an applied rejudging) replaces the result.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -40,6 +40,16 @@ class SubmissionEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBMISSION_EVENT_TYPE_RUNNING: _ClassVar[SubmissionEventType]
     SUBMISSION_EVENT_TYPE_TEST_FINISHED: _ClassVar[SubmissionEventType]
     SUBMISSION_EVENT_TYPE_FINISHED: _ClassVar[SubmissionEventType]
+    SUBMISSION_EVENT_TYPE_REJUDGED: _ClassVar[SubmissionEventType]
+
+class RejudgingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REJUDGING_STATE_UNSPECIFIED: _ClassVar[RejudgingState]
+    REJUDGING_STATE_PENDING: _ClassVar[RejudgingState]
+    REJUDGING_STATE_JUDGING: _ClassVar[RejudgingState]
+    REJUDGING_STATE_READY: _ClassVar[RejudgingState]
+    REJUDGING_STATE_APPLIED: _ClassVar[RejudgingState]
+    REJUDGING_STATE_CANCELLED: _ClassVar[RejudgingState]
 SUBMISSION_STATUS_UNSPECIFIED: SubmissionStatus
 SUBMISSION_STATUS_QUEUED: SubmissionStatus
 SUBMISSION_STATUS_COMPILING: SubmissionStatus
@@ -59,6 +69,13 @@ SUBMISSION_EVENT_TYPE_COMPILING: SubmissionEventType
 SUBMISSION_EVENT_TYPE_RUNNING: SubmissionEventType
 SUBMISSION_EVENT_TYPE_TEST_FINISHED: SubmissionEventType
 SUBMISSION_EVENT_TYPE_FINISHED: SubmissionEventType
+SUBMISSION_EVENT_TYPE_REJUDGED: SubmissionEventType
+REJUDGING_STATE_UNSPECIFIED: RejudgingState
+REJUDGING_STATE_PENDING: RejudgingState
+REJUDGING_STATE_JUDGING: RejudgingState
+REJUDGING_STATE_READY: RejudgingState
+REJUDGING_STATE_APPLIED: RejudgingState
+REJUDGING_STATE_CANCELLED: RejudgingState
 
 class Language(_message.Message):
     __slots__ = ("language_id", "name", "version", "source_file_name", "compile_command", "run_command")
@@ -199,7 +216,7 @@ class Submission(_message.Message):
     def __init__(self, submission_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., test_count: _Optional[int] = ..., passed_test_count: _Optional[int] = ..., score: _Optional[float] = ..., max_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_memory_kib: _Optional[int] = ..., compile_output: _Optional[str] = ..., queue_position: _Optional[int] = ..., run_all_tests: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., judge_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ..., judge_notes: _Optional[str] = ...) -> None: ...
 
 class SubmissionEvent(_message.Message):
-    __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count", "points", "max_points", "group_results")
+    __slots__ = ("submission_id", "sequence", "type", "time", "status", "test_result", "verdict", "score", "compile_output", "test_count", "points", "max_points", "group_results", "rejudging_id")
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +230,7 @@ class SubmissionEvent(_message.Message):
     POINTS_FIELD_NUMBER: _ClassVar[int]
     MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
     GROUP_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    REJUDGING_ID_FIELD_NUMBER: _ClassVar[int]
     submission_id: str
     sequence: int
     type: SubmissionEventType
@@ -226,4 +244,63 @@ class SubmissionEvent(_message.Message):
     points: float
     max_points: float
     group_results: _containers.RepeatedCompositeFieldContainer[GroupResult]
-    def __init__(self, submission_id: _Optional[str] = ..., sequence: _Optional[int] = ..., type: _Optional[_Union[SubmissionEventType, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., test_result: _Optional[_Union[TestResult, _Mapping]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., compile_output: _Optional[str] = ..., test_count: _Optional[int] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ...) -> None: ...
+    rejudging_id: str
+    def __init__(self, submission_id: _Optional[str] = ..., sequence: _Optional[int] = ..., type: _Optional[_Union[SubmissionEventType, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., test_result: _Optional[_Union[TestResult, _Mapping]] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., score: _Optional[float] = ..., compile_output: _Optional[str] = ..., test_count: _Optional[int] = ..., points: _Optional[float] = ..., max_points: _Optional[float] = ..., group_results: _Optional[_Iterable[_Union[GroupResult, _Mapping]]] = ..., rejudging_id: _Optional[str] = ...) -> None: ...
+
+class Rejudging(_message.Message):
+    __slots__ = ("rejudging_id", "submission_ids", "problem_id", "contest_id", "reason", "create_user_id", "state", "create_time", "close_time", "close_user_id", "judging_count", "judged_count", "changed_count")
+    REJUDGING_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBMISSION_IDS_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATE_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    JUDGING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    JUDGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    rejudging_id: str
+    submission_ids: _containers.RepeatedScalarFieldContainer[str]
+    problem_id: str
+    contest_id: str
+    reason: str
+    create_user_id: str
+    state: RejudgingState
+    create_time: _timestamp_pb2.Timestamp
+    close_time: _timestamp_pb2.Timestamp
+    close_user_id: str
+    judging_count: int
+    judged_count: int
+    changed_count: int
+    def __init__(self, rejudging_id: _Optional[str] = ..., submission_ids: _Optional[_Iterable[str]] = ..., problem_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., reason: _Optional[str] = ..., create_user_id: _Optional[str] = ..., state: _Optional[_Union[RejudgingState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_user_id: _Optional[str] = ..., judging_count: _Optional[int] = ..., judged_count: _Optional[int] = ..., changed_count: _Optional[int] = ...) -> None: ...
+
+class Judging(_message.Message):
+    __slots__ = ("submission_id", "status", "old_verdict", "old_score", "new_verdict", "new_score", "changed", "passed_test_count", "test_count", "test_results", "compile_output", "finish_time")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OLD_VERDICT_FIELD_NUMBER: _ClassVar[int]
+    OLD_SCORE_FIELD_NUMBER: _ClassVar[int]
+    NEW_VERDICT_FIELD_NUMBER: _ClassVar[int]
+    NEW_SCORE_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    PASSED_TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TEST_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TEST_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    status: SubmissionStatus
+    old_verdict: _verdict_pb2.Verdict
+    old_score: float
+    new_verdict: _verdict_pb2.Verdict
+    new_score: float
+    changed: bool
+    passed_test_count: int
+    test_count: int
+    test_results: _containers.RepeatedCompositeFieldContainer[TestResult]
+    compile_output: str
+    finish_time: _timestamp_pb2.Timestamp
+    def __init__(self, submission_id: _Optional[str] = ..., status: _Optional[_Union[SubmissionStatus, str]] = ..., old_verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., old_score: _Optional[float] = ..., new_verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., new_score: _Optional[float] = ..., changed: _Optional[bool] = ..., passed_test_count: _Optional[int] = ..., test_count: _Optional[int] = ..., test_results: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ..., compile_output: _Optional[str] = ..., finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -137,3 +137,69 @@ class WatchSubmissionResponse(_message.Message):
     last: bool
     submission: _execution_pb2.Submission
     def __init__(self, event: _Optional[_Union[_execution_pb2.SubmissionEvent, _Mapping]] = ..., last: _Optional[bool] = ..., submission: _Optional[_Union[_execution_pb2.Submission, _Mapping]] = ...) -> None: ...
+
+class CreateRejudgingRequest(_message.Message):
+    __slots__ = ("rejudging",)
+    REJUDGING_FIELD_NUMBER: _ClassVar[int]
+    rejudging: _execution_pb2.Rejudging
+    def __init__(self, rejudging: _Optional[_Union[_execution_pb2.Rejudging, _Mapping]] = ...) -> None: ...
+
+class CreateRejudgingResponse(_message.Message):
+    __slots__ = ("rejudging",)
+    REJUDGING_FIELD_NUMBER: _ClassVar[int]
+    rejudging: _execution_pb2.Rejudging
+    def __init__(self, rejudging: _Optional[_Union[_execution_pb2.Rejudging, _Mapping]] = ...) -> None: ...
+
+class GetRejudgingRequest(_message.Message):
+    __slots__ = ("rejudging_id",)
+    REJUDGING_ID_FIELD_NUMBER: _ClassVar[int]
+    rejudging_id: str
+    def __init__(self, rejudging_id: _Optional[str] = ...) -> None: ...
+
+class GetRejudgingResponse(_message.Message):
+    __slots__ = ("rejudging", "judgings")
+    REJUDGING_FIELD_NUMBER: _ClassVar[int]
+    JUDGINGS_FIELD_NUMBER: _ClassVar[int]
+    rejudging: _execution_pb2.Rejudging
+    judgings: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Judging]
+    def __init__(self, rejudging: _Optional[_Union[_execution_pb2.Rejudging, _Mapping]] = ..., judgings: _Optional[_Iterable[_Union[_execution_pb2.Judging, _Mapping]]] = ...) -> None: ...
+
+class ListRejudgingsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRejudgingsResponse(_message.Message):
+    __slots__ = ("rejudgings", "next_page_token")
+    REJUDGINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    rejudgings: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Rejudging]
+    next_page_token: str
+    def __init__(self, rejudgings: _Optional[_Iterable[_Union[_execution_pb2.Rejudging, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ApplyRejudgingRequest(_message.Message):
+    __slots__ = ("rejudging_id",)
+    REJUDGING_ID_FIELD_NUMBER: _ClassVar[int]
+    rejudging_id: str
+    def __init__(self, rejudging_id: _Optional[str] = ...) -> None: ...
+
+class ApplyRejudgingResponse(_message.Message):
+    __slots__ = ("rejudging",)
+    REJUDGING_FIELD_NUMBER: _ClassVar[int]
+    rejudging: _execution_pb2.Rejudging
+    def __init__(self, rejudging: _Optional[_Union[_execution_pb2.Rejudging, _Mapping]] = ...) -> None: ...
+
+class CancelRejudgingRequest(_message.Message):
+    __slots__ = ("rejudging_id",)
+    REJUDGING_ID_FIELD_NUMBER: _ClassVar[int]
+    rejudging_id: str
+    def __init__(self, rejudging_id: _Optional[str] = ...) -> None: ...
+
+class CancelRejudgingResponse(_message.Message):
+    __slots__ = ("rejudging",)
+    REJUDGING_FIELD_NUMBER: _ClassVar[int]
+    rejudging: _execution_pb2.Rejudging
+    def __init__(self, rejudging: _Optional[_Union[_execution_pb2.Rejudging, _Mapping]] = ...) -> None: ...

@@ -70,6 +70,31 @@ class ExecutionServiceStub:
                 request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionRequest.SerializeToString,
                 response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionResponse.FromString,
                 _registered_method=True)
+        self.CreateRejudging = channel.unary_unary(
+                '/arena.execution.v1.ExecutionService/CreateRejudging',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingResponse.FromString,
+                _registered_method=True)
+        self.GetRejudging = channel.unary_unary(
+                '/arena.execution.v1.ExecutionService/GetRejudging',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingResponse.FromString,
+                _registered_method=True)
+        self.ListRejudgings = channel.unary_unary(
+                '/arena.execution.v1.ExecutionService/ListRejudgings',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsResponse.FromString,
+                _registered_method=True)
+        self.ApplyRejudging = channel.unary_unary(
+                '/arena.execution.v1.ExecutionService/ApplyRejudging',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingResponse.FromString,
+                _registered_method=True)
+        self.CancelRejudging = channel.unary_unary(
+                '/arena.execution.v1.ExecutionService/CancelRejudging',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingResponse.FromString,
+                _registered_method=True)
 
 
 class ExecutionServiceServicer:
@@ -128,6 +153,45 @@ class ExecutionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateRejudging(self, request, context):
+        """Rejudges one or more submissions, a problem's or a contest's judged submissions as new judgings; the old
+        verdicts stay official until the rejudging is applied. A submission can be in one open rejudging only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRejudging(self, request, context):
+        """Returns a rejudging and its judgings: per submission the old and the new verdict (the changes).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRejudgings(self, request, context):
+        """Lists rejudgings, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyRejudging(self, request, context):
+        """Makes every new judging of a READY rejudging official, atomically: each changed submission gets a
+        REJUDGED event and its new result goes to the contest (standings) and to its author. FAILED_PRECONDITION
+        while judging (`REJUDGING_NOT_READY`) or once applied or cancelled (`REJUDGING_CLOSED`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRejudging(self, request, context):
+        """Discards a rejudging's new judgings (running ones stop counting); the official results stay.
+        FAILED_PRECONDITION (`REJUDGING_CLOSED`) once applied or cancelled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExecutionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -165,6 +229,31 @@ def add_ExecutionServiceServicer_to_server(servicer, server):
                     servicer.WatchSubmission,
                     request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionRequest.FromString,
                     response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionResponse.SerializeToString,
+            ),
+            'CreateRejudging': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateRejudging,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingResponse.SerializeToString,
+            ),
+            'GetRejudging': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRejudging,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingResponse.SerializeToString,
+            ),
+            'ListRejudgings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRejudgings,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsResponse.SerializeToString,
+            ),
+            'ApplyRejudging': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyRejudging,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingResponse.SerializeToString,
+            ),
+            'CancelRejudging': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRejudging,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -357,6 +446,141 @@ class ExecutionService:
             '/arena.execution.v1.ExecutionService/WatchSubmission',
             arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionRequest.SerializeToString,
             arena_dot_execution_dot_v1_dot_execution__service__pb2.WatchSubmissionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateRejudging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionService/CreateRejudging',
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.CreateRejudgingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRejudging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionService/GetRejudging',
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.GetRejudgingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRejudgings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionService/ListRejudgings',
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.ListRejudgingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyRejudging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionService/ApplyRejudging',
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.ApplyRejudgingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRejudging(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionService/CancelRejudging',
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__service__pb2.CancelRejudgingResponse.FromString,
             options,
             channel_credentials,
             insecure,
