@@ -4,7 +4,8 @@ Messages say where the output differs. ``reveal`` decides whether they may quote
 output: yes for sample tests, never for hidden ones (their data never leaves the judge).
 
 A problem's own checker program (``PROGRAM``) is run by the judge in the sandbox; what its exit
-tells is read here, by ``from_testlib_exit`` (testlib's convention, see problem.proto's CHECKER_KIND_PROGRAM).
+tells is read here, by ``from_testlib_exit`` (testlib's convention, see problem.proto's CHECKER_KIND_PROGRAM);
+so is what an interactive problem's interactor tells (``InteractorSpec``, problem.proto's Interactor).
 """
 
 from __future__ import annotations
@@ -49,16 +50,25 @@ class CheckerSpec:
     """For ``PROGRAM``: the checker's source."""
 
 
+@dataclasses.dataclass(frozen=True)
+class InteractorSpec:
+    """An interactive problem's interactor: a program in one of the judge's languages, talking with
+    the contestant's program over pipes; its exit decides the test by testlib's convention."""
+
+    language_id: str
+    source: str
+
+
 def _checker_text(data: bytes) -> str:
     text = data[:CHECKER_MESSAGE_CAP_BYTES].decode("utf-8", errors="replace").strip()
     return text + (" [truncated]" if len(data) > CHECKER_MESSAGE_CAP_BYTES else "")
 
 
-def checker_failure(message: str) -> CheckResult:
-    return CheckResult(False, f"checker failed: {message}", checker_failed=True)
+def checker_failure(message: str, *, who: str = "checker") -> CheckResult:
+    return CheckResult(False, f"{who} failed: {message}", checker_failed=True)
 
 
-def from_testlib_exit(exit_code: int | None, stdout: bytes, stderr: bytes) -> CheckResult:
+def from_testlib_exit(exit_code: int | None, stdout: bytes, stderr: bytes, *, who: str = "checker") -> CheckResult:
     """What a checker program that exited with ``exit_code`` (None: killed) said, by testlib's rules.
 
     0 accepted, 1 wrong answer, 2 presentation error (a wrong answer here), 7 partial: the message
@@ -78,15 +88,17 @@ def from_testlib_exit(exit_code: int | None, stdout: bytes, stderr: bytes) -> Ch
         except ValueError:
             fraction = math.nan
         if not 0.0 <= fraction <= 1.0:  # also false for NaN
-            return checker_failure(f"exit 7 needs `points <fraction from 0 to 1>` first; said {message[:80]!r}")
+            return checker_failure(
+                f"exit 7 needs `points <fraction from 0 to 1>` first; said {message[:80]!r}", who=who
+            )
         if fraction == 1.0:
             return CheckResult(True, message)
         return CheckResult(False, message, fraction=fraction)
     if exit_code == TESTLIB_FAIL:
-        return checker_failure(message or "FAIL (exit 3)")
+        return checker_failure(message or "FAIL (exit 3)", who=who)
     if exit_code is None:
-        return checker_failure("killed by a signal" + (f": {message}" if message else ""))
-    return checker_failure(f"unknown exit code {exit_code}" + (f": {message}" if message else ""))
+        return checker_failure("killed by a signal" + (f": {message}" if message else ""), who=who)
+    return checker_failure(f"unknown exit code {exit_code}" + (f": {message}" if message else ""), who=who)
 
 
 def _quote(text: str) -> str:

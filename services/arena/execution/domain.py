@@ -133,6 +133,29 @@ def decide_verdict(status: RunStatus, check: CheckOutcome | None) -> Verdict:
     return Verdict.ACCEPTED if check.accepted else Verdict.WRONG_ANSWER
 
 
+def interactive_status(contestant: RunStatus, *, interactor_overran: bool, interactor: CheckOutcome) -> RunStatus:
+    """How an interactive test's runs combine before ``decide_verdict`` (with the interactor's answer).
+
+    1. The interactor ran past its own limits: the judge failed (INTERNAL_ERROR via the answer, which
+       says so), even if the contestant timed out waiting for it.
+    2. The contestant ran past its limits (time, wall time included: a deadlock; memory; output):
+       that verdict, whatever the interactor said after seeing end-of-file.
+    3. The interactor failed (FAIL, a crash) or rejected the interaction: its answer decides (a
+       contestant killed by the pipe the interactor closed is not at fault for it).
+    4. The interactor accepted: the contestant's own end (a crash is still RUNTIME_ERROR)."""
+    if interactor_overran:
+        return RunStatus.OK
+    if contestant in (
+        RunStatus.TIME_LIMIT_EXCEEDED,
+        RunStatus.MEMORY_LIMIT_EXCEEDED,
+        RunStatus.OUTPUT_LIMIT_EXCEEDED,
+    ):
+        return contestant
+    if interactor.checker_failed or not interactor.accepted:
+        return RunStatus.OK
+    return contestant
+
+
 @dataclasses.dataclass(frozen=True)
 class TestOutcome:
     """The judged result of one test (what users see: no test data)."""

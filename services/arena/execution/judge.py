@@ -11,7 +11,14 @@ from collections.abc import Iterable
 
 import structlog
 
-from arena.execution.checkers import CheckerSpec, CheckResult, check, checker_failure, from_testlib_exit
+from arena.execution.checkers import (
+    CheckerSpec,
+    CheckResult,
+    InteractorSpec,
+    check,
+    checker_failure,
+    from_testlib_exit,
+)
 from arena.execution.domain import (
     COMPILE_OUTPUT_CAP_BYTES,
     JUDGE_OUTPUT_LIMIT_BYTES,
@@ -23,11 +30,12 @@ from arena.execution.domain import (
     cap_text,
     classify,
     decide_verdict,
+    interactive_status,
     overall,
     should_skip,
 )
 from arena.execution.languages import COMPILE_LIMITS, Language
-from arena.execution.sandbox import Limits, Sandbox
+from arena.execution.sandbox import ConnectedRun, Limits, RunOutcome, Sandbox
 
 log = structlog.get_logger("arena.judge")
 
@@ -56,10 +64,18 @@ class Bundle:
     """Subtasks (CMS GroupMin); none: scored by the fraction of tests passed."""
     run_whole_failed_groups: bool = False
     """With groups: run a group's remaining tests after one earned nothing (default: skip them)."""
+    interactor: InteractorSpec | None = None
+    """An interactive problem: the interactor talks with the program over pipes and decides each test
+    (``checker`` is then unused)."""
 
 
 CHECKER_LIMITS = Limits(cpu_time_s=5, wall_time_s=15, memory_kib=512 * 1024, tmp_bytes=96 * 1024 * 1024)
 """A checker program's own limits for one test (the three files it reads live in its /tmp)."""
+INTERACTOR_LIMITS = Limits(cpu_time_s=5, wall_time_s=5, memory_kib=512 * 1024, tmp_bytes=96 * 1024 * 1024)
+"""An interactor's own limits for one test; its wall time is the contestant's plus this ``wall_time_s``
+(the contestant's wall limit ends a deadlock first, then the interactor sees end-of-file)."""
+INTERACTOR_FILES = ("/judge/input.txt", "/tmp/output.txt", "/judge/answer.txt")
+"""testlib's interactor arguments: the test's input, its own output file (unused here), the answer."""
 CHECKER_CACHE_SIZE = 32
 JUDGE_NOTES_CAP_BYTES = 16 * 1024
 # The checker's run command gets the three files testlib expects as arguments. The trusted side
@@ -129,23 +145,27 @@ class Judge:
     async def checker_program(self, spec: CheckerSpec) -> CompiledChecker:
         """The checker program compiled, from the cache when it was compiled before (the key is its
         language and source, so a problem's new revision with a changed checker compiles anew)."""
-        key = hashlib.sha256(f"{spec.program_language_id}\0{spec.program_source}".encode()).hexdigest()
+        return await self.problem_program(spec.program_language_id, spec.program_source)
+
+    async def problem_program(self, language_id: str, source: str) -> CompiledChecker:
+        """A setter's program (checker or interactor) compiled, cached by its language and source."""
+        key = hashlib.sha256(f"{language_id}\0{source}".encode()).hexdigest()
         lock = self._checker_locks.setdefault(key, asyncio.Lock())
         async with lock:
             cached = self._checkers.get(key)
             if cached is not None:
                 self._checkers.move_to_end(key)
                 return cached
-            language = self.languages.get(spec.program_language_id)
+            language = self.languages.get(language_id)
             if language is None:
-                made = CompiledChecker(None, None, f"the judge has no language {spec.program_language_id!r}")
+                made = CompiledChecker(None, None, f"the judge has no language {language_id!r}")
             else:
-                compiled = await self.compile(language, spec.program_source)
+                compiled = await self.compile(language, source)
                 if compiled.ok:
                     made = CompiledChecker(language, compiled)
                 else:
                     self.sandbox.discard(compiled.workspace)
-                    log.warning("checker program did not compile", language_id=language.language_id,
+                    log.warning("problem program did not compile", language_id=language.language_id,
                                 compile_output=compiled.output)  # fmt: skip
                     made = CompiledChecker(language, None, "it did not compile")
             self._checkers[key] = made
@@ -181,6 +201,48 @@ class Judge:
             return checker_failure("it wrote too much output")
         return from_testlib_exit(ran.exit_code if ran.signal is None else None, ran.stdout, ran.stderr)
 
+    async def interact(
+        self, compiled: Compiled, language: Language, bundle: Bundle, test: BundleTest, limits: Limits
+    ) -> tuple[RunOutcome | None, RunStatus, CheckResult]:
+        """Runs the program against the problem's interactor, connected by pipes, each sandboxed with
+        its own limits: the program's measured run (None when the interactor could not run), how it
+        ended as ``interactive_status`` combines it, and the interactor's answer."""
+        assert bundle.interactor is not None
+        interactor = await self.problem_program(bundle.interactor.language_id, bundle.interactor.source)
+        if interactor.compiled is None or interactor.language is None:
+            return None, RunStatus.OK, checker_failure(interactor.failure, who="interactor")
+        ilimits = dataclasses.replace(
+            INTERACTOR_LIMITS,
+            wall_time_s=limits.wall_time_s + INTERACTOR_LIMITS.wall_time_s,
+            memory_kib=INTERACTOR_LIMITS.memory_kib + interactor.language.extra_memory_kib,
+            processes=interactor.language.run_processes,
+        )
+        contestant, ran = await self.sandbox.run_connected(
+            ConnectedRun(compiled.workspace, language.run_command(bundle.memory_limit_kib), limits),
+            ConnectedRun(
+                interactor.compiled.workspace,
+                [*interactor.language.run_command(INTERACTOR_LIMITS.memory_kib), *INTERACTOR_FILES],
+                ilimits,
+                files={"input.txt": test.input.encode(), "answer.txt": test.expected_output.encode()},
+                ignore_sigpipe=True,  # a contestant gone early: the interactor's write fails, it reports
+            ),
+        )
+        overran = True
+        if ran.wall_time_exceeded or ran.cpu_time_s > ilimits.cpu_time_s:
+            answer = checker_failure(f"it ran past its time limit ({ilimits.cpu_time_s:g} s CPU)", who="interactor")
+        elif ran.memory_limit_hit or interactor.language.ran_out_of_memory(ran.exit_code, ran.stderr):
+            answer = checker_failure(f"it ran out of memory ({ilimits.memory_kib // 1024} MiB)", who="interactor")
+        else:
+            overran = False
+            answer = from_testlib_exit(ran.exit_code if ran.signal is None else None, b"", ran.stderr, who="interactor")
+        own = classify(
+            contestant,
+            cpu_limit_s=limits.cpu_time_s,
+            memory_limit_kib=limits.memory_kib,
+            out_of_memory=language.ran_out_of_memory(contestant.exit_code, contestant.stderr),
+        )
+        return contestant, interactive_status(own, interactor_overran=overran, interactor=answer), answer
+
     async def compile(self, language: Language, source: str) -> Compiled:
         workspace = self.sandbox.workspace({language.source_file: source.encode()})
         if language.compile is None:
@@ -215,46 +277,59 @@ class Judge:
         """The test's result as the submitter may see it; a checker program's failure is also added
         to ``notes`` in full (for setters and admins)."""
         limits = self.limits_for(language, bundle)
-        outcome = await self.sandbox.run(
-            compiled.workspace,
-            language.run_command(bundle.memory_limit_kib),
-            limits=limits,
-            stdin=test.input.encode(),
-            capture_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
-        )
-        status = classify(
-            outcome,
-            cpu_limit_s=limits.cpu_time_s,
-            memory_limit_kib=limits.memory_kib,
-            out_of_memory=language.ran_out_of_memory(outcome.exit_code, outcome.stderr),
-        )
-        result = None
-        if status is RunStatus.OK and bundle.checker.kind == "PROGRAM":
-            result = await self.run_checker(bundle.checker, test, outcome.stdout)
-            if result.checker_failed:  # the setter's problem: the operators' log names it (a hidden
-                # test's checker message may quote its data: only at debug level, like its other details)
-                log.warning("checker program failed", problem_id=bundle.problem_id, revision=bundle.revision,
-                            ordinal=test.ordinal, checker_message=result.message if test.sample else "")  # fmt: skip
-                if notes is not None:
-                    notes.append(f"test {test.ordinal}: {result.message}")
-        elif status is RunStatus.OK:
-            result = check(
-                test.expected_output,
-                outcome.stdout.decode("utf-8", errors="replace"),
-                bundle.checker,
-                reveal=test.sample,
+        outcome: RunOutcome | None
+        result: CheckResult | None = None
+        if bundle.interactor is not None:
+            outcome, status, answer = await self.interact(compiled, language, bundle, test, limits)
+            if status is RunStatus.OK:
+                result = answer
+                if answer.checker_failed:
+                    log.warning("interactor failed", problem_id=bundle.problem_id, revision=bundle.revision,
+                                ordinal=test.ordinal,
+                                checker_message=answer.message if test.sample else "")  # fmt: skip
+                    if notes is not None:
+                        notes.append(f"test {test.ordinal}: {answer.message}")
+        else:
+            outcome = await self.sandbox.run(
+                compiled.workspace,
+                language.run_command(bundle.memory_limit_kib),
+                limits=limits,
+                stdin=test.input.encode(),
+                capture_bytes=JUDGE_OUTPUT_LIMIT_BYTES,
             )
+            status = classify(
+                outcome,
+                cpu_limit_s=limits.cpu_time_s,
+                memory_limit_kib=limits.memory_kib,
+                out_of_memory=language.ran_out_of_memory(outcome.exit_code, outcome.stderr),
+            )
+            if status is RunStatus.OK and bundle.checker.kind == "PROGRAM":
+                result = await self.run_checker(bundle.checker, test, outcome.stdout)
+                if result.checker_failed:  # the setter's problem: the operators' log names it (a hidden
+                    # test's checker message may quote its data: only at debug level, like its other details)
+                    log.warning("checker program failed", problem_id=bundle.problem_id, revision=bundle.revision,
+                                ordinal=test.ordinal,
+                                checker_message=result.message if test.sample else "")  # fmt: skip
+                    if notes is not None:
+                        notes.append(f"test {test.ordinal}: {result.message}")
+            elif status is RunStatus.OK:
+                result = check(
+                    test.expected_output,
+                    outcome.stdout.decode("utf-8", errors="replace"),
+                    bundle.checker,
+                    reveal=test.sample,
+                )
         verdict = decide_verdict(status, result)
         full = TestOutcome(
             ordinal=test.ordinal,
             sample=test.sample,
             verdict=verdict,
             score=1.0 if verdict is Verdict.ACCEPTED else (result.fraction if result else 0.0),
-            cpu_ms=round(outcome.cpu_time_s * 1000),
-            wall_ms=round(outcome.wall_time_s * 1000),
-            memory_kib=outcome.memory_kib,
-            exit_code=outcome.exit_code or 0,
-            signal=outcome.signal or 0,
+            cpu_ms=round(outcome.cpu_time_s * 1000) if outcome else 0,
+            wall_ms=round(outcome.wall_time_s * 1000) if outcome else 0,
+            memory_kib=outcome.memory_kib if outcome else 0,
+            exit_code=(outcome.exit_code or 0) if outcome else 0,
+            signal=(outcome.signal or 0) if outcome else 0,
             checker_message=result.message if result else "",
         )
         if not test.sample:  # the details stay in the judge's log, for the operators

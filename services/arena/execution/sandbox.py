@@ -129,6 +129,24 @@ class RunOutcome:
         return self.exit_code == 0 and self.signal is None
 
 
+@dataclasses.dataclass(frozen=True)
+class ConnectedRun:
+    """One side of two runs connected by pipes (``Sandbox.run_connected``): each one's stdout is the
+    other's stdin; nothing else is shared (own uid, namespaces, cgroups, limits, /tmp)."""
+
+    workspace: pathlib.Path
+    command: Sequence[str]
+    limits: Limits
+    files: Mapping[str, bytes] = dataclasses.field(default_factory=dict)
+    """Read-only files shown at /judge/<name> in this run only (bwrap copies them in: the trusted side
+    never writes into a workspace)."""
+    ignore_sigpipe: bool = False
+    """Start the program with SIGPIPE ignored: a write to a peer that has gone fails (EPIPE) instead
+    of killing it (an interactor outliving its contestant reports, rather than dies)."""
+    capture_bytes: int = 64 * 1024
+    """How much of stderr is kept (stdout is the pipe)."""
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
 
@@ -180,10 +198,13 @@ class Sandbox:
         self._bwrap, self._prlimit, self._setpriv = bwrap, prlimit, setpriv
         # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
         # loop: the sandbox is not tied to the loop that created it (tests use several).
-        self._uid_locks = claim_slot_uids(slots)
-        self._free_uids: collections.deque[int] = collections.deque(uid for uid, _ in self._uid_locks)
-        _kill_leftovers(self._free_uids)
-        sweep_stale(self.cgroups, self._free_uids)
+        # Each slot has a companion uid besides: the second program of a connected run (an interactor)
+        # runs as it, so a pair needs one slot only and pairs can never wait on each other's slots.
+        self._uid_locks = claim_slot_uids(2 * slots)
+        self._free_uids: collections.deque[int] = collections.deque(uid for uid, _ in self._uid_locks[:slots])
+        self._companion_uids: collections.deque[int] = collections.deque(uid for uid, _ in self._uid_locks[slots:])
+        _kill_leftovers(self.uids)
+        sweep_stale(self.cgroups, self.uids)
         self._slots_by_loop: dict[int, asyncio.Semaphore] = {}
         self.slots = slots
         work_root.mkdir(parents=True, exist_ok=True)
@@ -260,6 +281,7 @@ class Sandbox:
         env: Mapping[str, str],
         status_fd: int,
         seccomp_fd: int,
+        file_fds: Mapping[str, int] | None = None,
     ) -> list[str]:
         """bwrap's options, without the program (they travel through ``--args``: see _run)."""
         args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session"]
@@ -281,6 +303,10 @@ class Sandbox:
             "--remount-ro", "/dev",
             "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
             "--bind" if writable else "--ro-bind", str(workspace), "/box",
+        ]  # fmt: skip
+        for name, fd in (file_fds or {}).items():  # copied in by bwrap, read-only, this run's alone
+            args += ["--perms", "0444", "--ro-bind-data", str(fd), f"/judge/{name}"]
+        args += [
             # The root is bwrap's own tmpfs, without a size limit: after the mounts, read-only.
             "--remount-ro", "/",
             "--chdir", "/box",
@@ -337,6 +363,36 @@ class Sandbox:
             finally:
                 self._free_uids.append(uid)
 
+    async def run_connected(self, first: ConnectedRun, second: ConnectedRun) -> tuple[RunOutcome, RunOutcome]:
+        """Runs two programs at once, each one's stdout the other's stdin (an interactor and a
+        contestant), each in a sandbox of its own with its own limits, uid and cgroups, so each one's
+        CPU time and memory are its own. Never raises for anything the programs do: a program that
+        stops reading blocks its peer's writes once the pipe's buffer is full (a flood cannot pile up
+        anywhere), one that exits early gives its peer end-of-file (or EPIPE), and a pair waiting on
+        each other ends at the first wall-clock limit, the other then seeing end-of-file."""
+        loop_id = id(asyncio.get_running_loop())
+        slots = self._slots_by_loop.get(loop_id)
+        if slots is None:
+            slots = self._slots_by_loop[loop_id] = asyncio.Semaphore(self.slots)
+        async with slots:
+            uid = self._free_uids.popleft()
+            companion = self._companion_uids.popleft()  # never empty: one per slot
+            first_reads, second_writes = os.pipe2(os.O_CLOEXEC)
+            second_reads, first_writes = os.pipe2(os.O_CLOEXEC)
+            try:
+                # Each run closes the two ends it was given once its program holds them (or it fails).
+                return await asyncio.gather(
+                    self._run(first.workspace, first.command, first.limits, b"", False, {}, first.capture_bytes,
+                              uid, stdin_fd=first_reads, stdout_fd=first_writes, files=first.files,
+                              ignore_sigpipe=first.ignore_sigpipe),
+                    self._run(second.workspace, second.command, second.limits, b"", False, {},
+                              second.capture_bytes, companion, stdin_fd=second_reads, stdout_fd=second_writes,
+                              files=second.files, ignore_sigpipe=second.ignore_sigpipe),
+                )  # fmt: skip
+            finally:
+                self._free_uids.append(uid)
+                self._companion_uids.append(companion)
+
     async def _run(
         self,
         workspace: pathlib.Path,
@@ -347,6 +403,39 @@ class Sandbox:
         env: Mapping[str, str],
         capture_bytes: int,
         uid: int,
+        *,
+        stdin_fd: int | None = None,
+        stdout_fd: int | None = None,
+        files: Mapping[str, bytes] | None = None,
+        ignore_sigpipe: bool = False,
+    ) -> RunOutcome:
+        """One run. ``stdin_fd``/``stdout_fd`` (a pipe's ends) replace the stdin file and the captured
+        stdout, and are closed here once the program holds them (or on failure): the caller gives
+        them away. ``files`` are shown read-only at /judge/<name>."""
+        owned = [fd for fd in (stdin_fd, stdout_fd) if fd is not None]
+        try:
+            return await self._run_owning(workspace, command, limits, stdin, writable, env, capture_bytes, uid,
+                                          stdin_fd, stdout_fd, files or {}, ignore_sigpipe, owned)  # fmt: skip
+        finally:
+            for fd in owned:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    async def _run_owning(
+        self,
+        workspace: pathlib.Path,
+        command: Sequence[str],
+        limits: Limits,
+        stdin: bytes,
+        writable: bool,
+        env: Mapping[str, str],
+        capture_bytes: int,
+        uid: int,
+        stdin_fd: int | None,
+        stdout_fd: int | None,
+        files: Mapping[str, bytes],
+        ignore_sigpipe: bool,
+        owned: list[int],
     ) -> RunOutcome:
         cgroup = RunCgroup(
             self.cgroups, memory_bytes=limits.memory_kib * 1024, max_processes=limits.processes, owner_uid=uid
@@ -354,11 +443,22 @@ class Sandbox:
         io_dir = pathlib.Path(tempfile.mkdtemp(prefix="io-", dir=self.work_root))
         status_read, status_write = os.pipe()
         seccomp_fd = args_fd = -1
+        file_fds: dict[str, int] = {}
         try:
             # bwrap reads the seccomp filter and its own arguments from pipes (both fit a pipe's buffer).
             seccomp_fd = _pipe_holding(self._seccomp_filter)
+            for index, (name, content) in enumerate(files.items()):
+                data_path = io_dir / f"file-{index}"  # the trusted side's own directory, never a workspace
+                data_path.write_bytes(content)
+                file_fds[name] = os.open(data_path, os.O_RDONLY | os.O_CLOEXEC)
             bwrap_options = self._bwrap_args(
-                workspace, writable=writable, limits=limits, env=env, status_fd=status_write, seccomp_fd=seccomp_fd
+                workspace,
+                writable=writable,
+                limits=limits,
+                env=env,
+                status_fd=status_write,
+                seccomp_fd=seccomp_fd,
+                file_fds=file_fds,
             )
             # (bwrap takes only options that way: the command follows on its command line.)
             args_fd = _pipe_holding(b"".join(arg.encode() + b"\0" for arg in bwrap_options))
@@ -381,12 +481,16 @@ class Sandbox:
                 "-c",
                 # Join the run's cgroups (as the slot user, who owns their procs files), then become
                 # prlimit, then bwrap: nothing runs in between that the program could exploit.
-                'for procs in $ARENA_CGROUP_PROCS; do echo $$ > "$procs" || exit 125; done; exec "$@"',
+                'for procs in $ARENA_CGROUP_PROCS; do echo $$ > "$procs" || exit 125; done; '
+                '[ -z "$ARENA_IGNORE_SIGPIPE" ] || trap "" PIPE; exec "$@"',
                 "sandbox",
                 *self._prlimit_args(limits, memory_by_cgroup=cgroup.memory_dir is not None,
                                     processes_by_cgroup=cgroup.pids_dir is not None),
                 self._bwrap, "--args", str(args_fd), "--", *command,
             ]  # fmt: skip
+            chain_env = {"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)}
+            if ignore_sigpipe:
+                chain_env["ARENA_IGNORE_SIGPIPE"] = "1"
             with (
                 open(io_dir / "stdin", "rb") as fin,
                 open(io_dir / "stdout", "wb") as fout,
@@ -395,18 +499,23 @@ class Sandbox:
                 started = time.monotonic()
                 process = subprocess.Popen(
                     chain,
-                    stdin=fin,
-                    stdout=fout,
+                    stdin=fin if stdin_fd is None else stdin_fd,
+                    stdout=fout if stdout_fd is None else stdout_fd,
                     stderr=ferr,
-                    env={"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)},
+                    env=chain_env,
                     start_new_session=True,
-                    pass_fds=(status_write, seccomp_fd, args_fd),
+                    pass_fds=(status_write, seccomp_fd, args_fd, *file_fds.values()),
                 )
+            # The program holds its pipe ends now: ours go, so each side sees end-of-file when its
+            # peer ends (a copy kept here would keep the pipe open).
+            while owned:
+                os.close(owned.pop())
             os.close(status_write)
             status_write = -1
-            for fd in (seccomp_fd, args_fd):
+            for fd in (seccomp_fd, args_fd, *file_fds.values()):
                 os.close(fd)
             seccomp_fd = args_fd = -1
+            file_fds = {}
             reaping: asyncio.Future[tuple[int | None, resource.struct_rusage | None]] | None = None
             try:
                 status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
@@ -450,6 +559,7 @@ class Sandbox:
                 killed_by = -exit_code
             elif exit_code > 128 and exit_code - 128 in _SIGNALS:
                 killed_by = exit_code - 128  # bwrap reports a program killed by signal N as 128 + N
+            # (A pipe has no file size: a program flooding one blocks once its peer stops reading.)
             output_hit = killed_by == signal.SIGXFSZ or (io_dir / "stdout").stat().st_size >= limits.file_size_bytes
             return RunOutcome(
                 exit_code=None if killed_by else exit_code,
@@ -467,7 +577,7 @@ class Sandbox:
                 output_limit_hit=output_hit,
             )
         finally:
-            for fd in (status_write, seccomp_fd, args_fd):
+            for fd in (status_write, seccomp_fd, args_fd, *file_fds.values()):
                 if fd >= 0:
                     os.close(fd)
             os.close(status_read)

@@ -6,8 +6,16 @@ import dataclasses
 
 import pytest
 
-from arena.execution.checkers import CheckResult
-from arena.execution.domain import RunStatus, TestOutcome, Verdict, classify, decide_verdict, overall
+from arena.execution.checkers import CheckResult, checker_failure
+from arena.execution.domain import (
+    RunStatus,
+    TestOutcome,
+    Verdict,
+    classify,
+    decide_verdict,
+    interactive_status,
+    overall,
+)
 from arena.execution.sandbox import RunOutcome
 
 BASE = dict(
@@ -83,3 +91,27 @@ def test_the_first_failing_test_decides():
     assert (final.verdict, final.passed, final.score) == (Verdict.WRONG_ANSWER, 1, 0.25)
     assert (final.max_cpu_ms, final.max_memory_kib) == (1000, 900)
     assert overall([TestOutcome(1, True, Verdict.ACCEPTED)], 1).verdict is Verdict.ACCEPTED
+
+
+# -- interactive problems: how the contestant's run and the interactor's answer combine -------------------
+
+
+@pytest.mark.parametrize(
+    "contestant, overran, answer, verdict",
+    [
+        (RunStatus.OK, False, CheckResult(True), Verdict.ACCEPTED),
+        (RunStatus.OK, False, CheckResult(False, "guessed 3"), Verdict.WRONG_ANSWER),
+        # Both waited on each other: the contestant's wall clock ended it, whatever the interactor said after.
+        (RunStatus.TIME_LIMIT_EXCEEDED, False, CheckResult(False, "unexpected end"), Verdict.TIME_LIMIT_EXCEEDED),
+        (RunStatus.MEMORY_LIMIT_EXCEEDED, False, CheckResult(True), Verdict.MEMORY_LIMIT_EXCEEDED),
+        # The interactor ran past its own limits: the judge's fault, even if the contestant timed out waiting.
+        (RunStatus.TIME_LIMIT_EXCEEDED, True, checker_failure("too slow", who="interactor"), Verdict.INTERNAL_ERROR),
+        (RunStatus.OK, False, checker_failure("FAIL", who="interactor"), Verdict.INTERNAL_ERROR),
+        # A contestant killed by the pipe the interactor closed after rejecting it: the rejection decides.
+        (RunStatus.RUNTIME_ERROR, False, CheckResult(False, "too many queries"), Verdict.WRONG_ANSWER),
+        (RunStatus.RUNTIME_ERROR, False, CheckResult(True), Verdict.RUNTIME_ERROR),
+    ],
+)
+def test_interactive_verdicts(contestant, overran, answer, verdict):
+    status = interactive_status(contestant, interactor_overran=overran, interactor=answer)
+    assert decide_verdict(status, answer if status is RunStatus.OK else None) is verdict
