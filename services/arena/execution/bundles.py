@@ -10,7 +10,7 @@ from typing import Protocol
 
 import grpc
 
-from arena.execution.checkers import CheckerSpec
+from arena.execution.checkers import CheckerSpec, InteractorSpec
 from arena.execution.domain import TestGroup
 from arena.execution.judge import Bundle, BundleTest
 from arena.kit.cache import TtlCache
@@ -44,6 +44,11 @@ def bundle_from(message: problem_pb2.JudgeBundle) -> Bundle:
         tests=tuple(BundleTest(t.ordinal, t.input, t.expected_output, t.sample) for t in message.tests),
         groups=tuple(TestGroup(g.name, g.points, tuple(g.test_ordinals)) for g in message.test_groups),
         run_whole_failed_groups=message.run_whole_failed_groups,
+        interactor=(
+            InteractorSpec(message.interactor.language_id, message.interactor.source)
+            if message.HasField("interactor") and message.interactor.language_id
+            else None
+        ),
     )
 
 

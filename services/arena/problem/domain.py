@@ -72,6 +72,18 @@ class Checker:
 
 
 @dataclasses.dataclass(frozen=True)
+class Interactor:
+    """An interactive problem's interactor (language and source); empty: the problem is not interactive."""
+
+    language_id: str = ""
+    source: str = ""
+
+    @property
+    def present(self) -> bool:
+        return bool(self.language_id or self.source)
+
+
+@dataclasses.dataclass(frozen=True)
 class TestGroup:
     """A subtask: tests (by ordinal, samples first from 1) scored together, worth ``points``."""
 
@@ -109,6 +121,8 @@ class Content:
     test_groups: tuple[TestGroup, ...] = ()
     run_whole_failed_groups: bool = False
     """With groups: run a group's remaining tests after one earned nothing (default: skip them)."""
+    interactor: Interactor = Interactor()
+    """Set for an interactive problem: it decides each test (the checker is then unused)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +160,7 @@ UPDATABLE_FIELDS = frozenset(
         "visibility",
         "test_groups",
         "run_whole_failed_groups",
+        "interactor",
     }
 )
 
@@ -169,6 +184,19 @@ def _validate_checker_program(checker: Checker, bad: Callable[[str, str], None])
         bad("checker.program_source", "must not be empty for a checker program")
     elif len(checker.program_source.encode()) > CHECKER_SOURCE_MAX_BYTES:
         bad("checker.program_source", f"must be at most {CHECKER_SOURCE_MAX_BYTES} bytes")
+
+
+def _validate_interactor(interactor: Interactor, checker: Checker, bad: Callable[[str, str], None]) -> None:
+    if not interactor.present:
+        return
+    if not LANGUAGE_ID_PATTERN.match(interactor.language_id):
+        bad("interactor.language_id", "must name one of the judge's languages (see ListLanguages)")
+    if not interactor.source.strip():
+        bad("interactor.source", "must not be empty for an interactive problem")
+    elif len(interactor.source.encode()) > CHECKER_SOURCE_MAX_BYTES:
+        bad("interactor.source", f"must be at most {CHECKER_SOURCE_MAX_BYTES} bytes")
+    if checker.kind is CheckerKind.PROGRAM:
+        bad("checker.kind", "an interactive problem is judged by its interactor, not a checker program")
 
 
 def _validate_groups(groups: tuple[TestGroup, ...], test_count: int, bad: Callable[[str, str], None]) -> None:
@@ -249,6 +277,7 @@ def validate(content: Content, prefix: str = "problem") -> Content:
     if total > MAX_TOTAL_TEST_BYTES:
         bad("hidden_tests", f"all tests together must be at most {MAX_TOTAL_TEST_BYTES} bytes")
     _validate_checker_program(checker, bad)
+    _validate_interactor(content.interactor, checker, bad)
     test_groups = tuple(dataclasses.replace(g, name=_clean(g.name)) for g in content.test_groups)
     _validate_groups(test_groups, len(tests), bad)
     if violations:

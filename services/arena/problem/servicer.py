@@ -26,6 +26,7 @@ from arena.problem.domain import (
     CheckerKind,
     Content,
     Difficulty,
+    Interactor,
     Listing,
     Problem,
     TestCase,
@@ -78,6 +79,17 @@ def _checker(message: problem_pb2.Checker) -> Checker:
     )
 
 
+def _interactor(message: problem_pb2.Interactor) -> Interactor:
+    return Interactor(message.language_id, message.source)
+
+
+def interactor_message(interactor: Interactor, *, with_source: bool = False) -> problem_pb2.Interactor | None:
+    """The interactor (None when the problem is not interactive); its source only for the judge."""
+    if not interactor.present:
+        return None
+    return problem_pb2.Interactor(language_id=interactor.language_id, source=interactor.source if with_source else "")
+
+
 def _groups(messages: Iterable[problem_pb2.TestGroup]) -> tuple[TestGroup, ...]:
     return tuple(TestGroup(g.name, g.points, tuple(g.test_ordinals)) for g in messages)
 
@@ -123,6 +135,7 @@ def content_from(message: problem_pb2.Problem) -> Content:
         hidden_tests=_tests(message.hidden_tests, False),
         test_groups=_groups(message.test_groups),
         run_whole_failed_groups=message.run_whole_failed_groups,
+        interactor=_interactor(message.interactor),
     )
 
 
@@ -175,6 +188,7 @@ def problem_message(
         update_time=timestamp(problem.update_time),
         test_groups=[group_message(g) for g in content.test_groups],
         run_whole_failed_groups=content.run_whole_failed_groups,
+        interactor=interactor_message(content.interactor),
     )
 
 
@@ -197,6 +211,7 @@ _MASK_TO_CONTENT: dict[str, tuple[str, Callable[[problem_pb2.Problem], Any]]] = 
     "visibility": ("visibility", lambda m: _visibility(m.visibility)),
     "test_groups": ("test_groups", lambda m: _groups(m.test_groups)),
     "run_whole_failed_groups": ("run_whole_failed_groups", lambda m: m.run_whole_failed_groups),
+    "interactor": ("interactor", lambda m: _interactor(m.interactor)),
 }
 
 
@@ -331,6 +346,7 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
             tests=[test_message(t) for t in problem.tests],
             test_groups=[group_message(g) for g in content.test_groups],
             run_whole_failed_groups=content.run_whole_failed_groups,
+            interactor=interactor_message(content.interactor, with_source=True),
         )
         return problem_internal_service_pb2.GetJudgeBundleResponse(bundle=bundle)
 

@@ -36,6 +36,7 @@ from arena.problem.domain import (
     Content,
     Difficulty,
     Filters,
+    Interactor,
     MarkKind,
     Problem,
     TestCase,
@@ -86,6 +87,8 @@ class ProblemRow(Base):
     checker_source: Mapped[str] = mapped_column(sa.Text(), default="")
     test_groups: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON(), default=list)
     run_whole_failed_groups: Mapped[bool] = mapped_column(sa.Boolean(), default=False)
+    interactor_language_id: Mapped[str] = mapped_column(sa.String(32), default="")
+    interactor_source: Mapped[str] = mapped_column(sa.Text(), default="")
     visibility: Mapped[str] = mapped_column(sa.String(16))
     author_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     like_count: Mapped[int] = mapped_column(sa.Integer(), default=0)
@@ -480,6 +483,8 @@ def _content_columns(content: Content) -> dict[str, Any]:
             {"name": g.name, "points": g.points, "test_ordinals": list(g.test_ordinals)} for g in content.test_groups
         ],
         "run_whole_failed_groups": content.run_whole_failed_groups,
+        "interactor_language_id": content.interactor.language_id,
+        "interactor_source": content.interactor.source,
         "visibility": content.visibility.name,
         "hidden_test_count": len(content.hidden_tests),
     }
@@ -540,6 +545,7 @@ def _problem(row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None) 
             for g in row.test_groups or ()
         ),
         run_whole_failed_groups=row.run_whole_failed_groups,
+        interactor=Interactor(row.interactor_language_id, row.interactor_source),
     )
     return Problem(
         problem_id=row.problem_id,

@@ -26,6 +26,7 @@ from arena.problem.domain import (
     CheckerKind,
     Difficulty,
     Filters,
+    Interactor,
     Problem,
     TestGroup,
     Visibility,
@@ -113,6 +114,16 @@ async def test_test_groups_and_a_checker_program_round_trip(store: ProblemStore)
     changed = dataclasses.replace(created.content, test_groups=(), run_whole_failed_groups=False, checker=Checker())
     updated = await store.replace_content(created.problem_id, changed, T0 + dt.timedelta(days=1))
     assert updated is not None and updated.content.test_groups == () and updated.content.checker == Checker()
+
+
+async def test_an_interactor_round_trips(store: ProblemStore):
+    interactor = Interactor("python3", "import sys\nsys.exit(0)\n")
+    created = await insert(store, slug="interactive", interactor=interactor)
+    found = await store.get(created.problem_id)
+    assert found == created and found is not None and found.content.interactor == interactor
+    changed = dataclasses.replace(created.content, interactor=Interactor())
+    updated = await store.replace_content(created.problem_id, changed, T0 + dt.timedelta(days=1))
+    assert updated is not None and not updated.content.interactor.present
 
 
 async def test_replace_content_and_soft_delete(store: ProblemStore):

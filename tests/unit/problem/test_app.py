@@ -784,3 +784,29 @@ async def test_servicer_updates_groups_and_the_checker_program_whose_source_only
     assert bundle.bundle.checker.program_source == source
     assert [list(g.test_ordinals) for g in bundle.bundle.test_groups] == [[2]]
     assert bundle.bundle.run_whole_failed_groups
+
+
+async def test_servicer_keeps_the_interactors_source_for_the_judge_only(servicers):
+    public, internal = servicers
+    source = "import sys\nsys.exit(0)  # secret-interactor\n"
+    message = problem_message()
+    message.interactor.CopyFrom(problem_pb2.Interactor(language_id="python3", source=source))
+    with acting_as(ALICE):
+        created = await public.CreateProblem(problem_service_pb2.CreateProblemRequest(problem=message), None)
+        problem_id = created.problem.problem_id
+        got = await public.GetProblem(problem_service_pb2.GetProblemRequest(problem_id=problem_id), None)
+    for reply in (created.problem, got.problem):
+        assert reply.interactor.language_id == "python3" and reply.interactor.source == ""
+    bundle = await internal.GetJudgeBundle(
+        problem_internal_service_pb2.GetJudgeBundleRequest(problem_id=problem_id), None
+    )
+    assert bundle.bundle.interactor.source == source
+    with acting_as(ALICE):  # an update of `interactor` with an empty one makes the problem plain again
+        updated = await public.UpdateProblem(
+            problem_service_pb2.UpdateProblemRequest(
+                problem=problem_pb2.Problem(problem_id=problem_id),
+                update_mask=field_mask_pb2.FieldMask(paths=["interactor"]),
+            ),
+            None,
+        )
+    assert not updated.problem.HasField("interactor")

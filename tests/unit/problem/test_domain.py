@@ -15,6 +15,7 @@ from arena.problem.domain import (
     Content,
     Difficulty,
     Filters,
+    Interactor,
     Visibility,
     VisibleProblems,
     can_edit,
@@ -345,3 +346,19 @@ def test_an_unknown_order_is_invalid():
     assert caught.value.violations[0].field == "order_by"
     for order in domain.ORDERS:
         assert listing(None, order=order).order == order
+
+
+def test_an_interactor_needs_a_language_and_a_source_and_no_checker_program():
+    assert validate(content(interactor=Interactor("python3", "print(1)\n"))).interactor == Interactor(
+        "python3", "print(1)\n"
+    )
+    assert set(violations(content(interactor=Interactor("C Sharp!", "")))) == {
+        "problem.interactor.language_id",
+        "problem.interactor.source",
+    }
+    huge = Interactor("cpp", "x" * (64 * 1024 + 1))
+    assert set(violations(content(interactor=huge))) == {"problem.interactor.source"}
+    program = Checker(CheckerKind.PROGRAM, program_language_id="python3", program_source="print(1)")
+    assert set(violations(content(interactor=Interactor("c", "int main(){}"), checker=program))) == {
+        "problem.checker.kind"
+    }

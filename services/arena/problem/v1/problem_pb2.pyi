@@ -59,6 +59,14 @@ class Checker(_message.Message):
     program_source: str
     def __init__(self, kind: _Optional[_Union[CheckerKind, str]] = ..., absolute_tolerance: _Optional[float] = ..., relative_tolerance: _Optional[float] = ..., program_language_id: _Optional[str] = ..., program_source: _Optional[str] = ...) -> None: ...
 
+class Interactor(_message.Message):
+    __slots__ = ("language_id", "source")
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    language_id: str
+    source: str
+    def __init__(self, language_id: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
 class TestGroup(_message.Message):
     __slots__ = ("name", "points", "test_ordinals")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -84,7 +92,7 @@ class TestCase(_message.Message):
     def __init__(self, ordinal: _Optional[int] = ..., input: _Optional[str] = ..., expected_output: _Optional[str] = ..., sample: _Optional[bool] = ..., explanation: _Optional[str] = ...) -> None: ...
 
 class Problem(_message.Message):
-    __slots__ = ("problem_id", "slug", "title", "statement", "difficulty", "tags", "time_limit", "memory_limit_kib", "checker", "sample_tests", "hidden_tests", "hidden_test_count", "visibility", "author_id", "like_count", "bookmark_count", "liked", "bookmarked", "revision", "create_time", "update_time", "test_groups", "run_whole_failed_groups")
+    __slots__ = ("problem_id", "slug", "title", "statement", "difficulty", "tags", "time_limit", "memory_limit_kib", "checker", "sample_tests", "hidden_tests", "hidden_test_count", "visibility", "author_id", "like_count", "bookmark_count", "liked", "bookmarked", "revision", "create_time", "update_time", "test_groups", "run_whole_failed_groups", "interactor")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     SLUG_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +116,7 @@ class Problem(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TEST_GROUPS_FIELD_NUMBER: _ClassVar[int]
     RUN_WHOLE_FAILED_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    INTERACTOR_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     slug: str
     title: str
@@ -131,7 +140,8 @@ class Problem(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     test_groups: _containers.RepeatedCompositeFieldContainer[TestGroup]
     run_whole_failed_groups: bool
-    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., statement: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., tags: _Optional[_Iterable[str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., sample_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_test_count: _Optional[int] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., author_id: _Optional[str] = ..., like_count: _Optional[int] = ..., bookmark_count: _Optional[int] = ..., liked: _Optional[bool] = ..., bookmarked: _Optional[bool] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ...) -> None: ...
+    interactor: Interactor
+    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., statement: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., tags: _Optional[_Iterable[str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., sample_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_test_count: _Optional[int] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., author_id: _Optional[str] = ..., like_count: _Optional[int] = ..., bookmark_count: _Optional[int] = ..., liked: _Optional[bool] = ..., bookmarked: _Optional[bool] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ..., interactor: _Optional[_Union[Interactor, _Mapping]] = ...) -> None: ...
 
 class ProblemSummary(_message.Message):
     __slots__ = ("problem_id", "slug", "title", "difficulty")
@@ -146,7 +156,7 @@ class ProblemSummary(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ...) -> None: ...
 
 class JudgeBundle(_message.Message):
-    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests", "test_groups", "run_whole_failed_groups")
+    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests", "test_groups", "run_whole_failed_groups", "interactor")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +165,7 @@ class JudgeBundle(_message.Message):
     TESTS_FIELD_NUMBER: _ClassVar[int]
     TEST_GROUPS_FIELD_NUMBER: _ClassVar[int]
     RUN_WHOLE_FAILED_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    INTERACTOR_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     revision: int
     time_limit: _duration_pb2.Duration
@@ -163,4 +174,5 @@ class JudgeBundle(_message.Message):
     tests: _containers.RepeatedCompositeFieldContainer[TestCase]
     test_groups: _containers.RepeatedCompositeFieldContainer[TestGroup]
     run_whole_failed_groups: bool
-    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ...) -> None: ...
+    interactor: Interactor
+    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ..., interactor: _Optional[_Union[Interactor, _Mapping]] = ...) -> None: ...
