@@ -473,3 +473,24 @@ def test_a_checker_program_accepts_any_valid_answer_and_rejects_a_wrong_one(rest
     assert wrong["verdict"] == "VERDICT_WRONG_ANSWER"
     first = wrong["test_results"][0]  # a sample: the checker's message is shown
     assert "not a pair of divisors" in first["checker_message"]
+
+
+# -- interactive problems -----------------------------------------------------------------------------
+
+GUESS = DEMO["guess-the-number"]
+
+
+def test_the_interactive_demo_problem_is_judged_through_rest(rest: httpx.Client, user_token: str):
+    shown = rest.get("/v1/problems/guess-the-number").json()["problem"]
+    assert shown["interactor"] == {"language_id": "python3", "source": ""}  # the source stays private
+    for name in ("accepted.py", "accepted.c"):
+        language, source = GUESS.solutions[name]
+        _, final = judged(rest, user_token, submit(rest, user_token, source, problem="guess-the-number",
+                                                   language=language))  # fmt: skip
+        assert final["verdict"] == "VERDICT_ACCEPTED", (name, final)
+        assert final["passed_test_count"] == len(GUESS.tests)
+        assert final["test_results"][0]["checker_message"].startswith("found in")  # a sample: the interactor's word
+    _, wrong = judged(rest, user_token, submit(rest, user_token, GUESS.solutions["wrong.py"][1],
+                                               problem="guess-the-number"))  # fmt: skip
+    assert wrong["verdict"] == "VERDICT_WRONG_ANSWER"
+    assert "which is wrong" in wrong["test_results"][0]["checker_message"]

@@ -48,7 +48,7 @@ def problem_body(problem: DemoProblem) -> dict[str, Any]:
     checker: dict[str, Any] = {"kind": f"CHECKER_KIND_{problem.checker}"}
     if problem.checker_program is not None:
         checker |= {"program_language_id": problem.checker_program[0], "program_source": problem.checker_program[1]}
-    return {
+    body: dict[str, Any] = {
         "slug": problem.slug,
         "title": problem.title,
         "statement": problem.statement,
@@ -64,6 +64,9 @@ def problem_body(problem: DemoProblem) -> dict[str, Any]:
             for name, points, ordinals in problem.groups
         ],
     }
+    if problem.interactor is not None:
+        body["interactor"] = {"language_id": problem.interactor[0], "source": problem.interactor[1]}
+    return body
 
 
 def load_demo_data(edge_url: str) -> None:

@@ -34,6 +34,8 @@ class DemoProblem:
     """Subtasks: (name, points, test ordinals), from ``groups`` in problem.yaml."""
     checker_program: tuple[str, str] | None = None
     """For the ``PROGRAM`` checker: (language id, source), from the file ``checker_program`` names."""
+    interactor: tuple[str, str] | None = None
+    """An interactive problem's interactor: (language id, source), from the file ``interactor`` names."""
 
 
 def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
@@ -47,6 +49,7 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
             for path in sorted((directory / "solutions").iterdir())
         }
         program = meta.get("checker_program")
+        interactor = meta.get("interactor")
         problems.append(
             DemoProblem(
                 slug=directory.name,
@@ -68,6 +71,11 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
                     if program
                     else None
                 ),
+                interactor=(
+                    (LANGUAGE_BY_SUFFIX[pathlib.Path(interactor).suffix], (directory / interactor).read_text())
+                    if interactor
+                    else None
+                ),
             )
         )
     return problems
@@ -75,7 +83,7 @@ def load(root: pathlib.Path = ROOT) -> list[DemoProblem]:
 
 def judge_bundle(problem: DemoProblem) -> Bundle:
     """A demo problem as the judge takes it, without the problem service (tests, benchmarks)."""
-    from arena.execution.checkers import CheckerSpec
+    from arena.execution.checkers import CheckerSpec, InteractorSpec
     from arena.execution.domain import TestGroup
     from arena.execution.judge import Bundle, BundleTest
 
@@ -91,4 +99,5 @@ def judge_bundle(problem: DemoProblem) -> Bundle:
             for i, t in enumerate(problem.tests, start=1)
         ),
         groups=tuple(TestGroup(name, points, ordinals) for name, points, ordinals in problem.groups),
+        interactor=InteractorSpec(*problem.interactor) if problem.interactor else None,
     )
