@@ -20,9 +20,18 @@ SECRET = 737373737
 # Guess the number, testlib-style: the test's input (its first argument) holds the secret and the
 # upper bound; it tells the program the bound, answers `? x` with <, > or =, and judges `! x`.
 GUESS_INTERACTOR_PY = """
+import os
 import sys
+
+def say(*words):
+    try:
+        print(*words, flush=True)
+    except BrokenPipeError:  # the program left early: status 120 at exit would read as a judge error
+        print("the program stopped reading", file=sys.stderr)
+        os._exit(2)
+
 secret, high = map(int, open(sys.argv[1]).read().split())
-print(high, flush=True)
+say(high)
 queries = 0
 while True:
     line = sys.stdin.readline(64)  # bounded: a flood of one endless line costs nothing
@@ -44,7 +53,7 @@ while True:
     if queries > 32:
         print("more than 32 queries", file=sys.stderr)
         sys.exit(1)
-    print("<" if secret < x else ">" if secret > x else "=", flush=True)
+    say("<" if secret < x else ">" if secret > x else "=")
 """
 
 BINARY_SEARCH_PY = """

@@ -1,12 +1,23 @@
 # Guess the Number's interactor, testlib-style: run as `interactor input answer-output answer`.
+import os
 import sys
+
+
+def say(*words: object) -> None:
+    """Tells the program something; a program that stopped reading cannot have found the number."""
+    try:
+        print(*words, flush=True)
+    except BrokenPipeError:
+        print("the program stopped reading", file=sys.stderr)
+        os._exit(2)  # not sys.exit: flushing the broken pipe again at exit would end with status 120
+
 
 with open(sys.argv[1]) as test:
     secret, high = map(int, test.read().split())
 if not 1 <= secret <= high:
     print(f"bad test: {secret} is not in 1..{high}", file=sys.stderr)
     sys.exit(3)
-print(high, flush=True)
+say(high)
 queries = 0
 while True:
     line = sys.stdin.readline(64)  # bounded: an endless line is cut, then refused
@@ -28,4 +39,4 @@ while True:
     if queries > 32:
         print("more than 32 questions", file=sys.stderr)
         sys.exit(1)
-    print("<" if secret < guess else ">" if secret > guess else "=", flush=True)
+    say("<" if secret < guess else ">" if secret > guess else "=")
