@@ -403,6 +403,10 @@ class ContestApp:
         log.info("virtual participation started", contest_id=contest_id, user_id=caller.user_id)
         return virtual
 
+    async def virtual_of(self, contest_id: str, caller: Identity | None) -> VirtualParticipation | None:
+        """The caller's virtual participation in the contest, if any."""
+        return None if caller is None else await self.store.virtual(contest_id, caller.user_id)
+
     async def virtual_view(self, contest_id: str, caller: Identity | None) -> VirtualView:
         """The caller's virtual board now: the real standings at the same time into the contest, plus the caller."""
         if caller is None:

@@ -234,10 +234,13 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     async def GetContest(
         self, request: contest_service_pb2.GetContestRequest, context: Context
     ) -> contest_service_pb2.GetContestResponse:
-        contest, registered = await self.app.get(request.contest_id, request_context.identity())
-        return contest_service_pb2.GetContestResponse(
-            contest=contest_message(contest, self.app.clock(), registered=registered)
-        )
+        caller = request_context.identity()
+        contest, registered = await self.app.get(request.contest_id, caller)
+        message = contest_message(contest, self.app.clock(), registered=registered)
+        virtual = await self.app.virtual_of(request.contest_id, caller)
+        if virtual is not None:
+            message.virtual_participation.CopyFrom(virtual_message(virtual))
+        return contest_service_pb2.GetContestResponse(contest=message)
 
     async def ListContests(
         self, request: contest_service_pb2.ListContestsRequest, context: Context

@@ -297,6 +297,8 @@ async def test_virtual_participation_through_the_servicers(parts) -> None:  # ty
     ).virtual_participation
     v0 = clock.now
     assert started.user_id == "bob" and started.end_time.ToDatetime(tzinfo=dt.UTC) == v0 + 5 * H
+    got = (await servicer.GetContest(public.GetContestRequest(contest_id=cid), None)).contest
+    assert got.virtual_participation == started and not got.registered
     authorized = await internal_servicer.AuthorizeSubmission(
         internal.AuthorizeSubmissionRequest(contest_id=cid, user_id="bob", problem_id="id-sum"), None
     )

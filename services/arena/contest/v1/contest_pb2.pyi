@@ -56,7 +56,7 @@ class ContestProblem(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., label: _Optional[str] = ..., max_score: _Optional[int] = ..., title: _Optional[str] = ...) -> None: ...
 
 class Contest(_message.Message):
-    __slots__ = ("contest_id", "title", "description", "scoring_rule", "start_time", "duration", "end_time", "freeze_before_end", "penalty_per_rejection", "problems", "phase", "author_id", "participant_count", "registered", "final_standings_published", "create_time", "update_time")
+    __slots__ = ("contest_id", "title", "description", "scoring_rule", "start_time", "duration", "end_time", "freeze_before_end", "penalty_per_rejection", "problems", "phase", "author_id", "participant_count", "registered", "final_standings_published", "create_time", "update_time", "virtual_participation")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class Contest(_message.Message):
     FINAL_STANDINGS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VIRTUAL_PARTICIPATION_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     title: str
     description: str
@@ -91,7 +92,8 @@ class Contest(_message.Message):
     final_standings_published: bool
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, contest_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., freeze_before_end: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., penalty_per_rejection: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., phase: _Optional[_Union[ContestPhase, str]] = ..., author_id: _Optional[str] = ..., participant_count: _Optional[int] = ..., registered: _Optional[bool] = ..., final_standings_published: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    virtual_participation: VirtualParticipation
+    def __init__(self, contest_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., freeze_before_end: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., penalty_per_rejection: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., phase: _Optional[_Union[ContestPhase, str]] = ..., author_id: _Optional[str] = ..., participant_count: _Optional[int] = ..., registered: _Optional[bool] = ..., final_standings_published: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., virtual_participation: _Optional[_Union[VirtualParticipation, _Mapping]] = ...) -> None: ...
 
 class Registration(_message.Message):
     __slots__ = ("contest_id", "user_id", "register_time")
