@@ -570,6 +570,12 @@ class SqlContestStore:
             return None if row is None else _virtual(row)
 
     async def record_virtual(self, contest_id: str, result: Result) -> bool:
+        try:
+            return await self._record_virtual(contest_id, result)
+        except IntegrityError:  # a concurrent delivery inserted it first: this one is a replay, or newer
+            return await self._record_virtual(contest_id, result)
+
+    async def _record_virtual(self, contest_id: str, result: Result) -> bool:
         async with self._sessions.begin() as session:
             row = await session.get(VirtualResultRow, result.submission_id, with_for_update=True)
             if row is not None:

@@ -280,3 +280,12 @@ async def test_concurrent_answers_to_one_question_only_one_wins(store: ContestSt
     assert sum(won) == 1
     kept = await store.get_clarification("c1", "q1")
     assert kept == answers[won.index(True)]
+
+
+async def test_concurrent_deliveries_of_one_virtual_result_apply_once(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    await store.start_virtual(VirtualParticipation("c1", "vic", "Vic", V0, 5 * H))
+    one = Result("v1", "vic", "p1", Verdict.ACCEPTED, V0 + H, judge_time=V0 + H)
+    applied = await asyncio.gather(*(store.record_virtual("c1", one) for _ in range(8)))
+    assert sum(applied) == 1
+    assert await store.virtual_results("c1", "vic") == (one,)
