@@ -9,6 +9,12 @@
 - The freeze is a view: ``Viewer`` says who looks (the public, one contestant, or the jury), and a result
   submitted after the freeze start shows as pending to everyone but its author and the jury until the final
   standings are published.
+- Virtual participation: after the end, a user who did not take part gets a window of the contest's length
+  (``VirtualParticipation``); ``virtual_standings`` is the real board restricted to results before the same
+  time into the contest, plus the participant's own results moved onto the contest's timeline.
+- Clarifications: questions of registered participants, answered once by a judge (the author or an admin),
+  privately or to all; announcements; ``may_see`` says who sees what, ``clarification_event`` where each is
+  pushed live.
 """
 
 from __future__ import annotations
