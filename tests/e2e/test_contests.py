@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 import time
 
 import grpc
@@ -289,3 +290,134 @@ def test_the_leaderboard_streams_over_rest_ndjson_and_grpc_web(platform: Platfor
     web = asyncio.run(asyncio.wait_for(web_follow(), 20))
     assert [m.leaderboard.version for m in web] == [3, 4]
     assert web[1].leaderboard.rows[0].score == 45  # best per subtask over both submissions
+
+
+def test_clarifications_and_a_virtual_participant_through_envoy(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    ann = register_and_login(rest, "clar-ann")
+    vic = register_and_login(rest, "virtual-vic")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=48)  # runs 60 s: over in 12 s
+    created = rest.post(
+        "/v1/contests",
+        json={
+            "title": "Virtual Cup",
+            "scoring_rule": "SCORING_RULE_ICPC",
+            "start_time": rfc3339(start),
+            "duration": "60s",
+            "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "mean-value"}],
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 200, created.text
+    cid = created.json()["contest"]["contest_id"]
+    a_plus_b = created.json()["contest"]["problems"][0]["problem_id"]
+    assert rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(ann)).status_code == 200
+
+    # Clarifications: bad inputs are clear errors.
+    url = f"/v1/contests/{cid}/clarifications"
+    stranger = rest.post(url, json={"text": "may I?"}, headers=auth(vic))
+    assert stranger.status_code == 400 and error_reason(stranger.json()) == "CONTEST_NOT_REGISTERED", stranger.text
+    for bad, field in (
+        ({"text": "  "}, "text"),
+        ({"text": "x" * 2001}, "text"),
+        ({"text": "?", "problem_id": "Q"}, "problem_id"),
+    ):
+        refused = rest.post(url, json=bad, headers=auth(ann))
+        assert refused.status_code == 400 and error_reason(refused.json()) == "VALIDATION_FAILED", refused.text
+        violations = [
+            v["field"]
+            for d in refused.json()["details"]
+            if d["@type"].endswith("BadRequest")
+            for v in d["field_violations"]
+        ]
+        assert violations == [field], refused.text
+    asked = rest.post(url, json={"text": "Is a ≥ 0?", "problem_id": "A"}, headers=auth(ann))
+    assert asked.status_code == 200, asked.text
+    question = asked.json()["clarification"]
+    assert question["kind"] == "CLARIFICATION_KIND_QUESTION" and question["label"] == "A" and not question["public"]
+    assert rest.get(url).json()["clarifications"] == []  # not public yet
+    assert [c["text"] for c in rest.get(url, headers=auth(ann)).json()["clarifications"]] == ["Is a ≥ 0?"]
+
+    # Public answers and announcements are pushed live on the contest's topic.
+    lines: list[dict] = []
+    subscribed = threading.Event()
+
+    def read() -> None:
+        topic_url = f"{platform.settings.edge_url}/v1/topics:subscribe"
+        with httpx.stream(
+            "GET", topic_url, params={"topics": f"contests/{cid}/clarifications"}, timeout=20
+        ) as response:
+            for line in response.iter_lines():
+                if line.strip():
+                    lines.append(json.loads(line))
+                    subscribed.set()
+                    if sum("message" in m for m in lines) == 2:
+                        return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert subscribed.wait(10)
+    answer_url = f"{url}/{question['clarification_id']}:answer"
+    answered = rest.post(answer_url, json={"answer": "Yes.", "public": True}, headers=auth(admin))
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["clarification"]["answer"] == "Yes."
+    twice = rest.post(answer_url, json={"answer": "Still yes."}, headers=auth(admin))
+    assert twice.status_code == 400 and "answered already" in twice.text
+    not_judge = rest.post(f"/v1/contests/{cid}/announcements", json={"text": "hi"}, headers=auth(ann))
+    assert not_judge.status_code == 403, not_judge.text
+    announced = rest.post(f"/v1/contests/{cid}/announcements", json={"text": "Good luck"}, headers=auth(admin))
+    assert announced.status_code == 200, announced.text
+    reader.join(15)
+    pushed = [m["message"] for m in lines if "message" in m]
+    assert [(m["event_type"], m["payload"]["text"]) for m in pushed] == [
+        ("clarification.answered", "Is a ≥ 0?"),
+        ("clarification.announced", "Good luck"),
+    ]
+    assert [c["text"] for c in rest.get(url).json()["clarifications"]] == ["Good luck", "Is a ≥ 0?"]
+
+    # Ann solves A 20 s into the contest; the contest then ends.
+    ann_id = row(board(rest, cid), "clar-ann")["user_id"]
+    fields = {
+        "submission_id": f"virtual-e2e-{cid}",
+        "contest_id": cid,
+        "user_id": ann_id,
+        "problem_id": a_plus_b,
+        "verdict": verdict_pb2.VERDICT_ACCEPTED,
+        "score": 1.0,
+        "submit_time": stamp(start + dt.timedelta(seconds=20)),
+    }
+    assert asyncio.run(record(platform, **fields)) is True
+    time.sleep(max(0.0, (start + dt.timedelta(seconds=60) - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
+    real_before = board(rest, cid)
+
+    # A virtual participant: once, not for a real participant; submits through the judge in their window.
+    assert error_reason(rest.post(f"/v1/contests/{cid}:startVirtual", json={}, headers=auth(ann)).json()) == (
+        "ALREADY_REGISTERED"
+    )
+    started = rest.post(f"/v1/contests/{cid}:startVirtual", json={}, headers=auth(vic))
+    assert started.status_code == 200, started.text
+    assert rest.post(f"/v1/contests/{cid}:startVirtual", json={}, headers=auth(vic)).status_code == 409
+    submitted = rest.post(
+        "/v1/submissions",
+        json={"problem_id": a_plus_b, "language_id": "python3", "source": ACCEPTED_PY, "contest_id": cid},
+        headers=auth(vic),
+    )
+    assert submitted.status_code == 200, submitted.text
+    deadline = time.monotonic() + 25
+    while time.monotonic() < deadline:
+        virtual = rest.get(f"/v1/contests/{cid}/leaderboard", params={"virtual": "true"}, headers=auth(vic))
+        assert virtual.status_code == 200, virtual.text
+        seen = virtual.json()["leaderboard"]
+        if row(seen, "virtual-vic")["solved_count"] == 1:
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the virtual participant's accepted submission never reached their board")
+    assert seen["virtual"] and float(seen["elapsed"].rstrip("s")) < 20
+    # Seconds into their window, ann had not solved A yet: the virtual participant leads.
+    assert [(r["display_name"], r["solved_count"]) for r in seen["rows"]] == [("virtual-vic", 1), ("clar-ann", 0)]
+    real_after = board(rest, cid)
+    assert real_after["version"] == real_before["version"]
+    assert [(r["display_name"], r["solved_count"]) for r in real_after["rows"]] == [("clar-ann", 1)]
+    no_virtual = rest.get(f"/v1/contests/{cid}/leaderboard", params={"virtual": "true"}, headers=auth(ann))
+    assert no_virtual.status_code == 400 and error_reason(no_virtual.json()) == "CONTEST_NOT_REGISTERED"

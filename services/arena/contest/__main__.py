@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from arena.contest.app import ContestApp
 from arena.contest.problems import ProblemServiceCatalog
+from arena.contest.publish import ClarificationPublisher
 from arena.contest.servicer import ContestInternalServicer, ContestServicer
 from arena.contest.store import SqlContestStore
 from arena.contest.v1 import contest_internal_service_pb2_grpc, contest_service_pb2_grpc
@@ -26,7 +27,8 @@ async def build(runtime: Runtime) -> ServiceParts:
     problems = ProblemServiceCatalog(
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
-    app = ContestApp(store, problems, read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s)
+    publisher = ClarificationPublisher(runtime.clients)
+    app = ContestApp(store, problems, read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s, push=publisher)
     return ServiceParts(
         servicers=[
             (contest_service_pb2_grpc.add_ContestServiceServicer_to_server, ContestServicer(app)),
@@ -35,7 +37,7 @@ async def build(runtime: Runtime) -> ServiceParts:
                 ContestInternalServicer(app),
             ),
         ],
-        on_stop=[engine.dispose],
+        on_stop=[publisher.close, engine.dispose],
     )
 
 

@@ -10,6 +10,7 @@ shared by every request and stream with that view (``Boards``).
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import dataclasses
 import datetime as dt
@@ -21,6 +22,8 @@ from typing import Any, Protocol
 import structlog
 
 from arena.contest.domain import (
+    Clarification,
+    ClarificationKind,
     Contest,
     ContestProblem,
     Phase,
@@ -28,18 +31,28 @@ from arena.contest.domain import (
     Spec,
     Standings,
     Viewer,
+    VirtualParticipation,
+    answered,
     authorize,
+    authorize_virtual,
+    check_ask,
     check_registration,
+    check_virtual_start,
+    clarification_event,
+    clarification_problem,
+    clean_text,
     is_frozen_board,
+    may_manage,
     phase_at,
     require_manager,
     standings,
     validate,
     validate_update,
     viewer_for,
+    virtual_standings,
 )
 from arena.contest.store import Board, ContestStore, Cursor, Registration
-from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
 from arena.kit.ids import new_id
 
@@ -252,6 +265,25 @@ class Watch:
                 followed.advance(board)
 
 
+Push = Callable[[str, str, Clarification], None]
+"""(realtime topic, event type, clarification) -> None: pushes a clarification live, best effort, never raising
+into the caller (``publish.ClarificationPublisher`` in production)."""
+
+
+def _no_push(topic: str, event_type: str, clarification: Clarification) -> None:
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class VirtualView:
+    """A virtual participant's board at one moment."""
+
+    board: Board
+    virtual: VirtualParticipation
+    standings: Standings
+    contest_time: dt.timedelta
+
+
 class ContestApp:
     def __init__(
         self,
@@ -261,10 +293,12 @@ class ContestApp:
         clock: Callable[[], dt.datetime] = utcnow,
         poll_s: float = 1.0,
         read_cache_ttl_s: float = 2.0,
+        push: Push = _no_push,
     ) -> None:
         self.store = store
         self.problems = problems
         self.clock = clock
+        self.push = push
         self.boards = Boards(store, ttl_s=read_cache_ttl_s)
         self.watch = Watch(self.boards, clock, poll_s=poll_s)
         self.changed: Callable[[str], None] = self.watch.poke
@@ -347,13 +381,63 @@ class ContestApp:
         return published
 
     async def authorize(self, contest_id: str, user_id: str, problem_id: str) -> tuple[Contest, ContestProblem]:
-        """The contest problem ``user_id`` may submit now (service-to-service; errors say why not)."""
+        """The contest problem ``user_id`` may submit now (service-to-service; errors say why not): during
+        the contest for a registered participant, after it inside the user's virtual window."""
         contest = await self._contest(contest_id)
         registered = await self.store.registered(contest_id, user_id)
-        return contest, authorize(contest, registered, problem_id, self.clock())
+        now = self.clock()
+        if not registered and phase_at(contest.spec, now) is Phase.ENDED:
+            virtual = await self.store.virtual(contest_id, user_id)
+            if virtual is not None:
+                return contest, authorize_virtual(contest, virtual, problem_id, now)
+        return contest, authorize(contest, registered, problem_id, now)
+
+    async def start_virtual(self, caller: Identity, contest_id: str) -> VirtualParticipation:
+        """Starts the caller's virtual window now (after the end; once; not for a real participant)."""
+        contest = await self._contest(contest_id)
+        now = self.clock()
+        check_virtual_start(contest, await self.store.registered(contest_id, caller.user_id), now)
+        virtual = await self.store.start_virtual(
+            VirtualParticipation(contest_id, caller.user_id, caller.username, now, contest.spec.duration)
+        )
+        log.info("virtual participation started", contest_id=contest_id, user_id=caller.user_id)
+        return virtual
+
+    async def virtual_of(self, contest_id: str, caller: Identity | None) -> VirtualParticipation | None:
+        """The caller's virtual participation in the contest, if any."""
+        return None if caller is None else await self.store.virtual(contest_id, caller.user_id)
+
+    async def virtual_view(self, contest_id: str, caller: Identity | None) -> VirtualView:
+        """The caller's virtual board now: the real standings at the same time into the contest, plus the caller."""
+        if caller is None:
+            raise FailedPrecondition(
+                "a virtual board needs a virtual participation: sign in and start one", reason="CONTEST_NOT_REGISTERED"
+            )
+        board = await self.boards.board(contest_id)
+        virtual = await self.store.virtual(contest_id, caller.user_id)
+        if virtual is None:
+            raise FailedPrecondition(
+                "you have no virtual participation in this contest (start one with :startVirtual)",
+                reason="CONTEST_NOT_REGISTERED",
+            )
+        now = self.clock()
+        mine = await self.store.virtual_results(contest_id, caller.user_id)
+        ranked = virtual_standings(board.contest, board.participants, board.results, virtual, mine, now)
+        return VirtualView(board, virtual, ranked, virtual.contest_time(now))
 
     async def record(self, contest_id: str, result: Result) -> bool:
-        """Scores a judged submission; False for a replay or an older judgement (idempotent)."""
+        """Scores a judged submission; False for a replay or an older judgement (idempotent). A virtual
+        participant's result is kept apart: it never changes the real board."""
+        virtual = await self.store.virtual(contest_id, result.user_id)
+        if virtual is not None and result.submit_time >= virtual.start_time:
+            applied = await self.store.record_virtual(contest_id, result)
+            log.info(
+                "virtual result recorded" if applied else "virtual result already recorded",
+                contest_id=contest_id,
+                submission_id=result.submission_id,
+                verdict=result.verdict.name,
+            )
+            return applied
         try:
             applied = await self.store.record(contest_id, result, self.clock())
         except LookupError:
@@ -386,3 +470,86 @@ class ContestApp:
 
     def is_final(self, contest: Contest) -> bool:
         return is_final(contest, self.clock())
+
+    # -- clarifications ---------------------------------------------------------------------------------
+
+    def _push(self, contest: Contest, clarification: Clarification) -> None:
+        topic, event_type = clarification_event(contest, clarification)
+        try:
+            self.push(topic, event_type, clarification)
+        except Exception:  # best effort: the clarification is stored; listing shows it
+            log.warning("clarification push failed", contest_id=contest.contest_id, exc_info=True)
+
+    def _require_judge(self, contest: Contest, caller: Identity) -> None:
+        if not may_manage(contest, caller):
+            raise PermissionDenied("only the contest's author or an admin judges this contest", reason="NOT_OWNER")
+
+    async def ask(self, caller: Identity, contest_id: str, problem_id: str, text: str) -> Clarification:
+        """A registered participant's question about a problem (by id or label) or the contest in general."""
+        contest = await self._contest(contest_id)
+        text = clean_text(text, "text")
+        problem = clarification_problem(contest, problem_id)
+        now = self.clock()
+        check_ask(contest, await self.store.registered(contest_id, caller.user_id), now)
+        question = await self.store.add_clarification(
+            Clarification(
+                clarification_id=new_id(),
+                contest_id=contest_id,
+                kind=ClarificationKind.QUESTION,
+                problem_id=problem.problem_id if problem else "",
+                label=problem.label if problem else "",
+                text=text,
+                author_id=caller.user_id,
+                create_time=now,
+            )
+        )
+        log.info("clarification asked", contest_id=contest_id, clarification_id=question.clarification_id)
+        self._push(contest, question)
+        return question
+
+    async def answer(
+        self, caller: Identity, contest_id: str, clarification_id: str, answer: str, public: bool
+    ) -> Clarification:
+        """A judge's answer, to the asker or to all; only one answer per question."""
+        contest = await self._contest(contest_id)
+        self._require_judge(contest, caller)
+        question = await self.store.get_clarification(contest_id, clarification_id) if clarification_id else None
+        if question is None:
+            raise NotFound("clarification", clarification_id)
+        done = answered(question, answer, public, caller, self.clock())
+        if not await self.store.answer_clarification(done):
+            raise FailedPrecondition("this question has been answered already")
+        log.info("clarification answered", contest_id=contest_id, clarification_id=clarification_id, public=public)
+        self._push(contest, done)
+        return done
+
+    async def announce(self, caller: Identity, contest_id: str, problem_id: str, text: str) -> Clarification:
+        """A judge's announcement to every participant."""
+        contest = await self._contest(contest_id)
+        self._require_judge(contest, caller)
+        text = clean_text(text, "text")
+        problem = clarification_problem(contest, problem_id)
+        announcement = await self.store.add_clarification(
+            Clarification(
+                clarification_id=new_id(),
+                contest_id=contest_id,
+                kind=ClarificationKind.ANNOUNCEMENT,
+                problem_id=problem.problem_id if problem else "",
+                label=problem.label if problem else "",
+                text=text,
+                author_id=caller.user_id,
+                create_time=self.clock(),
+                public=True,
+            )
+        )
+        log.info("announcement made", contest_id=contest_id, clarification_id=announcement.clarification_id)
+        self._push(contest, announcement)
+        return announcement
+
+    async def clarifications(
+        self, caller: Identity | None, contest_id: str, limit: int, cursor: Cursor | None
+    ) -> tuple[builtins.list[Clarification], Cursor | None]:
+        """What the caller may see (``domain.may_see``), newest first."""
+        contest = await self._contest(contest_id)
+        jury = caller is not None and may_manage(contest, caller)
+        return await self.store.list_clarifications(contest_id, caller.user_id if caller else None, jury, limit, cursor)

@@ -9,6 +9,12 @@
 - The freeze is a view: ``Viewer`` says who looks (the public, one contestant, or the jury), and a result
   submitted after the freeze start shows as pending to everyone but its author and the jury until the final
   standings are published.
+- Virtual participation: after the end, a user who did not take part gets a window of the contest's length
+  (``VirtualParticipation``); ``virtual_standings`` is the real board restricted to results before the same
+  time into the contest, plus the participant's own results moved onto the contest's timeline.
+- Clarifications: questions of registered participants, answered once by a judge (the author or an admin),
+  privately or to all; announcements; ``may_see`` says who sees what, ``clarification_event`` where each is
+  pushed live.
 """
 
 from __future__ import annotations
@@ -516,3 +522,187 @@ def _frozen_view(contest: Contest, viewer: Viewer, now: dt.datetime | None) -> b
         and now is not None
         and now >= freeze
     )
+
+
+# -- virtual participation ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class VirtualParticipation:
+    """A user's personal window of the contest's length, started after the end."""
+
+    contest_id: str
+    user_id: str
+    display_name: str
+    start_time: dt.datetime
+    duration: dt.timedelta
+
+    @property
+    def end_time(self) -> dt.datetime:
+        return self.start_time + self.duration
+
+    def contest_time(self, now: dt.datetime) -> dt.timedelta:
+        """How far into the contest the participant is at ``now`` (0 before, the duration after the window)."""
+        return min(max(now - self.start_time, dt.timedelta(0)), self.duration)
+
+    def running(self, now: dt.datetime) -> bool:
+        return self.start_time <= now < self.end_time
+
+
+def check_virtual_start(contest: Contest, registered: bool, now: dt.datetime) -> None:
+    """A virtual participation starts after the end, for a user who did not take part for real."""
+    if phase_at(contest.spec, now) is not Phase.ENDED:
+        raise FailedPrecondition(
+            "virtual participation starts once the contest has ended; register to take part now",
+            reason="CONTEST_NOT_RUNNING",
+            metadata={"phase": phase_at(contest.spec, now).name},
+        )
+    if registered:
+        raise FailedPrecondition(
+            "you are registered for this contest: its standings already have your results",
+            reason="ALREADY_REGISTERED",
+        )
+
+
+def authorize_virtual(
+    contest: Contest, virtual: VirtualParticipation, problem_id: str, now: dt.datetime
+) -> ContestProblem:
+    """The problem a virtual participant may submit now (inside their window), or FailedPrecondition."""
+    if not virtual.running(now):
+        raise FailedPrecondition(
+            "your virtual participation has ended", reason="CONTEST_NOT_RUNNING", metadata={"phase": "VIRTUAL_ENDED"}
+        )
+    problem = contest.spec.problem(problem_id)
+    if problem is None:
+        raise FailedPrecondition(f"problem {problem_id!r} is not in this contest", reason="PROBLEM_NOT_IN_CONTEST")
+    return problem
+
+
+def shifted(contest: Contest, virtual: VirtualParticipation, result: Result) -> Result:
+    """A virtual result moved onto the contest's own timeline (same time into the contest)."""
+    return dataclasses.replace(result, submit_time=contest.spec.start_time + (result.submit_time - virtual.start_time))
+
+
+def virtual_standings(
+    contest: Contest,
+    participants: Iterable[Participant],
+    results: Iterable[Result],
+    virtual: VirtualParticipation,
+    virtual_results: Iterable[Result],
+    now: dt.datetime,
+) -> Standings:
+    """The virtual participant's board at ``now``: the real participants with the results submitted before
+    the same time into the contest, plus the participant's own results from their window (shifted onto the
+    contest's timeline), as a contestant saw the board at that moment (during the freeze: others' later
+    attempts pending). Once the window is over, the board as the contest's final state shows it."""
+    moment = contest.spec.start_time + virtual.contest_time(now)
+    as_of = dataclasses.replace(contest, final_standings_published=False) if virtual.running(now) else contest
+    real = [r for r in latest(results).values() if r.submit_time < moment and r.user_id != virtual.user_id]
+    mine = [
+        shifted(contest, virtual, r)
+        for r in latest(virtual_results).values()
+        if r.user_id == virtual.user_id and virtual.start_time <= r.submit_time < virtual.end_time
+    ]
+    people = [p for p in participants if p.user_id != virtual.user_id]
+    people.append(Participant(virtual.user_id, virtual.display_name))
+    viewer = Viewer(ViewerKind.CONTESTANT, virtual.user_id)
+    return standings(as_of, people, [*real, *mine], viewer, moment)
+
+
+# -- clarifications ----------------------------------------------------------------------------------
+
+CLARIFICATION_TEXT_MAX = 2000
+
+
+class ClarificationKind(enum.Enum):
+    QUESTION = 1
+    ANNOUNCEMENT = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Clarification:
+    clarification_id: str
+    contest_id: str
+    kind: ClarificationKind
+    problem_id: str
+    """The problem it is about; empty for the contest in general."""
+    label: str
+    text: str
+    author_id: str
+    create_time: dt.datetime
+    public: bool = False
+    answer: str = ""
+    answerer_id: str = ""
+    answer_time: dt.datetime | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.answer_time is not None
+
+
+def clean_text(text: str, field: str) -> str:
+    """Text trimmed, 1 to ``CLARIFICATION_TEXT_MAX`` characters, or InvalidArgument on ``field``."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidArgument.field(field, "must not be empty")
+    if len(cleaned) > CLARIFICATION_TEXT_MAX:
+        raise InvalidArgument.field(field, f"at most {CLARIFICATION_TEXT_MAX} characters")
+    return cleaned
+
+
+def clarification_problem(contest: Contest, problem_id: str) -> ContestProblem | None:
+    """The contest problem named by id or label; None for a general one; InvalidArgument when unknown."""
+    key = problem_id.strip()
+    if not key:
+        return None
+    found = contest.spec.problem(key) or next(
+        (p for p in contest.spec.problems if p.label.upper() == key.upper()), None
+    )
+    if found is None:
+        raise InvalidArgument.field("problem_id", f"problem {key!r} is not in this contest")
+    return found
+
+
+def check_ask(contest: Contest, registered: bool, now: dt.datetime) -> None:
+    """A registered participant may ask until the end."""
+    if not registered:
+        raise FailedPrecondition("only the contest's registered participants may ask", reason="CONTEST_NOT_REGISTERED")
+    if phase_at(contest.spec, now) is Phase.ENDED:
+        raise FailedPrecondition("the contest has ended", reason="CONTEST_NOT_RUNNING", metadata={"phase": "ENDED"})
+
+
+def answered(question: Clarification, answer: str, public: bool, judge: Identity, now: dt.datetime) -> Clarification:
+    """The question with its answer; FailedPrecondition for an announcement or a question answered already."""
+    if question.kind is not ClarificationKind.QUESTION:
+        raise FailedPrecondition("an announcement has no answer")
+    if question.answered:
+        raise FailedPrecondition(
+            "this question has been answered already", metadata={"answerer_id": question.answerer_id}
+        )
+    return dataclasses.replace(
+        question,
+        answer=clean_text(answer, "answer"),
+        public=public,
+        answerer_id=judge.user_id,
+        answer_time=now,
+    )
+
+
+def may_see(clarification: Clarification, viewer_id: str | None, jury: bool) -> bool:
+    """Judges see everything; others see announcements, public answers and their own questions."""
+    return jury or clarification.public or (viewer_id is not None and clarification.author_id == viewer_id)
+
+
+def clarification_event(contest: Contest, c: Clarification) -> tuple[str, str]:
+    """Where a new or answered clarification is pushed live, and as what: (realtime topic, event type).
+
+    A new question goes to the contest's author (the judge); a public answer or an announcement to the
+    contest's public topic; a private answer to the asker's own topic."""
+    public_topic = f"contests/{contest.contest_id}/clarifications"
+    if c.kind is ClarificationKind.ANNOUNCEMENT:
+        return public_topic, "clarification.announced"
+    if not c.answered:
+        return f"users/{contest.author_id}/contests/{contest.contest_id}/clarifications", "clarification.asked"
+    if c.public:
+        return public_topic, "clarification.answered"
+    return f"users/{c.author_id}/contests/{contest.contest_id}/clarifications", "clarification.answered"

@@ -14,7 +14,7 @@ from typing import Any, TypeAlias, cast
 
 import grpc
 
-from arena.contest.app import ContestApp, View
+from arena.contest.app import ContestApp, View, VirtualView
 from arena.contest.domain import (
     DEFAULT_PENALTY,
     Contest,
@@ -29,6 +29,7 @@ from arena.contest.domain import (
     Verdict,
     phase_at,
 )
+from arena.contest.messages import clarification_message, virtual_message
 from arena.contest.v1 import (
     contest_internal_service_pb2,
     contest_internal_service_pb2_grpc,
@@ -37,6 +38,7 @@ from arena.contest.v1 import (
     contest_service_pb2_grpc,
 )
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, OutOfRange
+from arena.core.identity import Identity
 from arena.kit import context as request_context
 from arena.kit import pagination
 from arena.kit.cache import TtlCache
@@ -177,6 +179,22 @@ def leaderboard_message(view: View, standings: Standings, rows: slice) -> contes
     )
 
 
+def virtual_leaderboard_message(seen: VirtualView, rows: slice) -> contest_pb2.Leaderboard:
+    contest = seen.board.contest
+    return contest_pb2.Leaderboard(
+        contest_id=contest.contest_id,
+        scoring_rule=_RULE_TO_PROTO[contest.spec.scoring_rule],
+        problems=[_problem_message(p) for p in contest.spec.problems],
+        rows=[_row_message(r) for r in seen.standings.rows[rows]],
+        frozen=seen.standings.frozen,
+        version=seen.board.version,
+        participant_count=len(seen.standings.rows),
+        update_time=timestamp(seen.board.update_time),
+        virtual=True,
+        elapsed=duration(seen.contest_time),
+    )
+
+
 def result_from(request: contest_internal_service_pb2.RecordSubmissionResultRequest) -> Result:
     # The judge reports a skipped run as no verdict at all: no attempt either way.
     verdict = _VERDICTS.get(request.verdict) if request.verdict else Verdict.SKIPPED
@@ -216,10 +234,13 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     async def GetContest(
         self, request: contest_service_pb2.GetContestRequest, context: Context
     ) -> contest_service_pb2.GetContestResponse:
-        contest, registered = await self.app.get(request.contest_id, request_context.identity())
-        return contest_service_pb2.GetContestResponse(
-            contest=contest_message(contest, self.app.clock(), registered=registered)
-        )
+        caller = request_context.identity()
+        contest, registered = await self.app.get(request.contest_id, caller)
+        message = contest_message(contest, self.app.clock(), registered=registered)
+        virtual = await self.app.virtual_of(request.contest_id, caller)
+        if virtual is not None:
+            message.virtual_participation.CopyFrom(virtual_message(virtual))
+        return contest_service_pb2.GetContestResponse(contest=message)
 
     async def ListContests(
         self, request: contest_service_pb2.ListContestsRequest, context: Context
@@ -266,6 +287,8 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     async def GetLeaderboard(self, request: contest_service_pb2.GetLeaderboardRequest, context: Context) -> bytes:
         """A page of the board as the caller sees it, serialized once per (view, version, page)."""
         caller = request_context.identity()
+        if request.virtual:
+            return await self._virtual_page(request, caller)
         view = await self.app.view(request.contest_id, caller)
         size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
         fingerprint = {"c": request.contest_id}
@@ -293,6 +316,25 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             ).SerializeToString()
             self.pages.put(key, page)
         return page
+
+    async def _virtual_page(self, request: contest_service_pb2.GetLeaderboardRequest, caller: Identity | None) -> bytes:
+        """The caller's virtual board (computed per request: it moves with the caller's clock)."""
+        seen = await self.app.virtual_view(request.contest_id, caller)
+        size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
+        fingerprint = {"c": request.contest_id, "v": 1}
+        if request.around_me:
+            mine = next(i for i, r in enumerate(seen.standings.rows) if r.user_id == seen.virtual.user_id)
+            offset = max(0, mine - size // 2)
+        else:
+            cursor = pagination.decode_token(request.page_token, fingerprint)
+            offset = pagination.keyset_cursor(cursor, int)[0] if cursor is not None else 0
+            if offset < 0:
+                raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN")
+        end = offset + size
+        return contest_service_pb2.GetLeaderboardResponse(
+            leaderboard=virtual_leaderboard_message(seen, slice(offset, end)),
+            next_page_token=pagination.encode_token([end], fingerprint) if end < len(seen.standings.rows) else "",
+        ).SerializeToString()
 
     def _snapshot(self, view: View, size: int, last: bool) -> bytes:
         """The stream's message for a view: serialized once per (view, version) and shared by every follower."""
@@ -343,6 +385,52 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     ) -> contest_service_pb2.PublishFinalStandingsResponse:
         contest = await self.app.publish(request_context.require_identity(), request.contest_id)
         return contest_service_pb2.PublishFinalStandingsResponse(contest=contest_message(contest, self.app.clock()))
+
+    async def StartVirtualParticipation(
+        self, request: contest_service_pb2.StartVirtualParticipationRequest, context: Context
+    ) -> contest_service_pb2.StartVirtualParticipationResponse:
+        virtual = await self.app.start_virtual(request_context.require_identity(), request.contest_id)
+        return contest_service_pb2.StartVirtualParticipationResponse(virtual_participation=virtual_message(virtual))
+
+    async def AskClarification(
+        self, request: contest_service_pb2.AskClarificationRequest, context: Context
+    ) -> contest_service_pb2.AskClarificationResponse:
+        question = await self.app.ask(
+            request_context.require_identity(), request.contest_id, request.problem_id, request.text
+        )
+        return contest_service_pb2.AskClarificationResponse(clarification=clarification_message(question))
+
+    async def AnswerClarification(
+        self, request: contest_service_pb2.AnswerClarificationRequest, context: Context
+    ) -> contest_service_pb2.AnswerClarificationResponse:
+        answered = await self.app.answer(
+            request_context.require_identity(),
+            request.contest_id,
+            request.clarification_id,
+            request.answer,
+            request.public,
+        )
+        return contest_service_pb2.AnswerClarificationResponse(clarification=clarification_message(answered))
+
+    async def CreateAnnouncement(
+        self, request: contest_service_pb2.CreateAnnouncementRequest, context: Context
+    ) -> contest_service_pb2.CreateAnnouncementResponse:
+        announcement = await self.app.announce(
+            request_context.require_identity(), request.contest_id, request.problem_id, request.text
+        )
+        return contest_service_pb2.CreateAnnouncementResponse(clarification=clarification_message(announcement))
+
+    async def ListClarifications(
+        self, request: contest_service_pb2.ListClarificationsRequest, context: Context
+    ) -> contest_service_pb2.ListClarificationsResponse:
+        size = pagination.page_size(request.page_size, default=50, maximum=100)
+        fingerprint = {"c": request.contest_id}
+        cursor = pagination.decode_token(request.page_token, fingerprint)
+        found, next_cursor = await self.app.clarifications(request_context.identity(), request.contest_id, size, cursor)
+        return contest_service_pb2.ListClarificationsResponse(
+            clarifications=[clarification_message(c) for c in found],
+            next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
+        )
 
 
 class ContestInternalServicer(contest_internal_service_pb2_grpc.ContestInternalServiceServicer):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import json
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from arena.contest.domain import (
+    Clarification,
+    ClarificationKind,
     Contest,
     ContestProblem,
     GroupScore,
@@ -34,6 +37,7 @@ from arena.contest.domain import (
     ScoringRule,
     Spec,
     Verdict,
+    VirtualParticipation,
     phase_at,
 )
 from arena.core.errors import AlreadyExists
@@ -105,6 +109,33 @@ class ContestStore(Protocol):
 
     async def version(self, contest_id: str) -> int | None: ...
 
+    async def start_virtual(self, virtual: VirtualParticipation) -> VirtualParticipation:
+        """Stores a virtual participation; AlreadyExists (ALREADY_REGISTERED) when the user has one."""
+        ...
+
+    async def virtual(self, contest_id: str, user_id: str) -> VirtualParticipation | None: ...
+
+    async def record_virtual(self, contest_id: str, result: Result) -> bool:
+        """Keeps a virtual participant's result as ``record`` does (the latest judgement wins), apart from
+        the real results: the real board and its version never change. True when it changed."""
+        ...
+
+    async def virtual_results(self, contest_id: str, user_id: str) -> tuple[Result, ...]: ...
+
+    async def add_clarification(self, clarification: Clarification) -> Clarification: ...
+
+    async def get_clarification(self, contest_id: str, clarification_id: str) -> Clarification | None: ...
+
+    async def answer_clarification(self, answered: Clarification) -> bool:
+        """Stores the answer unless the question was answered meanwhile (False then: only one answer wins)."""
+        ...
+
+    async def list_clarifications(
+        self, contest_id: str, viewer_id: str | None, jury: bool, limit: int, cursor: Cursor | None
+    ) -> tuple[builtins.list[Clarification], Cursor | None]:
+        """What the viewer may see (``domain.may_see``), newest first (create time, then id)."""
+        ...
+
 
 # -- SQL ---------------------------------------------------------------------------------------------
 
@@ -171,6 +202,81 @@ class ResultRow(Base):
     judge_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+class VirtualRow(Base):
+    __tablename__ = "contest_virtual_participations"
+
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    start_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    duration_us: Mapped[int] = mapped_column(sa.BigInteger())
+
+
+class VirtualResultRow(Base):
+    """A virtual participant's judged submission: apart from ``contest_results``, so the real board never sees it."""
+
+    __tablename__ = "contest_virtual_results"
+    __table_args__ = (sa.Index("ix_contest_virtual_results_contest_user", "contest_id", "user_id"),)
+
+    submission_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(sa.String(32))
+    problem_id: Mapped[str] = mapped_column(sa.String(64))
+    verdict: Mapped[str] = mapped_column(sa.String(32))
+    score: Mapped[float] = mapped_column(sa.Float())
+    groups: Mapped[str] = mapped_column(sa.Text())
+    submit_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    judge_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class ClarificationRow(Base):
+    __tablename__ = "contest_clarifications"
+    __table_args__ = (sa.Index("ix_contest_clarifications_contest_time", "contest_id", "create_time"),)
+
+    clarification_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    contest_id: Mapped[str] = mapped_column(sa.ForeignKey("contests.contest_id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    problem_id: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(8))
+    text: Mapped[str] = mapped_column(sa.Text())
+    author_id: Mapped[str] = mapped_column(sa.String(32))
+    public: Mapped[bool] = mapped_column(sa.Boolean())
+    answer: Mapped[str] = mapped_column(sa.Text())
+    answerer_id: Mapped[str] = mapped_column(sa.String(32))
+    create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    answer_time: Mapped[dt.datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+def _clarification(row: ClarificationRow) -> Clarification:
+    return Clarification(
+        clarification_id=row.clarification_id,
+        contest_id=row.contest_id,
+        kind=ClarificationKind[row.kind],
+        problem_id=row.problem_id,
+        label=row.label,
+        text=row.text,
+        author_id=row.author_id,
+        create_time=row.create_time,
+        public=row.public,
+        answer=row.answer,
+        answerer_id=row.answerer_id,
+        answer_time=row.answer_time,
+    )
+
+
+def _clarification_cursor(cursor: Cursor) -> tuple[dt.datetime, str]:
+    create_time, clarification_id = keyset_cursor(cursor, dt.datetime, str)
+    return create_time, clarification_id
+
+
+def _encode_clarification_cursor(c: Clarification) -> Cursor:
+    return [c.create_time.isoformat(), c.clarification_id]
+
+
+def _virtual(row: VirtualRow) -> VirtualParticipation:
+    return VirtualParticipation(row.contest_id, row.user_id, row.display_name, row.start_time, _delta(row.duration_us))
+
+
 def _us(delta: dt.timedelta) -> int:
     return delta // dt.timedelta(microseconds=1)
 
@@ -230,7 +336,7 @@ def _problem_rows(contest_id: str, spec: Spec) -> list[ContestProblemRow]:
     ]
 
 
-def _result(row: ResultRow) -> Result:
+def _result(row: ResultRow | VirtualResultRow) -> Result:
     return Result(
         row.submission_id,
         row.user_id,
@@ -243,7 +349,7 @@ def _result(row: ResultRow) -> Result:
     )
 
 
-def _set_result(row: ResultRow, result: Result) -> None:
+def _set_result(row: ResultRow | VirtualResultRow, result: Result) -> None:
     row.user_id = result.user_id
     row.problem_id = result.problem_id
     row.verdict = result.verdict.name
@@ -440,6 +546,121 @@ class SqlContestStore:
         async with self._sessions() as session:
             return await session.scalar(sa.select(ContestRow.board_version).where(ContestRow.contest_id == contest_id))
 
+    async def start_virtual(self, virtual: VirtualParticipation) -> VirtualParticipation:
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    VirtualRow(
+                        contest_id=virtual.contest_id,
+                        user_id=virtual.user_id,
+                        display_name=virtual.display_name,
+                        start_time=virtual.start_time,
+                        duration_us=_us(virtual.duration),
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(
+                "you have taken part in this contest virtually already", reason="ALREADY_REGISTERED"
+            ) from None
+        return virtual
+
+    async def virtual(self, contest_id: str, user_id: str) -> VirtualParticipation | None:
+        async with self._sessions() as session:
+            row = await session.get(VirtualRow, (contest_id, user_id))
+            return None if row is None else _virtual(row)
+
+    async def record_virtual(self, contest_id: str, result: Result) -> bool:
+        try:
+            return await self._record_virtual(contest_id, result)
+        except IntegrityError:  # a concurrent delivery inserted it first: this one is a replay, or newer
+            return await self._record_virtual(contest_id, result)
+
+    async def _record_virtual(self, contest_id: str, result: Result) -> bool:
+        async with self._sessions.begin() as session:
+            row = await session.get(VirtualResultRow, result.submission_id, with_for_update=True)
+            if row is not None:
+                if row.contest_id != contest_id:
+                    return False
+                have = _result(row)
+                if have == result or not result.supersedes(have):
+                    return False
+                _set_result(row, result)
+                return True
+            row = VirtualResultRow(submission_id=result.submission_id, contest_id=contest_id)
+            _set_result(row, result)
+            session.add(row)
+        return True
+
+    async def virtual_results(self, contest_id: str, user_id: str) -> tuple[Result, ...]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                sa.select(VirtualResultRow)
+                .where(VirtualResultRow.contest_id == contest_id, VirtualResultRow.user_id == user_id)
+                .order_by(VirtualResultRow.submission_id)
+            )
+            return tuple(_result(r) for r in rows)
+
+    async def add_clarification(self, clarification: Clarification) -> Clarification:
+        c = clarification
+        async with self._sessions.begin() as session:
+            session.add(
+                ClarificationRow(
+                    clarification_id=c.clarification_id,
+                    contest_id=c.contest_id,
+                    kind=c.kind.name,
+                    problem_id=c.problem_id,
+                    label=c.label,
+                    text=c.text,
+                    author_id=c.author_id,
+                    public=c.public,
+                    answer=c.answer,
+                    answerer_id=c.answerer_id,
+                    create_time=c.create_time,
+                    answer_time=c.answer_time,
+                )
+            )
+        return clarification
+
+    async def get_clarification(self, contest_id: str, clarification_id: str) -> Clarification | None:
+        async with self._sessions() as session:
+            row = await session.get(ClarificationRow, clarification_id)
+            return None if row is None or row.contest_id != contest_id else _clarification(row)
+
+    async def answer_clarification(self, answered: Clarification) -> bool:
+        c = ClarificationRow
+        async with self._sessions.begin() as session:
+            done = await session.execute(
+                sa.update(c)
+                .where(c.clarification_id == answered.clarification_id, c.answer_time.is_(None))
+                .values(
+                    answer=answered.answer,
+                    public=answered.public,
+                    answerer_id=answered.answerer_id,
+                    answer_time=answered.answer_time,
+                )
+            )
+            return bool(getattr(done, "rowcount", 0) == 1)
+
+    async def list_clarifications(
+        self, contest_id: str, viewer_id: str | None, jury: bool, limit: int, cursor: Cursor | None
+    ) -> tuple[builtins.list[Clarification], Cursor | None]:
+        c = ClarificationRow
+        query = sa.select(c).where(c.contest_id == contest_id)
+        if not jury:
+            visible: sa.ColumnElement[bool] = c.public.is_(True)
+            if viewer_id is not None:
+                visible = sa.or_(visible, c.author_id == viewer_id)
+            query = query.where(visible)
+        if cursor is not None:
+            query = query.where(
+                sa.tuple_(c.create_time, c.clarification_id) < sa.tuple_(*_clarification_cursor(cursor))
+            )
+        query = query.order_by(c.create_time.desc(), c.clarification_id.desc()).limit(limit + 1)
+        async with self._sessions() as session:
+            found = [_clarification(r) for r in await session.scalars(query)]
+        page = found[:limit]
+        return page, _encode_clarification_cursor(page[-1]) if len(found) > limit else None
+
 
 # -- in memory ---------------------------------------------------------------------------------------
 
@@ -459,6 +680,9 @@ class InMemoryContestStore:
     def __init__(self) -> None:
         self._contests: dict[str, _Stored] = {}
         self._owner: dict[str, str] = {}  # submission id -> contest id
+        self._virtual: dict[tuple[str, str], VirtualParticipation] = {}
+        self._virtual_results: dict[str, tuple[str, Result]] = {}  # submission id -> (contest id, result)
+        self._clarifications: dict[str, Clarification] = {}
 
     def _bump(self, stored: _Stored, now: dt.datetime) -> None:
         stored.version += 1
@@ -554,3 +778,58 @@ class InMemoryContestStore:
     async def version(self, contest_id: str) -> int | None:
         stored = self._contests.get(contest_id)
         return None if stored is None else stored.version
+
+    async def start_virtual(self, virtual: VirtualParticipation) -> VirtualParticipation:
+        key = (virtual.contest_id, virtual.user_id)
+        if key in self._virtual:
+            raise AlreadyExists("you have taken part in this contest virtually already", reason="ALREADY_REGISTERED")
+        self._virtual[key] = virtual
+        return virtual
+
+    async def virtual(self, contest_id: str, user_id: str) -> VirtualParticipation | None:
+        return self._virtual.get((contest_id, user_id))
+
+    async def record_virtual(self, contest_id: str, result: Result) -> bool:
+        have = self._virtual_results.get(result.submission_id)
+        if have is not None and (have[0] != contest_id or have[1] == result or not result.supersedes(have[1])):
+            return False
+        self._virtual_results[result.submission_id] = (contest_id, result)
+        return True
+
+    async def virtual_results(self, contest_id: str, user_id: str) -> tuple[Result, ...]:
+        return tuple(
+            r for _, (c, r) in sorted(self._virtual_results.items()) if c == contest_id and r.user_id == user_id
+        )
+
+    async def add_clarification(self, clarification: Clarification) -> Clarification:
+        self._clarifications[clarification.clarification_id] = clarification
+        return clarification
+
+    async def get_clarification(self, contest_id: str, clarification_id: str) -> Clarification | None:
+        found = self._clarifications.get(clarification_id)
+        return found if found is not None and found.contest_id == contest_id else None
+
+    async def answer_clarification(self, answered: Clarification) -> bool:
+        have = self._clarifications.get(answered.clarification_id)
+        if have is None or have.answered:
+            return False
+        self._clarifications[answered.clarification_id] = answered
+        return True
+
+    async def list_clarifications(
+        self, contest_id: str, viewer_id: str | None, jury: bool, limit: int, cursor: Cursor | None
+    ) -> tuple[builtins.list[Clarification], Cursor | None]:
+        after = _clarification_cursor(cursor) if cursor is not None else None
+        found = sorted(
+            (
+                c
+                for c in self._clarifications.values()
+                if c.contest_id == contest_id
+                and (jury or c.public or (viewer_id is not None and c.author_id == viewer_id))
+                and (after is None or (c.create_time, c.clarification_id) < after)
+            ),
+            key=lambda c: (c.create_time, c.clarification_id),
+            reverse=True,
+        )
+        page = found[:limit]
+        return page, _encode_clarification_cursor(page[-1]) if len(found) > limit else None

@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from arena.contest.domain import (
+    Clarification,
+    ClarificationKind,
     Contest,
     ContestProblem,
     GroupScore,
@@ -26,6 +28,7 @@ from arena.contest.domain import (
     ScoringRule,
     Spec,
     Verdict,
+    VirtualParticipation,
     phase_at,
     standings,
 )
@@ -184,3 +187,105 @@ async def test_listing_by_phase_agrees_with_the_domain_and_pages(store: ContestS
             break
         now += 100 * H  # the cursor keeps its first page's clock
     assert seen == ["frz", "run", "up2", "up1", "end"]
+
+
+# -- virtual participation -------------------------------------------------------------------------------
+
+V0 = T0 + 30 * H
+
+
+async def test_a_virtual_participation_is_once_per_user_and_its_results_stay_apart(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    await store.register("c1", "ann", "Ann", T0 - H)
+    await store.record("c1", result("s1", "ann", Verdict.ACCEPTED, 10), T0 + H)
+    version = await store.version("c1")
+    board = await store.board("c1")
+    vic = VirtualParticipation("c1", "vic", "Vic", V0, 5 * H)
+    assert await store.start_virtual(vic) == vic
+    with pytest.raises(AlreadyExists):
+        await store.start_virtual(dataclasses.replace(vic, start_time=V0 + H))
+    assert await store.virtual("c1", "vic") == vic
+    assert await store.virtual("c1", "ann") is None and await store.virtual("nope", "vic") is None
+    first = Result("v1", "vic", "p1", Verdict.WRONG_ANSWER, V0 + H, groups=(GroupScore("g", 2.5),), judge_time=V0 + H)
+    rejudged = dataclasses.replace(first, verdict=Verdict.ACCEPTED, judge_time=V0 + 2 * H)
+    assert await store.record_virtual("c1", first)
+    assert not await store.record_virtual("c1", first)  # a replay
+    assert await store.record_virtual("c1", rejudged)
+    assert not await store.record_virtual("c1", first)  # older than what is kept
+    assert await store.record_virtual("c1", Result("v2", "vic", "p2", Verdict.ACCEPTED, V0 + 2 * H, judge_time=V0))
+    assert await store.virtual_results("c1", "vic") == (
+        rejudged,
+        Result("v2", "vic", "p2", Verdict.ACCEPTED, V0 + 2 * H, judge_time=V0),
+    )
+    assert await store.virtual_results("c1", "ann") == ()
+    assert await store.version("c1") == version  # the real board never moved
+    assert await store.board("c1") == board
+
+
+# -- clarifications --------------------------------------------------------------------------------------
+
+
+def clarification(cid: str, minute: int, author: str = "ann", **changes: object) -> Clarification:
+    base = Clarification(
+        cid,
+        "c1",
+        ClarificationKind.QUESTION,
+        "p1",
+        "A",
+        f"Question ∑ {cid}",
+        author,
+        T0 + minute * dt.timedelta(minutes=1),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def test_clarifications_are_answered_once_and_listed_by_who_may_see_them(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    await store.insert("c2", spec(), "setter", T0 - H)
+    q1 = await store.add_clarification(clarification("q1", 1))
+    await store.add_clarification(clarification("q2", 2, "bob", problem_id="", label=""))
+    news = await store.add_clarification(
+        clarification("n1", 2, "setter", kind=ClarificationKind.ANNOUNCEMENT, public=True)
+    )
+    await store.add_clarification(clarification("other", 3, contest_id="c2"))
+    assert await store.get_clarification("c1", "q1") == q1
+    assert await store.get_clarification("c2", "q1") is None and await store.get_clarification("c1", "x") is None
+    done = dataclasses.replace(q1, answer="Yes ≥", public=True, answerer_id="setter", answer_time=T0 + H)
+    assert await store.answer_clarification(done)
+    assert not await store.answer_clarification(dataclasses.replace(done, answer="No"))  # answered already
+    assert await store.get_clarification("c1", "q1") == done
+
+    async def ids(viewer: str | None, jury: bool, limit: int = 10) -> list[str]:
+        out: list[str] = []
+        cursor = None
+        while True:
+            page, cursor = await store.list_clarifications("c1", viewer, jury, limit, cursor)
+            out += [c.clarification_id for c in page]
+            if cursor is None:
+                return out
+
+    assert await ids(None, jury=True) == ["q2", "n1", "q1"]  # newest first, ties by id descending
+    assert await ids(None, jury=True, limit=1) == ["q2", "n1", "q1"]
+    assert await ids("bob", jury=False) == ["q2", "n1", "q1"]
+    assert await ids("cy", jury=False, limit=1) == ["n1", "q1"]
+    assert await ids(None, jury=False) == ["n1", "q1"]
+    assert news.public
+
+
+async def test_concurrent_answers_to_one_question_only_one_wins(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    q = await store.add_clarification(clarification("q1", 1))
+    answers = [dataclasses.replace(q, answer=f"answer {i}", answerer_id="setter", answer_time=T0 + H) for i in range(8)]
+    won = await asyncio.gather(*(store.answer_clarification(a) for a in answers))
+    assert sum(won) == 1
+    kept = await store.get_clarification("c1", "q1")
+    assert kept == answers[won.index(True)]
+
+
+async def test_concurrent_deliveries_of_one_virtual_result_apply_once(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    await store.start_virtual(VirtualParticipation("c1", "vic", "Vic", V0, 5 * H))
+    one = Result("v1", "vic", "p1", Verdict.ACCEPTED, V0 + H, judge_time=V0 + H)
+    applied = await asyncio.gather(*(store.record_virtual("c1", one) for _ in range(8)))
+    assert sum(applied) == 1
+    assert await store.virtual_results("c1", "vic") == (one,)

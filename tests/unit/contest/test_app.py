@@ -16,6 +16,7 @@ from arena.core.identity import Identity
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
+MINUTE = dt.timedelta(minutes=1)
 
 
 class Catalog:
@@ -195,3 +196,133 @@ async def test_a_board_is_read_once_per_expiry_and_at_once_after_a_local_write(c
     assert (await app.view(cid, None)).board.version == 3
     await app.record(cid, ac("s2", "ann", 6, Verdict.WRONG_ANSWER))  # this process's write: seen at once
     assert (await app.view(cid, None)).board.version == 4
+
+
+# -- virtual participation -----------------------------------------------------------------------------
+
+
+async def test_a_virtual_participant_is_scored_against_the_past_and_never_changes_the_real_board(
+    app: ContestApp, clock: Clock
+) -> None:
+    changed: list[str] = []
+    app.changed = changed.append
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    clock.now = T0 + H
+    await app.record(cid, ac("s1", "ann", 30))
+    await app.record(cid, ac("s2", "ann", 200, Verdict.WRONG_ANSWER))
+    with pytest.raises(FailedPrecondition) as early:
+        await app.start_virtual(BOB, cid)
+    assert early.value.reason == "CONTEST_NOT_RUNNING"
+    clock.now = T0 + 24 * H
+    with pytest.raises(FailedPrecondition) as real:
+        await app.start_virtual(ANN, cid)  # took part for real
+    assert real.value.reason == "ALREADY_REGISTERED"
+    with pytest.raises(FailedPrecondition) as none_yet:
+        await app.virtual_view(cid, BOB)
+    assert none_yet.value.reason == "CONTEST_NOT_REGISTERED"
+    before = await app.view(cid, None)
+    started = await app.start_virtual(BOB, cid)
+    v0 = clock.now
+    assert (started.start_time, started.end_time) == (v0, v0 + 5 * H)
+    with pytest.raises(AlreadyExists):
+        await app.start_virtual(BOB, cid)
+    _, problem = await app.authorize(cid, "bob", "id-sum")
+    assert problem.label == "A"
+    with pytest.raises(FailedPrecondition):
+        await app.authorize(cid, "carol", "id-sum")  # neither registered nor virtual: the contest has ended
+    clock.now = v0 + 20 * MINUTE
+    assert await app.record(cid, Result("v1", "bob", "id-sum", Verdict.ACCEPTED, v0 + 20 * MINUTE))
+    assert not await app.record(cid, Result("v1", "bob", "id-sum", Verdict.ACCEPTED, v0 + 20 * MINUTE))
+    seen = await app.virtual_view(cid, BOB)
+    assert seen.contest_time == 20 * MINUTE
+    assert [(r.user_id, r.solved_count) for r in seen.standings.rows] == [("bob", 1), ("ann", 0)]  # ann solved at 30
+    clock.now = v0 + 31 * MINUTE
+    seen = await app.virtual_view(cid, BOB)
+    assert [(r.user_id, r.rank) for r in seen.standings.rows] == [("bob", 1), ("ann", 2)]  # 20 < 30 minutes
+    assert seen.standings.rows[1].cells[0].solved_after == 30 * MINUTE
+    after = await app.view(cid, None)
+    assert after.board.version == before.board.version  # the real board never moved
+    assert [r.user_id for r in app.standings(after).rows] == ["ann"]
+    assert changed == [cid, cid, cid]  # register and two results; nothing virtual
+    clock.now = v0 + 5 * H
+    with pytest.raises(FailedPrecondition) as over:
+        await app.authorize(cid, "bob", "id-sum")
+    assert over.value.metadata == {"phase": "VIRTUAL_ENDED"}
+
+
+# -- clarifications ----------------------------------------------------------------------------------
+
+
+async def test_questions_answers_and_announcements(clock: Clock) -> None:
+    pushed: list[tuple[str, str, str]] = []
+    app = ContestApp(InMemoryContestStore(), Catalog(), clock=clock, push=lambda t, e, c: pushed.append((t, e, c.text)))
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    with pytest.raises(FailedPrecondition) as stranger:
+        await app.ask(who("carol"), cid, "", "hello?")
+    assert stranger.value.reason == "CONTEST_NOT_REGISTERED"
+    with pytest.raises(InvalidArgument) as empty:
+        await app.ask(ANN, cid, "", "   ")
+    assert empty.value.violations[0].field == "text"
+    with pytest.raises(InvalidArgument) as long:
+        await app.ask(ANN, cid, "", "?" * 2001)
+    assert long.value.violations[0].field == "text"
+    with pytest.raises(InvalidArgument) as unknown:
+        await app.ask(ANN, cid, "zz", "which problem?")
+    assert unknown.value.violations[0].field == "problem_id"
+    clock.now = T0 + H
+    q1 = await app.ask(ANN, cid, "a", "Is n ≥ 1?")
+    assert (q1.problem_id, q1.label, q1.answered) == ("id-sum", "A", False)
+    clock.now += MINUTE
+    q2 = await app.ask(BOB, cid, "", "Is C++20 there?")
+    with pytest.raises(PermissionDenied):
+        await app.answer(ANN, cid, q1.clarification_id, "yes", True)
+    with pytest.raises(NotFound):
+        await app.answer(SETTER, cid, "nope", "yes", True)
+    clock.now += MINUTE
+    a1 = await app.answer(SETTER, cid, q1.clarification_id, "Yes.", False)
+    assert (a1.answer, a1.public, a1.answerer_id) == ("Yes.", False, "setter")
+    with pytest.raises(FailedPrecondition, match="answered already"):
+        await app.answer(ADMIN, cid, q1.clarification_id, "Again", True)
+    clock.now += MINUTE
+    await app.answer(ADMIN, cid, q2.clarification_id, "Yes, g++ 12.", True)
+    clock.now += MINUTE
+    with pytest.raises(PermissionDenied):
+        await app.announce(BOB, cid, "", "I declare")
+    news = await app.announce(SETTER, cid, "B", "Problem B: n ≤ 10⁵")
+    assert (news.kind.name, news.label, news.public) == ("ANNOUNCEMENT", "B", True)
+
+    async def texts(caller: Identity | None) -> list[str]:
+        found, _ = await app.clarifications(caller, cid, 10, None)
+        return [c.text for c in found]
+
+    assert await texts(ANN) == ["Problem B: n ≤ 10⁵", "Is C++20 there?", "Is n ≥ 1?"]
+    assert await texts(BOB) == ["Problem B: n ≤ 10⁵", "Is C++20 there?"]
+    assert await texts(None) == ["Problem B: n ≤ 10⁵", "Is C++20 there?"]
+    assert await texts(SETTER) == await texts(ADMIN) == ["Problem B: n ≤ 10⁵", "Is C++20 there?", "Is n ≥ 1?"]
+    page, cursor = await app.clarifications(SETTER, cid, 2, None)
+    rest, end = await app.clarifications(SETTER, cid, 2, cursor)
+    assert [c.text for c in page + rest] == await texts(SETTER) and end is None
+    assert [(t, e) for t, e, _ in pushed] == [
+        (f"users/setter/contests/{cid}/clarifications", "clarification.asked"),
+        (f"users/setter/contests/{cid}/clarifications", "clarification.asked"),
+        (f"users/ann/contests/{cid}/clarifications", "clarification.answered"),
+        (f"contests/{cid}/clarifications", "clarification.answered"),
+        (f"contests/{cid}/clarifications", "clarification.announced"),
+    ]
+    clock.now = T0 + 5 * H
+    with pytest.raises(FailedPrecondition) as late:
+        await app.ask(ANN, cid, "", "too late?")
+    assert late.value.reason == "CONTEST_NOT_RUNNING"
+
+
+async def test_a_failing_push_never_fails_the_call(clock: Clock) -> None:
+    def broken(topic: str, event_type: str, clarification: object) -> None:
+        raise ConnectionError("realtime is down")
+
+    app = ContestApp(InMemoryContestStore(), Catalog(), clock=clock, push=broken)
+    cid = (await app.create(SETTER, spec())).contest_id
+    news = await app.announce(SETTER, cid, "", "Welcome")
+    assert (await app.clarifications(None, cid, 10, None))[0] == [news]

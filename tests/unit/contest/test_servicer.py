@@ -278,3 +278,80 @@ async def test_a_quiet_stream_repeats_its_snapshot(parts) -> None:  # type: igno
     first = await anext(stream)
     assert await asyncio.wait_for(anext(stream), 5) is first  # the same bytes, the same version
     await stream.aclose()
+
+
+async def test_virtual_participation_through_the_servicers(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, clock = parts
+    acting(ADMIN)
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    acting(ANN)
+    await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    clock.now = T0 + H
+    await internal_servicer.RecordSubmissionResult(result("s1", "ann", 30, cid=cid), None)
+    clock.now = T0 + 10 * H
+    acting(BOB)
+    with pytest.raises(FailedPrecondition):  # no virtual participation yet
+        await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid, virtual=True), None)
+    started = (
+        await servicer.StartVirtualParticipation(public.StartVirtualParticipationRequest(contest_id=cid), None)
+    ).virtual_participation
+    v0 = clock.now
+    assert started.user_id == "bob" and started.end_time.ToDatetime(tzinfo=dt.UTC) == v0 + 5 * H
+    got = (await servicer.GetContest(public.GetContestRequest(contest_id=cid), None)).contest
+    assert got.virtual_participation == started and not got.registered
+    authorized = await internal_servicer.AuthorizeSubmission(
+        internal.AuthorizeSubmissionRequest(contest_id=cid, user_id="bob", problem_id="id-sum"), None
+    )
+    assert authorized.label == "A"
+    clock.now = v0 + dt.timedelta(minutes=12)
+    virtual = result("v1", "bob", 0, cid=cid)
+    virtual.submit_time.FromDatetime(v0 + dt.timedelta(minutes=10))  # type: ignore[attr-defined]
+    assert (await internal_servicer.RecordSubmissionResult(virtual, None)).applied
+    page = public.GetLeaderboardResponse.FromString(
+        await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid, virtual=True, around_me=True), None)
+    )
+    board = page.leaderboard
+    assert board.virtual and board.elapsed.ToTimedelta() == dt.timedelta(minutes=12)
+    assert [(r.user_id, r.solved_count) for r in board.rows] == [("bob", 1), ("ann", 0)]
+    acting(None)
+    real = public.GetLeaderboardResponse.FromString(
+        await servicer.GetLeaderboard(public.GetLeaderboardRequest(contest_id=cid), None)
+    ).leaderboard
+    assert not real.virtual and [r.user_id for r in real.rows] == ["ann"]
+
+
+async def test_clarifications_through_the_servicers(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, _, clock = parts
+    acting(ADMIN)
+    cid = (await servicer.CreateContest(public.CreateContestRequest(contest=new_contest()), None)).contest.contest_id
+    acting(ANN)
+    await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    with pytest.raises(InvalidArgument):
+        await servicer.AskClarification(public.AskClarificationRequest(contest_id=cid, text=""), None)
+    asked = (
+        await servicer.AskClarification(
+            public.AskClarificationRequest(contest_id=cid, problem_id="A", text="Is n ≥ 1?"), None
+        )
+    ).clarification
+    assert asked.kind == contest_pb2.CLARIFICATION_KIND_QUESTION and asked.label == "A" and not asked.answer
+    assert not asked.HasField("answer_time")
+    acting(ADMIN)
+    answer = public.AnswerClarificationRequest(
+        contest_id=cid, clarification_id=asked.clarification_id, answer="Yes", public=True
+    )
+    done = (await servicer.AnswerClarification(answer, None)).clarification
+    assert done.public and done.answer == "Yes" and done.HasField("answer_time")
+    with pytest.raises(FailedPrecondition):
+        await servicer.AnswerClarification(answer, None)
+    clock.now += dt.timedelta(minutes=1)
+    news = (
+        await servicer.CreateAnnouncement(public.CreateAnnouncementRequest(contest_id=cid, text="Welcome"), None)
+    ).clarification
+    assert news.kind == contest_pb2.CLARIFICATION_KIND_ANNOUNCEMENT
+    acting(None)
+    first = await servicer.ListClarifications(public.ListClarificationsRequest(contest_id=cid, page_size=1), None)
+    rest = await servicer.ListClarifications(
+        public.ListClarificationsRequest(contest_id=cid, page_size=1, page_token=first.next_page_token), None
+    )
+    assert [c.text for c in (*first.clarifications, *rest.clarifications)] == ["Welcome", "Is n ≥ 1?"]
+    assert not rest.next_page_token

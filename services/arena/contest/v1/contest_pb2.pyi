@@ -25,6 +25,12 @@ class ContestPhase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONTEST_PHASE_RUNNING: _ClassVar[ContestPhase]
     CONTEST_PHASE_FROZEN: _ClassVar[ContestPhase]
     CONTEST_PHASE_ENDED: _ClassVar[ContestPhase]
+
+class ClarificationKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLARIFICATION_KIND_UNSPECIFIED: _ClassVar[ClarificationKind]
+    CLARIFICATION_KIND_QUESTION: _ClassVar[ClarificationKind]
+    CLARIFICATION_KIND_ANNOUNCEMENT: _ClassVar[ClarificationKind]
 SCORING_RULE_UNSPECIFIED: ScoringRule
 SCORING_RULE_ICPC: ScoringRule
 SCORING_RULE_IOI: ScoringRule
@@ -33,6 +39,9 @@ CONTEST_PHASE_UPCOMING: ContestPhase
 CONTEST_PHASE_RUNNING: ContestPhase
 CONTEST_PHASE_FROZEN: ContestPhase
 CONTEST_PHASE_ENDED: ContestPhase
+CLARIFICATION_KIND_UNSPECIFIED: ClarificationKind
+CLARIFICATION_KIND_QUESTION: ClarificationKind
+CLARIFICATION_KIND_ANNOUNCEMENT: ClarificationKind
 
 class ContestProblem(_message.Message):
     __slots__ = ("problem_id", "label", "max_score", "title")
@@ -47,7 +56,7 @@ class ContestProblem(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., label: _Optional[str] = ..., max_score: _Optional[int] = ..., title: _Optional[str] = ...) -> None: ...
 
 class Contest(_message.Message):
-    __slots__ = ("contest_id", "title", "description", "scoring_rule", "start_time", "duration", "end_time", "freeze_before_end", "penalty_per_rejection", "problems", "phase", "author_id", "participant_count", "registered", "final_standings_published", "create_time", "update_time")
+    __slots__ = ("contest_id", "title", "description", "scoring_rule", "start_time", "duration", "end_time", "freeze_before_end", "penalty_per_rejection", "problems", "phase", "author_id", "participant_count", "registered", "final_standings_published", "create_time", "update_time", "virtual_participation")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +74,7 @@ class Contest(_message.Message):
     FINAL_STANDINGS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VIRTUAL_PARTICIPATION_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     title: str
     description: str
@@ -82,7 +92,8 @@ class Contest(_message.Message):
     final_standings_published: bool
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, contest_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., freeze_before_end: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., penalty_per_rejection: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., phase: _Optional[_Union[ContestPhase, str]] = ..., author_id: _Optional[str] = ..., participant_count: _Optional[int] = ..., registered: _Optional[bool] = ..., final_standings_published: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    virtual_participation: VirtualParticipation
+    def __init__(self, contest_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., freeze_before_end: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., penalty_per_rejection: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., phase: _Optional[_Union[ContestPhase, str]] = ..., author_id: _Optional[str] = ..., participant_count: _Optional[int] = ..., registered: _Optional[bool] = ..., final_standings_published: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., virtual_participation: _Optional[_Union[VirtualParticipation, _Mapping]] = ...) -> None: ...
 
 class Registration(_message.Message):
     __slots__ = ("contest_id", "user_id", "register_time")
@@ -131,7 +142,7 @@ class StandingRow(_message.Message):
     def __init__(self, rank: _Optional[int] = ..., user_id: _Optional[str] = ..., display_name: _Optional[str] = ..., score: _Optional[float] = ..., solved_count: _Optional[int] = ..., penalty: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cells: _Optional[_Iterable[_Union[ProblemCell, _Mapping]]] = ...) -> None: ...
 
 class Leaderboard(_message.Message):
-    __slots__ = ("contest_id", "scoring_rule", "problems", "rows", "frozen", "version", "participant_count", "update_time")
+    __slots__ = ("contest_id", "scoring_rule", "problems", "rows", "frozen", "version", "participant_count", "update_time", "virtual", "elapsed")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     SCORING_RULE_FIELD_NUMBER: _ClassVar[int]
     PROBLEMS_FIELD_NUMBER: _ClassVar[int]
@@ -140,6 +151,8 @@ class Leaderboard(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PARTICIPANT_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VIRTUAL_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     scoring_rule: ScoringRule
     problems: _containers.RepeatedCompositeFieldContainer[ContestProblem]
@@ -148,4 +161,46 @@ class Leaderboard(_message.Message):
     version: int
     participant_count: int
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, contest_id: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[StandingRow, _Mapping]]] = ..., frozen: _Optional[bool] = ..., version: _Optional[int] = ..., participant_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    virtual: bool
+    elapsed: _duration_pb2.Duration
+    def __init__(self, contest_id: _Optional[str] = ..., scoring_rule: _Optional[_Union[ScoringRule, str]] = ..., problems: _Optional[_Iterable[_Union[ContestProblem, _Mapping]]] = ..., rows: _Optional[_Iterable[_Union[StandingRow, _Mapping]]] = ..., frozen: _Optional[bool] = ..., version: _Optional[int] = ..., participant_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., virtual: _Optional[bool] = ..., elapsed: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class VirtualParticipation(_message.Message):
+    __slots__ = ("contest_id", "user_id", "start_time", "end_time")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    user_id: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, contest_id: _Optional[str] = ..., user_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Clarification(_message.Message):
+    __slots__ = ("clarification_id", "contest_id", "kind", "problem_id", "label", "text", "author_id", "answer", "public", "answerer_id", "create_time", "answer_time")
+    CLARIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    ANSWERER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_TIME_FIELD_NUMBER: _ClassVar[int]
+    clarification_id: str
+    contest_id: str
+    kind: ClarificationKind
+    problem_id: str
+    label: str
+    text: str
+    author_id: str
+    answer: str
+    public: bool
+    answerer_id: str
+    create_time: _timestamp_pb2.Timestamp
+    answer_time: _timestamp_pb2.Timestamp
+    def __init__(self, clarification_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., kind: _Optional[_Union[ClarificationKind, str]] = ..., problem_id: _Optional[str] = ..., label: _Optional[str] = ..., text: _Optional[str] = ..., author_id: _Optional[str] = ..., answer: _Optional[str] = ..., public: _Optional[bool] = ..., answerer_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -80,16 +80,18 @@ class RegisterForContestResponse(_message.Message):
     def __init__(self, registration: _Optional[_Union[_contest_pb2.Registration, _Mapping]] = ...) -> None: ...
 
 class GetLeaderboardRequest(_message.Message):
-    __slots__ = ("contest_id", "page_size", "page_token", "around_me")
+    __slots__ = ("contest_id", "page_size", "page_token", "around_me", "virtual")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     AROUND_ME_FIELD_NUMBER: _ClassVar[int]
+    VIRTUAL_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     page_size: int
     page_token: str
     around_me: bool
-    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., around_me: _Optional[bool] = ...) -> None: ...
+    virtual: bool
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., around_me: _Optional[bool] = ..., virtual: _Optional[bool] = ...) -> None: ...
 
 class GetLeaderboardResponse(_message.Message):
     __slots__ = ("leaderboard", "next_page_token")
@@ -128,3 +130,83 @@ class PublishFinalStandingsResponse(_message.Message):
     CONTEST_FIELD_NUMBER: _ClassVar[int]
     contest: _contest_pb2.Contest
     def __init__(self, contest: _Optional[_Union[_contest_pb2.Contest, _Mapping]] = ...) -> None: ...
+
+class StartVirtualParticipationRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...
+
+class StartVirtualParticipationResponse(_message.Message):
+    __slots__ = ("virtual_participation",)
+    VIRTUAL_PARTICIPATION_FIELD_NUMBER: _ClassVar[int]
+    virtual_participation: _contest_pb2.VirtualParticipation
+    def __init__(self, virtual_participation: _Optional[_Union[_contest_pb2.VirtualParticipation, _Mapping]] = ...) -> None: ...
+
+class AskClarificationRequest(_message.Message):
+    __slots__ = ("contest_id", "problem_id", "text")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    problem_id: str
+    text: str
+    def __init__(self, contest_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class AskClarificationResponse(_message.Message):
+    __slots__ = ("clarification",)
+    CLARIFICATION_FIELD_NUMBER: _ClassVar[int]
+    clarification: _contest_pb2.Clarification
+    def __init__(self, clarification: _Optional[_Union[_contest_pb2.Clarification, _Mapping]] = ...) -> None: ...
+
+class AnswerClarificationRequest(_message.Message):
+    __slots__ = ("contest_id", "clarification_id", "answer", "public")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CLARIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    clarification_id: str
+    answer: str
+    public: bool
+    def __init__(self, contest_id: _Optional[str] = ..., clarification_id: _Optional[str] = ..., answer: _Optional[str] = ..., public: _Optional[bool] = ...) -> None: ...
+
+class AnswerClarificationResponse(_message.Message):
+    __slots__ = ("clarification",)
+    CLARIFICATION_FIELD_NUMBER: _ClassVar[int]
+    clarification: _contest_pb2.Clarification
+    def __init__(self, clarification: _Optional[_Union[_contest_pb2.Clarification, _Mapping]] = ...) -> None: ...
+
+class CreateAnnouncementRequest(_message.Message):
+    __slots__ = ("contest_id", "problem_id", "text")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    problem_id: str
+    text: str
+    def __init__(self, contest_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class CreateAnnouncementResponse(_message.Message):
+    __slots__ = ("clarification",)
+    CLARIFICATION_FIELD_NUMBER: _ClassVar[int]
+    clarification: _contest_pb2.Clarification
+    def __init__(self, clarification: _Optional[_Union[_contest_pb2.Clarification, _Mapping]] = ...) -> None: ...
+
+class ListClarificationsRequest(_message.Message):
+    __slots__ = ("contest_id", "page_size", "page_token")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListClarificationsResponse(_message.Message):
+    __slots__ = ("clarifications", "next_page_token")
+    CLARIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    clarifications: _containers.RepeatedCompositeFieldContainer[_contest_pb2.Clarification]
+    next_page_token: str
+    def __init__(self, clarifications: _Optional[_Iterable[_Union[_contest_pb2.Clarification, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -75,6 +75,31 @@ class ContestServiceStub:
                 request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsRequest.SerializeToString,
                 response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsResponse.FromString,
                 _registered_method=True)
+        self.StartVirtualParticipation = channel.unary_unary(
+                '/arena.contest.v1.ContestService/StartVirtualParticipation',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationResponse.FromString,
+                _registered_method=True)
+        self.AskClarification = channel.unary_unary(
+                '/arena.contest.v1.ContestService/AskClarification',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationResponse.FromString,
+                _registered_method=True)
+        self.AnswerClarification = channel.unary_unary(
+                '/arena.contest.v1.ContestService/AnswerClarification',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationResponse.FromString,
+                _registered_method=True)
+        self.CreateAnnouncement = channel.unary_unary(
+                '/arena.contest.v1.ContestService/CreateAnnouncement',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementResponse.FromString,
+                _registered_method=True)
+        self.ListClarifications = channel.unary_unary(
+                '/arena.contest.v1.ContestService/ListClarifications',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.FromString,
+                _registered_method=True)
 
 
 class ContestServiceServicer:
@@ -137,6 +162,48 @@ class ContestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartVirtualParticipation(self, request, context):
+        """Starts the caller's virtual participation in an ended contest: a personal window of the contest's
+        length from now, scored against the real standings at the same time into the contest (see
+        GetLeaderboard's `virtual`); never changes the real standings. Once per user and contest, and not for
+        a user registered for the contest itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AskClarification(self, request, context):
+        """Asks the judges a question about a problem or the contest in general (a registered participant,
+        before the end); pushed to the contest's judges on `users/<author id>/contests/<id>/clarifications`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerClarification(self, request, context):
+        """Answers a question, privately to the asker or to all (the contest's author or an ADMIN; once);
+        pushed on `contests/<id>/clarifications` when public, else on `users/<asker id>/contests/<id>/clarifications`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateAnnouncement(self, request, context):
+        """Announces something to every participant (the contest's author or an ADMIN); pushed on
+        `contests/<id>/clarifications`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClarifications(self, request, context):
+        """Lists what the caller may see, newest first: announcements, questions answered to all, and the
+        caller's own questions (judges see every question).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +246,31 @@ def add_ContestServiceServicer_to_server(servicer, server):
                     servicer.PublishFinalStandings,
                     request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsRequest.FromString,
                     response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsResponse.SerializeToString,
+            ),
+            'StartVirtualParticipation': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartVirtualParticipation,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationResponse.SerializeToString,
+            ),
+            'AskClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.AskClarification,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationResponse.SerializeToString,
+            ),
+            'AnswerClarification': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerClarification,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationResponse.SerializeToString,
+            ),
+            'CreateAnnouncement': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAnnouncement,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementResponse.SerializeToString,
+            ),
+            'ListClarifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClarifications,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -398,6 +490,141 @@ class ContestService:
             '/arena.contest.v1.ContestService/PublishFinalStandings',
             arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsRequest.SerializeToString,
             arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartVirtualParticipation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/StartVirtualParticipation',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.StartVirtualParticipationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AskClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/AskClarification',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.AskClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerClarification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/AnswerClarification',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.AnswerClarificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAnnouncement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/CreateAnnouncement',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.CreateAnnouncementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClarifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/ListClarifications',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,
