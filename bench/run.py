@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from bench import batch, calls, getuser, judge, problems, sandbox, watch
+from bench import batch, calls, getuser, judge, problems, sandbox, standings, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "sandbox": sandbox.main,
     "judge": judge.main,
     "watch": watch.main,
+    "standings": standings.main,
 }
 
 

@@ -1,0 +1,54 @@
+"""The contest benchmarks' data, seeding and reports."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import contest_data, standings
+
+from arena.contest.domain import ScoringRule
+from arena.contest.domain import standings as score
+from arena.contest.store import SqlContestStore
+from arena.kit.db import make_engine
+
+
+def test_the_synthetic_contest_is_deterministic_and_sized():
+    a = contest_data.synthetic(ScoringRule.ICPC, contestants=20, problems=3, submissions=200)
+    b = contest_data.synthetic(ScoringRule.ICPC, contestants=20, problems=3, submissions=200)
+    assert a == b
+    assert len(a.participants) == 20 and len(a.results) == 200 and len(a.contest.spec.problems) == 3
+    assert len({r.submission_id for r in a.results}) == 200
+    ioi = contest_data.synthetic(ScoringRule.IOI, contestants=20, problems=3, submissions=200)
+    assert any(r.groups for r in ioi.results)
+
+
+def test_a_seeded_store_has_the_same_board(tmp_path):
+    data = contest_data.synthetic(ScoringRule.ICPC, contestants=15, problems=2, submissions=60)
+    url = f"sqlite+aiosqlite:///{tmp_path}/contest.db"
+
+    async def board():
+        await contest_data.seed(url, data)
+        engine = make_engine(url)
+        try:
+            return await SqlContestStore(engine).board(contest_data.CONTEST_ID)
+        finally:
+            await engine.dispose()
+
+    stored = asyncio.run(board())
+    assert stored is not None and stored.version == 2
+    assert score(stored.contest, stored.participants, stored.results) == score(
+        data.contest, data.participants, data.results
+    )
+
+
+def test_the_standings_table_gives_ratios_against_the_sort():
+    timings = [standings.summarize(standings.BASELINE, [2.0, 2.0, 4.0]), standings.summarize("x", [10.0, 10.0])]
+    text = standings.table(timings, baseline=standings.BASELINE)
+    assert "| x | 2 | 10.0 | 10.0 | 10.0 | 5.0 |" in text
+    assert f"| {standings.BASELINE} | 3 | 2.0 | 4.0 |" in text
+
+
+def test_the_plain_sort_orders_by_solved():
+    data = contest_data.synthetic(ScoringRule.ICPC, contestants=10, problems=2, submissions=80)
+    ranked = standings.plain_sort(data)
+    assert len(ranked) == 10  # type: ignore[arg-type]
