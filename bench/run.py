@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from bench import batch, calls, getuser, judge, problems, sandbox, standings, watch
+from bench import batch, calls, getuser, judge, problems, leaderboard, sandbox, standings, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "judge": judge.main,
     "watch": watch.main,
     "standings": standings.main,
+    "leaderboard": leaderboard.main,
 }
 
 

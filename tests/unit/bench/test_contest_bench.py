@@ -52,3 +52,19 @@ def test_the_plain_sort_orders_by_solved():
     data = contest_data.synthetic(ScoringRule.ICPC, contestants=10, problems=2, submissions=80)
     ranked = standings.plain_sort(data)
     assert len(ranked) == 10  # type: ignore[arg-type]
+
+
+def test_the_leaderboard_check_and_verdict():
+    from bench import leaderboard
+    from bench.harness import Cell
+
+    page = {"leaderboard": {"rows": [{"user_id": "a", "rank": 1}], "version": 2}}
+    assert leaderboard.same_page(page, page) == []
+    other = {"leaderboard": {"rows": [{"user_id": "b", "rank": 1}], "version": 2}}
+    assert "different rows" in leaderboard.same_page(page, other)
+
+    def cell(scenario: str, rps: float) -> Cell:
+        return Cell("c", scenario, 1, rps, 1.0, 2.0, 0, [])
+
+    lines = leaderboard.verdict([cell(leaderboard.BASELINE, 100.0), cell(leaderboard.NATIVE, 250.0)])
+    assert lines == ["- concurrency 1: native gRPC 2.50x the baseline (meets the 2x target)"]
