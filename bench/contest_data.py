@@ -54,18 +54,26 @@ def user_id(i: int) -> str:
 
 
 def synthetic(
-    rule: ScoringRule, *, contestants: int = 1000, problems: int = 10, submissions: int = 10_000, seed: int = 13
+    rule: ScoringRule,
+    *,
+    contestants: int = 1000,
+    problems: int = 10,
+    submissions: int = 10_000,
+    seed: int = 13,
+    start: dt.datetime = START,
 ) -> Synthetic:
-    """The contest, its participants and its results (IOI results carry three subtasks each)."""
+    """The contest, its participants and its results (IOI results carry three subtasks each); ``start``
+    a moment in the last 29 days keeps the contest running now."""
     rng = random.Random(seed)
     spec = Spec(
         title="Bench contest",
         scoring_rule=rule,
-        start_time=START,
+        start_time=start,
         duration=DURATION,
         problems=tuple(ContestProblem(f"p{j:02d}", chr(ord("A") + j), 100, f"Problem {j}") for j in range(problems)),
     )
-    contest = Contest(CONTEST_ID, spec, "bench-author", START - dt.timedelta(days=1), START - dt.timedelta(days=1))
+    created = start - dt.timedelta(days=1)
+    contest = Contest(CONTEST_ID, spec, "bench-author", created, created)
     participants = tuple(Participant(user_id(i), f"Contestant {i}") for i in range(contestants))
     verdicts, weights = zip(*VERDICTS, strict=True)
     results = []
@@ -78,7 +86,7 @@ def synthetic(
                 GroupScore(f"g{g}", 0.0 if rng.random() > fraction else points)
                 for g, points in enumerate((20.0, 30.0, 50.0))
             )
-        submit = START + dt.timedelta(seconds=rng.randrange(int(WINDOW.total_seconds())))
+        submit = start + dt.timedelta(seconds=rng.randrange(int(WINDOW.total_seconds())))
         results.append(
             Result(
                 submission_id=f"s{k:06d}",

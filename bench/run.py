@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from bench import batch, calls, getuser, judge, problems, leaderboard, sandbox, standings, watch
+from bench import batch, board_stream, calls, getuser, judge, leaderboard, problems, sandbox, standings, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -21,6 +21,7 @@ BENCHMARKS = {
     "watch": watch.main,
     "standings": standings.main,
     "leaderboard": leaderboard.main,
+    "board_stream": board_stream.main,
 }
 
 

@@ -68,3 +68,30 @@ def test_the_leaderboard_check_and_verdict():
 
     lines = leaderboard.verdict([cell(leaderboard.BASELINE, 100.0), cell(leaderboard.NATIVE, 250.0)])
     assert lines == ["- concurrency 1: native gRPC 2.50x the baseline (meets the 2x target)"]
+
+
+def test_stream_latencies_from_arrivals():
+    from bench import board_stream as bs
+
+    subscribers = [[(10.0, 1), (10.5, 2), (11.0, 4)], [(10.0, 1), (10.2, 3)]]
+    assert bs.first_at(subscribers[0], 3) == 11.0 and bs.first_at(subscribers[1], 4) is None
+    assert [round(x) for x in bs.single_latencies(10.1, 2, subscribers)] == [400, 100]
+    # acknowledged in the order b, a: b made version 2, a version 3
+    latencies = bs.burst_latencies(1, [(10.15, 10.3), (10.1, 10.2)], subscribers)
+    assert [round(x) for x in latencies] == [400, 100, 850, 50]
+
+
+def test_stream_table_and_web_frames():
+    import struct
+
+    from bench import board_stream as bs
+
+    rows = [
+        bs.summarize(bs.NATIVE, "one verdict", 10, 1, [10.0, 20.0]),
+        bs.summarize(bs.NDJSON, "one verdict", 5, 1, [60.0]),
+    ]
+    text = bs.table(rows, baseline=bs.NATIVE)
+    assert "| one verdict | REST NDJSON via Envoy | 5 | 1 | 1 | 60.0 | 60.0 | 60.0 | 3.00 | no |" in text
+    assert "| 20.0 | 20.0 | 1.00 | yes |" in text
+    buffer = bytearray(struct.pack(">BI", 0, 3) + b"abc" + struct.pack(">BI", 0x80, 2) + b"ok" + b"\x00\x00")
+    assert bs.web_messages(buffer) == [b"abc"] and buffer == bytearray(b"\x00\x00")
