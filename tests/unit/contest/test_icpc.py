@@ -6,10 +6,9 @@ import dataclasses
 import datetime as dt
 import json
 
-from tests.unit.contest.test_domain import MIN, PEOPLE, T0, contest, res
-
 from arena.contest import icpc
 from arena.contest.domain import JURY, PUBLIC, ScoringRule, Verdict, standings
+from unit.contest.test_domain import MIN, PEOPLE, T0, contest, res
 
 ROW_KEYS = {"rank", "team_id", "score", "problems"}
 SCORE_KEYS = {"num_solved", "total_time"}

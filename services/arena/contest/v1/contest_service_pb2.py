@@ -26,10 +26,11 @@ from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb
 from arena.contest.v1 import contest_pb2 as arena_dot_contest_dot_v1_dot_contest__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/contest/v1/contest_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/contest/v1/contest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\"L\n\x15\x43reateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"8\n\x11GetContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"I\n\x12GetContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"\x87\x01\n\x13ListContestsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x34\n\x05phase\x18\x03 \x01(\x0e\x32\x1e.arena.contest.v1.ContestPhaseR\x05phase\"u\n\x14ListContestsResponse\x12\x35\n\x08\x63ontests\x18\x01 \x03(\x0b\x32\x19.arena.contest.v1.ContestR\x08\x63ontests\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n\x14UpdateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"@\n\x19RegisterForContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"`\n\x1aRegisterForContestResponse\x12\x42\n\x0cregistration\x18\x01 \x01(\x0b\x32\x1e.arena.contest.v1.RegistrationR\x0cregistration\"\x95\x01\n\x15GetLeaderboardRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\taround_me\x18\x04 \x01(\x08R\x08\x61roundMe\"\x81\x01\n\x16GetLeaderboardResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n\x1bGetLeaderboardStreamRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12#\n\rafter_version\x18\x03 \x01(\x05R\x0c\x61\x66terVersion\"s\n\x1cGetLeaderboardStreamResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\"C\n\x1cPublishFinalStandingsRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"T\n\x1dPublishFinalStandingsResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest2\xe3\t\n\x0e\x43ontestService\x12\x83\x01\n\rCreateContest\x12&.arena.contest.v1.CreateContestRequest\x1a\'.arena.contest.v1.CreateContestResponse\"!\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/contests:\x07\x63ontest\x12\x81\x01\n\nGetContest\x12#.arena.contest.v1.GetContestRequest\x1a$.arena.contest.v1.GetContestResponse\"(\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/contests/{contest_id}\x12z\n\x0cListContests\x12%.arena.contest.v1.ListContestsRequest\x1a&.arena.contest.v1.ListContestsResponse\"\x1b\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/contests\x12\x98\x01\n\rUpdateContest\x12&.arena.contest.v1.UpdateContestRequest\x1a\'.arena.contest.v1.UpdateContestResponse\"6\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02,2!/v1/contests/{contest.contest_id}:\x07\x63ontest\x12\xa2\x01\n\x12RegisterForContest\x12+.arena.contest.v1.RegisterForContestRequest\x1a,.arena.contest.v1.RegisterForContestResponse\"1\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\"\"/v1/contests/{contest_id}:register:\x01*\x12\x99\x01\n\x0eGetLeaderboard\x12\'.arena.contest.v1.GetLeaderboardRequest\x1a(.arena.contest.v1.GetLeaderboardResponse\"4\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\'\x12%/v1/contests/{contest_id}/leaderboard\x12\xb3\x01\n\x14GetLeaderboardStream\x12-.arena.contest.v1.GetLeaderboardStreamRequest\x1a..arena.contest.v1.GetLeaderboardStreamResponse\":\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02-\x12+/v1/contests/{contest_id}/leaderboard:watch0\x01\x12\xb8\x01\n\x15PublishFinalStandings\x12..arena.contest.v1.PublishFinalStandingsRequest\x1a/.arena.contest.v1.PublishFinalStandingsResponse\">\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x34\"//v1/contests/{contest_id}:publishFinalStandings:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&arena/contest/v1/contest_service.proto\x12\x10\x61rena.contest.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/contest/v1/contest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\"Q\n\x14\x43reateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\"L\n\x15\x43reateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"8\n\x11GetContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"I\n\x12GetContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"\x87\x01\n\x13ListContestsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\x12\x34\n\x05phase\x18\x03 \x01(\x0e\x32\x1e.arena.contest.v1.ContestPhaseR\x05phase\"u\n\x14ListContestsResponse\x12\x35\n\x08\x63ontests\x18\x01 \x03(\x0b\x32\x19.arena.contest.v1.ContestR\x08\x63ontests\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n\x14UpdateContestRequest\x12\x39\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestB\x04\xe2\x41\x01\x02R\x07\x63ontest\x12\x41\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x04\xe2\x41\x01\x02R\nupdateMask\"L\n\x15UpdateContestResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"@\n\x19RegisterForContestRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"`\n\x1aRegisterForContestResponse\x12\x42\n\x0cregistration\x18\x01 \x01(\x0b\x32\x1e.arena.contest.v1.RegistrationR\x0cregistration\"\x95\x01\n\x15GetLeaderboardRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\x1b\n\taround_me\x18\x04 \x01(\x08R\x08\x61roundMe\"\x81\x01\n\x16GetLeaderboardResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n\x1bGetLeaderboardStreamRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12#\n\rafter_version\x18\x03 \x01(\x05R\x0c\x61\x66terVersion\"s\n\x1cGetLeaderboardStreamResponse\x12?\n\x0bleaderboard\x18\x01 \x01(\x0b\x32\x1d.arena.contest.v1.LeaderboardR\x0bleaderboard\x12\x12\n\x04last\x18\x02 \x01(\x08R\x04last\"C\n\x1cPublishFinalStandingsRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\"T\n\x1dPublishFinalStandingsResponse\x12\x33\n\x07\x63ontest\x18\x01 \x01(\x0b\x32\x19.arena.contest.v1.ContestR\x07\x63ontest\"?\n\x18GetIcpcScoreboardRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\">\n\x17GetIcpcEventFeedRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId2\x85\x0c\n\x0e\x43ontestService\x12\x83\x01\n\rCreateContest\x12&.arena.contest.v1.CreateContestRequest\x1a\'.arena.contest.v1.CreateContestResponse\"!\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/contests:\x07\x63ontest\x12\x81\x01\n\nGetContest\x12#.arena.contest.v1.GetContestRequest\x1a$.arena.contest.v1.GetContestResponse\"(\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/contests/{contest_id}\x12z\n\x0cListContests\x12%.arena.contest.v1.ListContestsRequest\x1a&.arena.contest.v1.ListContestsResponse\"\x1b\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/contests\x12\x98\x01\n\rUpdateContest\x12&.arena.contest.v1.UpdateContestRequest\x1a\'.arena.contest.v1.UpdateContestResponse\"6\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02,2!/v1/contests/{contest.contest_id}:\x07\x63ontest\x12\xa2\x01\n\x12RegisterForContest\x12+.arena.contest.v1.RegisterForContestRequest\x1a,.arena.contest.v1.RegisterForContestResponse\"1\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\'\"\"/v1/contests/{contest_id}:register:\x01*\x12\x99\x01\n\x0eGetLeaderboard\x12\'.arena.contest.v1.GetLeaderboardRequest\x1a(.arena.contest.v1.GetLeaderboardResponse\"4\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\'\x12%/v1/contests/{contest_id}/leaderboard\x12\xb3\x01\n\x14GetLeaderboardStream\x12-.arena.contest.v1.GetLeaderboardStreamRequest\x1a..arena.contest.v1.GetLeaderboardStreamResponse\":\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02-\x12+/v1/contests/{contest_id}/leaderboard:watch0\x01\x12\xb8\x01\n\x15PublishFinalStandings\x12..arena.contest.v1.PublishFinalStandingsRequest\x1a/.arena.contest.v1.PublishFinalStandingsResponse\">\xc0\xf3\x18\x03\x82\xd3\xe4\x93\x02\x34\"//v1/contests/{contest_id}:publishFinalStandings:\x01*\x12\x8f\x01\n\x11GetIcpcScoreboard\x12*.arena.contest.v1.GetIcpcScoreboardRequest\x1a\x14.google.api.HttpBody\"8\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02+\x12)/v1/contests/{contest_id}/icpc/scoreboard\x12\x8d\x01\n\x10GetIcpcEventFeed\x12).arena.contest.v1.GetIcpcEventFeedRequest\x1a\x14.google.api.HttpBody\"8\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02+\x12)/v1/contests/{contest_id}/icpc/event-feedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,6 +53,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETLEADERBOARDSTREAMREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
   _globals['_PUBLISHFINALSTANDINGSREQUEST'].fields_by_name['contest_id']._loaded_options = None
   _globals['_PUBLISHFINALSTANDINGSREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
+  _globals['_GETICPCSCOREBOARDREQUEST'].fields_by_name['contest_id']._loaded_options = None
+  _globals['_GETICPCSCOREBOARDREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
+  _globals['_GETICPCEVENTFEEDREQUEST'].fields_by_name['contest_id']._loaded_options = None
+  _globals['_GETICPCEVENTFEEDREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
   _globals['_CONTESTSERVICE'].methods_by_name['CreateContest']._loaded_options = None
   _globals['_CONTESTSERVICE'].methods_by_name['CreateContest']._serialized_options = b'\300\363\030\003\202\323\344\223\002\027\"\014/v1/contests:\007contest'
   _globals['_CONTESTSERVICE'].methods_by_name['GetContest']._loaded_options = None
@@ -68,38 +73,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTESTSERVICE'].methods_by_name['GetLeaderboardStream']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002-\022+/v1/contests/{contest_id}/leaderboard:watch'
   _globals['_CONTESTSERVICE'].methods_by_name['PublishFinalStandings']._loaded_options = None
   _globals['_CONTESTSERVICE'].methods_by_name['PublishFinalStandings']._serialized_options = b'\300\363\030\003\202\323\344\223\0024\"//v1/contests/{contest_id}:publishFinalStandings:\001*'
-  _globals['_CREATECONTESTREQUEST']._serialized_start=219
-  _globals['_CREATECONTESTREQUEST']._serialized_end=300
-  _globals['_CREATECONTESTRESPONSE']._serialized_start=302
-  _globals['_CREATECONTESTRESPONSE']._serialized_end=378
-  _globals['_GETCONTESTREQUEST']._serialized_start=380
-  _globals['_GETCONTESTREQUEST']._serialized_end=436
-  _globals['_GETCONTESTRESPONSE']._serialized_start=438
-  _globals['_GETCONTESTRESPONSE']._serialized_end=511
-  _globals['_LISTCONTESTSREQUEST']._serialized_start=514
-  _globals['_LISTCONTESTSREQUEST']._serialized_end=649
-  _globals['_LISTCONTESTSRESPONSE']._serialized_start=651
-  _globals['_LISTCONTESTSRESPONSE']._serialized_end=768
-  _globals['_UPDATECONTESTREQUEST']._serialized_start=771
-  _globals['_UPDATECONTESTREQUEST']._serialized_end=919
-  _globals['_UPDATECONTESTRESPONSE']._serialized_start=921
-  _globals['_UPDATECONTESTRESPONSE']._serialized_end=997
-  _globals['_REGISTERFORCONTESTREQUEST']._serialized_start=999
-  _globals['_REGISTERFORCONTESTREQUEST']._serialized_end=1063
-  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_start=1065
-  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_end=1161
-  _globals['_GETLEADERBOARDREQUEST']._serialized_start=1164
-  _globals['_GETLEADERBOARDREQUEST']._serialized_end=1313
-  _globals['_GETLEADERBOARDRESPONSE']._serialized_start=1316
-  _globals['_GETLEADERBOARDRESPONSE']._serialized_end=1445
-  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_start=1448
-  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_end=1580
-  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_start=1582
-  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_end=1697
-  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_start=1699
-  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_end=1766
-  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_start=1768
-  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_end=1852
-  _globals['_CONTESTSERVICE']._serialized_start=1855
-  _globals['_CONTESTSERVICE']._serialized_end=3106
+  _globals['_CONTESTSERVICE'].methods_by_name['GetIcpcScoreboard']._loaded_options = None
+  _globals['_CONTESTSERVICE'].methods_by_name['GetIcpcScoreboard']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002+\022)/v1/contests/{contest_id}/icpc/scoreboard'
+  _globals['_CONTESTSERVICE'].methods_by_name['GetIcpcEventFeed']._loaded_options = None
+  _globals['_CONTESTSERVICE'].methods_by_name['GetIcpcEventFeed']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002+\022)/v1/contests/{contest_id}/icpc/event-feed'
+  _globals['_CREATECONTESTREQUEST']._serialized_start=246
+  _globals['_CREATECONTESTREQUEST']._serialized_end=327
+  _globals['_CREATECONTESTRESPONSE']._serialized_start=329
+  _globals['_CREATECONTESTRESPONSE']._serialized_end=405
+  _globals['_GETCONTESTREQUEST']._serialized_start=407
+  _globals['_GETCONTESTREQUEST']._serialized_end=463
+  _globals['_GETCONTESTRESPONSE']._serialized_start=465
+  _globals['_GETCONTESTRESPONSE']._serialized_end=538
+  _globals['_LISTCONTESTSREQUEST']._serialized_start=541
+  _globals['_LISTCONTESTSREQUEST']._serialized_end=676
+  _globals['_LISTCONTESTSRESPONSE']._serialized_start=678
+  _globals['_LISTCONTESTSRESPONSE']._serialized_end=795
+  _globals['_UPDATECONTESTREQUEST']._serialized_start=798
+  _globals['_UPDATECONTESTREQUEST']._serialized_end=946
+  _globals['_UPDATECONTESTRESPONSE']._serialized_start=948
+  _globals['_UPDATECONTESTRESPONSE']._serialized_end=1024
+  _globals['_REGISTERFORCONTESTREQUEST']._serialized_start=1026
+  _globals['_REGISTERFORCONTESTREQUEST']._serialized_end=1090
+  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_start=1092
+  _globals['_REGISTERFORCONTESTRESPONSE']._serialized_end=1188
+  _globals['_GETLEADERBOARDREQUEST']._serialized_start=1191
+  _globals['_GETLEADERBOARDREQUEST']._serialized_end=1340
+  _globals['_GETLEADERBOARDRESPONSE']._serialized_start=1343
+  _globals['_GETLEADERBOARDRESPONSE']._serialized_end=1472
+  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_start=1475
+  _globals['_GETLEADERBOARDSTREAMREQUEST']._serialized_end=1607
+  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_start=1609
+  _globals['_GETLEADERBOARDSTREAMRESPONSE']._serialized_end=1724
+  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_start=1726
+  _globals['_PUBLISHFINALSTANDINGSREQUEST']._serialized_end=1793
+  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_start=1795
+  _globals['_PUBLISHFINALSTANDINGSRESPONSE']._serialized_end=1879
+  _globals['_GETICPCSCOREBOARDREQUEST']._serialized_start=1881
+  _globals['_GETICPCSCOREBOARDREQUEST']._serialized_end=1944
+  _globals['_GETICPCEVENTFEEDREQUEST']._serialized_start=1946
+  _globals['_GETICPCEVENTFEEDREQUEST']._serialized_end=2008
+  _globals['_CONTESTSERVICE']._serialized_start=2011
+  _globals['_CONTESTSERVICE']._serialized_end=3552
 # @@protoc_insertion_point(module_scope)
