@@ -347,7 +347,7 @@ async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]
     out = []
     for path in args.paths:
         out.append(summarize(path, "one verdict", counts[path], args.singles * args.rounds, singles[path]))
-    for path in args.paths:
+    for path in args.paths if args.burst else ():
         load = f"{args.burst} verdicts in 1 s"
         out.append(summarize(path, load, counts[path], args.burst * args.rounds, bursts[path]))
     return out
