@@ -4,11 +4,16 @@
   same fields out as JSON (orjson, the fastest common choice).
 - ``GET /problems?page_size=&difficulty=&tag=&query=&order_by=``: the problem service's
   ListProblems for an anonymous caller — the same page through the same store, as JSON.
+- ``GET /contests/{id}/leaderboard?page_size=``: the contest service's GetLeaderboard for an anonymous
+  caller — the same board read through the same ``Boards`` (version check, standings once per version),
+  the same page as JSON, kept as bytes per (view, version, page) as the servicer keeps its page
+  (``build_each_time=true``: the page's JSON built on every request instead, for reference).
 
 Each answer is kept as orjson bytes in the same cache the services use (``arena.kit.cache``,
 same key, same expiry: ``ARENA_BENCH_CACHE_TTL_S``, default 2 s as the services'
 ``ARENA_READ_CACHE_TTL_S``); 0 reads the store on every request, as the services do then.
-Databases by URL: ``ARENA_BENCH_USER_DATABASE_URL``, ``ARENA_BENCH_PROBLEM_DATABASE_URL``.
+Databases by URL: ``ARENA_BENCH_USER_DATABASE_URL``, ``ARENA_BENCH_PROBLEM_DATABASE_URL``,
+``ARENA_BENCH_CONTEST_DATABASE_URL``.
 Benchmarks only; no service uses this.
 
     python -m bench.baseline_fastapi PORT PROCESSES
@@ -23,6 +28,9 @@ from collections.abc import Awaitable, Callable, Hashable
 import orjson
 from fastapi import FastAPI, HTTPException, Response
 
+from arena.contest.app import ContestApp, ProblemRef
+from arena.contest.domain import ContestProblem, Row, ScoringRule
+from arena.contest.servicer import PAGE_BYTES_TTL_S
 from arena.kit.cache import TtlCache
 from arena.kit.db import make_engine
 from arena.problem.domain import Difficulty, Problem
@@ -152,6 +160,96 @@ async def list_problems(
 
     key = (None, False, difficulty, filters.tag, filters.query, order, size, "")
     return Response(await cached(key, build), media_type="application/json")
+
+
+class _NoProblems:
+    async def find(self, keys: object) -> list[ProblemRef]:
+        return []
+
+
+_pages: TtlCache[Hashable, bytes] = TtlCache(ttl_s=PAGE_BYTES_TTL_S, max_entries=10_000)
+"""Pages keyed by board version, with the servicer's own expiry (it only frees memory)."""
+
+
+def contest_app() -> ContestApp:
+    if "contest" not in _stores:
+        from arena.contest.store import SqlContestStore
+
+        store = SqlContestStore(make_engine(os.environ["ARENA_BENCH_CONTEST_DATABASE_URL"]))
+        ttl_s = float(os.environ.get("ARENA_BENCH_CACHE_TTL_S", "2"))
+        _stores["contest"] = ContestApp(store, _NoProblems(), read_cache_ttl_s=ttl_s)
+    return _stores["contest"]  # type: ignore[return-value]
+
+
+def _seconds(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return "0s"
+    us = delta // dt.timedelta(microseconds=1)
+    return f"{us // 1_000_000}s" if us % 1_000_000 == 0 else f"{us / 1e6:.6f}".rstrip("0") + "s"
+
+
+def _contest_problem_json(p: ContestProblem) -> dict:
+    return {"problem_id": p.problem_id, "label": p.label, "max_score": p.max_score, "title": p.title}
+
+
+def row_json(row: Row) -> dict:
+    """A leaderboard row as the REST API shows it."""
+    return {
+        "rank": row.rank,
+        "user_id": row.user_id,
+        "display_name": row.display_name,
+        "score": row.score,
+        "solved_count": row.solved_count,
+        "penalty": _seconds(row.penalty),
+        "cells": [
+            {
+                "label": c.label,
+                "solved": c.solved,
+                "rejected_attempts": c.rejected_attempts,
+                "pending_attempts": c.pending_attempts,
+                "score": c.score,
+                "first_solve": c.first_solve,
+            }
+            | ({"solved_after": _seconds(c.solved_after)} if c.solved_after is not None else {})
+            for c in row.cells
+        ],
+    }
+
+
+@app.get("/contests/{contest_id}/leaderboard")
+async def get_leaderboard(contest_id: str, page_size: int = 0, build_each_time: bool = False) -> Response:
+    contests = contest_app()
+    view = await contests.view(contest_id, None)
+    size = min(page_size, 1000) if page_size > 0 else 100
+
+    async def build() -> bytes:
+        standings = contests.standings(view)
+        contest = view.board.contest
+        rule: ScoringRule = contest.spec.scoring_rule
+        return orjson.dumps(
+            {
+                "leaderboard": {
+                    "contest_id": contest.contest_id,
+                    "scoring_rule": f"SCORING_RULE_{rule.name}",
+                    "problems": [_contest_problem_json(p) for p in contest.spec.problems],
+                    "rows": [row_json(r) for r in standings.rows[:size]],
+                    "frozen": standings.frozen,
+                    "version": view.board.version,
+                    "participant_count": len(standings.rows),
+                    "update_time": _rfc3339(view.board.update_time),
+                },
+                "next_page_token": "more" if size < len(standings.rows) else "",
+            }
+        )
+
+    if build_each_time:  # the page's dicts and JSON built per request (the standings still once per version)
+        return Response(await build(), media_type="application/json")
+    key = (*view.key, size, 0)
+    page = _pages.get(key)
+    if page is None:
+        page = await build()
+        _pages.put(key, page)
+    return Response(page, media_type="application/json")
 
 
 def serve(port: int, processes: int) -> None:

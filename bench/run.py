@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from bench import batch, calls, getuser, judge, problems, sandbox, watch
+from bench import batch, board_stream, calls, getuser, judge, leaderboard, problems, sandbox, standings, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -19,6 +19,9 @@ BENCHMARKS = {
     "sandbox": sandbox.main,
     "judge": judge.main,
     "watch": watch.main,
+    "standings": standings.main,
+    "leaderboard": leaderboard.main,
+    "board_stream": board_stream.main,
 }
 
 

@@ -421,3 +421,80 @@ def test_clarifications_and_a_virtual_participant_through_envoy(platform: Platfo
     assert [(r["display_name"], r["solved_count"]) for r in real_after["rows"]] == [("clar-ann", 1)]
     no_virtual = rest.get(f"/v1/contests/{cid}/leaderboard", params={"virtual": "true"}, headers=auth(ann))
     assert no_virtual.status_code == 400 and error_reason(no_virtual.json()) == "CONTEST_NOT_REGISTERED"
+
+
+def test_the_icpc_contest_api_export_through_the_edge(platform: Platform, rest: httpx.Client):
+    """The scoreboard (JSON) and the event feed (NDJSON) in the ICPC Contest API's shape, as HttpBody
+    answers: REST gets the documents themselves with their own content types; gRPC gets the HttpBody."""
+    admin = admin_token(rest)
+    cat, dog = register_and_login(rest, "icpc-cat"), register_and_login(rest, "icpc-dog")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    created = rest.post(
+        "/v1/contests",
+        json={
+            "title": "ICPC export",
+            "scoring_rule": "SCORING_RULE_ICPC",
+            "start_time": rfc3339(start),
+            "duration": "3600s",
+            "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "mean-value"}],
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 200, created.text
+    contest = created.json()["contest"]
+    cid, a_plus_b = contest["contest_id"], contest["problems"][0]["problem_id"]
+    for token in (cat, dog):
+        assert rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(token)).status_code == 200
+    cat_id = row(board(rest, cid), "icpc-cat")["user_id"]
+    for sid, verdict, minute in (("icpc-1", verdict_pb2.VERDICT_WRONG_ANSWER, 2), ("icpc-2", 1, 5.5)):
+        fields = {
+            "submission_id": sid,
+            "contest_id": cid,
+            "user_id": cat_id,
+            "problem_id": a_plus_b,
+            "verdict": verdict,
+            "score": 1.0,
+            "submit_time": stamp(start + dt.timedelta(minutes=minute)),
+        }
+        assert asyncio.run(record(platform, **fields)) is True
+
+    exported = rest.get(f"/v1/contests/{cid}/icpc/scoreboard")
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("application/json")
+    scoreboard = exported.json()
+    assert set(scoreboard) == {"time", "contest_time", "state", "rows"}
+    assert scoreboard["state"]["started"] and scoreboard["state"]["ended"] is None
+    first = scoreboard["rows"][0]
+    assert set(first) == {"rank", "team_id", "score", "problems"}
+    assert (first["rank"], first["team_id"], first["score"]) == (1, cat_id, {"num_solved": 1, "total_time": 25})
+    assert first["problems"][0] == {
+        "problem_id": "A",
+        "num_judged": 2,
+        "num_pending": 0,
+        "solved": True,
+        "time": 5,
+        "first_to_solve": True,
+    }
+    assert first["problems"][1] == {"problem_id": "B", "num_judged": 0, "num_pending": 0, "solved": False}
+    assert scoreboard["rows"][1]["rank"] == 2 and scoreboard["rows"][1]["score"] == {"num_solved": 0, "total_time": 0}
+
+    feed = rest.get(f"/v1/contests/{cid}/icpc/event-feed")
+    assert feed.status_code == 200, feed.text
+    assert feed.headers["content-type"].startswith("application/x-ndjson")
+    events = [json.loads(line) for line in feed.text.splitlines()]
+    assert events[0]["type"] == "contest" and events[0]["data"]["id"] == cid and events[-1]["type"] == "state"
+    assert [e["data"]["judgement_type_id"] for e in events if e["type"] == "judgements"] == ["WA", "AC"]
+    assert {e["id"] for e in events if e["type"] == "teams"} == {cat_id, row(board(rest, cid), "icpc-dog")["user_id"]}
+
+    async def over_grpc() -> bytes:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}") as channel:
+            stub = contest_service_pb2_grpc.ContestServiceStub(channel)
+            body = await stub.GetIcpcScoreboard(
+                contest_service_pb2.GetIcpcScoreboardRequest(contest_id=cid), timeout=10
+            )
+            assert body.content_type == "application/json"
+            return body.data
+
+    assert json.loads(asyncio.run(over_grpc())) == scoreboard
+    missing = rest.get("/v1/contests/missing/icpc/scoreboard")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/json")

@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeAlias, cast
 
 import grpc
+from google.api import httpbody_pb2
 
+from arena.contest import icpc
 from arena.contest.app import ContestApp, View, VirtualView
 from arena.contest.domain import (
     DEFAULT_PENALTY,
@@ -431,6 +433,32 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             clarifications=[clarification_message(c) for c in found],
             next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
         )
+
+    async def _icpc(self, contest_id: str, kind: str) -> bytes:
+        """An ICPC Contest API document of the caller's view as an HttpBody, serialized once per (view,
+        version, phase): the document's state moves with the phase even when the board does not."""
+        view = await self.app.view(contest_id, request_context.identity())
+        now = self.app.clock()
+        board = view.board
+        key = ("icpc", kind, *view.key, phase_at(board.contest.spec, now), board.contest.final_standings_published)
+        found = self.pages.get(key)
+        if found is not None:
+            return found
+        if kind == "scoreboard":
+            document = icpc.scoreboard(board.contest, self.app.standings(view), board.update_time, now)
+            body = httpbody_pb2.HttpBody(content_type="application/json", data=icpc.json_bytes(document))
+        else:
+            events = icpc.event_feed(board.contest, board.participants, board.results, view.viewer, now)
+            body = httpbody_pb2.HttpBody(content_type="application/x-ndjson", data=icpc.ndjson(events))
+        serialized: bytes = body.SerializeToString()
+        self.pages.put(key, serialized)
+        return serialized
+
+    async def GetIcpcScoreboard(self, request: contest_service_pb2.GetIcpcScoreboardRequest, context: Context) -> bytes:
+        return await self._icpc(request.contest_id, "scoreboard")
+
+    async def GetIcpcEventFeed(self, request: contest_service_pb2.GetIcpcEventFeedRequest, context: Context) -> bytes:
+        return await self._icpc(request.contest_id, "event-feed")
 
 
 class ContestInternalServicer(contest_internal_service_pb2_grpc.ContestInternalServiceServicer):

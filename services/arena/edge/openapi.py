@@ -29,6 +29,9 @@ _NOT_UPDATABLE = frozenset(
 )
 NDJSON = "application/x-ndjson"
 """What the edge answers a REST server stream with: one JSON message per line."""
+HTTP_BODY = "google.api.HttpBody"
+"""A response in a format of its own: the transcoder answers its `content_type` and `data` as they are."""
+_MEDIA_TYPE = re.compile(r"`((?:application|text)/[a-zA-Z0-9.+-]+)`")
 
 _SCALARS: dict[int, dict[str, Any]] = {
     _FD.TYPE_DOUBLE: {"type": "number", "format": "double"},
@@ -323,7 +326,13 @@ class _Builder:
         parameters += self.query_parameters(request, bound)
         if parameters:
             operation["parameters"] = parameters
-        if binding.response_body:
+        media_type = NDJSON if method.server_streaming else "application/json"
+        if method.output.full_name == HTTP_BODY and not binding.response_body:
+            # The method's comment names its media type (`application/json`, `application/x-ndjson`, ...).
+            media_type = http_body_media_type(comment)
+            response_schema = {"type": "object"} if media_type == "application/json" else {"type": "string"}
+            operation["x-arena-http-body"] = media_type
+        elif binding.response_body:
             response_schema = self.field_schema(method.output.fields_by_name[binding.response_body])
         else:
             response_schema = self.ref(method.output)
@@ -343,7 +352,7 @@ class _Builder:
                 "description": "A stream of messages, one JSON object per line (each follows this schema)."
                 if method.server_streaming
                 else "OK",
-                "content": {NDJSON if method.server_streaming else "application/json": {"schema": response_schema}},
+                "content": {media_type: {"schema": response_schema}},
             },
             "default": {
                 "description": "An error as a google.rpc.Status (the HTTP status follows the gRPC code).",
@@ -355,6 +364,12 @@ class _Builder:
         else:
             operation["security"] = [{"bearerAuth": []}]
         return operation
+
+
+def http_body_media_type(comment: str) -> str:
+    """The media type a google.api.HttpBody method answers: the first one its comment names in backticks."""
+    found = _MEDIA_TYPE.search(comment)
+    return found.group(1) if found else "application/octet-stream"
 
 
 def path_parameter_names(variables: list[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 
 from arena.common.v1 import access_pb2
 from arena.contract import Contract
-from arena.edge.openapi import NDJSON, openapi_path, render_openapi
+from arena.edge.openapi import NDJSON, http_body_media_type, openapi_path, render_openapi
 
 VERBS = {"get", "put", "post", "delete", "patch"}
 
@@ -132,6 +132,8 @@ def test_errors_security_and_streams(document: dict, contract: Contract):
                 assert operation["x-arena-streaming"] == "ndjson"
                 assert set(content) == {NDJSON}  # what the edge sends (tests/integration/edge checks it)
                 assert "newline-delimited JSON" in operation["description"]
+            elif method.output.full_name == "google.api.HttpBody":
+                assert set(content) == {operation["x-arena-http-body"]}  # the body as the method answers it
             else:
                 assert "x-arena-streaming" not in operation
                 assert set(content) == {"application/json"}
@@ -167,7 +169,7 @@ def test_every_operation_loads_in_a_schema_driven_tool(document: dict):
 
     schema = schemathesis.openapi.from_dict(document)
     loaded = [result.ok() for result in schema.get_all_operations()]
-    assert len(loaded) == len(operations(document)) == 65
+    assert len(loaded) == len(operations(document)) == 67
     for path, item in document["paths"].items():
         for verb in item:
             assert schema[path][verb.upper()].method.upper() == verb.upper()  # PATCH included
@@ -198,3 +200,19 @@ def test_update_mask_examples_name_fields_of_the_resource_each_operation_updates
         "UpdateContest": "title,description",
         "UpdatePreferences": "muted_kinds,email_enabled",
     }
+
+
+def test_http_body_responses_are_documented_in_their_own_media_type(document: dict):
+    """A google.api.HttpBody is the whole HTTP response (content type and bytes): no message schema."""
+    by_id = operations(document)
+    scoreboard = by_id["ContestService_GetIcpcScoreboard"]
+    assert scoreboard["responses"]["200"]["content"] == {"application/json": {"schema": {"type": "object"}}}
+    feed = by_id["ContestService_GetIcpcEventFeed"]
+    assert feed["responses"]["200"]["content"] == {NDJSON: {"schema": {"type": "string"}}}
+    assert "google.api.HttpBody" not in document["components"]["schemas"]
+
+
+def test_the_media_type_of_an_http_body_comes_from_the_comment():
+    assert http_body_media_type("Returns it as `application/x-ndjson`: one per line.") == NDJSON
+    assert http_body_media_type("Returns the `scoreboard` as `application/json`.") == "application/json"
+    assert http_body_media_type("No type named.") == "application/octet-stream"

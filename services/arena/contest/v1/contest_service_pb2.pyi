@@ -2,6 +2,7 @@ from arena.common.v1 import access_pb2 as _access_pb2
 from arena.contest.v1 import contest_pb2 as _contest_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import httpbody_pb2 as _httpbody_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -210,3 +211,15 @@ class ListClarificationsResponse(_message.Message):
     clarifications: _containers.RepeatedCompositeFieldContainer[_contest_pb2.Clarification]
     next_page_token: str
     def __init__(self, clarifications: _Optional[_Iterable[_Union[_contest_pb2.Clarification, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetIcpcScoreboardRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...
+
+class GetIcpcEventFeedRequest(_message.Message):
+    __slots__ = ("contest_id",)
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    def __init__(self, contest_id: _Optional[str] = ...) -> None: ...

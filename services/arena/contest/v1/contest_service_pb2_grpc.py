@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from arena.contest.v1 import contest_service_pb2 as arena_dot_contest_dot_v1_dot_contest__service__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -99,6 +100,16 @@ class ContestServiceStub:
                 '/arena.contest.v1.ContestService/ListClarifications',
                 request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.SerializeToString,
                 response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.FromString,
+                _registered_method=True)
+        self.GetIcpcScoreboard = channel.unary_unary(
+                '/arena.contest.v1.ContestService/GetIcpcScoreboard',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcScoreboardRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+                _registered_method=True)
+        self.GetIcpcEventFeed = channel.unary_unary(
+                '/arena.contest.v1.ContestService/GetIcpcEventFeed',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcEventFeedRequest.SerializeToString,
+                response_deserializer=google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
                 _registered_method=True)
 
 
@@ -204,6 +215,26 @@ class ContestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetIcpcScoreboard(self, request, context):
+        """Returns the standings as the ICPC Contest API's `/contests/{id}/scoreboard` document (CCS 2023-06; times
+        in whole minutes), as `application/json`, for ICPC tools; frozen for the public during the freeze.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIcpcEventFeed(self, request, context):
+        """Returns the contest as the ICPC Contest API's event feed (CCS 2023-06), one event per line as
+        `application/x-ndjson`: the contest, judgement types, problems, teams, submissions, judgements, state.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -271,6 +302,16 @@ def add_ContestServiceServicer_to_server(servicer, server):
                     servicer.ListClarifications,
                     request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.FromString,
                     response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.SerializeToString,
+            ),
+            'GetIcpcScoreboard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIcpcScoreboard,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcScoreboardRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
+            ),
+            'GetIcpcEventFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIcpcEventFeed,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcEventFeedRequest.FromString,
+                    response_serializer=google_dot_api_dot_httpbody__pb2.HttpBody.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -625,6 +666,60 @@ class ContestService:
             '/arena.contest.v1.ContestService/ListClarifications',
             arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsRequest.SerializeToString,
             arena_dot_contest_dot_v1_dot_contest__service__pb2.ListClarificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIcpcScoreboard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/GetIcpcScoreboard',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcScoreboardRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIcpcEventFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/GetIcpcEventFeed',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.GetIcpcEventFeedRequest.SerializeToString,
+            google_dot_api_dot_httpbody__pb2.HttpBody.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,396 @@
+"""Benchmark: a verdict recorded → every ``GetLeaderboardStream`` subscriber has the new board.
+
+The contest (``contest_data.py``: 1,000 contestants, 10 problems, 10,000 judged submissions by default,
+ICPC, running, no freeze: one view for everyone) is seeded into the contest service's database and the
+platform started on it. Then, per path and round, ``--subscribers`` streams are opened (top
+``--page-size`` rows each) and, once every one has its snapshot:
+
+- single verdicts: ``--singles`` times, one ``RecordSubmissionResult`` (the internal RPC, straight to the
+  contest service, as the judge's outbox calls it), then wait until every subscriber has a board at least
+  one version newer; a sample is one subscriber's arrival minus the moment the call was sent;
+- a burst: ``--burst`` verdicts sent within one second (evenly spaced, not waiting for each other); the
+  k-th verdict to be acknowledged made version base+k (the store serializes the writes), so a sample is a
+  subscriber's first arrival at version ≥ base+k minus the moment that verdict was sent (coalesced updates
+  count for every verdict they include).
+
+Paths: native gRPC straight to the service (the baseline; asyncio clients multiplexed over a few channels),
+gRPC-Web through Envoy and REST (NDJSON) through Envoy (HTTP/1.1, one connection per subscriber, httpx).
+All clients run in this one Python process on the same 2 cores as the platform, so the client side is part
+of what is measured; the Envoy paths default to fewer subscribers (``--edge-subscribers``) because one
+Python process cannot read 1,000 HTTP/1.1 streams of 100-row boards without becoming the bottleneck.
+Paths take turns per round (A B C A B C ...). Target: p99 < 50 ms. Everything is bounded by timeouts.
+
+    python -m bench.board_stream [--rounds 2] [--subscribers 1000] [--edge-subscribers 200] [--singles 10]
+                                 [--burst 200] [--page-size 100] [--submissions 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import pathlib
+import random
+import re
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import grpc
+import httpx
+
+from arena.contest.domain import ScoringRule
+from arena.contest.v1 import (
+    contest_internal_service_pb2,
+    contest_internal_service_pb2_grpc,
+    contest_service_pb2,
+    contest_service_pb2_grpc,
+)
+from arena.launcher import Platform
+from bench.contest_data import CONTEST_ID, seed, synthetic, user_id
+from bench.harness import percentile, write_results
+from bench.sandbox import BenchmarkFailed
+from bench.system import grpc_frame, platform_with
+
+NATIVE, GRPC_WEB, NDJSON = "native gRPC direct", "gRPC-Web via Envoy", "REST NDJSON via Envoy"
+PATHS = (NATIVE, GRPC_WEB, NDJSON)
+BASELINE = NATIVE
+TARGET_P99_MS = 50.0
+CHANNELS = 8
+"""Native subscribers are spread over this many HTTP/2 connections."""
+CATCH_UP_TIMEOUT_S = 30.0
+_VERSION = re.compile(rb'"version":\s*(\d+)')
+
+
+# -- pure helpers ------------------------------------------------------------------------------
+
+
+def first_at(arrivals: Sequence[tuple[float, int]], version: int) -> float | None:
+    """When a subscriber first had a board at ``version`` or newer (arrivals in order)."""
+    return next((t for t, v in arrivals if v >= version), None)
+
+
+def single_latencies(sent: float, version: int, subscribers: Sequence[Sequence[tuple[float, int]]]) -> list[float]:
+    """Per subscriber: ms from sending the verdict to its first board at ``version`` or newer."""
+    out = []
+    for arrivals in subscribers:
+        t = first_at(arrivals, version)
+        if t is None:
+            raise BenchmarkFailed(f"a subscriber never saw version {version}")
+        out.append((t - sent) * 1000)
+    return out
+
+
+def burst_latencies(
+    base: int, sends: Sequence[tuple[float, float]], subscribers: Sequence[Sequence[tuple[float, int]]]
+) -> list[float]:
+    """``sends``: (sent, acknowledged) per verdict; the k-th acknowledged made version base+k. Per subscriber
+    and verdict: ms from sending it to the subscriber's first board at that version or newer."""
+    by_ack = sorted(sends, key=lambda s: s[1])
+    out = []
+    for k, (sent, _ack) in enumerate(by_ack, start=1):
+        out.extend(single_latencies(sent, base + k, subscribers))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    path: str
+    load: str
+    subscribers: int
+    verdicts: int
+    samples: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def summarize(path: str, load: str, subscribers: int, verdicts: int, samples_ms: Sequence[float]) -> Summary:
+    ordered = sorted(samples_ms)
+    return Summary(
+        path,
+        load,
+        subscribers,
+        verdicts,
+        len(ordered),
+        percentile(ordered, 0.5),
+        percentile(ordered, 0.99),
+        ordered[-1] if ordered else 0.0,
+    )
+
+
+def table(summaries: Sequence[Summary], *, baseline: str) -> str:
+    head = f"| load | path | subscribers | verdicts | samples | p50 ms | p99 ms | max ms | x {baseline} (p99) |"
+    lines = [
+        head + f" p99 < {TARGET_P99_MS:g} ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    reference = {s.load: s for s in summaries if s.path == baseline}
+    for s in summaries:
+        base = reference.get(s.load)
+        ratio = s.p99_ms / base.p99_ms if base and base.p99_ms else float("nan")
+        met = "yes" if s.p99_ms < TARGET_P99_MS else "no"
+        lines.append(
+            f"| {s.load} | {s.path} | {s.subscribers:,} | {s.verdicts} | {s.samples:,} | {s.p50_ms:.1f} | "
+            f"{s.p99_ms:.1f} | {s.max_ms:.1f} | {ratio:.2f} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def web_messages(buffer: bytearray) -> list[bytes]:
+    """Complete gRPC-Web data frames taken off the front of ``buffer`` (trailer frames dropped)."""
+    out = []
+    while len(buffer) >= 5:
+        flags, length = struct.unpack(">BI", bytes(buffer[:5]))
+        if len(buffer) < 5 + length:
+            break
+        payload = bytes(buffer[5 : 5 + length])
+        del buffer[: 5 + length]
+        if not flags & 0x80:
+            out.append(payload)
+    return out
+
+
+# -- subscribers -------------------------------------------------------------------------------
+
+
+Arrivals = list[tuple[float, int]]
+
+
+class Subscribers:
+    """``count`` subscribers on one path, each appending (arrival time, version) as boards come."""
+
+    def __init__(self, platform: Platform, path: str, count: int, page_size: int) -> None:
+        self.platform = platform
+        self.path = path
+        self.count = count
+        self.page_size = page_size
+        self.arrivals: list[Arrivals] = [[] for _ in range(count)]
+        self.latest = [0] * count
+        self.changed = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+
+    def _got(self, index: int, version: int) -> None:
+        self.arrivals[index].append((time.perf_counter(), version))
+        self.latest[index] = version
+        self.changed.set()
+
+    async def start(self) -> None:
+        request = contest_service_pb2.GetLeaderboardStreamRequest(contest_id=CONTEST_ID, page_size=self.page_size)
+        if self.path == NATIVE:
+            target = f"127.0.0.1:{self.platform.settings.ports['contest'].grpc}"
+            channels = [
+                grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in range(CHANNELS)
+            ]
+            self._closers += [c.close for c in channels]
+            stubs = [contest_service_pb2_grpc.ContestServiceStub(c) for c in channels]
+            for i in range(self.count):
+                self._tasks.append(asyncio.create_task(self._native(i, stubs[i % CHANNELS], request)))
+        else:
+            limits = httpx.Limits(max_connections=self.count + 10, max_keepalive_connections=self.count + 10)
+            client = httpx.AsyncClient(base_url=self.platform.settings.edge_url, limits=limits, timeout=None)
+            self._closers.append(client.aclose)
+            run = self._web if self.path == GRPC_WEB else self._ndjson
+            for i in range(self.count):
+                self._tasks.append(asyncio.create_task(run(i, client, request)))
+
+    async def _native(self, index: int, stub, request) -> None:  # type: ignore[no-untyped-def]
+        async for message in stub.GetLeaderboardStream(request):
+            self._got(index, message.leaderboard.version)
+
+    async def _web(self, index: int, client: httpx.AsyncClient, request) -> None:  # type: ignore[no-untyped-def]
+        headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1"}
+        path = "/arena.contest.v1.ContestService/GetLeaderboardStream"
+        async with client.stream("POST", path, content=grpc_frame(request.SerializeToString()), headers=headers) as r:
+            if r.status_code != 200:
+                raise BenchmarkFailed(f"gRPC-Web stream: HTTP {r.status_code}")
+            buffer = bytearray()
+            async for chunk in r.aiter_raw():
+                buffer += chunk
+                for payload in web_messages(buffer):
+                    version = contest_service_pb2.GetLeaderboardStreamResponse.FromString(payload).leaderboard.version
+                    self._got(index, version)
+
+    async def _ndjson(self, index: int, client: httpx.AsyncClient, request) -> None:  # type: ignore[no-untyped-def]
+        path = f"/v1/contests/{CONTEST_ID}/leaderboard:watch"
+        async with client.stream("GET", path, params={"page_size": request.page_size}) as r:
+            if r.status_code != 200:
+                raise BenchmarkFailed(f"NDJSON stream: HTTP {r.status_code}")
+            buffer = b""
+            async for chunk in r.aiter_raw():
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    found = _VERSION.search(line)  # the board's version; rows carry none
+                    if found:
+                        self._got(index, int(found.group(1)))
+
+    async def wait_all(self, version: int, timeout_s: float = CATCH_UP_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while min(self.latest) < version:
+            failed = [t for t in self._tasks if t.done()]
+            if failed:
+                error = failed[0].exception()
+                raise BenchmarkFailed(f"{self.path}: a subscriber stopped: {error!r}")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                behind = sum(v < version for v in self.latest)
+                raise BenchmarkFailed(f"{self.path}: {behind} subscribers never reached version {version}")
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), min(left, 1.0))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for close in self._closers:
+            await close()
+
+
+# -- verdicts ----------------------------------------------------------------------------------
+
+
+class Judge:
+    """Sends verdicts as the judge's outbox does: the internal RPC straight to the contest service."""
+
+    def __init__(self, platform: Platform, contestants: int, problems: int) -> None:
+        target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+        self.channel = grpc.aio.insecure_channel(target)
+        self.stub = contest_internal_service_pb2_grpc.ContestInternalServiceStub(self.channel)
+        self.rng = random.Random(7)
+        self.contestants = contestants
+        self.problems = problems
+        self.sent = 0
+
+    async def verdict(self) -> tuple[float, float]:
+        """(sent, acknowledged) perf_counter times of one new, applied verdict."""
+        self.sent += 1
+        now = dt.datetime.now(dt.UTC)
+        request = contest_internal_service_pb2.RecordSubmissionResultRequest(
+            submission_id=f"live-{self.sent:06d}-{self.rng.randrange(1 << 30)}",
+            contest_id=CONTEST_ID,
+            user_id=user_id(self.rng.randrange(self.contestants)),
+            problem_id=f"p{self.rng.randrange(self.problems):02d}",
+            verdict=self.rng.choice((1, 2)),  # ACCEPTED or WRONG_ANSWER: both move the board
+            score=1.0,
+        )
+        request.submit_time.FromDatetime(now)
+        request.judge_time.FromDatetime(now)
+        sent = time.perf_counter()
+        response = await self.stub.RecordSubmissionResult(request, timeout=30)
+        acknowledged = time.perf_counter()
+        if not response.applied:
+            raise BenchmarkFailed("a new verdict was not applied")
+        return sent, acknowledged
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+
+async def one_path(
+    platform: Platform, judge: Judge, path: str, count: int, args: argparse.Namespace
+) -> tuple[list[float], list[float]]:
+    """(single-verdict samples, burst samples) of one path in one round."""
+    subscribers = Subscribers(platform, path, count, args.page_size)
+    await subscribers.start()
+    try:
+        await subscribers.wait_all(1)
+        base = max(v for a in subscribers.arrivals for _, v in a)
+        await subscribers.wait_all(base)
+        singles: list[float] = []
+        for _ in range(args.singles):
+            sent, _ack = await judge.verdict()
+            base += 1
+            await subscribers.wait_all(base)
+            singles += single_latencies(sent, base, subscribers.arrivals)
+            await asyncio.sleep(0.1)
+        spacing_s = 1.0 / args.burst if args.burst else 0.0
+        started = time.perf_counter()
+
+        async def paced(i: int) -> tuple[float, float]:
+            await asyncio.sleep(max(0.0, started + i * spacing_s - time.perf_counter()))
+            return await judge.verdict()
+
+        sends = await asyncio.gather(*(paced(i) for i in range(args.burst)))
+        await subscribers.wait_all(base + args.burst)
+        burst = burst_latencies(base, sends, subscribers.arrivals)
+        return singles, burst
+    finally:
+        await subscribers.close()
+
+
+async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]:
+    judge = Judge(platform, args.contestants, args.problems)
+    counts = {NATIVE: args.subscribers, GRPC_WEB: args.edge_subscribers, NDJSON: args.edge_subscribers}
+    singles: dict[str, list[float]] = {p: [] for p in args.paths}
+    bursts: dict[str, list[float]] = {p: [] for p in args.paths}
+    try:
+        for round_index in range(args.rounds):
+            for path in args.paths:
+                s, b = await one_path(platform, judge, path, counts[path], args)
+                singles[path] += s
+                bursts[path] += b
+                print(
+                    f"  [round {round_index + 1}/{args.rounds}] {path} ({counts[path]} subscribers): single p99 "
+                    f"{percentile(sorted(s), 0.99):.1f} ms, burst p99 {percentile(sorted(b), 0.99):.1f} ms",
+                    flush=True,
+                )
+    finally:
+        await judge.close()
+    out = []
+    for path in args.paths:
+        out.append(summarize(path, "one verdict", counts[path], args.singles * args.rounds, singles[path]))
+    for path in args.paths if args.burst else ():
+        load = f"{args.burst} verdicts in 1 s"
+        out.append(summarize(path, load, counts[path], args.burst * args.rounds, bursts[path]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--subscribers", type=int, default=1000, help="native gRPC subscribers")
+    parser.add_argument("--edge-subscribers", type=int, default=200, help="subscribers on each Envoy path")
+    parser.add_argument("--singles", type=int, default=10, help="single verdicts per path and round")
+    parser.add_argument("--burst", type=int, default=200, help="verdicts sent within one second")
+    parser.add_argument("--page-size", type=int, default=100, help="rows each streamed board carries")
+    parser.add_argument("--contestants", type=int, default=1000)
+    parser.add_argument("--problems", type=int, default=10)
+    parser.add_argument("--submissions", type=int, default=10_000, help="judged submissions already in the contest")
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--duration-s", type=float, default=None, help=argparse.SUPPRESS)  # bench.run --quick
+    parser.add_argument("--warmup-s", type=float, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.duration_s is not None:  # the quick smoke run: small and short
+        args.subscribers, args.edge_subscribers, args.singles, args.burst = 50, 20, 2, 20
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)  # running now, for 29 days
+    data = synthetic(
+        ScoringRule.ICPC,
+        contestants=args.contestants,
+        problems=args.problems,
+        submissions=args.submissions,
+        start=start,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-board-stream-") as tmp:
+        asyncio.run(seed(f"sqlite+aiosqlite:///{tmp}/contest.db", data))
+        with platform_with(pathlib.Path(tmp)) as platform:
+            summaries = asyncio.run(measure(platform, args))
+    path = write_results("board_stream", [], {"summaries": [dataclasses.asdict(s) for s in summaries]})
+    print(
+        f"\n## Verdict → every leaderboard stream subscriber has the new board ({args.contestants:,} contestants, "
+        f"{args.submissions:,} submissions, top {args.page_size} rows per board)\n\n"
+        + table(summaries, baseline=BASELINE)
+        + f"\n\nresults: {path}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
