@@ -115,33 +115,86 @@ class Boards:
         self._max_contests = max_contests
         self._max_views = max_views
         self._locks: dict[str, asyncio.Lock] = {}
+        self._applied: dict[str, dict[int, tuple[Result, dt.datetime]]] = {}
+        """Results this process recorded on a held board, by the version each made, not yet folded in."""
+
+    def applied(self, contest_id: str, version: int, result: Result, now: dt.datetime) -> None:
+        """This process recorded ``result`` and it made board ``version`` (at ``now``): the held board takes
+        it in without reading the store once every version between is accounted for (``_fold``). A version
+        between made elsewhere (another process, a registration) leaves a gap: the next read reloads."""
+        have = self._boards.get(contest_id)
+        if have is not None and version > have.version:
+            self._applied.setdefault(contest_id, {})[version] = (result, now)
+
+    def _fold(self, contest_id: str) -> Board | None:
+        """The held board with the recorded results that directly follow its version applied: the board the
+        store holds at that version (the latest judgement per submission wins, as in ``store.record``)."""
+        have = self._boards.get(contest_id)
+        pending = self._applied.get(contest_id)
+        if have is None or not pending or have.version + 1 not in pending:
+            return have
+        results = {r.submission_id: r for r in have.results}
+        version, update_time = have.version, have.update_time
+        while version + 1 in pending:
+            version += 1
+            result, update_time = pending.pop(version)
+            known = results.get(result.submission_id)
+            if known is None or result.supersedes(known):
+                results[result.submission_id] = result
+        for stale in [v for v in pending if v <= version]:
+            del pending[stale]
+        board = dataclasses.replace(
+            have,
+            results=tuple(r for _, r in sorted(results.items())),
+            version=version,
+            update_time=update_time,
+        )
+        self._boards[contest_id] = board
+        return board
+
+    def _keep(self, board: Board) -> None:
+        contest_id = board.contest.contest_id
+        self._boards[contest_id] = board
+        self._boards.move_to_end(contest_id)
+        pending = self._applied.get(contest_id)
+        if pending:
+            for stale in [v for v in pending if v <= board.version]:
+                del pending[stale]
+        while len(self._boards) > self._max_contests:
+            evicted = self._boards.popitem(last=False)[0]
+            self._checked.pop(evicted, None)
+            self._applied.pop(evicted, None)
 
     async def board(self, contest_id: str) -> Board:
-        """The contest's board at its current version: no read at all for ``ttl_s`` after the last check
-        (writes in this process invalidate at once; ``ttl_s`` bounds how long another process's write may
-        go unseen), then one small version read, and the whole board only when the version moved."""
-        have = self._boards.get(contest_id)
-        if have is not None and self._checked.get(contest_id, 0.0) > self._monotonic():
+        """The contest's board at its current version: the results this process recorded are folded into
+        the held board without a read (``applied``); otherwise no read at all for ``ttl_s`` after the last
+        check (other writes in this process invalidate at once; ``ttl_s`` bounds how long another process's
+        write may go unseen), then one small version read, and the whole board only when the version moved
+        past what this process knows."""
+        have = self._fold(contest_id)
+        gap = bool(self._applied.get(contest_id))  # a version made elsewhere came between: ask now
+        if have is not None and not gap and self._checked.get(contest_id, 0.0) > self._monotonic():
             return have
         version = await self._store.version(contest_id)
         if version is None:
             raise NotFound("contest", contest_id)
         if self._ttl_s > 0:
             self._checked[contest_id] = self._monotonic() + self._ttl_s
+        have = self._fold(contest_id)
         if have is not None and have.version >= version:
             self._boards.move_to_end(contest_id)
             return have
         async with self._locks.setdefault(contest_id, asyncio.Lock()):  # one reload per change, not one per caller
-            have = self._boards.get(contest_id)
+            have = self._fold(contest_id)
             if have is not None and have.version >= version:
                 return have
             board = await self._store.board(contest_id)
             if board is None:
                 raise NotFound("contest", contest_id)
-            self._boards[contest_id] = board
-            self._boards.move_to_end(contest_id)
-            while len(self._boards) > self._max_contests:
-                self._checked.pop(self._boards.popitem(last=False)[0], None)
+            have = self._fold(contest_id)  # results recorded while the board was read may be newer still
+            if have is not None and have.version >= board.version:
+                return have
+            self._keep(board)
             return board
 
     def invalidate(self, contest_id: str) -> None:
@@ -438,19 +491,21 @@ class ContestApp:
                 verdict=result.verdict.name,
             )
             return applied
+        now = self.clock()
         try:
-            applied = await self.store.record(contest_id, result, self.clock())
+            version = await self.store.record_at(contest_id, result, now)
         except LookupError:
             raise NotFound("contest", contest_id) from None
         log.info(
-            "result recorded" if applied else "result already recorded",
+            "result recorded" if version is not None else "result already recorded",
             contest_id=contest_id,
             submission_id=result.submission_id,
             verdict=result.verdict.name,
         )
-        if applied:
-            self._moved(contest_id)
-        return applied
+        if version is not None:
+            self.boards.applied(contest_id, version, result, now)  # no reread: the held board takes it in
+            self.changed(contest_id)
+        return version is not None
 
     async def view(self, contest_id: str, caller: Identity | None) -> View:
         """The board as the caller sees it, at its current version."""

@@ -105,6 +105,11 @@ class ContestStore(Protocol):
         True when the standings' inputs changed."""
         ...
 
+    async def record_at(self, contest_id: str, result: Result, now: dt.datetime) -> int | None:
+        """``record``, telling the board version the result made (None when it changed nothing): the
+        caller may apply the result to a board it holds at the version before (``Boards.applied``)."""
+        ...
+
     async def board(self, contest_id: str) -> Board | None: ...
 
     async def version(self, contest_id: str) -> int | None: ...
@@ -506,6 +511,9 @@ class SqlContestStore:
             return await session.get(RegistrationRow, (contest_id, user_id)) is not None
 
     async def record(self, contest_id: str, result: Result, now: dt.datetime) -> bool:
+        return await self.record_at(contest_id, result, now) is not None
+
+    async def record_at(self, contest_id: str, result: Result, now: dt.datetime) -> int | None:
         async with self._sessions.begin() as session:
             contest = await self._locked(session, contest_id)
             if contest is None:
@@ -513,17 +521,17 @@ class SqlContestStore:
             row = await session.get(ResultRow, result.submission_id)
             if row is not None:
                 if row.contest_id != contest_id:
-                    return False  # a submission belongs to one contest; a stray replay changes nothing
+                    return None  # a submission belongs to one contest; a stray replay changes nothing
                 have = _result(row)
                 if have == result or not result.supersedes(have):
-                    return False
+                    return None
                 _set_result(row, result)
             else:
                 row = ResultRow(submission_id=result.submission_id, contest_id=contest_id)
                 _set_result(row, result)
                 session.add(row)
             self._bump(contest, now)
-            return True
+            return contest.board_version
 
     async def board(self, contest_id: str) -> Board | None:
         async with self._sessions() as session, session.begin():
@@ -754,18 +762,21 @@ class InMemoryContestStore:
         return stored is not None and user_id in stored.registrations
 
     async def record(self, contest_id: str, result: Result, now: dt.datetime) -> bool:
+        return await self.record_at(contest_id, result, now) is not None
+
+    async def record_at(self, contest_id: str, result: Result, now: dt.datetime) -> int | None:
         stored = self._contests.get(contest_id)
         if stored is None:
             raise LookupError(contest_id)
         owner = self._owner.setdefault(result.submission_id, contest_id)
         if owner != contest_id:
-            return False
+            return None
         have = stored.results.get(result.submission_id)
         if have is not None and (have == result or not result.supersedes(have)):
-            return False
+            return None
         stored.results[result.submission_id] = result
         self._bump(stored, now)
-        return True
+        return stored.version
 
     async def board(self, contest_id: str) -> Board | None:
         stored = self._contests.get(contest_id)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arena.contest.app import Boards, ContestApp, ProblemRef
-from arena.contest.domain import ContestProblem, Phase, Result, ScoringRule, Spec, Verdict, ViewerKind
-from arena.contest.store import InMemoryContestStore
+from arena.contest.domain import (
+    JURY,
+    ContestProblem,
+    Phase,
+    Result,
+    ScoringRule,
+    Spec,
+    Standings,
+    Verdict,
+    ViewerKind,
+    standings,
+)
+from arena.contest.store import Board, InMemoryContestStore
 from arena.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
 
@@ -326,3 +341,111 @@ async def test_a_failing_push_never_fails_the_call(clock: Clock) -> None:
     cid = (await app.create(SETTER, spec())).contest_id
     news = await app.announce(SETTER, cid, "", "Welcome")
     assert (await app.clarifications(None, cid, 10, None))[0] == [news]
+
+
+# -- the held board takes this process's results in without reading the store ---------------------------
+
+
+class CountingStore(InMemoryContestStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.board_reads = 0
+
+    async def board(self, contest_id: str) -> Board | None:
+        self.board_reads += 1
+        return await super().board(contest_id)
+
+
+def recomputed(board: Board) -> Standings:
+    return standings(board.contest, board.participants, board.results, JURY, board.update_time)
+
+
+async def test_a_local_result_updates_the_held_board_without_a_read_and_streams_it(clock: Clock) -> None:
+    store = CountingStore()
+    app = ContestApp(store, Catalog(), clock=clock, poll_s=60.0)
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    clock.now = T0 + H
+    board = await app.boards.board(cid)
+    reads = store.board_reads
+    async with app.watch.follow(board) as followed:
+        generation = followed.generation
+        await app.record(cid, ac("s1", "bob", 30, Verdict.WRONG_ANSWER))
+        await app.record(cid, ac("s2", "bob", 31))
+        await app.record(cid, dataclasses.replace(ac("s1", "bob", 30), judge_time=T0 + H))  # a rejudge
+        streamed = await asyncio.wait_for(followed.after(generation), 1.0)
+        while streamed.version < 6:
+            generation = followed.generation
+            streamed = await asyncio.wait_for(followed.after(generation), 1.0)
+    assert store.board_reads == reads  # no reread: the three results were folded into the held board
+    stored = await store.board(cid)
+    assert stored is not None and streamed.version == stored.version
+    assert streamed.results == stored.results and streamed.update_time == stored.update_time
+    assert recomputed(streamed) == recomputed(stored)
+
+
+async def test_a_version_made_elsewhere_between_makes_the_next_read_reload(clock: Clock) -> None:
+    store = CountingStore()
+    app = ContestApp(store, Catalog(), clock=clock)
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    clock.now = T0 + H
+    await app.boards.board(cid)
+    await store.record(cid, ac("s1", "ann", 5), clock.now)  # another process's write: version 3
+    await app.record(cid, ac("s2", "ann", 6, Verdict.WRONG_ANSWER))  # this process's: version 4
+    board = await app.boards.board(cid)  # within the expiry, yet the gap is noticed
+    stored = await store.board(cid)
+    assert stored is not None and board == stored and board.version == 4
+
+
+Step = tuple[str, int, int, int, int]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["here", "here", "here", "elsewhere", "register"]),
+            st.integers(0, 5),  # submission
+            st.integers(0, 2),  # user
+            st.integers(0, 3),  # verdict
+            st.integers(0, 3),  # judge time
+        ),
+        max_size=25,
+    )
+)
+def test_the_held_board_always_equals_a_recomputation_from_the_store(steps: list[Step]) -> None:
+    asyncio.run(_held_equals_stored(steps))
+
+
+async def _held_equals_stored(steps: list[Step]) -> None:
+    clock = Clock()
+    store = InMemoryContestStore()
+    ticks = [0.0]
+    app = ContestApp(store, Catalog(), clock=clock)
+    app.boards = Boards(store, ttl_s=2.0, monotonic=lambda: ticks[0])
+    cid = (await app.create(SETTER, spec())).contest_id
+    users = [ANN, BOB, who("cy")]
+    await app.register(ANN, cid)
+    clock.now = T0 + H
+    verdicts = [Verdict.ACCEPTED, Verdict.WRONG_ANSWER, Verdict.TIME_LIMIT_EXCEEDED, Verdict.COMPILATION_ERROR]
+    for where, sid, user, verdict, judged in steps:
+        clock.now += MINUTE
+        if where == "register":
+            with contextlib.suppress(AlreadyExists):
+                await app.register(users[user], cid)
+        else:
+            result = dataclasses.replace(
+                ac(f"s{sid}", users[sid % 3].user_id, sid, verdicts[verdict]), judge_time=T0 + judged * H
+            )
+            if where == "here":
+                await app.record(cid, result)
+            else:
+                await store.record(cid, result, clock.now)
+                ticks[0] += 3.0  # another process's write is seen once the expiry passes
+        held = await app.boards.board(cid)
+        stored = await store.board(cid)
+        assert stored is not None and held.version == stored.version
+        assert held == stored
+        assert recomputed(held) == recomputed(stored)
