@@ -245,17 +245,42 @@ class Followed:
         self.poked = asyncio.Event()
         self._moved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.task: asyncio.Task[None] | None = None
+        self._caught_up = 0
+        """Followers waiting for the generation after the current one: they have taken the current board."""
+        self._idle = asyncio.Event()
 
     def advance(self, board: Board) -> None:
         self.board = board
         self.generation += 1
+        self._caught_up = 0
+        self._idle.clear()
         self._moved.set_result(None)
         self._moved = asyncio.get_running_loop().create_future()
 
+    def check_idle(self) -> None:
+        if self._caught_up >= self.followers:
+            self._idle.set()
+
+    async def settled(self, timeout_s: float) -> None:
+        """Returns once every follower has taken the current board (or after ``timeout_s``, so a slow one
+        cannot hold the others back): what arrives meanwhile goes into the next board, not one board each."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
+
     async def after(self, generation: int) -> Board:
         """The board, once the generation has moved past ``generation``."""
-        while self.generation <= generation:
-            await asyncio.shield(self._moved)
+        if self.generation > generation:
+            return self.board
+        counted = generation == self.generation
+        if counted:
+            self._caught_up += 1
+            self.check_idle()
+        try:
+            while self.generation <= generation:
+                await asyncio.shield(self._moved)
+        finally:
+            if counted and self.generation == generation:  # left without a new board (a heartbeat, a cancel)
+                self._caught_up -= 1
         return self.board
 
 
@@ -264,13 +289,17 @@ class Watch:
 
     The reader wakes when this process changed the board (``poke``), when ``poll_s`` passes (another
     process may have written: a version read costs one small query), and at the freeze and end times;
-    a burst of writes coalesces into one read of the board.
+    a burst of writes coalesces: while the followers send one board (at most ``settle_s``) and for as long
+    again after it, what arrives is folded into the next one.
     """
 
-    def __init__(self, boards: Boards, clock: Callable[[], dt.datetime], *, poll_s: float = 1.0) -> None:
+    def __init__(
+        self, boards: Boards, clock: Callable[[], dt.datetime], *, poll_s: float = 1.0, settle_s: float = 0.5
+    ) -> None:
         self._boards = boards
         self._clock = clock
         self._poll_s = poll_s
+        self._settle_s = settle_s
         self._followed: dict[str, Followed] = {}
 
     def poke(self, contest_id: str) -> None:
@@ -290,6 +319,7 @@ class Watch:
             yield followed
         finally:
             followed.followers -= 1
+            followed.check_idle()
             if followed.followers == 0 and self._followed.get(contest_id) is followed:
                 del self._followed[contest_id]
                 if followed.task is not None:
@@ -315,7 +345,11 @@ class Watch:
                 continue
             crossed = {t for t in _boundaries(board.contest) if t <= self._clock()} != before
             if board.version > followed.board.version or crossed:
+                started = time.monotonic()
                 followed.advance(board)
+                await followed.settled(self._settle_s)  # a burst coalesces: one board per round of sends
+                # and the sends take at most half the loop: the writes (and everything else) get the rest
+                await asyncio.sleep(min(time.monotonic() - started, self._poll_s))
 
 
 Push = Callable[[str, str, Clarification], None]

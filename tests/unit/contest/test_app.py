@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arena.contest.app import Boards, ContestApp, ProblemRef
+from arena.contest.app import Boards, ContestApp, ProblemRef, Watch
 from arena.contest.domain import (
     JURY,
     ContestProblem,
@@ -449,3 +449,24 @@ async def _held_equals_stored(steps: list[Step]) -> None:
         assert stored is not None and held.version == stored.version
         assert held == stored
         assert recomputed(held) == recomputed(stored)
+
+
+async def test_a_burst_while_the_followers_send_becomes_one_board(clock: Clock) -> None:
+    store = InMemoryContestStore()
+    app = ContestApp(store, Catalog(), clock=clock)
+    app.watch = Watch(app.boards, clock, poll_s=60.0, settle_s=1.0)
+    app.changed = app.watch.poke
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    clock.now = T0 + H
+    async with app.watch.follow(await app.boards.board(cid)) as followed:
+        await app.record(cid, ac("s1", "bob", 30))
+        await asyncio.wait_for(followed.after(0), 1.0)  # the follower is sending this board now
+        for i in range(2, 6):
+            await app.record(cid, ac(f"s{i}", "ann", 30 + i, Verdict.WRONG_ANSWER))
+        await asyncio.sleep(0.05)
+        assert followed.generation == 1  # no board per verdict while the follower is busy
+        last = await asyncio.wait_for(followed.after(1), 2.0)  # back: the burst comes as one board
+        assert followed.generation == 2
+    assert last == await store.board(cid)
