@@ -23,8 +23,9 @@ BUNDLE_TIMEOUT_S = 10.0
 
 
 class BundleSource(Protocol):
-    async def get(self, problem_id: str) -> Bundle | None:
-        """The problem's judge bundle, or None when there is no such problem."""
+    async def get(self, problem_id: str, *, fresh: bool = False) -> Bundle | None:
+        """The problem's judge bundle, or None when there is no such problem. ``fresh``: as the problem
+        service has it now, never a cached copy (a rejudge exists to see edited tests)."""
 
 
 def bundle_from(message: problem_pb2.JudgeBundle) -> Bundle:
@@ -59,8 +60,8 @@ class ProblemServiceBundles:
         self._stub = stub  # the kit's UpstreamStub for ProblemInternalService
         self._cache: TtlCache[str, Bundle] = TtlCache(max_entries=256, ttl_s=ttl_s)
 
-    async def get(self, problem_id: str) -> Bundle | None:
-        cached = self._cache.get(problem_id)
+    async def get(self, problem_id: str, *, fresh: bool = False) -> Bundle | None:
+        cached = None if fresh else self._cache.get(problem_id)
         if cached is not None:
             return cached
         try:

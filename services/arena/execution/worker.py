@@ -281,7 +281,7 @@ class JudgePool:
             return
         language = self.languages.get(submission.language_id)
         try:
-            bundle = await self.bundles.get(submission.problem_id)
+            bundle = await self.bundles.get(submission.problem_id, fresh=True)
         except Exception as exc:
             log.warning("judge bundle unavailable; retrying the rejudge later", submission_id=key.submission_id,
                         error=str(exc))  # fmt: skip

@@ -35,7 +35,7 @@ class Bundles:
     def __init__(self) -> None:
         self.bundle = bundle_of(A_PLUS_B)
 
-    async def get(self, problem_id: str):
+    async def get(self, problem_id: str, *, fresh: bool = False):
         return self.bundle if problem_id == "a-plus-b" else None
 
 

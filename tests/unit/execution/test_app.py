@@ -53,7 +53,7 @@ class Bundles:
         self.bundle = judge_bundle(A_PLUS_B)
         self.failing = False
 
-    async def get(self, problem_id: str) -> Bundle | None:
+    async def get(self, problem_id: str, *, fresh: bool = False) -> Bundle | None:
         if self.failing:
             raise ConnectionError("the problem service is down")
         return self.bundle if problem_id == "a-plus-b" else None
