@@ -96,10 +96,10 @@ web-deps: web-bridge/node_modules/.package-lock.json
 languages:
 	@tools/ensure_packages.sh judge languages languages-large
 
-# The Debian packages the tests drive for real (judge toolchains and the opt-in languages but GHC,
-# PostgreSQL, Chromium, a JDK, npm).
+# The Debian packages the tests drive for real (judge toolchains and every opt-in language, so none of
+# their tests is skipped; PostgreSQL, Chromium, a JDK, npm).
 packages:
-	@tools/ensure_packages.sh judge test languages
+	@tools/ensure_packages.sh judge test languages languages-large
 
 pytest: packages descriptors web-deps
 	$(VENV)/bin/python -m pytest

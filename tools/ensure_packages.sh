@@ -6,7 +6,7 @@
 #   bench  the load generators (wrk, h2load)
 #   languages        the judge's opt-in languages: Go, Rust, Kotlin, PyPy, C# (Mono), Ruby, PHP, Pascal,
 #                    Lua, Bash (~1.3 GB; `make languages`, and `make test` so their tests really run)
-#   languages-large  Haskell (GHC, ~800 MB): `make languages` only
+#   languages-large  Haskell (GHC, ~800 MB): `make languages`, and `make test` so its tests run
 # Without root it prints the apt-get line to run and fails, rather than half-working later.
 set -euo pipefail
 
