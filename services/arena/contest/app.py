@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import structlog
 
 from arena.contest.domain import (
+    PUBLIC,
     Clarification,
     ClarificationKind,
     Contest,
@@ -31,6 +32,7 @@ from arena.contest.domain import (
     Spec,
     Standings,
     Viewer,
+    ViewerKind,
     VirtualParticipation,
     answered,
     authorize,
@@ -51,6 +53,7 @@ from arena.contest.domain import (
     viewer_for,
     virtual_standings,
 )
+from arena.contest.ranking import LiveStandings
 from arena.contest.store import Board, ContestStore, Cursor, Registration
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
@@ -115,6 +118,8 @@ class Boards:
         self._max_contests = max_contests
         self._max_views = max_views
         self._locks: dict[str, asyncio.Lock] = {}
+        self._lives: dict[tuple[str, str], LiveStandings] = {}
+        """Per (contest, JURY or PUBLIC view) the standings kept up to date across versions."""
         self._applied: dict[str, dict[int, tuple[Result, dt.datetime]]] = {}
         """Results this process recorded on a held board, by the version each made, not yet folded in."""
 
@@ -163,6 +168,8 @@ class Boards:
         while len(self._boards) > self._max_contests:
             evicted = self._boards.popitem(last=False)[0]
             self._checked.pop(evicted, None)
+            for key in [k for k in self._lives if k[0] == evicted]:
+                del self._lives[key]
             self._applied.pop(evicted, None)
 
     async def board(self, contest_id: str) -> Board:
@@ -211,11 +218,27 @@ class Boards:
             )
         return have[1]
 
+    def _live(self, contest_id: str, viewer: Viewer) -> LiveStandings:
+        key = (contest_id, viewer.key)
+        live = self._lives.get(key)
+        if live is None:
+            live = self._lives[key] = LiveStandings(viewer)
+        return live
+
     def standings(self, view: View, now: dt.datetime) -> Standings:
+        """The view's standings, computed once per (view, version); from one version to the next only the
+        participants whose results changed are scored again (``ranking.LiveStandings``). A contestant's
+        view during the freeze is the public one with their own row as they see it."""
         found = self._standings.get(view.key)
         if found is None:
-            board = view.board
-            found = standings(board.contest, board.participants, board.results, view.viewer, now)
+            board, viewer = view.board, view.viewer
+            contest_id = board.contest.contest_id
+            if viewer.kind is ViewerKind.CONTESTANT:
+                found = self._live(contest_id, PUBLIC).seen_by(
+                    viewer, board.contest, board.participants, board.results, now
+                )
+            else:
+                found = self._live(contest_id, viewer).update(board.contest, board.participants, board.results, now)
             self._standings[view.key] = found
             while len(self._standings) > self._max_views:
                 self._standings.popitem(last=False)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -110,7 +111,12 @@ class Spec:
         return self.end_time - self.freeze_before_end if self.freeze_before_end > dt.timedelta(0) else None
 
     def problem(self, problem_id: str) -> ContestProblem | None:
-        return next((p for p in self.problems if p.problem_id == problem_id), None)
+        return self._by_id.get(problem_id)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, ContestProblem]:
+        """The problems by id (built once per spec: scoring looks one up per result)."""
+        return {p.problem_id: p for p in self.problems}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -447,6 +453,87 @@ def _ioi_cell(problem: ContestProblem, spec: Spec, attempts: Sequence[tuple[Resu
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One participant's standing before ranking: the sort key, the totals and the cells (first-to-solve
+    flags are set by ``ranked``, as they depend on everyone)."""
+
+    key: tuple[object, ...]
+    person: Participant
+    score: float
+    solved: int
+    penalty: dt.timedelta
+    cells: tuple[Cell, ...]
+    hidden: bool
+    """Whether some of this participant's results are hidden from the view (pending)."""
+
+
+def counts(spec: Spec, result: Result) -> bool:
+    """Whether a result of a participant can count at all: a problem of the contest, inside its window."""
+    return spec.problem(result.problem_id) is not None and spec.start_time <= result.submit_time < spec.end_time
+
+
+def entry(contest: Contest, person: Participant, results: Iterable[Result], viewer: Viewer = JURY) -> Entry:
+    """``person``'s standing from their results (the latest judgement per submission, results that do not
+    ``count`` left out), as ``viewer`` sees it."""
+    spec = contest.spec
+    by_problem: dict[str, list[tuple[Result, bool]]] = {}
+    hidden_any = False
+    for r in sorted(latest(results).values(), key=lambda r: (r.submit_time, r.submission_id)):
+        if r.user_id != person.user_id or not counts(spec, r):
+            continue
+        hidden = hidden_from(contest, r, viewer)
+        hidden_any |= hidden
+        by_problem.setdefault(r.problem_id, []).append((r, hidden))
+    icpc = spec.scoring_rule is ScoringRule.ICPC
+    cell_of = _icpc_cell if icpc else _ioi_cell
+    cells = tuple(cell_of(p, spec, by_problem.get(p.problem_id, ())) for p in spec.problems)
+    solved = sum(c.solved for c in cells)
+    if icpc:
+        penalty = sum(
+            (
+                _minutes(c.solved_after) + spec.penalty_per_rejection * c.rejected_attempts
+                for c in cells
+                if c.solved and c.solved_after is not None
+            ),
+            dt.timedelta(0),
+        )
+        return Entry((-solved, penalty), person, float(solved), solved, penalty, cells, hidden_any)
+    score = round(sum(c.score for c in cells), 6)
+    return Entry((-score,), person, score, solved, dt.timedelta(0), cells, hidden_any)
+
+
+def ranked(
+    contest: Contest, entries: Iterable[Entry], viewer: Viewer = JURY, now: dt.datetime | None = None
+) -> Standings:
+    """The board from every participant's entry: best key first (ties by user id), equal keys share a rank;
+    ICPC flags the first solve of each problem among the solves this view sees."""
+    order = sorted(entries, key=lambda e: (e.key, e.person.user_id))
+    flagged: dict[int, list[int]] = {}
+    """Row index -> the columns where that row has the first solve."""
+    if contest.spec.scoring_rule is ScoringRule.ICPC and order:
+        columns = zip(*([c.solved_after if c.solved else None for c in e.cells] for e in order), strict=True)
+        for column, times in enumerate(columns):
+            first = min((t for t in times if t is not None), default=None)
+            if first is not None:
+                for i, t in enumerate(times):
+                    if t == first:
+                        flagged.setdefault(i, []).append(column)
+    rows: list[Row] = []
+    previous: tuple[object, ...] | None = None
+    any_hidden = False
+    for i, e in enumerate(order):
+        rank = rows[-1].rank if i and previous == e.key else i + 1
+        previous = e.key
+        any_hidden |= e.hidden
+        cells = e.cells
+        firsts = flagged.get(i)
+        if firsts is not None:
+            cells = tuple(dataclasses.replace(c, first_solve=True) if k in firsts else c for k, c in enumerate(cells))
+        rows.append(Row(rank, e.person.user_id, e.person.display_name, e.score, e.solved, e.penalty, cells))
+    return Standings(tuple(rows), any_hidden or _frozen_view(contest, viewer, now))
+
+
 def standings(
     contest: Contest,
     participants: Iterable[Participant],
@@ -461,56 +548,15 @@ def standings(
     participants ignored. ICPC: most solved, then least penalty (whole minutes to the first accepted plus
     ``penalty_per_rejection`` per counted rejection before it); IOI: highest total of the best score per
     subtask (or the best fraction of tests passed times the points). Equal keys share a rank; ties list by
-    user id.
+    user id. (``ranking.LiveStandings`` keeps the same board up to date recomputing only changed entries.)
     """
-    spec = contest.spec
     people = {p.user_id: p for p in participants}
-    by_cell: dict[tuple[str, str], list[tuple[Result, bool]]] = {}
-    any_hidden = False
-    for r in sorted(latest(results).values(), key=lambda r: (r.submit_time, r.submission_id)):
-        if r.user_id not in people or spec.problem(r.problem_id) is None:
-            continue
-        if not spec.start_time <= r.submit_time < spec.end_time:
-            continue
-        hidden = hidden_from(contest, r, viewer)
-        any_hidden |= hidden
-        by_cell.setdefault((r.user_id, r.problem_id), []).append((r, hidden))
-    icpc = spec.scoring_rule is ScoringRule.ICPC
-    cell_of = _icpc_cell if icpc else _ioi_cell
-    unranked: list[tuple[tuple[object, ...], Participant, float, int, dt.timedelta, list[Cell]]] = []
-    for person in people.values():
-        cells = [cell_of(p, spec, by_cell.get((person.user_id, p.problem_id), ())) for p in spec.problems]
-        solved = sum(c.solved for c in cells)
-        if icpc:
-            penalty = sum(
-                (
-                    _minutes(c.solved_after) + spec.penalty_per_rejection * c.rejected_attempts
-                    for c in cells
-                    if c.solved and c.solved_after is not None
-                ),
-                dt.timedelta(0),
-            )
-            score = float(solved)
-            key: tuple[object, ...] = (-solved, penalty)
-        else:
-            penalty = dt.timedelta(0)
-            score = round(sum(c.score for c in cells), 6)
-            key = (-score,)
-        unranked.append((key, person, score, solved, penalty, cells))
-    unranked.sort(key=lambda u: (u[0], u[1].user_id))
-    if icpc:  # first to solve, among the solves this view sees
-        for column, _problem in enumerate(spec.problems):
-            times = [u[5][column].solved_after for u in unranked if u[5][column].solved]
-            first = min((t for t in times if t is not None), default=None)
-            for u in unranked:
-                c = u[5][column]
-                if c.solved and c.solved_after == first:
-                    u[5][column] = dataclasses.replace(c, first_solve=True)
-    rows: list[Row] = []
-    for i, (key, person, score, solved, penalty, cells) in enumerate(unranked):
-        rank = rows[-1].rank if i and unranked[i - 1][0] == key else i + 1
-        rows.append(Row(rank, person.user_id, person.display_name, score, solved, penalty, tuple(cells)))
-    return Standings(tuple(rows), any_hidden or _frozen_view(contest, viewer, now))
+    by_user: dict[str, list[Result]] = {}
+    for r in latest(results).values():  # one judgement per submission id, whoever it names
+        if r.user_id in people:
+            by_user.setdefault(r.user_id, []).append(r)
+    entries = [entry(contest, person, by_user.get(user_id, ()), viewer) for user_id, person in people.items()]
+    return ranked(contest, entries, viewer, now)
 
 
 def _frozen_view(contest: Contest, viewer: Viewer, now: dt.datetime | None) -> bool:

@@ -1,0 +1,109 @@
+"""Standings kept up to date: a new board version recomputes only the participants it changed.
+
+``domain.standings`` scores a whole contest (every participant's cells from every result, ~10k results for a
+1,000-contestant contest). Between two versions of a board usually one result changed, so ``LiveStandings``
+holds each participant's ``Entry`` for one view and, given the next board, recomputes the entries of the
+participants whose results (or names) differ, then ranks again (``domain.ranked``: a sort of nearly sorted
+entries plus the first-solve flags). The result is by construction what ``domain.standings`` gives for the same
+board; ``tests/unit/contest/test_ranking.py`` checks that on random boards and random sequences of changes.
+No I/O: the board arrives as values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from arena.contest.domain import (
+    Contest,
+    Entry,
+    Participant,
+    Result,
+    Standings,
+    Viewer,
+    entry,
+    latest,
+    ranked,
+)
+
+
+class LiveStandings:
+    """One view's standings of one contest across board versions (``update`` with each new board)."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+        self._contest: Contest | None = None
+        self._people: dict[str, Participant] = {}
+        self._results: dict[str, Result] = {}
+        """The latest judgement per submission id (as ``domain.latest`` reduces them)."""
+        self._by_user: dict[str, dict[str, Result]] = {}
+        self._entries: dict[str, Entry] = {}
+        self._inputs: tuple[object, object] | None = None
+        """The last board's participants and results objects: the same board again needs no comparison."""
+        self.recomputed = 0
+        """Entries computed by the last ``update`` (what the incremental path saves shows here)."""
+
+    def update(
+        self,
+        contest: Contest,
+        participants: Iterable[Participant],
+        results: Iterable[Result],
+        now: dt.datetime | None = None,
+    ) -> Standings:
+        """The standings of this board for the view, equal to ``domain.standings(contest, participants,
+        results, viewer, now)``."""
+        self._sync(contest, participants, results)
+        return ranked(contest, self._entries.values(), self.viewer, now)
+
+    def seen_by(
+        self,
+        viewer: Viewer,
+        contest: Contest,
+        participants: Iterable[Participant],
+        results: Iterable[Result],
+        now: dt.datetime | None = None,
+    ) -> Standings:
+        """The standings of this board for one contestant when this is the public view: the public entries,
+        the contestant's own entry as they see it (their results are never hidden from them). Equal to
+        ``domain.standings(..., viewer, now)`` without holding entries per contestant."""
+        self._sync(contest, participants, results)
+        entries = dict(self._entries)
+        person = self._people.get(viewer.user_id)
+        if person is not None:
+            entries[viewer.user_id] = entry(contest, person, self._by_user.get(viewer.user_id, {}).values(), viewer)
+        return ranked(contest, entries.values(), viewer, now)
+
+    def _sync(self, contest: Contest, participants: Iterable[Participant], results: Iterable[Result]) -> None:
+        """Brings the entries to this board, recomputing the participants whose results or names changed."""
+        same = self._inputs is not None and self._inputs[0] is participants and self._inputs[1] is results
+        if same and contest == self._contest:  # boards are immutable: the same objects are the same board
+            self.recomputed = 0
+            return
+        self._inputs = (participants, results)
+        people = {p.user_id: p for p in participants}
+        current = latest(results)
+        if contest != self._contest:  # times, problems, rule or publication changed: every entry may differ
+            self._contest = contest
+            self._people, self._results, self._by_user, self._entries = {}, {}, {}, {}
+        changed = {u for u, p in people.items() if self._people.get(u) != p}
+        changed.update(u for u in self._people if u not in people)
+        for sid, r in current.items():
+            old = self._results.get(sid)
+            if old is not r and old != r:
+                changed.add(r.user_id)
+                if old is not None:
+                    changed.add(old.user_id)
+                    self._by_user.get(old.user_id, {}).pop(sid, None)
+                self._by_user.setdefault(r.user_id, {})[sid] = r
+        for sid in self._results.keys() - current.keys():
+            old = self._results[sid]
+            changed.add(old.user_id)
+            self._by_user.get(old.user_id, {}).pop(sid, None)
+        self._results, self._people = current, people
+        for user_id in changed:
+            person = people.get(user_id)
+            if person is None:
+                self._entries.pop(user_id, None)
+            else:
+                self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
+        self.recomputed = len(changed & people.keys())

@@ -1,0 +1,76 @@
+"""LiveStandings equals a full recomputation after any sequence of board changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.unit.contest.test_domain import PEOPLE, T0, contest, res, result_strategy, rules
+
+from arena.contest.domain import JURY, PUBLIC, Participant, Result, ScoringRule, Verdict, Viewer, ViewerKind, standings
+from arena.contest.ranking import LiveStandings
+
+VIEWERS = (JURY, PUBLIC, Viewer(ViewerKind.CONTESTANT, "bob"))
+
+# One step of a board's life: results recorded (new, rejudged or replayed), a registration, a rename, a
+# result withdrawn (a rejudging set aside), or the contest edited / its final standings published.
+step_strategy = st.one_of(
+    st.tuples(st.just("record"), st.lists(result_strategy, min_size=1, max_size=4)),
+    st.tuples(st.just("register"), st.sampled_from(["eve", "fay"])),
+    st.tuples(st.just("rename"), st.sampled_from([p.user_id for p in PEOPLE])),
+    st.tuples(st.just("withdraw"), st.integers(0, 40)),
+    st.tuples(st.just("edit"), st.sampled_from(["longer", "publish", "rule"])),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(result_strategy, max_size=30), st.lists(step_strategy, max_size=12), rules, st.sampled_from(VIEWERS))
+def test_live_standings_equal_a_recomputation_after_every_change(
+    initial: list[Result], steps: list[tuple[str, object]], rule: ScoringRule, viewer: Viewer
+) -> None:
+    c = contest(scoring_rule=rule)
+    people = list(PEOPLE)
+    results = list(initial)
+    live = LiveStandings(viewer)
+    assert live.update(c, people, results) == standings(c, people, results, viewer)
+    for kind, arg in steps:
+        if kind == "record":
+            assert isinstance(arg, list)
+            results = results + arg
+        elif kind == "register":
+            people = [*people, Participant(str(arg), str(arg).upper())]
+            results = [*results, res(f"s-{arg}", str(arg), "p1", Verdict.ACCEPTED, 3)]
+        elif kind == "rename":
+            people = [Participant(p.user_id, p.display_name + "!") if p.user_id == arg else p for p in people]
+        elif kind == "withdraw":
+            results = [r for r in results if r.submission_id != f"s{arg}"]
+        elif arg == "longer":
+            c = dataclasses.replace(
+                c, spec=dataclasses.replace(c.spec, duration=c.spec.duration + dt.timedelta(hours=1))
+            )
+        elif arg == "publish":
+            c = dataclasses.replace(c, final_standings_published=True)
+        else:
+            other = ScoringRule.IOI if c.spec.scoring_rule is ScoringRule.ICPC else ScoringRule.ICPC
+            c = dataclasses.replace(c, spec=dataclasses.replace(c.spec, scoring_rule=other))
+        now = T0 + dt.timedelta(hours=4, minutes=30)
+        assert live.update(c, people, results, now) == standings(c, people, results, viewer, now)
+        if viewer is PUBLIC:  # a contestant's board from the public entries plus their own
+            for me in ("ann", "eve"):
+                mine = Viewer(ViewerKind.CONTESTANT, me)
+                assert live.seen_by(mine, c, people, results, now) == standings(c, people, results, mine, now)
+
+
+def test_one_new_result_recomputes_one_entry() -> None:
+    c = contest()
+    results = [res(f"s{i}", p.user_id, "p1", Verdict.WRONG_ANSWER, i) for i, p in enumerate(PEOPLE)]
+    live = LiveStandings(JURY)
+    live.update(c, PEOPLE, results)
+    assert live.recomputed == len(PEOPLE)
+    board = live.update(c, PEOPLE, [*results, res("s9", "cyd", "p2", Verdict.ACCEPTED, 30)])
+    assert live.recomputed == 1
+    assert board.rows[0].user_id == "cyd" and board.rows[0].cells[1].first_solve
+    live.update(c, PEOPLE, [*results, res("s9", "cyd", "p2", Verdict.ACCEPTED, 30)])
+    assert live.recomputed == 0
