@@ -26,14 +26,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from arena.kit.services import SERVICES
+
+if TYPE_CHECKING:
+    from arena.demo.activity import ContestActivity
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 VARIABLES: dict[str, str] = {
     "ARENA_CORS_ORIGINS": "make up: comma-separated browser origins allowed to call the edge "
     "(default http://localhost:5173, http://localhost:8080, http://127.0.0.1:8080).",
+    "ARENA_DEMO_ACTIVITY_S": "make up: the demo contest's simulated contestants submit again about this often "
+    "(seconds; default 20; 0 turns it off).",
 }
 _PR_SET_PDEATHSIG = 1
 
@@ -68,6 +74,8 @@ class LaunchSettings:
     """Envoy worker threads (default: one per core)."""
     cors_origins: tuple[str, ...] | None = None
     """Browser origins allowed to call the edge (default: the edge's own and a dev server's)."""
+    demo_activity_s: float = 0.0
+    """With demo data: the simulated contestants submit again about this often (0: never; `make up`: 20 s)."""
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -137,6 +145,8 @@ class Platform:
         self.settings = settings
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.envoy_config: pathlib.Path | None = None
+        self.activity: ContestActivity | None = None
+        """The demo contestants' background submissions (``LaunchSettings.demo_activity_s``)."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -153,15 +163,20 @@ class Platform:
             self._start_envoy()
             self._wait_edge(deadline)
             if settings.demo_data:
-                from arena.demo import load_demo_data
+                from arena.demo import load_demo_data, start_demo_activity
 
-                load_demo_data(settings.edge_url)
+                contest = load_demo_data(settings.edge_url)
+                if settings.demo_activity_s > 0:
+                    self.activity = start_demo_activity(settings.edge_url, contest, settings.demo_activity_s)
         except BaseException:
             self.stop()
             raise
 
     def stop(self) -> None:
         """Envoy first (no new traffic), then every service with its grace period."""
+        if self.activity is not None:
+            self.activity.stop()
+            self.activity = None
         order = ["envoy", *[name for name in self.processes if name != "envoy"]]
         for name in order:
             process = self.processes.get(name)
@@ -291,7 +306,8 @@ Press Ctrl-C to stop.""",
 def main() -> None:
     data_dir = pathlib.Path(os.environ.get("ARENA_DATA_DIR") or REPO_ROOT / "data").resolve()
     origins = tuple(o.strip() for o in os.environ.get("ARENA_CORS_ORIGINS", "").split(",") if o.strip())
-    settings = LaunchSettings(data_dir=data_dir, cors_origins=origins or None)
+    activity_s = float(os.environ.get("ARENA_DEMO_ACTIVITY_S", "20"))
+    settings = LaunchSettings(data_dir=data_dir, cors_origins=origins or None, demo_activity_s=activity_s)
     platform = Platform(settings)
     stopping = False
 

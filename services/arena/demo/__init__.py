@@ -12,6 +12,8 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from arena.demo.activity import ContestActivity
+    from arena.demo.contest import DemoContest
     from arena.demo.problems import DemoProblem
 
 # The first admin is created by the user service itself from ARENA_ADMIN_* (set by the launcher).
@@ -69,7 +71,8 @@ def problem_body(problem: DemoProblem) -> dict[str, Any]:
     return body
 
 
-def load_demo_data(edge_url: str) -> None:
+def load_demo_data(edge_url: str) -> DemoContest:
+    """Loads the demo users, problems and contest (idempotent); returns the demo contest."""
     status, body = _post(f"{edge_url}/v1/users", DEMO_USER)
     if status not in (200, 409):
         raise RuntimeError(f"could not create the demo user: {status} {body}")
@@ -90,4 +93,13 @@ def load_demo_data(edge_url: str) -> None:
 
     from arena.demo.contest import load_demo_contest
 
-    load_demo_contest(_call, edge_url, token, DEMO_USER)
+    return load_demo_contest(_call, edge_url, token, DEMO_USER)
+
+
+def start_demo_activity(edge_url: str, contest: DemoContest, interval_s: float) -> ContestActivity:
+    """The simulated contestants' further attempts, one every ``interval_s`` on average, in the background."""
+    from arena.demo.activity import ContestActivity
+
+    activity = ContestActivity(_call, edge_url, contest.contest_id, contest.problem_ids, interval_s=interval_s)
+    activity.start()
+    return activity

@@ -7,6 +7,7 @@ through the judge like anyone's, so the board shows real verdicts a few seconds 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 DEMO_CONTEST_TITLE = "Arena Demo Cup"
 DEMO_CONTESTANTS = ("demo-ada", "demo-alan", "demo-grace")
 DEMO_CONTESTANT_PASSWORD = "simulated-contestant-2026"
+DEMO_PROBLEMS = ("a-plus-b", "mean-value", "prime-sieve")
+"""The demo contest's problems (slugs), in column order."""
 # (contestant, problem slug, solution file), in the order they submit.
 DEMO_SUBMISSIONS = (
     ("demo-ada", "a-plus-b", "accepted.py"),
@@ -30,6 +33,13 @@ def _rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoContest:
+    contest_id: str
+    problem_ids: dict[str, str]
+    """The contest's problems: slug -> problem id."""
+
+
 def _existing(call: Call, edge_url: str) -> str | None:
     for phase in ("CONTEST_PHASE_RUNNING", "CONTEST_PHASE_FROZEN", "CONTEST_PHASE_UPCOMING"):
         status, body = call("GET", f"{edge_url}/v1/contests?phase={phase}&page_size=100")
@@ -41,20 +51,20 @@ def _existing(call: Call, edge_url: str) -> str | None:
     return None
 
 
-def load_demo_contest(call: Call, edge_url: str, admin_token: str, demo_user: dict[str, str]) -> str:
-    """The demo contest's id, created with its contestants and their submissions unless one is on."""
-    found = _existing(call, edge_url)
-    if found is not None:
-        return found
-    from arena.demo.problems import load
-
-    problems = {p.slug: p for p in load()}
+def load_demo_contest(call: Call, edge_url: str, admin_token: str, demo_user: dict[str, str]) -> DemoContest:
+    """The demo contest, created with its contestants and their first submissions unless one is on."""
     ids = {}
-    for slug in ("a-plus-b", "mean-value", "prime-sieve"):
+    for slug in DEMO_PROBLEMS:
         status, body = call("GET", f"{edge_url}/v1/problems/{slug}", token=admin_token)
         if status != 200:
             raise RuntimeError(f"the demo problem {slug} is missing: {status} {body}")
         ids[slug] = body["problem"]["problem_id"]
+    found = _existing(call, edge_url)
+    if found is not None:
+        return DemoContest(found, ids)
+    from arena.demo.problems import load
+
+    problems = {p.slug: p for p in load()}
     now = dt.datetime.now(dt.UTC)
     contest = {
         "title": DEMO_CONTEST_TITLE,
@@ -92,4 +102,4 @@ def load_demo_contest(call: Call, edge_url: str, admin_token: str, demo_user: di
         status, body = call("POST", f"{edge_url}/v1/submissions", submission, token=tokens[username])
         if status != 200:
             raise RuntimeError(f"could not submit for {username}: {status} {body}")
-    return contest_id
+    return DemoContest(contest_id, ids)

@@ -38,7 +38,7 @@ import dataclasses
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import grpc
@@ -368,7 +368,7 @@ class Pipeline:
             if aclose is not None:
                 await aclose()
 
-    async def _parked(self, messages: AsyncIterator[Any], closing: asyncio.Future[None]) -> AsyncIterator[Any]:
+    async def _parked(self, messages: AsyncIterator[Any], closing: asyncio.Future[None]) -> AsyncGenerator[Any, None]:
         """The servicer's messages until it finishes or the streams close; closing interrupts only a wait for
         the next message (the servicer sees a cancellation there and ends)."""
         task = asyncio.current_task()
