@@ -74,9 +74,9 @@ ENTRYPOINT ["arena-entrypoint"]
 # -- execution: the sandbox and the judge's languages (see arena.execution.languages) -----------------------
 FROM runtime AS execution
 USER root
-# bubblewrap + prlimit (util-linux) for the sandbox; /usr/bin/python3, gcc, g++ and node for user code.
+# bubblewrap for the sandbox (gcc builds its launcher); /usr/bin/python3, gcc, g++ and node for user code.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap util-linux python3 gcc g++ libc6-dev nodejs \
+ && apt-get install -y --no-install-recommends bubblewrap python3 gcc g++ libc6-dev nodejs \
  && rm -rf /var/lib/apt/lists/*
 USER arena
 

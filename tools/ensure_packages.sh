@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a make target needs, only those missing, so `make up`, `make test` and
 # `make bench` work on a fresh Debian machine. Usage: tools/ensure_packages.sh GROUP...
-#   judge  the sandbox (bubblewrap, prlimit/setpriv from util-linux) and the judge's toolchains
+#   judge  the sandbox (bubblewrap; gcc also builds its launcher) and the judge's toolchains
 #   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK
 #   bench  the load generators (wrk, h2load)
 #   languages        the judge's opt-in languages: Go, Rust, Kotlin, PyPy, C# (Mono), Ruby, PHP, Pascal,
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 declare -A groups=(
-  [judge]="bubblewrap util-linux python3 gcc g++ nodejs"
+  [judge]="bubblewrap python3 gcc g++ nodejs"
   [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless"
   [bench]="wrk nghttp2-client"
   [languages]="golang-go rustc kotlin pypy3 mono-mcs mono-runtime ruby php-cli fp-compiler lua5.4 bash"

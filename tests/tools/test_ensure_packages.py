@@ -16,7 +16,6 @@ import pytest
 # The external tools the suite and the benchmarks run, and the Debian package each comes from.
 TEST_TOOLS = {
     "bwrap": "bubblewrap",
-    "prlimit": "util-linux",
     "gcc": "gcc",
     "g++": "g++",
     "node": "nodejs",

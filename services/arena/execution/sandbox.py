@@ -1,7 +1,7 @@
 """Running untrusted code: bubblewrap in fresh namespaces, limits, and an honest account of the run.
 
-Every run is ``setpriv`` (becomes the slot uid) → ``sh`` (joins the run's cgroups) → ``prlimit``
-(rlimits) → ``bwrap`` → the program, as a per-slot unprivileged uid, so concurrent runs cannot
+Every run is the launcher (``launch.c``: becomes the slot uid, joins the run's cgroups, sets the rlimits,
+in one exec) → ``bwrap`` → the program, as a per-slot unprivileged uid, so concurrent runs cannot
 touch each other's processes or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
 network, IPC, UTS and cgroup namespaces (no network at all), no further user namespaces, a seccomp
 filter (see seccomp.py), read-only system directories and /dev, a size-bounded private /tmp and
@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import structlog
 
 from arena.execution.cgroups import CgroupSupport, RunCgroup, sweep_stale
+from arena.execution.launch import LaunchUnavailable, build_launch
 from arena.execution.seccomp import SeccompUnavailable, build_filter
 
 log = structlog.get_logger("arena.sandbox")
@@ -190,12 +191,15 @@ class Sandbox:
     def __init__(self, work_root: pathlib.Path, *, slots: int, cgroups: CgroupSupport | None = None) -> None:
         self.work_root = work_root
         self.cgroups = cgroups if cgroups is not None else CgroupSupport.detect()
-        bwrap, prlimit, setpriv = shutil.which("bwrap"), shutil.which("prlimit"), shutil.which("setpriv")
-        if bwrap is None or prlimit is None or setpriv is None:
-            raise SandboxUnavailable(
-                "bubblewrap (bwrap), prlimit and setpriv are needed: apt-get install bubblewrap util-linux"
-            )
-        self._bwrap, self._prlimit, self._setpriv = bwrap, prlimit, setpriv
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable("bubblewrap (bwrap) is needed: apt-get install bubblewrap")
+        self._bwrap = bwrap
+        work_root.mkdir(parents=True, exist_ok=True)
+        try:
+            self._launch = str(build_launch(work_root))
+        except (LaunchUnavailable, OSError, subprocess.SubprocessError) as error:
+            raise SandboxUnavailable(str(error)) from error
         # One uid per concurrent run. A plain deque plus a semaphore made on first use in each event
         # loop: the sandbox is not tied to the loop that created it (tests use several).
         # Each slot has a companion uid besides: the second program of a connected run (an interactor)
@@ -320,24 +324,25 @@ class Sandbox:
             args += ["--setenv", key, value]
         return [*args, "--cap-drop", "ALL"]
 
-    def _prlimit_args(self, limits: Limits, *, memory_by_cgroup: bool, processes_by_cgroup: bool) -> list[str]:
+    @staticmethod
+    def _rlimits(limits: Limits, *, memory_by_cgroup: bool, processes_by_cgroup: bool) -> str:
+        """The run's rlimits as the launcher reads them (``name=soft:hard,...``)."""
         cpu = max(1, int(limits.cpu_time_s + 0.999))
         stack_kib = limits.stack_kib if limits.stack_kib is not None else min(limits.memory_kib, 1024 * 1024)
-        args = [
-            self._prlimit,
+        values = {
             # Soft limit a second above the allowance (SIGXCPU), hard one more (SIGKILL): the verdict
             # comes from the measured CPU time; the rlimit only stops endless loops.
-            f"--cpu={cpu + 1}:{cpu + 2}",
-            f"--fsize={limits.file_size_bytes}",
-            f"--nofile={limits.open_files}",
-            f"--stack={stack_kib * 1024}",
-            "--core=0",
-        ]
+            "cpu": (cpu + 1, cpu + 2),
+            "fsize": (limits.file_size_bytes, limits.file_size_bytes),
+            "nofile": (limits.open_files, limits.open_files),
+            "stack": (stack_kib * 1024, stack_kib * 1024),
+            "core": (0, 0),
+        }
         if not memory_by_cgroup:
-            args.append(f"--as={limits.memory_kib * 1024}")
+            values["as"] = (limits.memory_kib * 1024, limits.memory_kib * 1024)
         if not processes_by_cgroup:
-            args.append(f"--nproc={limits.processes}")
-        return [*args, "--"]
+            values["nproc"] = (limits.processes, limits.processes)
+        return ",".join(f"{name}={soft}:{hard}" for name, (soft, hard) in values.items())
 
     async def run(
         self,
@@ -464,33 +469,24 @@ class Sandbox:
             args_fd = _pipe_holding(b"".join(arg.encode() + b"\0" for arg in bwrap_options))
             procs_files = cgroup.create()
             (io_dir / "stdin").write_bytes(stdin)
+            if any(":" in path for path in procs_files):
+                raise SandboxUnavailable(f"a cgroup path the launcher cannot take: {procs_files}")
             chain = [
-                # setpriv becomes the slot user (rather than Popen's user=/group=): without a uid
-                # change in the child, Python starts it with vfork, which does not copy this
-                # process's page tables and so does not stall the event loop for milliseconds.
-                self._setpriv,
-                f"--reuid={uid}",
-                f"--regid={uid}",
-                "--clear-groups",
-                "--",
-                # Judged programs yield the CPU to the service itself (its watchers, its calls):
-                # their CPU time is what is judged, so a lower priority costs them nothing.
-                "/usr/bin/nice",
-                f"-n{RUN_NICENESS}",
-                "/bin/sh",
-                "-c",
-                # Join the run's cgroups (as the slot user, who owns their procs files), then become
-                # prlimit, then bwrap: nothing runs in between that the program could exploit.
-                'for procs in $ARENA_CGROUP_PROCS; do echo $$ > "$procs" || exit 125; done; '
-                '[ -z "$ARENA_IGNORE_SIGPIPE" ] || trap "" PIPE; exec "$@"',
-                "sandbox",
-                *self._prlimit_args(limits, memory_by_cgroup=cgroup.memory_dir is not None,
-                                    processes_by_cgroup=cgroup.pids_dir is not None),
+                # The launcher (launch.c) becomes the slot user, lowers its priority (judged programs
+                # yield the CPU to the service: their CPU time is what is judged), joins the run's
+                # cgroups, sets the rlimits and becomes bwrap: one exec, no code of the program's in
+                # between. No uid change in Popen's child, so Python starts it with vfork, which does not
+                # copy this process's page tables and so does not stall the event loop for milliseconds.
+                self._launch,
+                str(uid),
+                str(RUN_NICENESS),
+                "1" if ignore_sigpipe else "0",
+                ":".join(procs_files),
+                self._rlimits(limits, memory_by_cgroup=cgroup.memory_dir is not None,
+                              processes_by_cgroup=cgroup.pids_dir is not None),
                 self._bwrap, "--args", str(args_fd), "--", *command,
             ]  # fmt: skip
-            chain_env = {"PATH": "/usr/bin:/bin", "ARENA_CGROUP_PROCS": " ".join(procs_files)}
-            if ignore_sigpipe:
-                chain_env["ARENA_IGNORE_SIGPIPE"] = "1"
+            chain_env = {"PATH": "/usr/bin:/bin"}
             with (
                 open(io_dir / "stdin", "rb") as fin,
                 open(io_dir / "stdout", "wb") as fout,
