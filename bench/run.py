@@ -9,7 +9,7 @@ import argparse
 import sys
 import time
 
-from bench import batch, board_stream, calls, getuser, judge, leaderboard, problems, sandbox, standings, watch
+from bench import batch, board_stream, calls, getuser, judge, launch, leaderboard, problems, sandbox, standings, watch
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -17,6 +17,7 @@ BENCHMARKS = {
     "calls": calls.main,
     "batch": batch.main,
     "sandbox": sandbox.main,
+    "launch": launch.main,
     "judge": judge.main,
     "watch": watch.main,
     "standings": standings.main,

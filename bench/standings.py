@@ -6,7 +6,8 @@ ICPC and IOI (three subtasks per problem), against the least any recomputation m
 
 Scenarios run in interleaved rounds (A B C A B C ...), ``--repeat`` calls each per round; the table gives
 the absolute time per recomputation (p50 and p99 over every call) and the p50 as a multiple of the sort's.
-No servers, no I/O: one process, one core.
+Also what the service does per new board version: ``ranking.LiveStandings`` brought up to a board with one
+more result (rescoring only that contestant, then ranking again). No servers, no I/O: one process, one core.
 
     python -m bench.standings [--rounds 3] [--repeat 5] [--contestants 1000] [--problems 10] [--submissions 10000]
 """
@@ -16,17 +17,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gc
+import itertools
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 
-from arena.contest.domain import ScoringRule, standings
+from arena.contest.domain import JURY, ScoringRule, Verdict, standings
+from arena.contest.ranking import LiveStandings
 from bench.contest_data import Synthetic, synthetic
 from bench.harness import percentile, write_results
 
 BASELINE = "plain sort of the results and rows"
 ICPC, IOI = "standings(), ICPC", "standings(), IOI (3 subtasks)"
+LIVE_ICPC, LIVE_IOI = "LiveStandings, one new result, ICPC", "LiveStandings, one new result, IOI"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,11 +50,32 @@ def plain_sort(data: Synthetic) -> object:
     return sorted(data.participants, key=lambda p: (-solved.get(p.user_id, 0), p.user_id))
 
 
+def live(data: Synthetic) -> Callable[[], object]:
+    """What the service does per board version: the held standings brought up to a board with one more
+    result (a new attempt of an existing contestant, alternately accepted and rejected)."""
+    held = LiveStandings(JURY)
+    held.update(data.contest, data.participants, data.results)
+    results = data.results
+    counter = itertools.count()
+
+    def next_version() -> object:
+        k = next(counter)
+        base = data.results[(k * 7919) % len(data.results)]
+        verdict = Verdict.ACCEPTED if k % 2 else Verdict.WRONG_ANSWER
+        nonlocal results
+        results = (*results, dataclasses.replace(base, submission_id=f"live-{k}", verdict=verdict))
+        return held.update(data.contest, data.participants, results)
+
+    return next_version
+
+
 def scenarios(icpc: Synthetic, ioi: Synthetic) -> dict[str, Callable[[], object]]:
     return {
         BASELINE: lambda: plain_sort(icpc),
         ICPC: lambda: standings(icpc.contest, icpc.participants, icpc.results),
         IOI: lambda: standings(ioi.contest, ioi.participants, ioi.results),
+        LIVE_ICPC: live(icpc),
+        LIVE_IOI: live(ioi),
     }
 
 

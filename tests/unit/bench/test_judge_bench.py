@@ -63,3 +63,11 @@ def test_async_load_stops_when_its_time_is_up():
     with asyncio.Runner() as runner:
         result = sandbox.AsyncLoad(runner, job, max_jobs=10_000).run(duration_s=0.1, connections=2)
     assert 0 < result.requests < 100 and result.duration_s < 1
+
+
+def test_the_launch_bench_reports_cpu_per_start_for_each_prefix(capsys):
+    from bench import launch
+
+    assert launch.main(["--rounds", "1", "--runs", "5"]) == 0
+    out = capsys.readouterr().out
+    assert launch.LAUNCHER in out and launch.BARE in out and launch.CHAIN in out
