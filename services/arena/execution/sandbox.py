@@ -37,7 +37,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import structlog
 
@@ -56,6 +56,10 @@ LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
 RUN_NICENESS = 10
+CPU_POLL_S = 0.1
+"""How often a run's counted CPU time is checked against its limit while it runs."""
+CPU_KILL_MARGIN_S = 0.5
+"""A run is killed once its processes together used this much more CPU than allowed (the verdict is TLE)."""
 SLOT_UID_SPAN = 4096
 WORKSPACE_FS_BYTES = 2 * 1024 * 1024 * 1024
 """Cap of the file system holding every workspace (a tmpfs of the sandbox's own, where it can mount one)."""
@@ -514,7 +518,9 @@ class Sandbox:
             file_fds = {}
             reaping: asyncio.Future[tuple[int | None, resource.struct_rusage | None]] | None = None
             try:
-                status, usage, wall_exceeded = await self._wait(process, limits.wall_time_s)
+                status, usage, wall_exceeded = await self._wait(
+                    process, limits.wall_time_s, cgroup.cpu_time_s, limits.cpu_time_s + CPU_KILL_MARGIN_S
+                )
                 wall_time_s = time.monotonic() - started
                 reaping = asyncio.ensure_future(self._reap_inner(status_read))
                 inner_status, inner_usage = await asyncio.shield(reaping)
@@ -600,13 +606,34 @@ class Sandbox:
         return exit_code, usage
 
     @staticmethod
-    async def _wait(process: subprocess.Popen[bytes], wall_time_s: float) -> tuple[int, resource.struct_rusage, bool]:
-        """Waits with wait4 (for the rusage of the whole tree); kills the run when the wall clock is up."""
+    async def _wait(
+        process: subprocess.Popen[bytes],
+        wall_time_s: float,
+        cpu_time_s: Callable[[], float | None] | None = None,
+        cpu_kill_s: float = float("inf"),
+    ) -> tuple[int, resource.struct_rusage, bool]:
+        """Waits with wait4 (for the rusage of the whole tree); kills the run when the wall clock is up, or
+        as soon as the run's cgroup has counted ``cpu_kill_s`` of CPU (several processes burning CPU at once
+        pass the limit long before RLIMIT_CPU, which is per process, or the wall clock stops them)."""
         loop = asyncio.get_running_loop()
         waiting = loop.run_in_executor(None, os.wait4, process.pid, 0)
         wall_exceeded = False
+        deadline = loop.time() + wall_time_s
         try:
-            _, status, usage = await asyncio.wait_for(asyncio.shield(waiting), wall_time_s)
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError
+                try:
+                    _, status, usage = await asyncio.wait_for(asyncio.shield(waiting), min(remaining, CPU_POLL_S))
+                    break
+                except TimeoutError:
+                    used = cpu_time_s() if cpu_time_s is not None else None
+                    if used is not None and used > cpu_kill_s:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.killpg(process.pid, signal.SIGKILL)  # the verdict reads the counted CPU: TLE
+                        _, status, usage = await waiting
+                        break
         except TimeoutError:
             wall_exceeded = True
             with contextlib.suppress(ProcessLookupError):

@@ -12,7 +12,6 @@ from arena.execution.launch import build_launch
 UID = 64_999  # any unprivileged id: the launcher needs no passwd entry
 
 
-
 @pytest.fixture(scope="module")
 def launch(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     directory = tmp_path_factory.mktemp("launch")

@@ -14,7 +14,7 @@ import pytest
 from arena.execution.cgroups import CgroupSupport, RunCgroup
 from arena.execution.domain import RunStatus, classify
 from arena.execution.languages import COMPILE_LIMITS
-from arena.execution.sandbox import Limits, RunOutcome, Sandbox
+from arena.execution.sandbox import CPU_KILL_MARGIN_S, Limits, RunOutcome, Sandbox
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -68,9 +68,24 @@ async def test_cpu_of_children_outliving_the_program_is_counted(sandbox: Sandbox
     try:
         # A generous wall clock: the CPU limit, not the wall clock, must decide (judged ACCEPTED with ~3 ms before).
         limits = Limits(cpu_time_s=1, wall_time_s=30, memory_kib=64 * 1024)
-        outcome = await sandbox.run(workspace, ["./main", "2", "0.75", "0"], limits=limits)
+        # (1.2 s in all: past the limit, short of the kill at limit + CPU_KILL_MARGIN_S, so the program ends.)
+        outcome = await sandbox.run(workspace, ["./main", "2", "0.6", "0"], limits=limits)
         assert outcome.succeeded and outcome.stdout == b"ok\n" and not outcome.wall_time_exceeded
-        assert outcome.cpu_time_s >= 1.45, outcome
+        assert outcome.cpu_time_s >= 1.15, outcome
+        assert status_of(outcome, limits) is RunStatus.TIME_LIMIT_EXCEEDED
+    finally:
+        sandbox.discard(workspace)
+
+
+async def test_a_run_whose_processes_together_pass_the_cpu_limit_is_killed_then(sandbox: Sandbox):
+    workspace = await compiled_c(sandbox, ORPHANS_BURNING_CPU)
+    try:
+        # Three children spin forever, the parent waits forever: each stays far below RLIMIT_CPU for seconds,
+        # so before this only the wall clock (30 s here) ended the run.
+        limits = Limits(cpu_time_s=1, wall_time_s=30, memory_kib=64 * 1024)
+        outcome = await sandbox.run(workspace, ["./main", "3", "0.1", "1"], limits=limits)
+        assert not outcome.wall_time_exceeded, outcome
+        assert 1 + CPU_KILL_MARGIN_S <= outcome.cpu_time_s < 1 + CPU_KILL_MARGIN_S + 3, outcome
         assert status_of(outcome, limits) is RunStatus.TIME_LIMIT_EXCEEDED
     finally:
         sandbox.discard(workspace)
