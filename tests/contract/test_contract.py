@@ -32,6 +32,7 @@ STREAMING_RPCS = {
     "arena.execution.v1.ExecutionService.WatchSubmission",
     "arena.execution.v1.ExecutionService.ExecuteBatchStream",
     "arena.contest.v1.ContestService.GetLeaderboardStream",
+    "arena.contest.v1.ContestService.WatchFinalReveal",
     "arena.notification.v1.NotificationService.StreamNotifications",
     "arena.ai_analysis.v1.AiAnalysisService.AnalyzeCodeStream",
     "arena.realtime.v1.RealtimeService.Subscribe",

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -53,7 +53,7 @@ from arena.contest.domain import (
     viewer_for,
     virtual_standings,
 )
-from arena.contest.ranking import LiveStandings
+from arena.contest.ranking import LiveStandings, RevealStep, reveal
 from arena.contest.store import Board, ContestStore, Cursor, Registration
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
@@ -516,6 +516,25 @@ class ContestApp:
     async def virtual_of(self, contest_id: str, caller: Identity | None) -> VirtualParticipation | None:
         """The caller's virtual participation in the contest, if any."""
         return None if caller is None else await self.store.virtual(contest_id, caller.user_id)
+
+    async def final_reveal(self, contest_id: str, caller: Identity | None) -> tuple[Board, Iterator[RevealStep]]:
+        """The ICPC-style unfreeze reveal of an ended contest's board: for its jury once it has ended, for
+        everyone once the final standings are published (``ranking.reveal``: computed step by step)."""
+        board = await self.boards.board(contest_id)
+        contest = board.contest
+        phase = phase_at(contest.spec, self.clock())
+        if phase is not Phase.ENDED:
+            raise FailedPrecondition(
+                "the reveal starts once the contest has ended",
+                reason="CONTEST_NOT_RUNNING",
+                metadata={"phase": phase.name},
+            )
+        if not contest.final_standings_published and (caller is None or not may_manage(contest, caller)):
+            raise PermissionDenied(
+                "the final standings are not published yet: only the contest's jury may watch the reveal",
+                reason="STANDINGS_NOT_PUBLISHED",
+            )
+        return board, reveal(contest, board.participants, board.results)
 
     async def virtual_view(self, contest_id: str, caller: Identity | None) -> VirtualView:
         """The caller's virtual board now: the real standings at the same time into the contest, plus the caller."""

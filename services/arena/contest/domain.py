@@ -473,16 +473,23 @@ def counts(spec: Spec, result: Result) -> bool:
     return spec.problem(result.problem_id) is not None and spec.start_time <= result.submit_time < spec.end_time
 
 
-def entry(contest: Contest, person: Participant, results: Iterable[Result], viewer: Viewer = JURY) -> Entry:
+def entry(
+    contest: Contest,
+    person: Participant,
+    results: Iterable[Result],
+    viewer: Viewer = JURY,
+    revealed: frozenset[str] = frozenset(),
+) -> Entry:
     """``person``'s standing from their results (the latest judgement per submission, results that do not
-    ``count`` left out), as ``viewer`` sees it."""
+    ``count`` left out), as ``viewer`` sees it; results on the ``revealed`` problems are never hidden (an
+    unfreeze reveal resolves cells one at a time)."""
     spec = contest.spec
     by_problem: dict[str, list[tuple[Result, bool]]] = {}
     hidden_any = False
     for r in sorted(latest(results).values(), key=lambda r: (r.submit_time, r.submission_id)):
         if r.user_id != person.user_id or not counts(spec, r):
             continue
-        hidden = hidden_from(contest, r, viewer)
+        hidden = r.problem_id not in revealed and hidden_from(contest, r, viewer)
         hidden_any |= hidden
         by_problem.setdefault(r.problem_id, []).append((r, hidden))
     icpc = spec.scoring_rule is ScoringRule.ICPC

@@ -11,10 +11,12 @@ No I/O: the board arrives as values.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from arena.contest.domain import (
+    PUBLIC,
     Contest,
     Entry,
     Participant,
@@ -107,3 +109,60 @@ class LiveStandings:
             else:
                 self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
         self.recomputed = len(changed & people.keys())
+
+
+@dataclasses.dataclass(frozen=True)
+class RevealStep:
+    """One step of an unfreeze reveal: the board after resolving one pending cell (the first step resolves
+    none: the frozen public board)."""
+
+    standings: Standings
+    user_id: str = ""
+    problem_id: str = ""
+    """The cell resolved by this step (empty on the first step)."""
+    solved: bool = False
+    """Whether the resolved cell turned out solved."""
+    remaining: int = 0
+    """Pending cells still to resolve after this step."""
+
+
+def reveal(contest: Contest, participants: Iterable[Participant], results: Iterable[Result]) -> Iterator[RevealStep]:
+    """The ICPC-style reveal of a frozen contest's final standings: from the frozen public board, the lowest
+    ranked participant with pending cells has their leftmost pending cell resolved, the board is ranked
+    again, and so on until nothing is pending; the last step equals the published (unfrozen) board (with
+    nothing pending, the only step).
+    Each step rescores one participant (``domain.entry`` with that problem revealed)."""
+    frozen = dataclasses.replace(contest, final_standings_published=False)
+    published = dataclasses.replace(contest, final_standings_published=True)
+    people = {p.user_id: p for p in participants}
+    by_user: dict[str, list[Result]] = {}
+    for r in latest(results).values():
+        if r.user_id in people:
+            by_user.setdefault(r.user_id, []).append(r)
+    revealed: dict[str, frozenset[str]] = {u: frozenset() for u in people}
+    entries = {u: entry(frozen, person, by_user.get(u, ()), PUBLIC) for u, person in people.items()}
+    columns = [p.problem_id for p in contest.spec.problems]
+
+    def board_after(left: int) -> Standings:
+        if left:
+            return ranked(frozen, entries.values(), PUBLIC)
+        # Nothing pending shows any more; hidden attempts after an accepted one (never shown as pending)
+        # are revealed too: the last board is the published one.
+        for user_id, e in entries.items():
+            if e.hidden:
+                entries[user_id] = entry(published, people[user_id], by_user.get(user_id, ()), PUBLIC)
+        return ranked(published, entries.values(), PUBLIC)
+
+    left = sum(c.pending_attempts > 0 for e in entries.values() for c in e.cells)
+    board = board_after(left)
+    yield RevealStep(board, remaining=left)
+    while left:
+        row = next(r for r in reversed(board.rows) if any(c.pending_attempts for c in r.cells))
+        column = next(k for k, c in enumerate(row.cells) if c.pending_attempts)
+        user_id, problem_id = row.user_id, columns[column]
+        revealed[user_id] = revealed[user_id] | {problem_id}
+        entries[user_id] = entry(frozen, people[user_id], by_user.get(user_id, ()), PUBLIC, revealed[user_id])
+        solved = entries[user_id].cells[column].solved
+        left -= 1
+        board = board_after(left)
+        yield RevealStep(board, user_id, problem_id, solved, left)

@@ -19,6 +19,7 @@ from arena.contest import icpc
 from arena.contest.app import ContestApp, View, VirtualView
 from arena.contest.domain import (
     DEFAULT_PENALTY,
+    PUBLIC,
     Contest,
     ContestProblem,
     GroupScore,
@@ -65,6 +66,11 @@ STREAM_HEARTBEAT_S = 15.0
 """A quiet leaderboard stream repeats its snapshot this often (Envoy closes streams idle for 300 s)."""
 PAGE_BYTES_TTL_S = 60.0
 """Pages are keyed by board version, so they never go stale; the expiry only frees memory."""
+
+
+REVEAL_STEP_DEFAULT_S = 1.0
+REVEAL_STEP_MAX_S = 10.0
+"""The pause between two steps of a final reveal: by default, and at most."""
 
 
 def _delta(message: Any) -> dt.timedelta:
@@ -381,6 +387,30 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                     generation = followed.generation
                 except TimeoutError:
                     sent = None  # quiet for a while: the same snapshot again keeps idle proxies from closing
+
+    @announces_start  # the frozen board right after the checks
+    async def WatchFinalReveal(
+        self, request: contest_service_pb2.WatchFinalRevealRequest, context: Context
+    ) -> AsyncIterator[contest_service_pb2.WatchFinalRevealResponse]:
+        """The frozen board, then one resolved cell per ``step_interval``, until the final standings."""
+        size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
+        interval_s = seconds(request.step_interval) if request.HasField("step_interval") else REVEAL_STEP_DEFAULT_S
+        if not 0 <= interval_s <= REVEAL_STEP_MAX_S:
+            raise InvalidArgument.field("step_interval", f"must be from 0 to {REVEAL_STEP_MAX_S:g} s")
+        board, steps = await self.app.final_reveal(request.contest_id, request_context.identity())
+        labels = {p.problem_id: p.label for p in board.contest.spec.problems}
+        rows = slice(0, size)
+        for n, step in enumerate(steps):
+            if n:
+                await asyncio.sleep(interval_s)  # (also 0: the loop serves others between steps)
+            yield contest_service_pb2.WatchFinalRevealResponse(
+                leaderboard=leaderboard_message(View(board, PUBLIC, step.standings.frozen), step.standings, rows),
+                user_id=step.user_id,
+                problem_label=labels.get(step.problem_id, ""),
+                solved=step.solved,
+                remaining=step.remaining,
+                last=step.remaining == 0,
+            )
 
     async def PublishFinalStandings(
         self, request: contest_service_pb2.PublishFinalStandingsRequest, context: Context

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.contest.test_domain import PEOPLE, T0, contest, res, result_strategy, rules
 
 from arena.contest.domain import JURY, PUBLIC, Participant, Result, ScoringRule, Verdict, Viewer, ViewerKind, standings
-from arena.contest.ranking import LiveStandings
+from arena.contest.ranking import LiveStandings, reveal
 
 VIEWERS = (JURY, PUBLIC, Viewer(ViewerKind.CONTESTANT, "bob"))
 
@@ -74,3 +75,32 @@ def test_one_new_result_recomputes_one_entry() -> None:
     assert board.rows[0].user_id == "cyd" and board.rows[0].cells[1].first_solve
     live.update(c, PEOPLE, [*results, res("s9", "cyd", "p2", Verdict.ACCEPTED, 30)])
     assert live.recomputed == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(result_strategy, max_size=40), rules)
+def test_the_reveal_goes_from_the_frozen_board_to_the_published_one_a_cell_at_a_time(
+    results: list[Result], rule: ScoringRule
+) -> None:
+    c = contest(scoring_rule=rule)
+    steps = list(reveal(c, PEOPLE, results))
+    published = dataclasses.replace(c, final_standings_published=True)
+    if len(steps) > 1:  # something pending: the reveal starts from the public frozen board
+        assert steps[0].standings == standings(c, PEOPLE, results, PUBLIC)
+    assert steps[-1].standings == standings(published, PEOPLE, results, PUBLIC)
+    assert [s.remaining for s in steps] == list(range(len(steps) - 1, -1, -1))
+    labels = {p.problem_id: k for k, p in enumerate(c.spec.problems)}
+    for before, step in itertools.pairwise(steps):
+        with_pending = [r for r in before.standings.rows if any(x.pending_attempts for x in r.cells)]
+        lowest = with_pending[-1]  # resolved from the bottom of the board up, leftmost pending cell first
+        assert step.user_id == lowest.user_id
+        assert labels[step.problem_id] == next(k for k, x in enumerate(lowest.cells) if x.pending_attempts)
+        row = next(r for r in step.standings.rows if r.user_id == step.user_id)
+        assert row.cells[labels[step.problem_id]].pending_attempts == 0
+        assert row.cells[labels[step.problem_id]].solved == step.solved
+
+
+def test_a_contest_without_pending_cells_reveals_in_one_step() -> None:
+    c = contest()
+    steps = list(reveal(c, PEOPLE, [res("s1", "ann", "p1", Verdict.ACCEPTED, 10)]))
+    assert len(steps) == 1 and steps[0].remaining == 0 and not steps[0].standings.frozen

@@ -1,8 +1,11 @@
+import datetime
+
 from arena.common.v1 import access_pb2 as _access_pb2
 from arena.contest.v1 import contest_pb2 as _contest_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import httpbody_pb2 as _httpbody_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -119,6 +122,32 @@ class GetLeaderboardStreamResponse(_message.Message):
     leaderboard: _contest_pb2.Leaderboard
     last: bool
     def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., last: _Optional[bool] = ...) -> None: ...
+
+class WatchFinalRevealRequest(_message.Message):
+    __slots__ = ("contest_id", "page_size", "step_interval")
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    STEP_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    contest_id: str
+    page_size: int
+    step_interval: _duration_pb2.Duration
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., step_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchFinalRevealResponse(_message.Message):
+    __slots__ = ("leaderboard", "user_id", "problem_label", "solved", "remaining", "last")
+    LEADERBOARD_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_LABEL_FIELD_NUMBER: _ClassVar[int]
+    SOLVED_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_FIELD_NUMBER: _ClassVar[int]
+    LAST_FIELD_NUMBER: _ClassVar[int]
+    leaderboard: _contest_pb2.Leaderboard
+    user_id: str
+    problem_label: str
+    solved: bool
+    remaining: int
+    last: bool
+    def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., user_id: _Optional[str] = ..., problem_label: _Optional[str] = ..., solved: _Optional[bool] = ..., remaining: _Optional[int] = ..., last: _Optional[bool] = ...) -> None: ...
 
 class PublishFinalStandingsRequest(_message.Message):
     __slots__ = ("contest_id",)

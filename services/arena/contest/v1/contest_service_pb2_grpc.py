@@ -71,6 +71,11 @@ class ContestServiceStub:
                 request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamRequest.SerializeToString,
                 response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamResponse.FromString,
                 _registered_method=True)
+        self.WatchFinalReveal = channel.unary_stream(
+                '/arena.contest.v1.ContestService/WatchFinalReveal',
+                request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealRequest.SerializeToString,
+                response_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealResponse.FromString,
+                _registered_method=True)
         self.PublishFinalStandings = channel.unary_unary(
                 '/arena.contest.v1.ContestService/PublishFinalStandings',
                 request_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.PublishFinalStandingsRequest.SerializeToString,
@@ -161,6 +166,17 @@ class ContestServiceServicer:
 
     def GetLeaderboardStream(self, request, context):
         """Streams the top of the standings: a snapshot now and a new one after every change, until the standings are final.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchFinalReveal(self, request, context):
+        """Streams the unfreeze of an ended contest as an ICPC-style reveal: the frozen public board, then one
+        pending cell resolved at a time, from the bottom of the board up (leftmost pending cell of the lowest
+        ranked participant that has one), every `step_interval`, until the final standings. The jury (the
+        contest's author or an ADMIN) may watch it once the contest has ended, everyone once the final standings
+        are published. A contest without a freeze reveals in one message.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -272,6 +288,11 @@ def add_ContestServiceServicer_to_server(servicer, server):
                     servicer.GetLeaderboardStream,
                     request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamRequest.FromString,
                     response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamResponse.SerializeToString,
+            ),
+            'WatchFinalReveal': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchFinalReveal,
+                    request_deserializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealRequest.FromString,
+                    response_serializer=arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealResponse.SerializeToString,
             ),
             'PublishFinalStandings': grpc.unary_unary_rpc_method_handler(
                     servicer.PublishFinalStandings,
@@ -504,6 +525,33 @@ class ContestService:
             '/arena.contest.v1.ContestService/GetLeaderboardStream',
             arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamRequest.SerializeToString,
             arena_dot_contest_dot_v1_dot_contest__service__pb2.GetLeaderboardStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchFinalReveal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/arena.contest.v1.ContestService/WatchFinalReveal',
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealRequest.SerializeToString,
+            arena_dot_contest_dot_v1_dot_contest__service__pb2.WatchFinalRevealResponse.FromString,
             options,
             channel_credentials,
             insecure,
