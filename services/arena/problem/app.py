@@ -148,7 +148,7 @@ class ProblemApp:
             FieldViolation(f"problem_ids[{i}]", f"no problem {p!r}") for i, p in enumerate(problem_ids) if p not in live
         ]
         if missing:
-            raise InvalidArgument(f"unknown problems: {missing[0].description}", violations=missing)
+            raise InvalidArgument(f"{missing[0].field}: {missing[0].description}", violations=missing)
         await self.store.set_embargo(embargo.contest_id, embargo.problem_ids, embargo.end)
         log.info("contest embargo set", contest_id=contest_id, problems=len(embargo.problem_ids), end=embargo.end)
         return embargo
