@@ -166,6 +166,9 @@ class _NoProblems:
     async def find(self, keys: object) -> list[ProblemRef]:
         return []
 
+    async def embargo(self, contest_id: str, problem_ids: object, end: object) -> None:
+        return None
+
 
 _pages: TtlCache[Hashable, bytes] = TtlCache(ttl_s=PAGE_BYTES_TTL_S, max_entries=10_000)
 """Pages keyed by board version, with the servicer's own expiry (it only frees memory)."""

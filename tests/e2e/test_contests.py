@@ -498,3 +498,133 @@ def test_the_icpc_contest_api_export_through_the_edge(platform: Platform, rest: 
     assert json.loads(asyncio.run(over_grpc())) == scoreboard
     missing = rest.get("/v1/contests/missing/icpc/scoreboard")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/json")
+
+
+# -- a contest's problems stay hidden until it starts -------------------------------------------------
+
+
+def _setter(rest: httpx.Client, admin: str, name: str) -> str:
+    token = register_and_login(rest, name)
+    user_id = rest.get("/v1/users/me", headers=auth(token)).json()["user"]["user_id"]
+    promoted = rest.post(f"/v1/users/{user_id}:setRole", json={"role": "ROLE_SETTER"}, headers=auth(admin))
+    assert promoted.status_code == 200, promoted.text
+    return register_and_login(rest, name)  # a new login carries the new role
+
+
+def _new_problem(rest: httpx.Client, token: str, title: str, **fields) -> dict:
+    body = {
+        "title": title,
+        "statement": "Print the sum of two integers.",
+        "difficulty": "DIFFICULTY_EASY",
+        "sample_tests": [{"input": "1 2\n", "expected_output": "3\n"}],
+        "hidden_tests": [{"input": "40 2\n", "expected_output": "42\n"}],
+        **fields,
+    }
+    created = rest.post("/v1/problems", json=body, headers=auth(token))
+    assert created.status_code == 200, created.text
+    return created.json()["problem"]
+
+
+def _listed(rest: httpx.Client, token: str, title: str) -> list[str]:
+    response = rest.get("/v1/problems", params={"query": title}, headers=auth(token))
+    assert response.status_code == 200, response.text
+    return [p["problem_id"] for p in response.json()["problems"]]
+
+
+def _submit(rest: httpx.Client, token: str, problem_id: str) -> httpx.Response:
+    body = {"problem_id": problem_id, "language_id": "python3", "source": ACCEPTED_PY}
+    return rest.post("/v1/submissions", json=body, headers=auth(token))
+
+
+def test_a_contests_problems_are_hidden_until_it_starts_and_others_hidden_problems_are_refused(
+    platform: Platform, rest: httpx.Client
+):
+    admin = admin_token(rest)
+    tag = f"{time.time_ns() % 10**9:09d}"
+    setter, rival = _setter(rest, admin, f"emb-setter-{tag}"), _setter(rest, admin, f"emb-rival-{tag}")
+    user = register_and_login(rest, f"emb-user-{tag}")
+    title = f"Embargoed Sum {tag}"
+    problem = _new_problem(rest, setter, title)
+    pid = problem["problem_id"]
+    assert rest.get(f"/v1/problems/{pid}", headers=auth(user)).status_code == 200  # public, before the contest
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=6)
+    contest = {
+        "title": f"Embargo Cup {tag}",
+        "scoring_rule": "SCORING_RULE_ICPC",
+        "start_time": rfc3339(start),
+        "duration": "600s",
+        "problems": [{"problem_id": pid}],
+    }
+    created = rest.post("/v1/contests", json=contest, headers=auth(setter))
+    assert created.status_code == 200, created.text
+
+    # Before the start: gone for everyone but its author (and admins), as if it did not exist.
+    missing = rest.get("/v1/problems/0123456789abcdef0123456789abcdef", headers=auth(user))
+    for who in (user, rival):
+        hidden = rest.get(f"/v1/problems/{pid}", headers=auth(who))
+        assert hidden.status_code == 404, hidden.text
+        assert error_reason(hidden.json()) == error_reason(missing.json()) == "RESOURCE_NOT_FOUND"
+        assert rest.get(f"/v1/problems/{problem['slug']}", headers=auth(who)).status_code == 404
+        assert rest.get(f"/v1/problems/{pid}/tests", headers=auth(who)).status_code == 404
+        assert pid not in _listed(rest, who, title)
+        refused = _submit(rest, who, pid)
+        assert refused.status_code == 404, refused.text
+        assert error_reason(refused.json()) == "RESOURCE_NOT_FOUND"
+    assert pid not in [p["problem_id"] for p in rest.get("/v1/problems", params={"query": title}).json()["problems"]]
+    assert rest.get(f"/v1/problems/{pid}", headers=auth(setter)).status_code == 200
+    assert pid in _listed(rest, setter, title) and pid in _listed(rest, admin, title)
+
+    # Another setter's contest may not name a problem it may not see: the same answer as an unknown one.
+    secret = _new_problem(rest, setter, f"Secret Sum {tag}", visibility="VISIBILITY_HIDDEN")
+    for key in (secret["problem_id"], pid, "no-such-problem-at-all"):
+        theirs = rest.post("/v1/contests", json={**contest, "problems": [{"problem_id": key}]}, headers=auth(rival))
+        assert theirs.status_code == 400, theirs.text
+        assert error_reason(theirs.json()) == "VALIDATION_FAILED"
+        violations = [
+            (v["field"], v["description"])
+            for d in theirs.json()["details"]
+            if d["@type"].endswith("BadRequest")
+            for v in d["field_violations"]
+        ]
+        assert violations == [("contest.problems[0].problem_id", f"no problem {key!r}")]
+    mine = rest.post("/v1/contests", json={**contest, "problems": [{"problem_id": secret["problem_id"]}]},
+                     headers=auth(setter))  # fmt: skip
+    assert mine.status_code == 200, mine.text  # their own hidden problem: yes
+
+    # From the start on it is everyone's (a cached list page may lag by the cache's 2 s).
+    time.sleep(max(0.0, (start - dt.datetime.now(dt.UTC)).total_seconds()))
+    shown = rest.get(f"/v1/problems/{pid}", headers=auth(user))
+    assert shown.status_code == 200, shown.text
+    deadline = time.monotonic() + 10
+    while pid not in _listed(rest, user, title) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pid in _listed(rest, user, title)
+    submitted = _submit(rest, user, pid)
+    assert submitted.status_code == 200, submitted.text
+    assert rest.get(f"/v1/problems/{secret['problem_id']}", headers=auth(user)).status_code == 404  # still hidden
+
+
+def test_the_embargo_rpc_answers_bad_inputs_with_clear_errors(platform: Platform):
+    from arena.problem.v1 import problem_internal_service_pb2, problem_internal_service_pb2_grpc
+
+    async def call(**fields) -> grpc.aio.AioRpcError:
+        target = f"127.0.0.1:{platform.settings.ports['problem'].grpc}"
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = problem_internal_service_pb2_grpc.ProblemInternalServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await stub.SetContestEmbargo(
+                    problem_internal_service_pb2.SetContestEmbargoRequest(**fields), timeout=10
+                )
+            return caught.value
+
+    end = stamp(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    cases = [
+        ({"problem_ids": ["0" * 32], "end_time": end}, "contest_id"),
+        ({"contest_id": "c1", "problem_ids": ["0" * 32]}, "end_time"),
+        ({"contest_id": "c1", "problem_ids": ["a-plus-b"], "end_time": end}, "problem_ids[0]"),
+        ({"contest_id": "c1", "problem_ids": ["0" * 32], "end_time": end}, "problem_ids[0]"),  # no such problem
+    ]
+    for fields, field in cases:
+        error = asyncio.run(call(**fields))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (fields, error)
+        assert field in error.details(), error.details()

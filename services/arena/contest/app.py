@@ -44,7 +44,9 @@ from arena.contest.domain import (
     clarification_problem,
     clean_text,
     is_frozen_board,
+    kept_hidden,
     may_manage,
+    may_use_problem,
     phase_at,
     require_manager,
     standings,
@@ -71,13 +73,23 @@ class ProblemRef:
     problem_id: str
     slug: str
     title: str
+    author_id: str = ""
+    hidden: bool = False
+    """Hidden by its author: only they and admins see it."""
+    embargo_end: dt.datetime | None = None
+    """Until when contests keep it from everyone but its author and admins (None: never embargoed)."""
 
 
 class ProblemCatalog(Protocol):
     """The problem service as the contest sees it."""
 
     async def find(self, keys: Sequence[str]) -> list[ProblemRef]:
-        """The problems named by id or slug; unknown ones are left out."""
+        """The problems named by id or slug, whatever their visibility; unknown ones are left out."""
+        ...
+
+    async def embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> None:
+        """Replaces the contest's embargo: these problems (ids) are invisible to everyone but their authors
+        and admins until ``end``; none lifts it. Raises (UNAVAILABLE) when the problem service is down."""
         ...
 
 
@@ -424,26 +436,47 @@ class ContestApp:
             raise NotFound("contest", contest_id)
         return contest
 
-    async def _with_titles(self, spec: Spec) -> Spec:
-        """The spec with canonical problem ids and titles; unknown problems are field violations."""
+    async def _with_titles(
+        self, spec: Spec, caller: Identity, now: dt.datetime, kept: Sequence[str] = ()
+    ) -> tuple[Spec, dict[str, ProblemRef]]:
+        """The spec with canonical problem ids and titles, and the problems found (by id); unknown problems,
+        and problems the caller may not see (``may_use_problem``; those in ``kept``, already in the contest,
+        excepted), are the same field violation."""
         found = await self.problems.find([p.problem_id for p in spec.problems])
         by_key = {r.problem_id: r for r in found} | {r.slug: r for r in found}
         bad: list[FieldViolation] = []
         problems: list[ContestProblem] = []
         for i, p in enumerate(spec.problems):
             ref = by_key.get(p.problem_id)
-            if ref is None:
+            if ref is None or not (
+                ref.problem_id in kept or may_use_problem(caller, ref.author_id, ref.hidden, ref.embargo_end, now)
+            ):
                 bad.append(FieldViolation(f"contest.problems[{i}].problem_id", f"no problem {p.problem_id!r}"))
                 continue
             problems.append(dataclasses.replace(p, problem_id=ref.problem_id, title=ref.title))
         if bad:
             raise InvalidArgument(f"unknown problems: {bad[0].description}", violations=bad)
-        return validate(dataclasses.replace(spec, problems=tuple(problems)))  # duplicates by slug and id
+        spec = validate(dataclasses.replace(spec, problems=tuple(problems)))  # duplicates by slug and id
+        return spec, {r.problem_id: r for r in found}
 
     async def create(self, caller: Identity, spec: Spec) -> Contest:
-        spec = await self._with_titles(validate(spec))
-        contest = await self.store.insert(new_id(), spec, caller.user_id, self.clock())
-        log.info("contest created", contest_id=contest.contest_id, rule=spec.scoring_rule.name)
+        """Stores a contest. The problems its author wrote are hidden until the start (``kept_hidden``)
+        before the contest exists: when the problem service cannot hide them, no contest is made."""
+        now = self.clock()
+        spec, refs = await self._with_titles(validate(spec), caller, now)
+        contest_id = new_id()
+        hidden = kept_hidden(caller.user_id, ((p.problem_id, refs[p.problem_id].author_id) for p in spec.problems))
+        embargoed = bool(hidden) and spec.start_time > now
+        if embargoed:
+            await self.problems.embargo(contest_id, hidden, spec.start_time)
+        try:
+            contest = await self.store.insert(contest_id, spec, caller.user_id, now)
+        except Exception:
+            if embargoed:  # no contest: nothing to keep hidden (best effort; a left-over ends at the start)
+                with contextlib.suppress(Exception):
+                    await self.problems.embargo(contest_id, (), None)
+            raise
+        log.info("contest created", contest_id=contest.contest_id, rule=spec.scoring_rule.name, hidden=len(hidden))
         return contest
 
     async def get(self, contest_id: str, caller: Identity | None) -> tuple[Contest, bool]:
@@ -456,15 +489,48 @@ class ContestApp:
         return await self.store.list(phase, self.clock(), limit, cursor)
 
     async def update(self, caller: Identity, contest_id: str, changes: Mapping[str, Any]) -> Contest:
+        """Changes a contest. When its problems or start change (only possible before the start), what it
+        keeps hidden follows, fail safe: first the old and the new problems are hidden until the later of
+        both starts, then the contest is stored, then exactly the new ones until the new start (should that
+        last step fail, more stays hidden a while longer, never less)."""
         current = await self._contest(contest_id)
         require_manager(current, caller)
         now = self.clock()
         spec = validate_update(current.spec, changes, now)
-        if "problems" in changes:
-            spec = await self._with_titles(spec)
-        updated = await self.store.replace_spec(contest_id, spec, now)
+        embargo = "problems" in changes or "start_time" in changes
+        before: tuple[str, ...] = ()
+        after: tuple[str, ...] = ()
+        both: tuple[str, ...] = ()
+        until = spec.start_time
+        if embargo:
+            old = [p.problem_id for p in current.spec.problems]
+            old_refs = {r.problem_id: r for r in await self.problems.find(old)} if old else {}
+            if "problems" in changes:
+                spec, refs = await self._with_titles(spec, caller, now, kept=old)
+            else:
+                refs = old_refs
+            before = kept_hidden(current.author_id, ((p, old_refs[p].author_id) for p in old if p in old_refs))
+            after = kept_hidden(current.author_id, ((p.problem_id, refs[p.problem_id].author_id)
+                                                    for p in spec.problems if p.problem_id in refs))  # fmt: skip
+            both = tuple(dict.fromkeys((*before, *after)))
+            until = max(current.spec.start_time, spec.start_time)
+            if both:
+                await self.problems.embargo(contest_id, both, until)
+        try:
+            updated = await self.store.replace_spec(contest_id, spec, now)
+        except Exception:
+            if both:  # the contest is as it was: so is what it keeps hidden (best effort)
+                with contextlib.suppress(Exception):
+                    await self.problems.embargo(contest_id, before, current.spec.start_time)
+            raise
         if updated is None:
             raise NotFound("contest", contest_id)
+        if embargo and (both != after or until != spec.start_time):
+            try:
+                await self.problems.embargo(contest_id, after, spec.start_time)
+            except Exception:
+                log.warning("contest embargo not narrowed; the previous one holds until it ends",
+                            contest_id=contest_id, until=until, exc_info=True)  # fmt: skip
         log.info("contest updated", contest_id=contest_id, fields=sorted(changes))
         self._moved(contest_id)
         return updated

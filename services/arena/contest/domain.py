@@ -759,3 +759,24 @@ def clarification_event(contest: Contest, c: Clarification) -> tuple[str, str]:
     if c.public:
         return public_topic, "clarification.answered"
     return f"users/{c.author_id}/contests/{contest.contest_id}/clarifications", "clarification.answered"
+
+
+# -- the contest's problems and the problem service's visibility ------------------------------------
+
+
+def may_use_problem(
+    caller: Identity, author_id: str, hidden: bool, embargo_end: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """Whether the caller may put a problem in a contest: one they may see. A hidden problem, or one
+    another contest keeps from the public until it starts, only if it is theirs or they are an admin;
+    any other is refused exactly like a problem that does not exist (its existence is not told)."""
+    publicly_visible = not hidden and (embargo_end is None or embargo_end <= now)
+    return publicly_visible or caller.is_admin or (bool(author_id) and author_id == caller.user_id)
+
+
+def kept_hidden(contest_author_id: str, problem_authors: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The problems (of (problem id, author id) pairs, in that order) the contest keeps hidden from everyone
+    but their authors and admins until it starts: those its own author wrote. Another setter's public
+    problem stays public: it was public before the contest (hiding it protects nothing) and hiding it would
+    let anyone who can create a contest take a public problem away until a start date of their choosing."""
+    return tuple(dict.fromkeys(p for p, author in problem_authors if author and author == contest_author_id))

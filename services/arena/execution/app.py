@@ -190,7 +190,9 @@ class ExecutionApp:
         self.language(language_id, "submission.language_id")
         _check_source(source, "submission.source")
         bundle = await self.bundles.get(problem_id)
-        if bundle is None:
+        if bundle is None or not (contest_id or bundle.open_to(caller.user_id, caller.is_admin, self.clock())):
+            # Outside a contest, a problem the caller may not see (hidden, or kept hidden by a contest until
+            # it starts) is indistinguishable from a missing one; in a contest, AuthorizeSubmission decides.
             raise NotFound("problem", problem_id)
         if not bundle.tests:
             raise FailedPrecondition("this problem has no tests to judge against", reason="PROBLEM_NOT_JUDGEABLE")

@@ -1,7 +1,10 @@
 """Where the judge gets a problem's limits, checker and tests: the problem service's GetJudgeBundle.
 
 Bundles are cached briefly: a burst of submissions to one problem costs one call, and an
-edited problem is judged by its new tests within ``ttl_s``.
+edited problem is judged by its new tests within ``ttl_s``. A bundle carries the problem's
+visibility (author, hidden, embargo end) for CreateSubmission's check: the embargo's end is a
+time, so a contest's start opens the problem exactly on time even from a cached bundle, but a
+problem made hidden, or a new or moved embargo, is seen up to ``ttl_s`` late.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from arena.execution.domain import TestGroup
 from arena.execution.judge import Bundle, BundleTest
 from arena.kit.cache import TtlCache
 from arena.kit.client import UpstreamStub
-from arena.kit.convert import seconds
+from arena.kit.convert import datetime, seconds
 from arena.kit.errors import UpstreamError
 from arena.problem.v1 import problem_internal_service_pb2, problem_pb2
 
@@ -50,6 +53,9 @@ def bundle_from(message: problem_pb2.JudgeBundle) -> Bundle:
             if message.HasField("interactor") and message.interactor.language_id
             else None
         ),
+        author_id=message.author_id,
+        hidden=message.hidden,
+        embargo_end=datetime(message.embargo_end_time) if message.HasField("embargo_end_time") else None,
     )
 
 

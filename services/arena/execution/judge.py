@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import datetime as dt
 import hashlib
 import pathlib
 from collections.abc import Iterable
@@ -67,6 +68,17 @@ class Bundle:
     interactor: InteractorSpec | None = None
     """An interactive problem: the interactor talks with the program over pipes and decides each test
     (``checker`` is then unused)."""
+    author_id: str = ""
+    hidden: bool = False
+    """The problem is hidden by its author: only they and admins may see it (and submit without a contest)."""
+    embargo_end: dt.datetime | None = None
+    """Until when a contest keeps the problem from everyone but its author and admins (None: never)."""
+
+    def open_to(self, user_id: str, is_admin: bool, now: dt.datetime) -> bool:
+        """Whether a user may submit to the problem outside a contest at ``now``: the problem service's
+        visibility (public and not embargoed, or the author's, or an admin's) on the bundle's copy."""
+        public = not self.hidden and (self.embargo_end is None or self.embargo_end <= now)
+        return public or is_admin or (bool(self.author_id) and self.author_id == user_id)
 
 
 CHECKER_LIMITS = Limits(cpu_time_s=5, wall_time_s=15, memory_kib=512 * 1024, tmp_bytes=96 * 1024 * 1024)

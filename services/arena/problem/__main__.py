@@ -27,7 +27,7 @@ async def build(runtime: Runtime) -> ServiceParts:
             (problem_service_pb2_grpc.add_ProblemServiceServicer_to_server, servicer),
             (
                 problem_internal_service_pb2_grpc.add_ProblemInternalServiceServicer_to_server,
-                ProblemInternalServicer(app),
+                ProblemInternalServicer(app, pages=servicer.pages),
             ),
         ],
         on_stop=[engine.dispose],

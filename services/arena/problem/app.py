@@ -14,18 +14,20 @@ from typing import Any, TypeAlias
 
 import structlog
 
-from arena.core.errors import InvalidArgument, NotFound, PermissionDenied
+from arena.core.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
 from arena.kit.ids import new_id
 from arena.problem.domain import (
     UPDATABLE_FIELDS,
     Content,
+    Embargo,
     Listing,
     MarkKind,
     Problem,
     TestCase,
     can_edit,
     can_see,
+    check_embargo,
     validate,
     visible_to,
 )
@@ -60,7 +62,7 @@ class ProblemApp:
 
     async def _visible(self, problem_id: str, caller: Identity | None, *, with_tests: bool = True) -> Problem:
         problem = await self.store.get(problem_id, with_tests=with_tests)
-        if problem is None or not can_see(problem, caller):
+        if problem is None or not can_see(problem, caller, self.clock()):
             raise NotFound("problem", problem_id)  # hidden problems are indistinguishable from missing ones
         return problem
 
@@ -87,7 +89,7 @@ class ProblemApp:
 
     async def list(self, listing: Listing, limit: int, cursor: Cursor | None = None) -> tuple[Vieweds, Page]:
         """One page of a list (``domain.listing`` makes one from a request's values)."""
-        page = await self.store.list(listing.filters, listing.order, limit, cursor, listing.visible)
+        page = await self.store.list(listing.filters, listing.order, limit, cursor, listing.visible, now=self.clock())
         return await self._viewed(page.problems, listing.viewer_id), page
 
     async def update(self, caller: Identity, problem_id: str, changes: dict[str, Any]) -> Problem:
@@ -123,7 +125,9 @@ class ProblemApp:
         return await self.store.mark(kind, problem.problem_id, caller.user_id, on, self.clock())
 
     async def bookmarks(self, caller: Identity, limit: int, cursor: Cursor | None) -> tuple[Vieweds, Cursor | None]:
-        problems, next_cursor = await self.store.bookmarks(caller.user_id, visible_to(caller), limit, cursor)
+        problems, next_cursor = await self.store.bookmarks(
+            caller.user_id, visible_to(caller), limit, cursor, now=self.clock()
+        )
         return await self._viewed(problems, caller.user_id), next_cursor
 
     async def summaries(self, keys: Sequence[str]) -> Problems:
@@ -135,8 +139,23 @@ class ProblemApp:
         ordered = (found.get(key) or by_slug.get(key) for key in keys)
         return [p for p in ordered if p is not None]
 
+    async def set_embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> Embargo:
+        """Replaces a contest's embargo (service-to-service only): its problems stay hidden from everyone
+        but their authors and admins until ``end``. Every problem must exist (by id); else field violations."""
+        embargo = check_embargo(contest_id, problem_ids, end)
+        live = await self.store.live_ids(embargo.problem_ids)
+        missing = [
+            FieldViolation(f"problem_ids[{i}]", f"no problem {p!r}") for i, p in enumerate(problem_ids) if p not in live
+        ]
+        if missing:
+            raise InvalidArgument(f"{missing[0].field}: {missing[0].description}", violations=missing)
+        await self.store.set_embargo(embargo.contest_id, embargo.problem_ids, embargo.end)
+        log.info("contest embargo set", contest_id=contest_id, problems=len(embargo.problem_ids), end=embargo.end)
+        return embargo
+
     async def judge_bundle(self, problem_id: str) -> Problem:
-        """Everything the judge needs, hidden tests included (service-to-service only)."""
+        """Everything the judge needs, hidden tests included (service-to-service only); the caller decides who
+        may submit (``Problem.author_id``, its visibility and ``embargo_end`` travel with it)."""
         problem = await self.store.get(problem_id)
         if problem is None:
             raise NotFound("problem", problem_id)

@@ -1,9 +1,10 @@
 """Problems: what a valid problem is, who may see and change it, what a list asks for. No I/O, no protos.
 
 Visibility has one source: ``visible_to`` decides which problems a caller may see and
-``VisibleProblems.includes`` is that decision as a predicate. ``can_see`` is the predicate on
-one problem; the stores list with the same value (the in-memory store calls ``includes``,
-the SQL store translates its three terms), and the store contract test holds them together.
+``VisibleProblems.includes`` is that decision as a predicate at a moment (a contest's embargo
+hides a public problem until the contest starts). ``can_see`` is the predicate on one problem;
+the stores list with the same value (the in-memory store calls ``includes``, the SQL store
+translates its terms), and the store contract test holds them together.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import enum
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from arena.core.errors import FieldViolation, InvalidArgument
@@ -136,6 +137,12 @@ class Problem:
     create_time: dt.datetime
     update_time: dt.datetime
     hidden_test_count: int
+    embargo_end: dt.datetime | None = None
+    """The latest end of the contest embargoes on this problem (None: never embargoed)."""
+
+    def embargoed_at(self, now: dt.datetime) -> bool:
+        """Whether a contest keeps the problem from the public at ``now`` (some embargo ends after it)."""
+        return self.embargo_end is not None and self.embargo_end > now
 
     @property
     def tests(self) -> tuple[TestCase, ...]:
@@ -308,18 +315,20 @@ def can_edit(problem: Problem, caller: Identity | None) -> bool:
 class VisibleProblems:
     """The problems one caller may see, as the inputs of one predicate (``includes``).
 
-    A problem is included when it is public, or when every hidden problem is (``all_hidden``),
-    or when it is a hidden problem of ``hidden_of_author``. ``visible_to`` decides the values;
-    the in-memory store evaluates ``includes`` itself and the SQL store translates its three
-    terms into a WHERE clause. Deleted problems are never visible (the stores drop them first).
+    A problem is included at ``now`` when it is public and no contest embargoes it at ``now``,
+    or when every hidden or embargoed problem is (``all_hidden``), or when it is a problem of
+    ``hidden_of_author`` (their own, whatever its visibility or embargo). ``visible_to``
+    decides the values; the in-memory store evaluates ``includes`` itself and the SQL store
+    translates its three terms into a WHERE clause. Deleted problems are never visible (the
+    stores drop them first). The moment is an argument, not a field: a value keys cached pages.
     """
 
     all_hidden: bool = False
     hidden_of_author: str | None = None
 
-    def includes(self, problem: Problem) -> bool:
+    def includes(self, problem: Problem, now: dt.datetime) -> bool:
         return (
-            problem.content.visibility is Visibility.PUBLIC
+            (problem.content.visibility is Visibility.PUBLIC and not problem.embargoed_at(now))
             or self.all_hidden
             or (self.hidden_of_author is not None and problem.author_id == self.hidden_of_author)
         )
@@ -330,14 +339,53 @@ PUBLIC_ONLY = VisibleProblems()
 
 
 def visible_to(caller: Identity | None) -> VisibleProblems:
-    """Public problems to everyone; a hidden one only to those who may edit it (``can_edit``)."""
+    """Public problems no contest embargoes to everyone; a hidden or embargoed one only to those who may
+    edit it (``can_edit``)."""
     if caller is None:
         return PUBLIC_ONLY
     return VisibleProblems(all_hidden=caller.is_admin, hidden_of_author=caller.user_id)
 
 
-def can_see(problem: Problem, caller: Identity | None) -> bool:
-    return visible_to(caller).includes(problem)
+def can_see(problem: Problem, caller: Identity | None, now: dt.datetime) -> bool:
+    return visible_to(caller).includes(problem, now)
+
+
+# -- contest embargoes ------------------------------------------------------------------------------
+
+CONTEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_EMBARGOED = 100
+"""Problems one contest may embargo (a contest lists far fewer)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Embargo:
+    """One contest's embargo: its problems stay hidden from the public until ``end`` (its start)."""
+
+    contest_id: str
+    problem_ids: tuple[str, ...]
+    end: dt.datetime | None
+
+
+def check_embargo(contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> Embargo:
+    """The embargo with repeats removed (first kept), or InvalidArgument naming every bad field.
+
+    An empty list lifts the contest's embargo (no end needed); otherwise the end is required. An
+    end in the past is allowed: it hides nothing (a contest that already started)."""
+    violations: list[FieldViolation] = []
+    if not CONTEST_ID_PATTERN.match(contest_id):
+        violations.append(FieldViolation("contest_id", "must be 1-64 letters, digits, `-` or `_`"))
+    ids = tuple(dict.fromkeys(problem_ids))
+    if len(ids) > MAX_EMBARGOED:
+        violations.append(FieldViolation("problem_ids", f"at most {MAX_EMBARGOED} problems"))
+    for index, problem_id in enumerate(problem_ids):
+        if not ID_SHAPED.match(problem_id):
+            violations.append(FieldViolation(f"problem_ids[{index}]", "must be a problem id (32 hexadecimal digits)"))
+    if ids and end is None:
+        violations.append(FieldViolation("end_time", "is required to embargo problems"))
+    if violations:
+        raise InvalidArgument(f"invalid embargo: {violations[0].field}: {violations[0].description}",
+                              violations=violations)  # fmt: skip
+    return Embargo(contest_id, ids, end if ids else None)
 
 
 # -- lists ------------------------------------------------------------------------------------------

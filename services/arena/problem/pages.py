@@ -18,7 +18,8 @@ class PageCache:
     page once it has committed (writes are rare next to the first page every visitor opens), and a
     page read before a write finished is not stored after it (the generation moved), so a client
     never reads a list older than its own write from this process. The expiry bounds how long
-    another process of the service may still serve a page from before a write. Pages are bounded
+    another process of the service may still serve a page from before a write (a contest's embargo
+    included), and how late a page shows a problem whose embargo ended (a contest's start). Pages are bounded
     in number and in bytes (statements make pages large), least recently used out first.
     """
 

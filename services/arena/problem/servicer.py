@@ -15,7 +15,7 @@ import grpc
 
 from arena.kit import context as request_context
 from arena.kit import pagination
-from arena.kit.convert import duration, timestamp
+from arena.kit.convert import datetime, duration, timestamp
 from arena.kit.errors import InvalidArgument
 from arena.problem.app import ProblemApp, Viewed
 from arena.problem.domain import (
@@ -329,8 +329,17 @@ class ProblemServicer(problem_service_pb2_grpc.ProblemServiceServicer):
 
 
 class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalServiceServicer):
-    def __init__(self, app: ProblemApp) -> None:
+    def __init__(self, app: ProblemApp, *, pages: PageCache | None = None) -> None:
         self.app = app
+        self.pages = pages if pages is not None else PageCache(ttl_s=0)
+        """The public servicer's ListProblems pages: an embargo changes what lists show."""
+
+    async def SetContestEmbargo(
+        self, request: problem_internal_service_pb2.SetContestEmbargoRequest, context: Context
+    ) -> problem_internal_service_pb2.SetContestEmbargoResponse:
+        end = datetime(request.end_time) if request.HasField("end_time") else None
+        embargo = await self.pages.writing(self.app.set_embargo(request.contest_id, list(request.problem_ids), end))
+        return problem_internal_service_pb2.SetContestEmbargoResponse(problem_ids=embargo.problem_ids)
 
     async def GetJudgeBundle(
         self, request: problem_internal_service_pb2.GetJudgeBundleRequest, context: Context
@@ -347,6 +356,9 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
             test_groups=[group_message(g) for g in content.test_groups],
             run_whole_failed_groups=content.run_whole_failed_groups,
             interactor=interactor_message(content.interactor, with_source=True),
+            author_id=problem.author_id,
+            hidden=content.visibility is Visibility.HIDDEN,
+            embargo_end_time=timestamp(problem.embargo_end),
         )
         return problem_internal_service_pb2.GetJudgeBundleResponse(bundle=bundle)
 
@@ -361,6 +373,9 @@ class ProblemInternalServicer(problem_internal_service_pb2_grpc.ProblemInternalS
                     slug=p.content.slug,
                     title=p.content.title,
                     difficulty=_DIFFICULTY_TO_PROTO[p.content.difficulty],
+                    author_id=p.author_id,
+                    hidden=p.content.visibility is Visibility.HIDDEN,
+                    embargo_end_time=timestamp(p.embargo_end),
                 )
                 for p in problems
             ]

@@ -5,8 +5,10 @@
   bookmark recounts its counter under the problem row's lock, so concurrent marks stay exact.
 - ``InMemoryProblemStore``: dictionaries, for the use-case tests.
 
-Both list only what ``domain.VisibleProblems`` includes: the in-memory store evaluates the
-domain's predicate, the SQL store translates it (``_visible``). ``tests/integration/db/
+Both list only what ``domain.VisibleProblems`` includes at a moment: the in-memory store evaluates
+the domain's predicate, the SQL store translates it (``_visible``). A contest's embargo is a set of
+rows (contest, problem, end), replaced whole by ``set_embargo``; a problem read carries the latest
+end of its embargoes (``Problem.embargo_end``). ``tests/integration/db/
 test_problem_store.py`` runs one contract against the in-memory store, SQLite and PostgreSQL,
 including that the SQL translation and the domain agree on who sees which problem.
 """
@@ -126,6 +128,17 @@ class LikeRow(Base):
     create_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
+class EmbargoRow(Base):
+    """One contest keeps one problem from the public until ``end_time`` (the contest's start)."""
+
+    __tablename__ = "problem_embargoes"
+    __table_args__ = (sa.Index("ix_problem_embargoes_problem_id_end_time", "problem_id", "end_time"),)
+
+    contest_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    problem_id: Mapped[str] = mapped_column(sa.ForeignKey("problems.problem_id", ondelete="CASCADE"), primary_key=True)
+    end_time: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
 class BookmarkRow(Base):
     __tablename__ = "bookmarks"
     __table_args__ = (sa.Index("ix_bookmarks_user_id_create_time", "user_id", "create_time"),)
@@ -191,11 +204,14 @@ class ProblemStore(Protocol):
         limit: int,
         cursor: Cursor | None,
         visible: VisibleProblems = PUBLIC_ONLY,
+        *,
+        now: dt.datetime | None = None,
     ) -> Page:
-        """The problems ``visible`` includes that match ``filters``, without tests, sorted by
-        ``order`` (one of ``ORDERS``, ties by problem id), at most ``limit`` of them after the
-        ``cursor`` (the previous page's ``next_cursor``, None for the first page; a malformed one
-        is InvalidArgument INVALID_PAGE_TOKEN). ``next_cursor`` is None on the last page."""
+        """The problems ``visible`` includes at ``now`` (default: the wall clock's now) that match
+        ``filters``, without tests, sorted by ``order`` (one of ``ORDERS``, ties by problem id), at
+        most ``limit`` of them after the ``cursor`` (the previous page's ``next_cursor``, None for
+        the first page; a malformed one is InvalidArgument INVALID_PAGE_TOKEN).
+        ``next_cursor`` is None on the last page."""
         ...
 
     async def marks(self, user_id: str, problem_ids: Sequence[str]) -> tuple[set[str], set[str]]:
@@ -203,10 +219,17 @@ class ProblemStore(Protocol):
         ...
 
     async def bookmarks(
-        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+        self,
+        user_id: str,
+        visible: VisibleProblems,
+        limit: int,
+        cursor: Cursor | None,
+        *,
+        now: dt.datetime | None = None,
     ) -> tuple[Problems, Cursor | None]:
-        """The user's bookmarked problems that ``visible`` includes (one made hidden since drops
-        out), without tests, most recently bookmarked first (ties by problem id, descending)."""
+        """The user's bookmarked problems that ``visible`` includes at ``now`` (default: the wall clock's
+        now; one made hidden or embargoed since drops out), without tests, most recently bookmarked
+        first (ties by problem id, descending)."""
         ...
 
     async def insert(self, problem_id: str, content: Content, author_id: str, now: dt.datetime) -> Problem:
@@ -230,16 +253,26 @@ class ProblemStore(Protocol):
         A bookmark set again keeps its first time."""
         ...
 
+    async def live_ids(self, problem_ids: Sequence[str]) -> set[str]:
+        """Which of these problem ids (ids only, not slugs) name problems that are not deleted."""
+        ...
+
+    async def set_embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> None:
+        """Replaces the contest's embargo rows with one per problem, each ending at ``end`` (none when
+        ``problem_ids`` is empty), in one transaction."""
+        ...
+
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _visible(visible: VisibleProblems) -> sa.ColumnElement[bool]:
+def _visible(visible: VisibleProblems, now: dt.datetime) -> sa.ColumnElement[bool]:
     """``VisibleProblems.includes`` in SQL, term by term."""
     if visible.all_hidden:
         return sa.true()
-    public = ProblemRow.visibility == Visibility.PUBLIC.name
+    embargoed = sa.exists().where(EmbargoRow.problem_id == ProblemRow.problem_id, EmbargoRow.end_time > now)
+    public = sa.and_(ProblemRow.visibility == Visibility.PUBLIC.name, sa.not_(embargoed))
     if visible.hidden_of_author is None:
         return public
     return sa.or_(public, ProblemRow.author_id == visible.hidden_of_author)
@@ -278,14 +311,23 @@ class SqlProblemStore:
         ids = [r.problem_id for r in rows]
         tags: dict[str, list[str]] = {i: [] for i in ids}
         tests: dict[str, list[TestCaseRow]] = {i: [] for i in ids}
+        embargo_ends: dict[str, dt.datetime] = {}
         if ids:
+            ends = sa.select(EmbargoRow.problem_id, sa.func.max(EmbargoRow.end_time)).where(
+                EmbargoRow.problem_id.in_(ids)
+            )
+            for problem_id, end in (await session.execute(ends.group_by(EmbargoRow.problem_id))).all():
+                embargo_ends[problem_id] = _utc(end)
             for tag in await session.scalars(sa.select(TagRow).where(TagRow.problem_id.in_(ids)).order_by(TagRow.tag)):
                 tags[tag.problem_id].append(tag.tag)
             if with_tests:
                 query = sa.select(TestCaseRow).where(TestCaseRow.problem_id.in_(ids)).order_by(TestCaseRow.ordinal)
                 for test in await session.scalars(query):
                     tests[test.problem_id].append(test)
-        return [_problem(r, tags[r.problem_id], tests[r.problem_id] if with_tests else None) for r in rows]
+        return [
+            _problem(r, tags[r.problem_id], tests[r.problem_id] if with_tests else None, embargo_ends.get(r.problem_id))
+            for r in rows
+        ]
 
     async def get(self, problem_id_or_slug: str, *, with_tests: bool = True) -> Problem | None:
         async with self._sessions() as session:
@@ -319,9 +361,11 @@ class SqlProblemStore:
         limit: int,
         cursor: Cursor | None,
         visible: VisibleProblems = PUBLIC_ONLY,
+        *,
+        now: dt.datetime | None = None,
     ) -> Page:
         key = SORT_KEYS[order]
-        conditions = [_LIVE, _visible(visible), *_matching(filters)]
+        conditions = [_LIVE, _visible(visible, now or _utcnow()), *_matching(filters)]
         column, last = getattr(ProblemRow, key.column), ProblemRow.problem_id
         query = sa.select(ProblemRow).where(*conditions)
         if cursor is not None:
@@ -359,12 +403,18 @@ class SqlProblemStore:
         return liked, bookmarked
 
     async def bookmarks(
-        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+        self,
+        user_id: str,
+        visible: VisibleProblems,
+        limit: int,
+        cursor: Cursor | None,
+        *,
+        now: dt.datetime | None = None,
     ) -> tuple[Problems, Cursor | None]:
         query = (
             sa.select(ProblemRow, BookmarkRow.create_time)
             .join(BookmarkRow, BookmarkRow.problem_id == ProblemRow.problem_id)
-            .where(BookmarkRow.user_id == user_id, _LIVE, _visible(visible))
+            .where(BookmarkRow.user_id == user_id, _LIVE, _visible(visible, now or _utcnow()))
             .order_by(BookmarkRow.create_time.desc(), ProblemRow.problem_id.desc())
         )
         if cursor is not None:
@@ -383,7 +433,21 @@ class SqlProblemStore:
         next_cursor = [found[-1][1].isoformat(), found[-1][0].problem_id] if more and found else None
         return problems, next_cursor
 
+    async def live_ids(self, problem_ids: Sequence[str]) -> set[str]:
+        if not problem_ids:
+            return set()
+        async with self._sessions() as session:
+            query = sa.select(ProblemRow.problem_id).where(ProblemRow.problem_id.in_(list(problem_ids)), _LIVE)
+            return set(await session.scalars(query))
+
     # -- writing ----------------------------------------------------------------------------
+
+    async def set_embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(sa.delete(EmbargoRow).where(EmbargoRow.contest_id == contest_id))
+            if problem_ids:
+                assert end is not None
+                session.add_all(EmbargoRow(contest_id=contest_id, problem_id=p, end_time=end) for p in problem_ids)
 
     async def insert(self, problem_id: str, content: Content, author_id: str, now: dt.datetime) -> Problem:
         row = ProblemRow(
@@ -461,6 +525,16 @@ class SqlProblemStore:
             )
 
 
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc(value: Any) -> dt.datetime:
+    """An aggregate's time as an aware UTC datetime, whatever the driver hands back for it."""
+    when: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 def _cursor_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
@@ -521,7 +595,9 @@ def _with_tests(content: Content, tests: Sequence[TestCase] | None) -> Content:
     )
 
 
-def _problem(row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None) -> Problem:
+def _problem(
+    row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None, embargo_end: dt.datetime | None = None
+) -> Problem:
     content = Content(
         slug=row.slug,
         title=row.title,
@@ -557,6 +633,7 @@ def _problem(row: ProblemRow, tags: list[str], tests: list[TestCaseRow] | None) 
         create_time=row.create_time,
         update_time=row.update_time,
         hidden_test_count=row.hidden_test_count,
+        embargo_end=embargo_end,
     )
 
 
@@ -592,16 +669,23 @@ class InMemoryProblemStore:
         self._problems: dict[str, _Stored] = {}
         self._marks: dict[MarkKind, dict[tuple[str, str], dt.datetime]] = {"like": {}, "bookmark": {}}
         """(problem id, user id) → when it was set."""
+        self._embargoes: dict[str, dict[str, dt.datetime]] = {}
+        """contest id → {problem id → when its embargo ends}."""
+
+    def _embargoed(self, problem: Problem) -> Problem:
+        """The problem with the latest end of its embargoes, as ``SqlProblemStore`` reads it."""
+        ends = [e[problem.problem_id] for e in self._embargoes.values() if problem.problem_id in e]
+        return dataclasses.replace(problem, embargo_end=max(ends) if ends else None)
 
     def _live(self) -> Problems:
-        return [s.problem for s in self._problems.values() if not s.deleted]
+        return [self._embargoed(s.problem) for s in self._problems.values() if not s.deleted]
 
     def _slug_taken(self, slug: str, problem_id: str) -> bool:
         return any(s.problem.content.slug == slug for i, s in self._problems.items() if i != problem_id)
 
     async def get(self, problem_id_or_slug: str, *, with_tests: bool = True) -> Problem | None:
         stored = self._problems.get(problem_id_or_slug)
-        found = stored.problem if stored is not None and not stored.deleted else None
+        found = self._embargoed(stored.problem) if stored is not None and not stored.deleted else None
         if found is None:
             found = next((p for p in self._live() if p.content.slug == problem_id_or_slug), None)
         return found if found is None or with_tests else _without_tests(found)
@@ -617,10 +701,13 @@ class InMemoryProblemStore:
         limit: int,
         cursor: Cursor | None,
         visible: VisibleProblems = PUBLIC_ONLY,
+        *,
+        now: dt.datetime | None = None,
     ) -> Page:
         key = SORT_KEYS[order]
+        at = now or _utcnow()
         found = sorted(
-            (p for p in self._live() if visible.includes(p) and filters.matches(p)),
+            (p for p in self._live() if visible.includes(p, at) and filters.matches(p)),
             key=lambda p: (key.value(p), p.problem_id),
             reverse=key.descending,
         )
@@ -649,13 +736,23 @@ class InMemoryProblemStore:
         return liked, bookmarked
 
     async def bookmarks(
-        self, user_id: str, visible: VisibleProblems, limit: int, cursor: Cursor | None
+        self,
+        user_id: str,
+        visible: VisibleProblems,
+        limit: int,
+        cursor: Cursor | None,
+        *,
+        now: dt.datetime | None = None,
     ) -> tuple[Problems, Cursor | None]:
+        at = now or _utcnow()
         found: list[tuple[dt.datetime, Problem]] = []
         for (problem_id, uid), marked in self._marks["bookmark"].items():
             stored = self._problems.get(problem_id)
-            if uid == user_id and stored is not None and not stored.deleted and visible.includes(stored.problem):
-                found.append((marked, stored.problem))
+            if uid != user_id or stored is None or stored.deleted:
+                continue
+            problem = self._embargoed(stored.problem)
+            if visible.includes(problem, at):
+                found.append((marked, problem))
         found.sort(key=lambda item: (item[0], item[1].problem_id), reverse=True)
         if cursor is not None:
             position = tuple(keyset_cursor(cursor, dt.datetime, str))
@@ -664,6 +761,16 @@ class InMemoryProblemStore:
         more = len(found) > limit
         next_cursor = [page[-1][0].isoformat(), page[-1][1].problem_id] if more and page else None
         return [_without_tests(p) for _, p in page], next_cursor
+
+    async def live_ids(self, problem_ids: Sequence[str]) -> set[str]:
+        return {p for p in problem_ids if p in self._problems and not self._problems[p].deleted}
+
+    async def set_embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> None:
+        if problem_ids:
+            assert end is not None
+            self._embargoes[contest_id] = dict.fromkeys(problem_ids, end)
+        else:
+            self._embargoes.pop(contest_id, None)
 
     async def insert(self, problem_id: str, content: Content, author_id: str, now: dt.datetime) -> Problem:
         if problem_id in self._problems or self._slug_taken(content.slug, problem_id):
@@ -695,7 +802,7 @@ class InMemoryProblemStore:
             update_time=now,
             hidden_test_count=len(content.hidden_tests),
         )
-        return stored.problem
+        return self._embargoed(stored.problem)
 
     async def soft_delete(self, problem_id: str, now: dt.datetime) -> None:
         stored = self._problems.get(problem_id)

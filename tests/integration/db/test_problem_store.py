@@ -340,7 +340,7 @@ async def test_lists_and_bookmarks_show_exactly_what_the_domain_lets_each_caller
         await store.mark("bookmark", problem.problem_id, "ursula", True, T0)
     for who in CALLERS:
         name = who.user_id if who else "anonymous"
-        expected = {p.problem_id for p in made if can_see(p, who)}
+        expected = {p.problem_id for p in made if can_see(p, who, T0)}
         assert expected >= {p.problem_id for p in made if p.content.visibility is Visibility.PUBLIC}, name
         visible = visible_to(who)
         for order in ORDERS:
@@ -350,9 +350,71 @@ async def test_lists_and_bookmarks_show_exactly_what_the_domain_lets_each_caller
         assert {p.problem_id for p in page.problems} == expected, name
         bookmarked, _ = await store.bookmarks("ursula", visible, 100, None)
         assert {p.problem_id for p in bookmarked} == expected, name
-    assert len({p.problem_id for p in made if can_see(p, ROOT)}) == 4
-    assert {p.content.slug for p in made if can_see(p, ALICE)} == {"alice-public", "alice-hidden", "bob-public"}
-    assert {p.content.slug for p in made if can_see(p, None)} == {"alice-public", "bob-public"}
+    assert len({p.problem_id for p in made if can_see(p, ROOT, T0)}) == 4
+    assert {p.content.slug for p in made if can_see(p, ALICE, T0)} == {"alice-public", "alice-hidden", "bob-public"}
+    assert {p.content.slug for p in made if can_see(p, None, T0)} == {"alice-public", "bob-public"}
+
+
+async def test_embargoed_problems_are_listed_exactly_as_the_domain_says_at_each_moment(store: ProblemStore):
+    """The SQL translation of "public and not embargoed at now" against the domain's predicate, before,
+    at and after an embargo's end, for every caller, in lists (each order) and bookmarks."""
+    made = [
+        await insert(store, author=author, slug=f"{author}-{visibility.name.lower()}-{n}", visibility=visibility)
+        for author in ("alice", "bob")
+        for visibility in Visibility
+        for n in (1, 2)
+    ]
+    start, later = T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2)
+    embargoed = [p.problem_id for p in made if p.content.slug.endswith("-1")]
+    await store.set_embargo("cup", embargoed, start)
+    await store.set_embargo("late-cup", [made[0].problem_id], later)  # the latest end counts
+    await store.set_embargo("old-cup", [made[2].problem_id], T0 - dt.timedelta(days=1))  # over: hides nothing
+    for problem in made:
+        await store.mark("bookmark", problem.problem_id, "ursula", True, T0)
+    stored = {
+        p.problem_id: p for p in (await store.list(Filters(), "title", 100, None, VisibleProblems(True))).problems
+    }
+    assert stored[made[0].problem_id].embargo_end == later
+    assert stored[made[1].problem_id].embargo_end is None
+    assert stored[made[2].problem_id].embargo_end == start  # the later of its two embargoes
+    assert stored[made[4].problem_id].embargo_end == start
+    for now in (T0, start - dt.timedelta(microseconds=1), start, later - dt.timedelta(seconds=1), later):
+        for who in CALLERS:
+            name = (who.user_id if who else "anonymous", now)
+            expected = {i for i, p in stored.items() if can_see(p, who, now)}
+            visible = visible_to(who)
+            for order in ORDERS:
+                page = await store.list(Filters(), order, 100, None, visible, now=now)
+                assert {p.problem_id for p in page.problems} == expected and page.total == len(expected), name
+            bookmarked, _ = await store.bookmarks("ursula", visible, 100, None, now=now)
+            assert {p.problem_id for p in bookmarked} == expected, name
+    public_1 = {p.problem_id for p in made if p.content.slug.endswith("public-1")}
+    anonymous_at_t0 = {p.problem_id for p in (await store.list(Filters(), "title", 100, None, now=T0)).problems}
+    assert not public_1 & anonymous_at_t0 and len(anonymous_at_t0) == 2
+    anonymous_at_start = {p.problem_id for p in (await store.list(Filters(), "title", 100, None, now=start)).problems}
+    assert anonymous_at_start == anonymous_at_t0 | {made[4].problem_id}  # made[0] waits for the late cup
+
+
+async def test_an_embargo_is_replaced_whole_and_travels_with_reads(store: ProblemStore):
+    a, b, c = [await insert(store, slug=slug) for slug in ("emb-a", "emb-b", "emb-c")]
+    start = T0 + dt.timedelta(hours=1)
+    await store.set_embargo("cup", [a.problem_id, b.problem_id], start)
+    assert (await store.get(a.problem_id)).embargo_end == start
+    assert (await store.get("emb-b", with_tests=False)).embargo_end == start
+    await store.set_embargo("cup", [b.problem_id, c.problem_id], start + dt.timedelta(hours=1))  # replaces
+    assert (await store.get(a.problem_id)).embargo_end is None
+    assert {p.problem_id: p.embargo_end for p in await store.summaries(["emb-a", "emb-b", c.problem_id])} == {
+        a.problem_id: None,
+        b.problem_id: start + dt.timedelta(hours=1),
+        c.problem_id: start + dt.timedelta(hours=1),
+    }
+    updated = await store.replace_content(c.problem_id, valid(slug="emb-c", title="Changed"), T0)
+    assert updated is not None and updated.embargo_end == start + dt.timedelta(hours=1)
+    await store.set_embargo("cup", [], None)  # lifted
+    assert [p.embargo_end for p in await store.summaries(["emb-a", "emb-b", "emb-c"])] == [None, None, None]
+    await store.soft_delete(c.problem_id, T0)
+    assert await store.live_ids([a.problem_id, c.problem_id, "f" * 32]) == {a.problem_id}
+    assert await store.live_ids([]) == set()
 
 
 # -- reads by id or slug, summaries, marks ----------------------------------------------------------

@@ -26,7 +26,14 @@ from arena.contest.domain import (
     standings,
 )
 from arena.contest.store import Board, InMemoryContestStore
-from arena.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from arena.core.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from arena.core.identity import Identity
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
@@ -35,13 +42,27 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 class Catalog:
+    """The problem service in a list; its embargoes in a dictionary, each call recorded."""
+
     def __init__(self) -> None:
         self.problems = [ProblemRef("id-sum", "a-plus-b", "A + B"), ProblemRef("id-path", "paths", "Paths")]
         self.calls = 0
+        self.embargoes: dict[str, tuple[tuple[str, ...], dt.datetime | None]] = {}
+        self.embargo_calls: list[tuple[str, tuple[str, ...], dt.datetime | None]] = []
+        self.down = False
 
     async def find(self, keys: Sequence[str]) -> list[ProblemRef]:
         self.calls += 1
         return [p for p in self.problems if p.problem_id in keys or p.slug in keys]
+
+    async def embargo(self, contest_id: str, problem_ids: Sequence[str], end: dt.datetime | None) -> None:
+        if self.down:
+            raise Unavailable("the problem service is down")
+        self.embargo_calls.append((contest_id, tuple(problem_ids), end))
+        if problem_ids:
+            self.embargoes[contest_id] = (tuple(problem_ids), end)
+        else:
+            self.embargoes.pop(contest_id, None)
 
 
 class Clock:

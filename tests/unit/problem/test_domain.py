@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 
 import pytest
@@ -14,19 +15,21 @@ from arena.problem.domain import (
     CheckerKind,
     Content,
     Difficulty,
+    Embargo,
     Filters,
     Interactor,
     Visibility,
     VisibleProblems,
     can_edit,
     can_see,
+    check_embargo,
     listing,
     slugify,
     validate,
     visible_to,
 )
 from arena.problem.domain import TestCase as Case
-from support.problems import caller, content, problem
+from support.problems import T0, caller, content, problem
 
 
 def violations(bad: Content) -> dict[str, str]:
@@ -273,12 +276,12 @@ def test_only_the_author_or_an_admin_may_edit():
 
 def test_hidden_problems_are_seen_only_by_the_author_and_admins():
     hidden = problem(author_id="alice", visibility=Visibility.HIDDEN)
-    assert can_see(hidden, caller("alice", "SETTER"))
-    assert can_see(hidden, caller("root", "ADMIN"))
-    assert not can_see(hidden, caller("bob", "SETTER"))
-    assert not can_see(hidden, None)
+    assert can_see(hidden, caller("alice", "SETTER"), T0)
+    assert can_see(hidden, caller("root", "ADMIN"), T0)
+    assert not can_see(hidden, caller("bob", "SETTER"), T0)
+    assert not can_see(hidden, None, T0)
     public = problem(author_id="alice")
-    assert can_see(public, None) and can_see(public, caller("bob"))
+    assert can_see(public, None, T0) and can_see(public, caller("bob"), T0)
 
 
 def test_tests_are_numbered_samples_first():
@@ -309,8 +312,40 @@ CALLERS = [None, caller("carol"), caller("alice", "SETTER"), caller("bob", "SETT
 def test_a_caller_sees_public_problems_and_the_hidden_ones_they_may_edit(visibility, who):
     p = problem(author_id="alice", visibility=visibility)
     expected = visibility is Visibility.PUBLIC or can_edit(p, who)
-    assert can_see(p, who) is expected
-    assert visible_to(who).includes(p) is expected
+    assert can_see(p, who, T0) is expected
+    assert visible_to(who).includes(p, T0) is expected
+
+
+@pytest.mark.parametrize("visibility", list(Visibility))
+@pytest.mark.parametrize("who", CALLERS, ids=lambda c: c.user_id if c else "anonymous")
+def test_an_embargoed_problem_is_seen_only_by_those_who_may_edit_it_until_the_embargo_ends(visibility, who):
+    p = dataclasses.replace(problem(author_id="alice", visibility=visibility), embargo_end=T0 + dt.timedelta(hours=1))
+    before, at_end = T0 + dt.timedelta(minutes=59), T0 + dt.timedelta(hours=1)
+    assert p.embargoed_at(before) and not p.embargoed_at(at_end)
+    assert can_see(p, who, before) is can_edit(p, who)
+    assert visible_to(who).includes(p, before) is can_edit(p, who)
+    assert can_see(p, who, at_end) is (visibility is Visibility.PUBLIC or can_edit(p, who))
+    never = problem(author_id="alice", visibility=visibility)
+    assert never.embargo_end is None and not never.embargoed_at(T0)
+
+
+def test_an_embargo_is_checked_and_cleaned():
+    a, b = "a" * 32, "b" * 32
+    end = T0 + dt.timedelta(hours=1)
+    assert check_embargo("c-1", [a, b, a], end) == Embargo("c-1", (a, b), end)
+    assert check_embargo("c-1", [], None) == Embargo("c-1", (), None)
+    assert check_embargo("c-1", [], end).end is None  # lifting needs no end
+    assert check_embargo("c-1", [a], T0 - dt.timedelta(days=1)).problem_ids == (a,)  # in the past: hides nothing
+    with pytest.raises(InvalidArgument) as caught:
+        check_embargo("", [a, "a-plus-b"], None)
+    assert {v.field: v.description for v in caught.value.violations} == {
+        "contest_id": "must be 1-64 letters, digits, `-` or `_`",
+        "problem_ids[1]": "must be a problem id (32 hexadecimal digits)",
+        "end_time": "is required to embargo problems",
+    }
+    with pytest.raises(InvalidArgument) as caught:
+        check_embargo("x" * 65, [f"{i:032x}" for i in range(101)], end)
+    assert [v.field for v in caught.value.violations] == ["contest_id", "problem_ids"]
 
 
 def test_what_each_caller_may_see_is_a_plain_value():

@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from arena.problem.v1 import problem_pb2 as arena_dot_problem_dot_v1_dot_problem__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/problem/v1/problem_internal_service.proto\x12\x10\x61rena.problem.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/problem/v1/problem.proto\x1a\x1fgoogle/api/field_behavior.proto\"<\n\x15GetJudgeBundleRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"O\n\x16GetJudgeBundleResponse\x12\x35\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x1d.arena.problem.v1.JudgeBundleR\x06\x62undle\"H\n\x1f\x42\x61tchGetProblemSummariesRequest\x12%\n\x0bproblem_ids\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02R\nproblemIds\"`\n BatchGetProblemSummariesResponse\x12<\n\x08problems\x18\x01 \x03(\x0b\x32 .arena.problem.v1.ProblemSummaryR\x08problems2\x93\x02\n\x16ProblemInternalService\x12l\n\x0eGetJudgeBundle\x12\'.arena.problem.v1.GetJudgeBundleRequest\x1a(.arena.problem.v1.GetJudgeBundleResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x8a\x01\n\x18\x42\x61tchGetProblemSummaries\x12\x31.arena.problem.v1.BatchGetProblemSummariesRequest\x1a\x32.arena.problem.v1.BatchGetProblemSummariesResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/arena/problem/v1/problem_internal_service.proto\x12\x10\x61rena.problem.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1e\x61rena/problem/v1/problem.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x15GetJudgeBundleRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"O\n\x16GetJudgeBundleResponse\x12\x35\n\x06\x62undle\x18\x01 \x01(\x0b\x32\x1d.arena.problem.v1.JudgeBundleR\x06\x62undle\"H\n\x1f\x42\x61tchGetProblemSummariesRequest\x12%\n\x0bproblem_ids\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02R\nproblemIds\"`\n BatchGetProblemSummariesResponse\x12<\n\x08problems\x18\x01 \x03(\x0b\x32 .arena.problem.v1.ProblemSummaryR\x08problems\"\x97\x01\n\x18SetContestEmbargoRequest\x12#\n\ncontest_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tcontestId\x12\x1f\n\x0bproblem_ids\x18\x02 \x03(\tR\nproblemIds\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"<\n\x19SetContestEmbargoResponse\x12\x1f\n\x0bproblem_ids\x18\x01 \x03(\tR\nproblemIds2\x8a\x03\n\x16ProblemInternalService\x12l\n\x0eGetJudgeBundle\x12\'.arena.problem.v1.GetJudgeBundleRequest\x1a(.arena.problem.v1.GetJudgeBundleResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x8a\x01\n\x18\x42\x61tchGetProblemSummaries\x12\x31.arena.problem.v1.BatchGetProblemSummariesRequest\x1a\x32.arena.problem.v1.BatchGetProblemSummariesResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12u\n\x11SetContestEmbargo\x12*.arena.problem.v1.SetContestEmbargoRequest\x1a+.arena.problem.v1.SetContestEmbargoResponse\"\x07\x90\x02\x02\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,18 +39,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETJUDGEBUNDLEREQUEST'].fields_by_name['problem_id']._serialized_options = b'\342A\001\002'
   _globals['_BATCHGETPROBLEMSUMMARIESREQUEST'].fields_by_name['problem_ids']._loaded_options = None
   _globals['_BATCHGETPROBLEMSUMMARIESREQUEST'].fields_by_name['problem_ids']._serialized_options = b'\342A\001\002'
+  _globals['_SETCONTESTEMBARGOREQUEST'].fields_by_name['contest_id']._loaded_options = None
+  _globals['_SETCONTESTEMBARGOREQUEST'].fields_by_name['contest_id']._serialized_options = b'\342A\001\002'
   _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['GetJudgeBundle']._loaded_options = None
   _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['GetJudgeBundle']._serialized_options = b'\220\002\001\300\363\030\005'
   _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['BatchGetProblemSummaries']._loaded_options = None
   _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['BatchGetProblemSummaries']._serialized_options = b'\220\002\001\300\363\030\005'
-  _globals['_GETJUDGEBUNDLEREQUEST']._serialized_start=164
-  _globals['_GETJUDGEBUNDLEREQUEST']._serialized_end=224
-  _globals['_GETJUDGEBUNDLERESPONSE']._serialized_start=226
-  _globals['_GETJUDGEBUNDLERESPONSE']._serialized_end=305
-  _globals['_BATCHGETPROBLEMSUMMARIESREQUEST']._serialized_start=307
-  _globals['_BATCHGETPROBLEMSUMMARIESREQUEST']._serialized_end=379
-  _globals['_BATCHGETPROBLEMSUMMARIESRESPONSE']._serialized_start=381
-  _globals['_BATCHGETPROBLEMSUMMARIESRESPONSE']._serialized_end=477
-  _globals['_PROBLEMINTERNALSERVICE']._serialized_start=480
-  _globals['_PROBLEMINTERNALSERVICE']._serialized_end=755
+  _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['SetContestEmbargo']._loaded_options = None
+  _globals['_PROBLEMINTERNALSERVICE'].methods_by_name['SetContestEmbargo']._serialized_options = b'\220\002\002\300\363\030\005'
+  _globals['_GETJUDGEBUNDLEREQUEST']._serialized_start=197
+  _globals['_GETJUDGEBUNDLEREQUEST']._serialized_end=257
+  _globals['_GETJUDGEBUNDLERESPONSE']._serialized_start=259
+  _globals['_GETJUDGEBUNDLERESPONSE']._serialized_end=338
+  _globals['_BATCHGETPROBLEMSUMMARIESREQUEST']._serialized_start=340
+  _globals['_BATCHGETPROBLEMSUMMARIESREQUEST']._serialized_end=412
+  _globals['_BATCHGETPROBLEMSUMMARIESRESPONSE']._serialized_start=414
+  _globals['_BATCHGETPROBLEMSUMMARIESRESPONSE']._serialized_end=510
+  _globals['_SETCONTESTEMBARGOREQUEST']._serialized_start=513
+  _globals['_SETCONTESTEMBARGOREQUEST']._serialized_end=664
+  _globals['_SETCONTESTEMBARGORESPONSE']._serialized_start=666
+  _globals['_SETCONTESTEMBARGORESPONSE']._serialized_end=726
+  _globals['_PROBLEMINTERNALSERVICE']._serialized_start=729
+  _globals['_PROBLEMINTERNALSERVICE']._serialized_end=1123
 # @@protoc_insertion_point(module_scope)

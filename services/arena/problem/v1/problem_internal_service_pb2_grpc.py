@@ -45,6 +45,11 @@ class ProblemInternalServiceStub:
                 request_serializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesRequest.SerializeToString,
                 response_deserializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesResponse.FromString,
                 _registered_method=True)
+        self.SetContestEmbargo = channel.unary_unary(
+                '/arena.problem.v1.ProblemInternalService/SetContestEmbargo',
+                request_serializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoRequest.SerializeToString,
+                response_deserializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoResponse.FromString,
+                _registered_method=True)
 
 
 class ProblemInternalServiceServicer:
@@ -65,6 +70,15 @@ class ProblemInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetContestEmbargo(self, request, context):
+        """Replaces the embargo of one contest: its problems are invisible (NOT_FOUND, left out of lists,
+        bookmarks, likes and tests) to everyone but their authors and admins until end_time (the contest's
+        start). An empty problem_ids lifts the contest's embargo. Unknown problem ids are field violations.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProblemInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +91,11 @@ def add_ProblemInternalServiceServicer_to_server(servicer, server):
                     servicer.BatchGetProblemSummaries,
                     request_deserializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesRequest.FromString,
                     response_serializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesResponse.SerializeToString,
+            ),
+            'SetContestEmbargo': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetContestEmbargo,
+                    request_deserializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoRequest.FromString,
+                    response_serializer=arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +153,33 @@ class ProblemInternalService:
             '/arena.problem.v1.ProblemInternalService/BatchGetProblemSummaries',
             arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesRequest.SerializeToString,
             arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.BatchGetProblemSummariesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetContestEmbargo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.problem.v1.ProblemInternalService/SetContestEmbargo',
+            arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoRequest.SerializeToString,
+            arena_dot_problem_dot_v1_dot_problem__internal__service__pb2.SetContestEmbargoResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -144,19 +144,25 @@ class Problem(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., statement: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., tags: _Optional[_Iterable[str]] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., sample_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., hidden_test_count: _Optional[int] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., author_id: _Optional[str] = ..., like_count: _Optional[int] = ..., bookmark_count: _Optional[int] = ..., liked: _Optional[bool] = ..., bookmarked: _Optional[bool] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ..., interactor: _Optional[_Union[Interactor, _Mapping]] = ...) -> None: ...
 
 class ProblemSummary(_message.Message):
-    __slots__ = ("problem_id", "slug", "title", "difficulty")
+    __slots__ = ("problem_id", "slug", "title", "difficulty", "author_id", "hidden", "embargo_end_time")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     SLUG_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DIFFICULTY_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    EMBARGO_END_TIME_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     slug: str
     title: str
     difficulty: Difficulty
-    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ...) -> None: ...
+    author_id: str
+    hidden: bool
+    embargo_end_time: _timestamp_pb2.Timestamp
+    def __init__(self, problem_id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., difficulty: _Optional[_Union[Difficulty, str]] = ..., author_id: _Optional[str] = ..., hidden: _Optional[bool] = ..., embargo_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class JudgeBundle(_message.Message):
-    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests", "test_groups", "run_whole_failed_groups", "interactor")
+    __slots__ = ("problem_id", "revision", "time_limit", "memory_limit_kib", "checker", "tests", "test_groups", "run_whole_failed_groups", "interactor", "author_id", "hidden", "embargo_end_time")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +172,9 @@ class JudgeBundle(_message.Message):
     TEST_GROUPS_FIELD_NUMBER: _ClassVar[int]
     RUN_WHOLE_FAILED_GROUPS_FIELD_NUMBER: _ClassVar[int]
     INTERACTOR_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_ID_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    EMBARGO_END_TIME_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     revision: int
     time_limit: _duration_pb2.Duration
@@ -175,4 +184,7 @@ class JudgeBundle(_message.Message):
     test_groups: _containers.RepeatedCompositeFieldContainer[TestGroup]
     run_whole_failed_groups: bool
     interactor: Interactor
-    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ..., interactor: _Optional[_Union[Interactor, _Mapping]] = ...) -> None: ...
+    author_id: str
+    hidden: bool
+    embargo_end_time: _timestamp_pb2.Timestamp
+    def __init__(self, problem_id: _Optional[str] = ..., revision: _Optional[int] = ..., time_limit: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., memory_limit_kib: _Optional[int] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ..., tests: _Optional[_Iterable[_Union[TestCase, _Mapping]]] = ..., test_groups: _Optional[_Iterable[_Union[TestGroup, _Mapping]]] = ..., run_whole_failed_groups: _Optional[bool] = ..., interactor: _Optional[_Union[Interactor, _Mapping]] = ..., author_id: _Optional[str] = ..., hidden: _Optional[bool] = ..., embargo_end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
