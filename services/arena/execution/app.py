@@ -232,9 +232,23 @@ class ExecutionApp:
         submission = await self._viewable(caller, submission_id)
         if not can_read_source(submission, caller):
             submission = dataclasses.replace(submission, source="")
-        if not caller.has_role(Role.SETTER):  # a checker's messages may quote hidden tests
+        if submission.judge_notes and not await self._may_read_judge_notes(caller, submission.problem_id):
             submission = dataclasses.replace(submission, judge_notes="")
         return dataclasses.replace(submission, queue_position=await self.store.queue_position(submission))
+
+    async def _may_read_judge_notes(self, caller: Identity, problem_id: str) -> bool:
+        """A checker's or interactor's messages may quote hidden tests: the problem's author and admins only
+        (the author from the judge bundle, cached; an unreachable problem service shows nothing)."""
+        if caller.is_admin:
+            return True
+        if not caller.has_role(Role.SETTER):
+            return False
+        try:
+            bundle = await self.bundles.get(problem_id)
+        except Exception:
+            log.warning("judge notes withheld: the problem's author is unknown", problem_id=problem_id, exc_info=True)
+            return False
+        return bundle is not None and bool(bundle.author_id) and bundle.author_id == caller.user_id
 
     async def source(self, submission_id: str) -> Submission:
         """A submission with its source, for other services (internal)."""

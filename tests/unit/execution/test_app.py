@@ -333,8 +333,9 @@ async def test_a_submission_in_a_language_no_longer_offered_is_an_internal_error
 SETTER = Identity("s1", "s1", frozenset({"USER", "SETTER"}), token_id="t4", session_id="s4", expires_at=0.0)
 
 
-async def test_judge_notes_are_for_setters_and_admins_only(store):
+async def test_judge_notes_are_for_the_problems_author_and_admins_only(store):
     app = make_app(store)
+    app.bundles.bundle = dataclasses.replace(app.bundles.bundle, author_id=SETTER.user_id)
     submission = await submit(app)
     await store.claim_next("elsewhere", utcnow(), dt.timedelta(seconds=30))
     notes = "test 3: checker failed: expected 42, found 41"  # may quote a hidden test's data
@@ -345,6 +346,12 @@ async def test_judge_notes_are_for_setters_and_admins_only(store):
     assert (await app.get_submission(ADMIN, submission.submission_id)).judge_notes == notes
     assert (await app.get_submission(USER, submission.submission_id)).judge_notes == ""  # its own author
     assert (await app.get_submission(OTHER, submission.submission_id)).judge_notes == ""
+    another_setter = dataclasses.replace(SETTER, user_id="s2")
+    assert (await app.get_submission(another_setter, submission.submission_id)).judge_notes == ""
+    app.bundles.failing = True  # the author cannot be told: nothing shown (admins still see the notes)
+    assert (await app.get_submission(SETTER, submission.submission_id)).judge_notes == ""
+    assert (await app.get_submission(ADMIN, submission.submission_id)).judge_notes == notes
+    app.bundles.failing = False
     listed, _ = await app.list_submissions(ADMIN, SubmissionFilters(), 10, None)
     assert [s.judge_notes for s in listed] == [""]
     start = (await asyncio.wait_for(_rest(app.watch(SETTER, submission.submission_id, 0)), 5))[0]
