@@ -117,3 +117,31 @@ def test_the_final_reveal_resolves_pending_cells_from_the_bottom_up(platform: Pl
     too_slow = reveal(rest, cid, step_interval="11s")
     assert too_slow.status_code == 400 and error_reason(too_slow.json()) == "VALIDATION_FAILED", too_slow.text
     assert reveal(rest, "no-such-contest").status_code == 404
+
+
+def test_an_upcoming_contest_shows_labels_not_problems_to_all_but_its_managers(platform: Platform, rest: httpx.Client):
+    admin = admin_token(rest)
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    created = rest.post(
+        "/v1/contests",
+        json={"title": "Secret Cup", "scoring_rule": "SCORING_RULE_ICPC", "start_time": rfc3339(start),
+              "duration": "3600s", "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "mean-value"}]},
+        headers=auth(admin),
+    )  # fmt: skip
+    assert created.status_code == 200, created.text
+    cid = created.json()["contest"]["contest_id"]
+    assert all(p["problem_id"] and p["title"] for p in created.json()["contest"]["problems"])
+    user = register_and_login(rest, "secret-cup-fan")
+    for headers in ({}, auth(user)):
+        seen = rest.get(f"/v1/contests/{cid}", headers=headers).json()["contest"]["problems"]
+        assert [(p.get("problem_id", ""), p.get("title", ""), p["label"]) for p in seen] == [
+            ("", "", "A"),
+            ("", "", "B"),
+        ]
+        listed = rest.get("/v1/contests", params={"phase": "CONTEST_PHASE_UPCOMING"}, headers=headers).json()
+        mine = next(c for c in listed["contests"] if c["contest_id"] == cid)
+        assert not any(p.get("problem_id") for p in mine["problems"])
+        columns = rest.get(f"/v1/contests/{cid}/leaderboard", headers=headers).json()["leaderboard"]["problems"]
+        assert [p["label"] for p in columns] == ["A", "B"] and not any(p.get("title") for p in columns)
+    managed = rest.get(f"/v1/contests/{cid}", headers=auth(admin)).json()["contest"]["problems"]
+    assert all(p["problem_id"] and p["title"] for p in managed)

@@ -263,9 +263,10 @@ def is_final(contest: Contest, now: dt.datetime) -> bool:
 
 
 def _boundaries(contest: Contest) -> tuple[dt.datetime, ...]:
-    """The moments a view changes without a write: the freeze start and the end."""
+    """The moments a view changes without a write: the start (the columns show the problems), the freeze
+    start and the end."""
     spec = contest.spec
-    return tuple(t for t in (spec.freeze_time, spec.end_time) if t is not None)
+    return tuple(t for t in (spec.start_time, spec.freeze_time, spec.end_time) if t is not None)
 
 
 class Followed:

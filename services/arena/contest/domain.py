@@ -238,6 +238,14 @@ def may_manage(contest: Contest, caller: Identity) -> bool:
     return caller.is_admin or (caller.user_id == contest.author_id and caller.has_role(Role.SETTER))
 
 
+def problems_shown(contest: Contest, caller: Identity | None, now: dt.datetime) -> tuple[ContestProblem, ...]:
+    """A contest's problems as a caller sees them: before the start, only labels and points to anyone but
+    its managers (ids and titles would tell what the contest holds; the problems themselves are embargoed)."""
+    if phase_at(contest.spec, now) is not Phase.UPCOMING or (caller is not None and may_manage(contest, caller)):
+        return contest.spec.problems
+    return tuple(ContestProblem("", p.label, p.max_score, "") for p in contest.spec.problems)
+
+
 def require_manager(contest: Contest, caller: Identity) -> None:
     if not may_manage(contest, caller):
         raise PermissionDenied("only the contest's author or an admin may do this", reason="NOT_OWNER")

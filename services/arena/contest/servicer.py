@@ -31,6 +31,7 @@ from arena.contest.domain import (
     Standings,
     Verdict,
     phase_at,
+    problems_shown,
 )
 from arena.contest.messages import clarification_message, virtual_message
 from arena.contest.v1 import (
@@ -127,8 +128,17 @@ def _problem_message(p: ContestProblem) -> contest_pb2.ContestProblem:
     return contest_pb2.ContestProblem(problem_id=p.problem_id, label=p.label, max_score=p.max_score, title=p.title)
 
 
-def contest_message(contest: Contest, now: dt.datetime, *, registered: bool = False) -> contest_pb2.Contest:
+def contest_message(
+    contest: Contest,
+    now: dt.datetime,
+    *,
+    registered: bool = False,
+    caller: Identity | None = None,
+    manager: bool = True,
+) -> contest_pb2.Contest:
+    """The contest as ``caller`` sees it (``manager``: the answer goes to who just changed it, who sees all)."""
     spec = contest.spec
+    problems = spec.problems if manager else problems_shown(contest, caller, now)
     return contest_pb2.Contest(
         contest_id=contest.contest_id,
         title=spec.title,
@@ -139,7 +149,7 @@ def contest_message(contest: Contest, now: dt.datetime, *, registered: bool = Fa
         end_time=timestamp(spec.end_time),
         freeze_before_end=duration(spec.freeze_before_end),
         penalty_per_rejection=duration(spec.penalty_per_rejection),
-        problems=[_problem_message(p) for p in spec.problems],
+        problems=[_problem_message(p) for p in problems],
         phase=_PHASE_TO_PROTO[phase_at(spec, now)],
         author_id=contest.author_id,
         participant_count=contest.participant_count,
@@ -173,12 +183,16 @@ def _row_message(row: Row) -> contest_pb2.StandingRow:
     )
 
 
-def leaderboard_message(view: View, standings: Standings, rows: slice) -> contest_pb2.Leaderboard:
+def leaderboard_message(
+    view: View, standings: Standings, rows: slice, now: dt.datetime | None = None
+) -> contest_pb2.Leaderboard:
+    """A board page; before the start (``now`` given) its columns show labels and points only."""
     contest = view.board.contest
+    problems = contest.spec.problems if now is None else problems_shown(contest, None, now)
     return contest_pb2.Leaderboard(
         contest_id=contest.contest_id,
         scoring_rule=_RULE_TO_PROTO[contest.spec.scoring_rule],
-        problems=[_problem_message(p) for p in contest.spec.problems],
+        problems=[_problem_message(p) for p in problems],
         rows=[_row_message(r) for r in standings.rows[rows]],
         frozen=standings.frozen,
         version=view.board.version,
@@ -244,7 +258,7 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     ) -> contest_service_pb2.GetContestResponse:
         caller = request_context.identity()
         contest, registered = await self.app.get(request.contest_id, caller)
-        message = contest_message(contest, self.app.clock(), registered=registered)
+        message = contest_message(contest, self.app.clock(), registered=registered, caller=caller, manager=False)
         virtual = await self.app.virtual_of(request.contest_id, caller)
         if virtual is not None:
             message.virtual_participation.CopyFrom(virtual_message(virtual))
@@ -262,9 +276,9 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
         fingerprint = {"p": int(request.phase)}
         cursor = pagination.decode_token(request.page_token, fingerprint)
         contests, next_cursor = await self.app.list(phase, size, cursor)
-        now = self.app.clock()
+        now, caller = self.app.clock(), request_context.identity()
         return contest_service_pb2.ListContestsResponse(
-            contests=[contest_message(c, now) for c in contests],
+            contests=[contest_message(c, now, caller=caller, manager=False) for c in contests],
             next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
         )
 
@@ -313,14 +327,15 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             offset = pagination.keyset_cursor(cursor, int)[0] if cursor is not None else 0
             if offset < 0:
                 raise InvalidArgument.field("page_token", "is not a valid page token", reason="INVALID_PAGE_TOKEN")
-        key = (*view.key, size, offset)
+        now = self.app.clock()
+        key = (*view.key, size, offset, phase_at(view.board.contest.spec, now) is Phase.UPCOMING)
         page = self.pages.get(key)
         if page is None:
             standings = self.app.standings(view)
             end = offset + size
             token = pagination.encode_token([end], fingerprint) if end < len(standings.rows) else ""
             page = contest_service_pb2.GetLeaderboardResponse(
-                leaderboard=leaderboard_message(view, standings, slice(offset, end)), next_page_token=token
+                leaderboard=leaderboard_message(view, standings, slice(offset, end), now), next_page_token=token
             ).SerializeToString()
             self.pages.put(key, page)
         return page
@@ -344,12 +359,16 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             next_page_token=pagination.encode_token([end], fingerprint) if end < len(seen.standings.rows) else "",
         ).SerializeToString()
 
+    def _upcoming(self, contest: Contest) -> bool:
+        return phase_at(contest.spec, self.app.clock()) is Phase.UPCOMING
+
     def _snapshot(self, view: View, size: int, last: bool) -> bytes:
         """The stream's message for a view: serialized once per (view, version) and shared by every follower."""
-        key = ("stream", *view.key, size, last)
+        now = self.app.clock()
+        key = ("stream", *view.key, size, last, phase_at(view.board.contest.spec, now) is Phase.UPCOMING)
         message = self.pages.get(key)
         if message is None:
-            board = leaderboard_message(view, self.app.standings(view), slice(0, size))
+            board = leaderboard_message(view, self.app.standings(view), slice(0, size), now)
             message = contest_service_pb2.GetLeaderboardStreamResponse(leaderboard=board, last=last).SerializeToString()
             self.pages.put(key, message)
         return message
@@ -370,16 +389,17 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
         async with self.app.watch.follow(board) as followed:
             board = followed.board if followed.board.version > board.version else board
             generation = followed.generation
-            sent: tuple[int, bool] | None = None
+            sent: tuple[int, bool, bool] | None = None  # (version, frozen, before the start) of the last board sent
             if board.version <= request.after_version and not self.app.is_final(board.contest):
-                sent = (board.version, self.app.view_of(board, caller).frozen)
+                sent = (board.version, self.app.view_of(board, caller).frozen, self._upcoming(board.contest))
                 yield STREAM_STARTED
             while True:
                 view = self.app.view_of(board, caller)
                 final = self.app.is_final(board.contest)
-                if (view.board.version, view.frozen) != sent or final:
+                shown = (view.board.version, view.frozen, self._upcoming(board.contest))
+                if shown != sent or final:
                     yield self._snapshot(view, size, final)
-                    sent = (view.board.version, view.frozen)
+                    sent = shown
                     if final:
                         return
                 try:
