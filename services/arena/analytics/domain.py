@@ -21,9 +21,11 @@ import uuid
 import zoneinfo
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from arena.core.errors import FieldViolation, InvalidArgument, ResourceExhausted, Unauthenticated
 
+K = TypeVar("K", int, str)
 DAY_MS = 86_400_000
 QUARTER_MS = 900_000
 ACCEPTED = 1
@@ -59,7 +61,9 @@ class EventType(enum.IntEnum):
     PROBLEM_CREATED = 14
 
 
-CLIENT_TYPES = frozenset({EventType.PROBLEM_VIEWED, EventType.CODE_RUN, EventType.HINT_REQUESTED, EventType.PAGE_VIEWED})
+CLIENT_TYPES = frozenset(
+    {EventType.PROBLEM_VIEWED, EventType.CODE_RUN, EventType.HINT_REQUESTED, EventType.PAGE_VIEWED}
+)
 """Types a client may send (TrackEvent/TrackEvents); the rest come from services (RecordEvents)."""
 ANONYMOUS_TYPES = frozenset({EventType.PROBLEM_VIEWED, EventType.PAGE_VIEWED})
 """Types an anonymous client (no access token, a client id) may send."""
@@ -126,14 +130,10 @@ class Caller:
 
 
 def _bad(path: str, description: str, reason: str | None = None) -> InvalidArgument:
-    return InvalidArgument(
-        f"{path}: {description}", violations=[FieldViolation(path, description)], reason=reason
-    )
+    return InvalidArgument(f"{path}: {description}", violations=[FieldViolation(path, description)], reason=reason)
 
 
-def validate(
-    raw: Sequence[RawEvent], now_ms: int, *, caller: Caller | None, field: str = "events"
-) -> list[Event]:
+def validate(raw: Sequence[RawEvent], now_ms: int, *, caller: Caller | None, field: str = "events") -> list[Event]:
     """Checks a batch and returns its events normalised; one bad event rejects the batch.
 
     ``caller`` None means trusted server-side events (any type; ids required). For client events the
@@ -144,7 +144,9 @@ def validate(
         raise _bad(field, "at least one event is required")
     if len(raw) > MAX_BATCH:
         raise _bad(field, f"at most {MAX_BATCH} events per call, got {len(raw)}")
-    return [_validate_one(e, now_ms, caller, f"{field}[{i}]" if field == "events" else field) for i, e in enumerate(raw)]
+    return [
+        _validate_one(e, now_ms, caller, f"{field}[{i}]" if field == "events" else field) for i, e in enumerate(raw)
+    ]
 
 
 def _validate_one(e: RawEvent, now_ms: int, caller: Caller | None, path: str) -> Event:
@@ -195,7 +197,10 @@ def _validate_one(e: RawEvent, now_ms: int, caller: Caller | None, path: str) ->
         raise _bad(f"{path}.attributes", f"at most {MAX_ATTRIBUTES} attributes")
     for key, value in e.attributes.items():
         if not key or len(key) > MAX_ATTRIBUTE_CHARS or len(value) > MAX_ATTRIBUTE_CHARS:
-            raise _bad(f"{path}.attributes", f"keys of 1 to {MAX_ATTRIBUTE_CHARS} characters, values at most {MAX_ATTRIBUTE_CHARS}")
+            raise _bad(
+                f"{path}.attributes",
+                f"keys of 1 to {MAX_ATTRIBUTE_CHARS} characters, values at most {MAX_ATTRIBUTE_CHARS}",
+            )
     if kind is EventType.PAGE_VIEWED and not e.attributes.get("path", "").startswith("/"):
         raise _bad(f"{path}.attributes", "PAGE_VIEWED needs a 'path' attribute starting with '/'")
     verdict = e.verdict
@@ -297,7 +302,9 @@ class DayRange:
         return self.start_day <= day < self.end_day
 
 
-def day_range(start_ms: int | None, end_ms: int | None, now_ms: int, *, default_days: int | None, max_days: int) -> DayRange:
+def day_range(
+    start_ms: int | None, end_ms: int | None, now_ms: int, *, default_days: int | None, max_days: int
+) -> DayRange:
     """The UTC days covering ``[start, end)``: end defaults to now (rounded up to the next day), start
     to ``default_days`` before end (or the epoch when None)."""
     end_day = -(-(end_ms if end_ms is not None else now_ms) // DAY_MS)
@@ -353,9 +360,9 @@ def percentile_counted(value_counts: Iterable[tuple[int, int]], p: int) -> int:
     return pairs[-1][0]
 
 
-def ranked(counts: Mapping[object, int]) -> list[tuple[object, int]]:
+def ranked(counts: Mapping[K, int]) -> list[tuple[K, int]]:
     """Most frequent first, ties by key."""
-    return sorted(((k, c) for k, c in counts.items() if c), key=lambda kc: (-kc[1], kc[0]))  # type: ignore[index]
+    return sorted(((k, c) for k, c in counts.items() if c), key=lambda kc: (-kc[1], kc[0]))
 
 
 def streaks(active_dates: Iterable[dt.date], today: dt.date) -> tuple[int, int]:
@@ -489,9 +496,7 @@ def window_24h(now_ms: int) -> int:
     return quarter_of(now_ms) - 95
 
 
-def progress(
-    attempted: Mapping[str, bool], metas: Mapping[str, ProblemMeta]
-) -> tuple[list[Progress], list[Progress]]:
+def progress(attempted: Mapping[str, bool], metas: Mapping[str, ProblemMeta]) -> tuple[list[Progress], list[Progress]]:
     """Per difficulty (easy first, unknown last) and per tag (weakest first) from problem → solved."""
     by_difficulty: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_tag: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -502,7 +507,9 @@ def progress(
             group[1] += 1
     order = {d: i for i, d in enumerate((*DIFFICULTIES, UNKNOWN_DIFFICULTY))}
     difficulties = [Progress(d, s, a) for d, (s, a) in sorted(by_difficulty.items(), key=lambda kv: order[kv[0]])]
-    tags = sorted((Progress(t, s, a) for t, (s, a) in by_tag.items()), key=lambda p: (p.solve_rate, -p.attempted_count, p.group))
+    tags = sorted(
+        (Progress(t, s, a) for t, (s, a) in by_tag.items()), key=lambda p: (p.solve_rate, -p.attempted_count, p.group)
+    )
     return difficulties, tags
 
 
@@ -561,8 +568,8 @@ def scan_problem(events: Iterable[Event], problem_id: str, days: DayRange) -> Pr
         accepted,
         len(solvers),
         len(attempters),
-        ranked(verdicts),  # type: ignore[arg-type]
-        ranked(languages),  # type: ignore[arg-type]
+        ranked(verdicts),
+        ranked(languages),
         percentile(cpu, 50),
         percentile(cpu, 90),
         percentile(memory, 50),
@@ -600,7 +607,18 @@ def scan_user(
             attempted[e.problem_id] = True
             solved_at[e.problem_id] = min(solved_at.get(e.problem_id, e.time_ms), e.time_ms)
     return _user_insights(
-        user_id, zone, activity_days, now_ms, metas, judged, accepted, verdicts, languages, per_date, solved_at, attempted
+        user_id,
+        zone,
+        activity_days,
+        now_ms,
+        metas,
+        judged,
+        accepted,
+        verdicts,
+        languages,
+        per_date,
+        solved_at,
+        attempted,
     )
 
 
@@ -634,8 +652,8 @@ def _user_insights(
         len(attempted),
         judged,
         accepted,
-        ranked(verdicts),  # type: ignore[arg-type]
-        ranked(languages),  # type: ignore[arg-type]
+        ranked(verdicts),
+        ranked(languages),
         activity,
         current,
         longest,
@@ -722,9 +740,7 @@ def scan_platform(events: Iterable[Event], days: DayRange, now_ms: int) -> Platf
             day_accepted[day] += e.verdict == ACCEPTED
             if day in days:
                 range_verdicts[e.verdict] += 1
-    waits = sorted(
-        max(0, t - created[s]) for s, t in judged_at.items() if s in created and day_of(t) in days
-    )
+    waits = sorted(max(0, t - created[s]) for s, t in judged_at.items() if s in created and day_of(t) in days)
     return PlatformStats(
         days,
         users,
@@ -733,9 +749,9 @@ def scan_platform(events: Iterable[Event], days: DayRange, now_ms: int) -> Platf
         accepted,
         judged_24h,
         len(active_24h),
-        ranked(verdicts),  # type: ignore[arg-type]
-        ranked(languages),  # type: ignore[arg-type]
-        ranked(per_problem)[:TOP_PROBLEMS],  # type: ignore[arg-type]
+        ranked(verdicts),
+        ranked(languages),
+        ranked(per_problem)[:TOP_PROBLEMS],
         [
             PlatformDay(d, len(active.get(d, ())), day_judged.get(d, 0), day_accepted.get(d, 0))
             for d in range(days.start_day, days.end_day)
@@ -743,5 +759,5 @@ def scan_platform(events: Iterable[Event], days: DayRange, now_ms: int) -> Platf
         sum(1 for s in created if s not in judged_at),
         percentile(waits, 50),
         percentile(waits, 95),
-        ranked(range_verdicts),  # type: ignore[arg-type]
+        ranked(range_verdicts),
     )

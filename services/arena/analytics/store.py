@@ -402,7 +402,9 @@ class SqlAnalyticsStore:
             upsert_statement(self._dialect, user_problems).on_conflict_do_nothing(),
             [{"user_id": u, "problem_id": p} for u, p in pairs],
         )
-        lock = sa.select(user_problems.c.user_id).where(sa.tuple_(user_problems.c.user_id, user_problems.c.problem_id).in_(pairs))
+        lock = sa.select(user_problems.c.user_id).where(
+            sa.tuple_(user_problems.c.user_id, user_problems.c.problem_id).in_(pairs)
+        )
         if self._postgres:
             await conn.execute(lock.order_by(user_problems.c.user_id, user_problems.c.problem_id).with_for_update())
         incoming: dict[str, Event] = {}
@@ -417,7 +419,11 @@ class SqlAnalyticsStore:
         await conn.execute(
             upsert_statement(self._dialect, submissions).on_conflict_do_nothing(),
             [
-                {"submission_id": s, "user_id": (incoming.get(s) or judged[s]).user_id, "problem_id": (incoming.get(s) or judged[s]).problem_id}
+                {
+                    "submission_id": s,
+                    "user_id": (incoming.get(s) or judged[s]).user_id,
+                    "problem_id": (incoming.get(s) or judged[s]).problem_id,
+                }
                 for s in ids
             ],
         )
@@ -438,7 +444,9 @@ class SqlAnalyticsStore:
             judged_ms, verdict = old_judged, None
             if old_judged is None and s in judged:
                 judged_ms, verdict = judged[s].time_ms, judged[s].verdict
-            queue += int(created is not None and judged_ms is None) - int(old_created is not None and old_judged is None)
+            queue += int(created is not None and judged_ms is None) - int(
+                old_created is not None and old_judged is None
+            )
             if created is not None and judged_ms is not None and (old_created is None or old_judged is None):
                 d.add(platform_waits, (day_of(judged_ms), max(0, judged_ms - created)), 1)
             if (created, judged_ms) != (old_created, old_judged):
@@ -547,21 +555,27 @@ class SqlAnalyticsStore:
             users = (
                 await conn.execute(
                     sa.select(
-                        sa.func.count(sa.distinct(sa.case((problem_day_users.c.accepted > 0, problem_day_users.c.user_id)))),
+                        sa.func.count(
+                            sa.distinct(sa.case((problem_day_users.c.accepted > 0, problem_day_users.c.user_id)))
+                        ),
                         sa.func.count(sa.distinct(problem_day_users.c.user_id)),
                     ).where(ranged(problem_day_users))
                 )
             ).one()
             values: dict[int, list[tuple[int, int]]] = {CPU: [], MEMORY: []}
             for metric, value, count in await conn.execute(
-                sa.select(problem_day_values.c.metric, problem_day_values.c.value, sa.func.sum(problem_day_values.c.count))
+                sa.select(
+                    problem_day_values.c.metric, problem_day_values.c.value, sa.func.sum(problem_day_values.c.count)
+                )
                 .where(ranged(problem_day_values))
                 .group_by(problem_day_values.c.metric, problem_day_values.c.value)
             ):
                 values[metric].append((value, int(count)))
             solved = (
                 await conn.execute(
-                    sa.select(user_problems.c.failed_before, user_problems.c.first_accept_ms - user_problems.c.first_try_ms)
+                    sa.select(
+                        user_problems.c.failed_before, user_problems.c.first_accept_ms - user_problems.c.first_try_ms
+                    )
                     .where(user_problems.c.problem_id == problem_id)
                     .where(user_problems.c.accept_day >= days.start_day)
                     .where(user_problems.c.accept_day < days.end_day)
@@ -714,7 +728,9 @@ class SqlAnalyticsStore:
             range_verdicts = _ranked((int(v), int(c)) for v, c in range_rows)
             languages = _ranked(
                 (str(lang), int(c))
-                for lang, c in await conn.execute(sa.select(platform_languages.c.language_id, platform_languages.c.count))
+                for lang, c in await conn.execute(
+                    sa.select(platform_languages.c.language_id, platform_languages.c.count)
+                )
             )
             top = [
                 (str(p), int(c))
@@ -743,10 +759,7 @@ class SqlAnalyticsStore:
             verdicts,
             languages,
             top,
-            [
-                PlatformDay(d, active.get(d, 0), *per_day.get(d, (0, 0)))
-                for d in range(days.start_day, days.end_day)
-            ],
+            [PlatformDay(d, active.get(d, 0), *per_day.get(d, (0, 0))) for d in range(days.start_day, days.end_day)],
             named.get(QUEUE, 0),
             percentile_counted(waits, 50),
             percentile_counted(waits, 95),
