@@ -324,7 +324,7 @@ class SqlAnalyticsStore:
                 "memory_kib": e.memory_kib,
                 "attributes": json.dumps(e.attributes, separators=(",", ":")) if e.attributes else "",
             }
-            for e in batch
+            for e in sorted(batch, key=lambda e: e.event_id)  # one lock order for concurrent batches
         ]
         statement = upsert_statement(self._dialect, events).on_conflict_do_nothing().returning(events.c.event_id)
         inserted = set((await conn.execute(statement, rows)).scalars())
@@ -368,7 +368,7 @@ class SqlAnalyticsStore:
                 metas[e.problem_id] = problem_meta(e.attributes)
         if submission_events:
             await self._submissions(conn, submission_events, d)
-        for table, counts in d.tables.items():
+        for table, counts in sorted(d.tables.items(), key=lambda tc: tc[0].name):  # one lock order
             await self._add(conn, table, counts)
         for table, keys in d.present.items():
             names = _keys(table)
