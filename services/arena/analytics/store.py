@@ -20,7 +20,7 @@ import pathlib
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -257,22 +257,28 @@ problems = sa.Table(
 )
 
 Key = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class _Deltas:
     """One batch's additions to every counting rollup, keyed by each table's primary key."""
 
     def __init__(self) -> None:
-        self.tables: dict[sa.Table, defaultdict[Key, list[int]]] = {}
+        self.tables: dict[sa.Table, dict[Key, list[int]]] = {}
         self.present: dict[sa.Table, set[Key]] = defaultdict(set)
 
     def add(self, table: sa.Table, key: Key, *amounts: int) -> None:
         counts = self.tables.get(table)
         if counts is None:
-            counts = self.tables[table] = defaultdict(lambda: [0] * len(amounts))
-        row = counts[key]
-        for i, amount in enumerate(amounts):
-            row[i] += amount
+            counts = self.tables[table] = {}
+        row = counts.get(key)
+        if row is None:
+            counts[key] = list(amounts)
+        elif len(amounts) == 1:
+            row[0] += amounts[0]
+        else:
+            for i, amount in enumerate(amounts):
+                row[i] += amount
 
 
 def _keys(table: sa.Table) -> list[str]:
@@ -309,26 +315,43 @@ class SqlAnalyticsStore:
 
     async def _insert_events(self, conn: AsyncConnection, batch: list[Event]) -> list[Event]:
         rows = [
-            {
-                "event_id": e.event_id,
-                "type": int(e.type),
-                "time_ms": e.time_ms,
-                "user_id": e.user_id,
-                "client_id": e.client_id,
-                "problem_id": e.problem_id,
-                "contest_id": e.contest_id,
-                "submission_id": e.submission_id,
-                "language_id": e.language_id,
-                "verdict": e.verdict,
-                "cpu_ms": e.cpu_ms,
-                "memory_kib": e.memory_kib,
-                "attributes": json.dumps(e.attributes, separators=(",", ":")) if e.attributes else "",
-            }
+            (
+                e.event_id,
+                int(e.type),
+                e.time_ms,
+                e.user_id,
+                e.client_id,
+                e.problem_id,
+                e.contest_id,
+                e.submission_id,
+                e.language_id,
+                e.verdict,
+                e.cpu_ms,
+                e.memory_kib,
+                json.dumps(e.attributes, separators=(",", ":")) if e.attributes else "",
+            )
             for e in sorted(batch, key=lambda e: e.event_id)  # one lock order for concurrent batches
         ]
-        statement = upsert_statement(self._dialect, events).on_conflict_do_nothing().returning(events.c.event_id)
-        inserted = set((await conn.execute(statement, rows)).scalars())
+        inserted: set[str] = set()
+        for chunk in _chunks(rows, 1000):
+            result = await conn.exec_driver_sql(
+                *self._values_sql(events, chunk, "ON CONFLICT DO NOTHING RETURNING event_id")
+            )
+            inserted.update(r[0] for r in result)
         return [e for e in batch if e.event_id in inserted]
+
+    def _marks(self, sql: str) -> str:
+        """``sql`` written with ``?`` in the driver's parameter style."""
+        return sql.replace("?", "%s") if self._postgres else sql
+
+    def _values_sql(self, table: sa.Table, rows: Sequence[tuple[Any, ...]], tail: str) -> tuple[str, tuple[Any, ...]]:
+        """One multi-row ``INSERT … VALUES`` (the driver's own parameters: no per-row work in SQLAlchemy)."""
+        mark = "%s" if self._postgres else "?"
+        width = len(rows[0])
+        one = f"({', '.join([mark] * width)})"
+        columns = ", ".join(c.name for c in list(table.columns)[:width])
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES {', '.join([one] * len(rows))} {tail}"
+        return sql, tuple(v for row in rows for v in row)
 
     async def _roll_up(self, conn: AsyncConnection, fresh: list[Event]) -> None:
         d = _Deltas()
@@ -371,42 +394,40 @@ class SqlAnalyticsStore:
         for table, counts in sorted(d.tables.items(), key=lambda tc: tc[0].name):  # one lock order
             await self._add(conn, table, counts)
         for table, keys in d.present.items():
-            names = _keys(table)
-            statement = upsert_statement(self._dialect, table).on_conflict_do_nothing()
-            await conn.execute(statement, [dict(zip(names, key, strict=True)) for key in sorted(keys)])
+            for chunk in _chunks(sorted(keys), 1000):
+                await conn.exec_driver_sql(*self._values_sql(table, chunk, "ON CONFLICT DO NOTHING"))
         if metas:
             await self._put_metas(conn, metas)
 
     async def _add(self, conn: AsyncConnection, table: sa.Table, counts: Mapping[Key, list[int]]) -> None:
         """Adds each row's amounts to the stored ones (inserting missing rows), in key order (no
-        deadlocks between concurrent batches on PostgreSQL)."""
+        deadlocks between concurrent batches on PostgreSQL). One driver-level ``executemany``: the
+        hottest statement of ingest, so SQLAlchemy's per-row parameter processing is skipped."""
         names = _keys(table)
         amounts = _amount_columns(table)
-        rows = [
-            {**dict(zip(names, key, strict=True)), **dict(zip(amounts, values, strict=True))}
-            for key, values in sorted(counts.items())
-        ]
-        insert = upsert_statement(self._dialect, table)
-        statement = insert.on_conflict_do_update(
-            index_elements=names,
-            set_={name: table.c[name] + insert.excluded[name] for name in amounts},
+        mark = "%s" if self._postgres else "?"
+        columns = [*names, *amounts]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(names)}) DO UPDATE SET "
+            + ", ".join(f"{a} = {table.name}.{a} + excluded.{a}" for a in amounts)
         )
-        await conn.execute(statement, rows)
+        rows = [(*key, *values) for key, values in sorted(counts.items())]
+        await conn.exec_driver_sql(sql, rows)
 
     async def _submissions(self, conn: AsyncConnection, batch: list[Event], d: _Deltas) -> None:
         """Keeps each submission's receive and verdict times (the judge's queue and wait) and each
         (user, problem)'s first try, first accept and failures before it, recomputed from the
         submissions of the pairs this batch touched (rows locked first, in key order)."""
         pairs = sorted({(e.user_id, e.problem_id) for e in batch})
-        await conn.execute(
-            upsert_statement(self._dialect, user_problems).on_conflict_do_nothing(),
-            [{"user_id": u, "problem_id": p} for u, p in pairs],
-        )
-        lock = sa.select(user_problems.c.user_id).where(
-            sa.tuple_(user_problems.c.user_id, user_problems.c.problem_id).in_(pairs)
-        )
+        for chunk in _chunks(pairs, 1000):
+            await conn.exec_driver_sql(*self._values_sql(user_problems, chunk, "ON CONFLICT DO NOTHING"))
         if self._postgres:
-            await conn.execute(lock.order_by(user_problems.c.user_id, user_problems.c.problem_id).with_for_update())
+            for chunk in _chunks(pairs):
+                lock = sa.select(user_problems.c.user_id).where(
+                    sa.tuple_(user_problems.c.user_id, user_problems.c.problem_id).in_(chunk)
+                )
+                await conn.execute(lock.order_by(user_problems.c.user_id, user_problems.c.problem_id).with_for_update())
         incoming: dict[str, Event] = {}
         judged: dict[str, Event] = {}
         for e in batch:
@@ -416,23 +437,17 @@ class SqlAnalyticsStore:
             elif e.submission_id not in judged:
                 judged[e.submission_id] = e
         ids = sorted(set(incoming) | set(judged))
-        await conn.execute(
-            upsert_statement(self._dialect, submissions).on_conflict_do_nothing(),
-            [
-                {
-                    "submission_id": s,
-                    "user_id": (incoming.get(s) or judged[s]).user_id,
-                    "problem_id": (incoming.get(s) or judged[s]).problem_id,
-                }
-                for s in ids
-            ],
-        )
-        query = sa.select(submissions.c.submission_id, submissions.c.created_ms, submissions.c.judged_ms).where(
-            submissions.c.submission_id.in_(ids)
-        )
-        if self._postgres:
-            query = query.order_by(submissions.c.submission_id).with_for_update()
-        stored = {r.submission_id: (r.created_ms, r.judged_ms) for r in await conn.execute(query)}
+        firsts = [(s, (incoming.get(s) or judged[s]).user_id, (incoming.get(s) or judged[s]).problem_id) for s in ids]
+        for rows in _chunks(firsts, 1000):
+            await conn.exec_driver_sql(*self._values_sql(submissions, rows, "ON CONFLICT DO NOTHING"))
+        stored: dict[str, tuple[int | None, int | None]] = {}
+        for some in _chunks(ids):
+            query = sa.select(submissions.c.submission_id, submissions.c.created_ms, submissions.c.judged_ms).where(
+                submissions.c.submission_id.in_(some)
+            )
+            if self._postgres:
+                query = query.order_by(submissions.c.submission_id).with_for_update()
+            stored.update({r.submission_id: (r.created_ms, r.judged_ms) for r in await conn.execute(query)})
         updates = []
         queue = 0
         for s in ids:
@@ -450,17 +465,14 @@ class SqlAnalyticsStore:
             if created is not None and judged_ms is not None and (old_created is None or old_judged is None):
                 d.add(platform_waits, (day_of(judged_ms), max(0, judged_ms - created)), 1)
             if (created, judged_ms) != (old_created, old_judged):
-                updates.append({"s": s, "c": created, "j": judged_ms, "v": verdict if verdict is not None else None})
+                updates.append((created, judged_ms, verdict, s))
         if queue:
             d.add(counters, (QUEUE,), queue)
         if updates:
-            await conn.execute(
-                submissions.update()
-                .where(submissions.c.submission_id == sa.bindparam("s"))
-                .values(
-                    created_ms=sa.bindparam("c"),
-                    judged_ms=sa.bindparam("j"),
-                    verdict=sa.func.coalesce(sa.bindparam("v", type_=sa.SmallInteger), submissions.c.verdict),
+            await conn.exec_driver_sql(
+                self._marks(
+                    "UPDATE submissions SET created_ms = ?, judged_ms = ?, verdict = COALESCE(?, verdict) "
+                    "WHERE submission_id = ?"
                 ),
                 updates,
             )
@@ -468,19 +480,28 @@ class SqlAnalyticsStore:
 
     async def _recompute_pairs(self, conn: AsyncConnection, pairs: list[tuple[str, str]]) -> None:
         """First try, first accept and failures before it, from the pairs' submissions (indexed)."""
-        rows = await conn.execute(
-            sa.select(
-                submissions.c.user_id,
-                submissions.c.problem_id,
-                submissions.c.created_ms,
-                submissions.c.judged_ms,
-                submissions.c.verdict,
-            ).where(sa.tuple_(submissions.c.user_id, submissions.c.problem_id).in_(pairs))
-        )
+        wanted = set(pairs)
+        rows: list[Any] = []
+        users = sorted({u for u, _ in pairs})
+        for chunk in _chunks(users):
+            # By user (the index's prefix): SQLite scans for a row-value IN list.
+            rows += (
+                await conn.execute(
+                    sa.select(
+                        submissions.c.user_id,
+                        submissions.c.problem_id,
+                        submissions.c.created_ms,
+                        submissions.c.judged_ms,
+                        submissions.c.verdict,
+                    ).where(submissions.c.user_id.in_(chunk))
+                )
+            ).all()
         runs: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
         tries: dict[tuple[str, str], int] = {}
         for r in rows:
             key = (r.user_id, r.problem_id)
+            if key not in wanted:
+                continue
             first = min(t for t in (r.created_ms, r.judged_ms) if t is not None)
             tries[key] = min(tries.get(key, first), first)
             if r.judged_ms is not None:
@@ -491,27 +512,11 @@ class SqlAnalyticsStore:
             first_try = tries.get(key)
             accept = min((t for t, v in judged if v == ACCEPTED), default=None)
             failed = sum(1 for t, v in judged if v != ACCEPTED and accept is not None and t < accept)
-            updates.append(
-                {
-                    "u": key[0],
-                    "p": key[1],
-                    "f": first_try,
-                    "a": accept,
-                    "d": None if accept is None else day_of(accept),
-                    "n": len(judged),
-                    "b": failed,
-                }
-            )
-        await conn.execute(
-            user_problems.update()
-            .where(user_problems.c.user_id == sa.bindparam("u"))
-            .where(user_problems.c.problem_id == sa.bindparam("p"))
-            .values(
-                first_try_ms=sa.bindparam("f"),
-                first_accept_ms=sa.bindparam("a"),
-                accept_day=sa.bindparam("d"),
-                judged_count=sa.bindparam("n"),
-                failed_before=sa.bindparam("b"),
+            updates.append((first_try, accept, None if accept is None else day_of(accept), len(judged), failed, *key))
+        await conn.exec_driver_sql(
+            self._marks(
+                "UPDATE user_problems SET first_try_ms = ?, first_accept_ms = ?, accept_day = ?, judged_count = ?, "
+                "failed_before = ? WHERE user_id = ? AND problem_id = ?"
             ),
             updates,
         )
@@ -791,6 +796,10 @@ def _event(r: Any) -> Event:
         r.memory_kib,
         json.loads(r.attributes) if r.attributes else {},
     )
+
+
+def _chunks(items: Sequence[T], size: int = 2000) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _ranked(pairs: Iterable[tuple[Any, int]]) -> list[Any]:
