@@ -521,6 +521,90 @@ class SqlAnalyticsStore:
             updates,
         )
 
+    # ----- bulk loads -----
+
+    async def load_raw(self, batch: Sequence[Event]) -> int:
+        """Stores events without touching the rollups (a bulk load; ``rebuild`` must follow); how many
+        were new."""
+        async with self.engine.begin() as conn:
+            return len(await self._insert_events(conn, list({e.event_id: e for e in batch}.values())))
+
+    async def rebuild(self) -> None:
+        """Recomputes every rollup from the stored events, in SQL (after a bulk load, or to repair);
+        the result equals what incremental ingest of the same events keeps."""
+        day, quarter = "time_ms / 86400000", "time_ms / 900000"
+        judged, accepted = "type = 11", "CASE WHEN verdict = 1 THEN 1 ELSE 0 END"
+        statements = [
+            f"INSERT INTO problem_days (problem_id, day, views, judged, accepted) SELECT problem_id, {day}, "
+            "SUM(CASE WHEN type = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN type = 11 THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN type = 11 AND verdict = 1 THEN 1 ELSE 0 END) FROM events WHERE type IN (1, 11) "
+            f"GROUP BY problem_id, {day}",
+            f"INSERT INTO problem_day_verdicts (problem_id, day, verdict, count) SELECT problem_id, {day}, verdict, "
+            f"COUNT(*) FROM events WHERE {judged} GROUP BY problem_id, {day}, verdict",
+            f"INSERT INTO problem_day_languages (problem_id, day, language_id, count) SELECT problem_id, {day}, "
+            f"language_id, COUNT(*) FROM events WHERE {judged} GROUP BY problem_id, {day}, language_id",
+            f"INSERT INTO problem_day_users (problem_id, day, user_id, judged, accepted) SELECT problem_id, {day}, "
+            f"user_id, COUNT(*), SUM({accepted}) FROM events WHERE {judged} GROUP BY problem_id, {day}, user_id",
+            *(
+                f"INSERT INTO problem_day_values (problem_id, day, metric, value, count) SELECT problem_id, {day}, "
+                f"{metric}, {column}, COUNT(*) FROM events WHERE {judged} AND verdict = 1 "
+                f"GROUP BY problem_id, {day}, {column}"
+                for metric, column in ((CPU, "cpu_ms"), (MEMORY, "memory_kib"))
+            ),
+            f"INSERT INTO problem_totals (problem_id, judged) SELECT problem_id, COUNT(*) FROM events WHERE {judged} "
+            "GROUP BY problem_id",
+            f"INSERT INTO user_quarters (user_id, quarter, events, judged) SELECT user_id, {quarter}, COUNT(*), "
+            f"SUM(CASE WHEN {judged} THEN 1 ELSE 0 END) FROM events WHERE user_id <> '' GROUP BY user_id, {quarter}",
+            f"INSERT INTO user_verdicts (user_id, verdict, count) SELECT user_id, verdict, COUNT(*) FROM events "
+            f"WHERE {judged} GROUP BY user_id, verdict",
+            f"INSERT INTO user_languages (user_id, language_id, count) SELECT user_id, language_id, COUNT(*) "
+            f"FROM events WHERE {judged} GROUP BY user_id, language_id",
+            f"INSERT INTO platform_days (day, judged, accepted) SELECT {day}, COUNT(*), SUM({accepted}) FROM events "
+            f"WHERE {judged} GROUP BY {day}",
+            f"INSERT INTO platform_day_users (day, user_id) SELECT DISTINCT {day}, user_id FROM events "
+            "WHERE user_id <> ''",
+            f"INSERT INTO platform_day_verdicts (day, verdict, count) SELECT {day}, verdict, COUNT(*) FROM events "
+            f"WHERE {judged} GROUP BY {day}, verdict",
+            f"INSERT INTO platform_languages (language_id, count) SELECT language_id, COUNT(*) FROM events "
+            f"WHERE {judged} GROUP BY language_id",
+            "INSERT INTO submissions (submission_id, user_id, problem_id, created_ms, judged_ms, verdict) "
+            "SELECT submission_id, MIN(user_id), MIN(problem_id), MIN(CASE WHEN type = 10 THEN time_ms END), "
+            "MIN(CASE WHEN type = 11 THEN time_ms END), MIN(CASE WHEN type = 11 THEN verdict END) FROM events "
+            "WHERE type IN (10, 11) GROUP BY submission_id",
+            "INSERT INTO platform_waits (day, wait_ms, count) SELECT judged_ms / 86400000, "
+            "CASE WHEN judged_ms > created_ms THEN judged_ms - created_ms ELSE 0 END, COUNT(*) FROM submissions "
+            "WHERE judged_ms IS NOT NULL AND created_ms IS NOT NULL GROUP BY judged_ms / 86400000, "
+            "CASE WHEN judged_ms > created_ms THEN judged_ms - created_ms ELSE 0 END",
+            "INSERT INTO user_problems (user_id, problem_id, first_try_ms, first_accept_ms, accept_day, judged_count, "
+            "failed_before) SELECT user_id, problem_id, MIN(CASE WHEN created_ms IS NULL THEN judged_ms "
+            "WHEN judged_ms IS NULL OR created_ms < judged_ms THEN created_ms ELSE judged_ms END), "
+            "MIN(CASE WHEN verdict = 1 THEN judged_ms END), MIN(CASE WHEN verdict = 1 THEN judged_ms END) / 86400000, "
+            "COUNT(judged_ms), 0 FROM submissions GROUP BY user_id, problem_id",
+            "UPDATE user_problems SET failed_before = (SELECT COUNT(*) FROM submissions s WHERE s.user_id = "
+            "user_problems.user_id AND s.problem_id = user_problems.problem_id AND s.judged_ms IS NOT NULL AND "
+            "s.verdict <> 1 AND s.judged_ms < user_problems.first_accept_ms) WHERE first_accept_ms IS NOT NULL",
+            "INSERT INTO counters (name, value) SELECT 'users', COUNT(*) FROM events WHERE type = 13",
+            "INSERT INTO counters (name, value) SELECT 'problems', COUNT(*) FROM events WHERE type = 14",
+            "INSERT INTO counters (name, value) SELECT 'queue', COUNT(*) FROM submissions "
+            "WHERE created_ms IS NOT NULL AND judged_ms IS NULL",
+        ]
+        rollups = [t for t in metadata.sorted_tables if t.name not in ("events", "problems")]
+        async with self.engine.begin() as conn:
+            for table in rollups:
+                await conn.execute(table.delete())
+            for statement in statements:
+                await conn.exec_driver_sql(statement)
+            created = [
+                (r.problem_id, json.loads(r.attributes) if r.attributes else {})
+                for r in await conn.execute(
+                    sa.select(events.c.problem_id, events.c.attributes).where(
+                        events.c.type == int(EventType.PROBLEM_CREATED)
+                    )
+                )
+            ]
+            if created:
+                await self._put_metas(conn, {p: problem_meta(a) for p, a in created})
+
     async def _put_metas(self, conn: AsyncConnection, metas: Mapping[str, ProblemMeta]) -> None:
         insert = upsert_statement(self._dialect, problems)
         await conn.execute(

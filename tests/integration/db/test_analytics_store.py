@@ -144,21 +144,54 @@ async def deliver(store: AnalyticsStore, events: list[Event], seed: int) -> int:
     return duplicates
 
 
+async def sql_store(request: pytest.FixtureRequest, kind: str, name: str, tmp_path) -> SqlAnalyticsStore:  # type: ignore[no-untyped-def]
+    if kind == "postgres":
+        url = request.getfixturevalue("postgres").create_database(f"analytics_{uuid.uuid4().hex[:12]}")
+        engine = make_engine(url, pool_size=20, max_overflow=20)
+    else:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/{name}.db")
+    sql = SqlAnalyticsStore(engine)
+    await sql.migrate()
+    await sql.migrate()  # idempotent
+    return sql
+
+
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[AnalyticsStore]:  # type: ignore[no-untyped-def]
     if request.param == "memory":
         yield InMemoryAnalyticsStore()
         return
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres").create_database(f"analytics_{uuid.uuid4().hex[:12]}")
-        engine = make_engine(url, pool_size=20, max_overflow=20)
-    else:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/analytics.db")
-    sql = SqlAnalyticsStore(engine)
-    await sql.migrate()
-    await sql.migrate()  # idempotent
+    sql = await sql_store(request, request.param, "analytics", tmp_path)
     yield sql
-    await engine.dispose()
+    await sql.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+async def test_a_rebuild_from_the_events_equals_incremental_ingest(
+    request: pytest.FixtureRequest, tmp_path, kind: str
+) -> None:  # type: ignore[no-untyped-def]
+    w = generate(9, users=8, problems=4, subs=300)
+    events = events_of(w)
+    incremental = await sql_store(request, kind, "incremental", tmp_path)
+    bulk = await sql_store(request, kind, "bulk", tmp_path)
+    try:
+        await deliver(incremental, events, 3)
+        assert await bulk.load_raw(events[:500]) == 500
+        assert await bulk.load_raw(events) == len(events) - 500  # duplicates are not stored twice
+        await bulk.rebuild()
+        await bulk.rebuild()  # repeatable
+        days = DayRange(T0 // DAY, T0 // DAY + 13)
+        zone = zoneinfo.ZoneInfo("Asia/Kathmandu")
+        for problem in w.problems:
+            assert await bulk.problem_insights(problem, days) == await incremental.problem_insights(problem, days)
+        for user in sorted({s.user for s in w.subs}):
+            assert await bulk.user_insights(user, zone, 20, NOW, {}) == await incremental.user_insights(
+                user, zone, 20, NOW, {}
+            )
+        assert await bulk.platform_stats(days, NOW) == await incremental.platform_stats(days, NOW)
+    finally:
+        await incremental.engine.dispose()
+        await bulk.engine.dispose()
 
 
 @pytest.fixture
