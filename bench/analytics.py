@@ -8,8 +8,9 @@
 2. Insights: a store of ``--events`` events (default 1,000,000: submissions received and judged,
    problem views; 20,000 users, 500 problems, 60 days) is generated first: the events bulk-loaded
    (``SqlAnalyticsStore.load_raw``, 20,000 a statement batch), the rollups then built in SQL
-   (``rebuild``, which the store's contract test checks equals incremental ingest); then ``GetProblemInsights`` and ``GetUserInsights`` through the rollups
-   (``SqlAnalyticsStore``, the service's read path) against the same query done by a full scan
+   (``rebuild``, which the store's contract test checks equals incremental ingest); then
+   ``GetProblemInsights`` and ``GetUserInsights`` through the rollups (``SqlAnalyticsStore``, the
+   service's read path) against the same query done by a full scan
    (``SELECT`` of the events table, unindexed for that key, then ``domain.scan_*``), both in this
    process on the same SQLite file, both answers checked equal; and the rollup reads also through
    Envoy by native gRPC. p50/p99 per path; the ratio of the scan's p50 to the rollup's is the figure.
