@@ -42,6 +42,10 @@ DEFAULT_ACTIVITY_DAYS = 30
 DEFAULT_PLATFORM_DAYS = 30
 TOP_PROBLEMS = 10
 TIME_TO_SOLVE_PERCENTILES = (25, 50, 75, 90)
+MAX_CPU_MS = DAY_MS
+MAX_MEMORY_KIB = 1 << 30
+LAST_DAY = (dt.date(9999, 12, 30) - dt.date(1970, 1, 1)).days
+"""Ranges end by this day (timestamps reach 9999-12-31; a range's end is the next midnight)."""
 DIFFICULTIES = ("DIFFICULTY_EASY", "DIFFICULTY_MEDIUM", "DIFFICULTY_HARD")
 UNKNOWN_DIFFICULTY = "DIFFICULTY_UNSPECIFIED"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -222,10 +226,10 @@ def _validate_one(e: RawEvent, now_ms: int, caller: Caller | None, field: str, i
             raise _bad(f"{_at(field, index)}.verdict", "required for SUBMISSION_JUDGED (a known verdict)")
     else:
         verdict = 0
-    if e.cpu_ms < 0:
-        raise _bad(f"{_at(field, index)}.cpu_duration", "must not be negative")
-    if e.memory_kib < 0:
-        raise _bad(f"{_at(field, index)}.memory_kib", "must not be negative")
+    if not 0 <= e.cpu_ms <= MAX_CPU_MS:
+        raise _bad(f"{_at(field, index)}.cpu_duration", "from 0 to 24 hours")
+    if not 0 <= e.memory_kib <= MAX_MEMORY_KIB:
+        raise _bad(f"{_at(field, index)}.memory_kib", "from 0 to 1 TiB")
     time_ms = e.time_ms
     if time_ms < 0:
         raise _bad(f"{_at(field, index)}.event_time", "must be after 1970")
@@ -329,6 +333,10 @@ def day_range(
         start_day = end_day - default_days
     else:
         start_day = 0
+    if start_day < 0:
+        raise _bad("start_time", "must not be before 1970-01-01")
+    if end_day > LAST_DAY:
+        raise _bad("end_time", "must be before 9999-12-30")
     if start_day >= end_day:
         raise _bad("start_time", "must be before end_time")
     if end_day - start_day > max_days and (start_ms is not None or default_days is not None):
@@ -339,7 +347,7 @@ def day_range(
 def time_zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise _bad("time_zone", f"{name!r} is not a known IANA time zone", "UNKNOWN_TIME_ZONE") from None
 
 

@@ -103,6 +103,8 @@ def test_bad_client_events_name_the_field(event: RawEvent, field: str) -> None:
         (judged(submission_id=""), "events[0].submission_id"),
         (judged(cpu_ms=-1), "events[0].cpu_duration"),
         (judged(memory_kib=-1), "events[0].memory_kib"),
+        (judged(memory_kib=1 << 31), "events[0].memory_kib"),
+        (judged(cpu_ms=86_400_001), "events[0].cpu_duration"),
         (judged(type=12, contest_id=""), "events[0].contest_id"),
     ],
 )
@@ -160,6 +162,12 @@ def test_day_ranges_round_to_whole_days_and_are_checked() -> None:
     assert day_range(NOW + 1, NOW + 86_400_000 + 1, NOW, default_days=None, max_days=3) == DayRange(day, day + 2)
     with pytest.raises(InvalidArgument, match="before end_time"):
         day_range(NOW, NOW - 86_400_000, NOW, default_days=None, max_days=3)
+    with pytest.raises(InvalidArgument, match="1970"):
+        day_range(-1, None, NOW, default_days=None, max_days=3)
+    with pytest.raises(InvalidArgument, match="9999"):
+        day_range(NOW, 253_402_300_799_000, NOW, default_days=None, max_days=10**7)  # 9999-12-31T23:59:59Z
+    with pytest.raises(InvalidArgument, match="1970"):
+        day_range(None, 86_400_000, NOW, default_days=30, max_days=366)  # 30 days before 1970-01-02
     with pytest.raises(InvalidArgument, match="at most 3 days"):
         day_range(NOW - 5 * 86_400_000, None, NOW, default_days=None, max_days=3)
 
