@@ -173,3 +173,29 @@ async def test_record_events_directly_is_idempotent(platform: Platform):
                 analytics_internal_service_pb2.RecordEventsRequest(events=[analytics_pb2.Event(type=13, user_id="x")])
             )
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "event_id" in caught.value.details()
+
+
+@pytest.mark.parametrize("protocol", ["grpc", "grpc-web"])
+async def test_every_rpc_answers_over_both_grpc_protocols(platform: Platform, token: str, protocol: str):
+    meta = (("authorization", f"Bearer {token}"),)
+    view = analytics_pb2.Event(type=analytics_pb2.EVENT_TYPE_PROBLEM_VIEWED, problem_id=f"both-{protocol}")
+    if protocol == "grpc":
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{platform.settings.edge_port}")
+    else:
+        channel = WebChannel(platform.settings.edge_url)
+    async with channel:
+        stub = analytics_service_pb2_grpc.AnalyticsServiceStub(channel)
+        one = await stub.TrackEvent(analytics_service_pb2.TrackEventRequest(event=view), metadata=meta)
+        assert one.recorded and one.event_id
+        many = await stub.TrackEvents(analytics_service_pb2.TrackEventsRequest(events=[view, view]), metadata=meta)
+        assert many.recorded_count == 2
+        problem = await stub.GetProblemInsights(
+            analytics_service_pb2.GetProblemInsightsRequest(problem_id=f"both-{protocol}")
+        )
+        assert problem.insights.view_count == 3
+        mine = await stub.GetUserInsights(
+            analytics_service_pb2.GetUserInsightsRequest(user_id="me", time_zone="Asia/Tokyo", days=7), metadata=meta
+        )
+        assert len(mine.insights.activity) == 7 and mine.insights.time_zone == "Asia/Tokyo"
+        stats = await stub.GetPlatformStats(analytics_service_pb2.GetPlatformStatsRequest())
+        assert stats.stats.days and stats.stats.days[-1].active_user_count >= 1
