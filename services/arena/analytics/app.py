@@ -58,9 +58,10 @@ class AnalyticsApp:
         self.monotonic_s = monotonic_s
 
     async def track(
-        self, caller: Identity | None, raw: Sequence[RawEvent], *, field: str = "events"
+        self, caller: Identity | None, raw: Sequence[RawEvent], *, field: str = "events", address: str = ""
     ) -> tuple[list[str], int, int]:
-        """Client events: validated (all or none), rate limited per user or client id, then stored.
+        """Client events: validated (all or none), rate limited per user, or for anonymous ones per
+        client id and per network address (so fresh client ids do not buy more), then stored.
         Returns (event ids, recorded, duplicates)."""
         events = validate(raw, self.clock_ms(), caller=Caller(caller.user_id if caller else None), field=field)
         if caller is not None:
@@ -70,6 +71,8 @@ class AnalyticsApp:
             if len(clients) != 1:
                 raise InvalidArgument.field(field, "an anonymous batch comes from one client id")
             sender = f"client:{clients.pop()}"
+            if address:
+                self.limiter.take(f"address:{address}", len(events), self.monotonic_s())
         self.limiter.take(sender, len(events), self.monotonic_s())
         recorded, duplicates = await self.store.ingest(events)
         return [e.event_id for e in events], recorded, duplicates

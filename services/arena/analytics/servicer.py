@@ -44,6 +44,12 @@ def raw_event(e: analytics_pb2.Event) -> RawEvent:
     )
 
 
+def _address() -> str:
+    """The anonymous caller's network address (Envoy's x-forwarded-for, else the peer)."""
+    request = request_context.current()
+    return "" if request is None else request.client_address()
+
+
 def _ms(stamp: Any, present: bool) -> int | None:
     return stamp.seconds * 1000 + stamp.nanos // 1_000_000 if present else None
 
@@ -153,14 +159,16 @@ class AnalyticsServicer(analytics_service_pb2_grpc.AnalyticsServiceServicer):
     async def TrackEvent(
         self, request: analytics_service_pb2.TrackEventRequest, context: Context
     ) -> analytics_service_pb2.TrackEventResponse:
-        ids, recorded, _ = await self.app.track(request_context.identity(), [raw_event(request.event)], field="event")
+        ids, recorded, _ = await self.app.track(
+            request_context.identity(), [raw_event(request.event)], field="event", address=_address()
+        )
         return analytics_service_pb2.TrackEventResponse(event_id=ids[0], recorded=recorded == 1)
 
     async def TrackEvents(
         self, request: analytics_service_pb2.TrackEventsRequest, context: Context
     ) -> analytics_service_pb2.TrackEventsResponse:
         _, recorded, duplicates = await self.app.track(
-            request_context.identity(), [raw_event(e) for e in request.events]
+            request_context.identity(), [raw_event(e) for e in request.events], address=_address()
         )
         return analytics_service_pb2.TrackEventsResponse(recorded_count=recorded, duplicate_count=duplicates)
 

@@ -138,3 +138,12 @@ def test_settings_are_checked() -> None:
     ):
         with pytest.raises(ConfigError):
             load_analytics_settings(env)
+
+
+async def test_anonymous_clients_share_their_addresses_budget(app: AnalyticsApp) -> None:
+    pages = [view(f"a{i}", client_id="client-0001") for i in range(600)]
+    await app.track(None, pages, address="203.0.113.7")
+    fresh_id = [view(f"b{i}", client_id="client-0002") for i in range(600)]
+    with pytest.raises(ResourceExhausted):
+        await app.track(None, fresh_id, address="203.0.113.7")  # a new client id, the same address
+    assert (await app.track(None, fresh_id, address="198.51.100.1"))[1] == 600
