@@ -9,7 +9,20 @@ import argparse
 import sys
 import time
 
-from bench import batch, board_stream, calls, getuser, judge, launch, leaderboard, problems, sandbox, standings, watch
+from bench import (
+    analytics,
+    batch,
+    board_stream,
+    calls,
+    getuser,
+    judge,
+    launch,
+    leaderboard,
+    problems,
+    sandbox,
+    standings,
+    watch,
+)
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -23,6 +36,7 @@ BENCHMARKS = {
     "standings": standings.main,
     "leaderboard": leaderboard.main,
     "board_stream": board_stream.main,
+    "analytics": analytics.main,
 }
 
 

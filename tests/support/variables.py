@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arena import launcher
+from arena.analytics import settings as analytics_settings
 from arena.execution import settings as execution_settings
 from arena.kit import config
 from arena.user import settings as user_settings
@@ -11,5 +12,6 @@ VARIABLES: dict[str, str] = {
     **config.VARIABLES,
     **user_settings.VARIABLES,
     **execution_settings.VARIABLES,
+    **analytics_settings.VARIABLES,
     **launcher.VARIABLES,
 }

@@ -19,6 +19,7 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_PROBLEM_VIEWED: _ClassVar[EventType]
     EVENT_TYPE_CODE_RUN: _ClassVar[EventType]
     EVENT_TYPE_HINT_REQUESTED: _ClassVar[EventType]
+    EVENT_TYPE_PAGE_VIEWED: _ClassVar[EventType]
     EVENT_TYPE_SUBMISSION_CREATED: _ClassVar[EventType]
     EVENT_TYPE_SUBMISSION_JUDGED: _ClassVar[EventType]
     EVENT_TYPE_CONTEST_REGISTERED: _ClassVar[EventType]
@@ -28,6 +29,7 @@ EVENT_TYPE_UNSPECIFIED: EventType
 EVENT_TYPE_PROBLEM_VIEWED: EventType
 EVENT_TYPE_CODE_RUN: EventType
 EVENT_TYPE_HINT_REQUESTED: EventType
+EVENT_TYPE_PAGE_VIEWED: EventType
 EVENT_TYPE_SUBMISSION_CREATED: EventType
 EVENT_TYPE_SUBMISSION_JUDGED: EventType
 EVENT_TYPE_CONTEST_REGISTERED: EventType
@@ -35,7 +37,7 @@ EVENT_TYPE_USER_REGISTERED: EventType
 EVENT_TYPE_PROBLEM_CREATED: EventType
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "type", "user_id", "problem_id", "contest_id", "submission_id", "language_id", "verdict", "cpu_duration", "attributes", "event_time")
+    __slots__ = ("event_id", "type", "user_id", "problem_id", "contest_id", "submission_id", "language_id", "verdict", "cpu_duration", "attributes", "event_time", "memory_kib", "client_id")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -54,6 +56,8 @@ class Event(_message.Message):
     CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     type: EventType
     user_id: str
@@ -65,7 +69,9 @@ class Event(_message.Message):
     cpu_duration: _duration_pb2.Duration
     attributes: _containers.ScalarMap[str, str]
     event_time: _timestamp_pb2.Timestamp
-    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[_Union[EventType, str]] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., submission_id: _Optional[str] = ..., language_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    memory_kib: int
+    client_id: str
+    def __init__(self, event_id: _Optional[str] = ..., type: _Optional[_Union[EventType, str]] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., submission_id: _Optional[str] = ..., language_id: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ..., cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., memory_kib: _Optional[int] = ..., client_id: _Optional[str] = ...) -> None: ...
 
 class VerdictCount(_message.Message):
     __slots__ = ("verdict", "count")
@@ -94,7 +100,7 @@ class DailyActivity(_message.Message):
     def __init__(self, date: _Optional[str] = ..., submission_count: _Optional[int] = ..., solved_count: _Optional[int] = ...) -> None: ...
 
 class ProblemInsights(_message.Message):
-    __slots__ = ("problem_id", "view_count", "submission_count", "accepted_count", "acceptance_rate", "solver_count", "attempter_count", "verdicts", "languages", "median_accepted_cpu_duration")
+    __slots__ = ("problem_id", "view_count", "submission_count", "accepted_count", "acceptance_rate", "solver_count", "attempter_count", "verdicts", "languages", "median_accepted_cpu_duration", "p90_accepted_cpu_duration", "median_accepted_memory_kib", "p90_accepted_memory_kib", "attempts_before_first_accept", "time_to_solve", "start_time", "end_time")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
     VIEW_COUNT_FIELD_NUMBER: _ClassVar[int]
     SUBMISSION_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +111,13 @@ class ProblemInsights(_message.Message):
     VERDICTS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     MEDIAN_ACCEPTED_CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
+    P90_ACCEPTED_CPU_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_ACCEPTED_MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    P90_ACCEPTED_MEMORY_KIB_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_BEFORE_FIRST_ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    TIME_TO_SOLVE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
     view_count: int
     submission_count: int
@@ -115,10 +128,57 @@ class ProblemInsights(_message.Message):
     verdicts: _containers.RepeatedCompositeFieldContainer[VerdictCount]
     languages: _containers.RepeatedCompositeFieldContainer[LanguageCount]
     median_accepted_cpu_duration: _duration_pb2.Duration
-    def __init__(self, problem_id: _Optional[str] = ..., view_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., accepted_count: _Optional[int] = ..., acceptance_rate: _Optional[float] = ..., solver_count: _Optional[int] = ..., attempter_count: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., median_accepted_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    p90_accepted_cpu_duration: _duration_pb2.Duration
+    median_accepted_memory_kib: int
+    p90_accepted_memory_kib: int
+    attempts_before_first_accept: _containers.RepeatedCompositeFieldContainer[AttemptsCount]
+    time_to_solve: _containers.RepeatedCompositeFieldContainer[DurationPercentile]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, problem_id: _Optional[str] = ..., view_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., accepted_count: _Optional[int] = ..., acceptance_rate: _Optional[float] = ..., solver_count: _Optional[int] = ..., attempter_count: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., median_accepted_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., p90_accepted_cpu_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., median_accepted_memory_kib: _Optional[int] = ..., p90_accepted_memory_kib: _Optional[int] = ..., attempts_before_first_accept: _Optional[_Iterable[_Union[AttemptsCount, _Mapping]]] = ..., time_to_solve: _Optional[_Iterable[_Union[DurationPercentile, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AttemptsCount(_message.Message):
+    __slots__ = ("failed_attempts", "user_count")
+    FAILED_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    USER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    failed_attempts: int
+    user_count: int
+    def __init__(self, failed_attempts: _Optional[int] = ..., user_count: _Optional[int] = ...) -> None: ...
+
+class DurationPercentile(_message.Message):
+    __slots__ = ("percentile", "value")
+    PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    percentile: int
+    value: _duration_pb2.Duration
+    def __init__(self, percentile: _Optional[int] = ..., value: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class GroupProgress(_message.Message):
+    __slots__ = ("group", "solved_count", "attempted_count", "solve_rate")
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    SOLVED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SOLVE_RATE_FIELD_NUMBER: _ClassVar[int]
+    group: str
+    solved_count: int
+    attempted_count: int
+    solve_rate: float
+    def __init__(self, group: _Optional[str] = ..., solved_count: _Optional[int] = ..., attempted_count: _Optional[int] = ..., solve_rate: _Optional[float] = ...) -> None: ...
+
+class PlatformDay(_message.Message):
+    __slots__ = ("date", "active_user_count", "submission_count", "accepted_count")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_USER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SUBMISSION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    active_user_count: int
+    submission_count: int
+    accepted_count: int
+    def __init__(self, date: _Optional[str] = ..., active_user_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., accepted_count: _Optional[int] = ...) -> None: ...
 
 class UserInsights(_message.Message):
-    __slots__ = ("user_id", "solved_count", "attempted_count", "submission_count", "acceptance_rate", "verdicts", "languages", "activity", "current_streak_days")
+    __slots__ = ("user_id", "solved_count", "attempted_count", "submission_count", "acceptance_rate", "verdicts", "languages", "activity", "current_streak_days", "longest_streak_days", "by_difficulty", "by_tag", "time_zone")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     SOLVED_COUNT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +188,10 @@ class UserInsights(_message.Message):
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     ACTIVITY_FIELD_NUMBER: _ClassVar[int]
     CURRENT_STREAK_DAYS_FIELD_NUMBER: _ClassVar[int]
+    LONGEST_STREAK_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BY_DIFFICULTY_FIELD_NUMBER: _ClassVar[int]
+    BY_TAG_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     user_id: str
     solved_count: int
     attempted_count: int
@@ -137,7 +201,11 @@ class UserInsights(_message.Message):
     languages: _containers.RepeatedCompositeFieldContainer[LanguageCount]
     activity: _containers.RepeatedCompositeFieldContainer[DailyActivity]
     current_streak_days: int
-    def __init__(self, user_id: _Optional[str] = ..., solved_count: _Optional[int] = ..., attempted_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., acceptance_rate: _Optional[float] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., activity: _Optional[_Iterable[_Union[DailyActivity, _Mapping]]] = ..., current_streak_days: _Optional[int] = ...) -> None: ...
+    longest_streak_days: int
+    by_difficulty: _containers.RepeatedCompositeFieldContainer[GroupProgress]
+    by_tag: _containers.RepeatedCompositeFieldContainer[GroupProgress]
+    time_zone: str
+    def __init__(self, user_id: _Optional[str] = ..., solved_count: _Optional[int] = ..., attempted_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., acceptance_rate: _Optional[float] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., activity: _Optional[_Iterable[_Union[DailyActivity, _Mapping]]] = ..., current_streak_days: _Optional[int] = ..., longest_streak_days: _Optional[int] = ..., by_difficulty: _Optional[_Iterable[_Union[GroupProgress, _Mapping]]] = ..., by_tag: _Optional[_Iterable[_Union[GroupProgress, _Mapping]]] = ..., time_zone: _Optional[str] = ...) -> None: ...
 
 class ProblemCount(_message.Message):
     __slots__ = ("problem_id", "count")
@@ -148,7 +216,7 @@ class ProblemCount(_message.Message):
     def __init__(self, problem_id: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class PlatformStats(_message.Message):
-    __slots__ = ("user_count", "problem_count", "submission_count", "accepted_count", "submission_count_24h", "active_user_count_24h", "verdicts", "languages", "top_problems")
+    __slots__ = ("user_count", "problem_count", "submission_count", "accepted_count", "submission_count_24h", "active_user_count_24h", "verdicts", "languages", "top_problems", "days", "judge_queue_length", "judge_wait_p50", "judge_wait_p95", "range_verdicts")
     USER_COUNT_FIELD_NUMBER: _ClassVar[int]
     PROBLEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     SUBMISSION_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +226,11 @@ class PlatformStats(_message.Message):
     VERDICTS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     TOP_PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_QUEUE_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_WAIT_P50_FIELD_NUMBER: _ClassVar[int]
+    JUDGE_WAIT_P95_FIELD_NUMBER: _ClassVar[int]
+    RANGE_VERDICTS_FIELD_NUMBER: _ClassVar[int]
     user_count: int
     problem_count: int
     submission_count: int
@@ -167,4 +240,9 @@ class PlatformStats(_message.Message):
     verdicts: _containers.RepeatedCompositeFieldContainer[VerdictCount]
     languages: _containers.RepeatedCompositeFieldContainer[LanguageCount]
     top_problems: _containers.RepeatedCompositeFieldContainer[ProblemCount]
-    def __init__(self, user_count: _Optional[int] = ..., problem_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., accepted_count: _Optional[int] = ..., submission_count_24h: _Optional[int] = ..., active_user_count_24h: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., top_problems: _Optional[_Iterable[_Union[ProblemCount, _Mapping]]] = ...) -> None: ...
+    days: _containers.RepeatedCompositeFieldContainer[PlatformDay]
+    judge_queue_length: int
+    judge_wait_p50: _duration_pb2.Duration
+    judge_wait_p95: _duration_pb2.Duration
+    range_verdicts: _containers.RepeatedCompositeFieldContainer[VerdictCount]
+    def __init__(self, user_count: _Optional[int] = ..., problem_count: _Optional[int] = ..., submission_count: _Optional[int] = ..., accepted_count: _Optional[int] = ..., submission_count_24h: _Optional[int] = ..., active_user_count_24h: _Optional[int] = ..., verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ..., languages: _Optional[_Iterable[_Union[LanguageCount, _Mapping]]] = ..., top_problems: _Optional[_Iterable[_Union[ProblemCount, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[PlatformDay, _Mapping]]] = ..., judge_queue_length: _Optional[int] = ..., judge_wait_p50: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., judge_wait_p95: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., range_verdicts: _Optional[_Iterable[_Union[VerdictCount, _Mapping]]] = ...) -> None: ...

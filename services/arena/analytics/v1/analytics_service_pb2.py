@@ -26,9 +26,10 @@ from arena.analytics.v1 import analytics_pb2 as arena_dot_analytics_dot_v1_dot_a
 from arena.common.v1 import access_pb2 as arena_dot_common_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*arena/analytics/v1/analytics_service.proto\x12\x12\x61rena.analytics.v1\x1a\"arena/analytics/v1/analytics.proto\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"J\n\x11TrackEventRequest\x12\x35\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x05\x65vent\"K\n\x12TrackEventResponse\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x1a\n\x08recorded\x18\x02 \x01(\x08R\x08recorded\"M\n\x12TrackEventsRequest\x12\x37\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x06\x65vents\"e\n\x13TrackEventsResponse\x12%\n\x0erecorded_count\x18\x01 \x01(\x05R\rrecordedCount\x12\'\n\x0f\x64uplicate_count\x18\x02 \x01(\x05R\x0e\x64uplicateCount\"@\n\x19GetProblemInsightsRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\"]\n\x1aGetProblemInsightsResponse\x12?\n\x08insights\x18\x01 \x01(\x0b\x32#.arena.analytics.v1.ProblemInsightsR\x08insights\"7\n\x16GetUserInsightsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\"W\n\x17GetUserInsightsResponse\x12<\n\x08insights\x18\x01 \x01(\x0b\x32 .arena.analytics.v1.UserInsightsR\x08insights\"\x19\n\x17GetPlatformStatsRequest\"S\n\x18GetPlatformStatsResponse\x12\x37\n\x05stats\x18\x01 \x01(\x0b\x32!.arena.analytics.v1.PlatformStatsR\x05stats2\xdc\x05\n\x10\x41nalyticsService\x12z\n\nTrackEvent\x12%.arena.analytics.v1.TrackEventRequest\x1a&.arena.analytics.v1.TrackEventResponse\"\x1d\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x13\"\n/v1/events:\x05\x65vent\x12\x7f\n\x0bTrackEvents\x12&.arena.analytics.v1.TrackEventsRequest\x1a\'.arena.analytics.v1.TrackEventsResponse\"\x1f\xc0\xf3\x18\x02\x82\xd3\xe4\x93\x02\x15\"\x10/v1/events:batch:\x01*\x12\xa6\x01\n\x12GetProblemInsights\x12-.arena.analytics.v1.GetProblemInsightsRequest\x1a..arena.analytics.v1.GetProblemInsightsResponse\"1\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02$\x12\"/v1/problems/{problem_id}/insights\x12\x97\x01\n\x0fGetUserInsights\x12*.arena.analytics.v1.GetUserInsightsRequest\x1a+.arena.analytics.v1.GetUserInsightsResponse\"+\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/users/{user_id}/insights\x12\x87\x01\n\x10GetPlatformStats\x12+.arena.analytics.v1.GetPlatformStatsRequest\x1a,.arena.analytics.v1.GetPlatformStatsResponse\"\x18\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/statsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*arena/analytics/v1/analytics_service.proto\x12\x12\x61rena.analytics.v1\x1a\"arena/analytics/v1/analytics.proto\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"J\n\x11TrackEventRequest\x12\x35\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x05\x65vent\"K\n\x12TrackEventResponse\x12\x19\n\x08\x65vent_id\x18\x01 \x01(\tR\x07\x65ventId\x12\x1a\n\x08recorded\x18\x02 \x01(\x08R\x08recorded\"M\n\x12TrackEventsRequest\x12\x37\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.arena.analytics.v1.EventB\x04\xe2\x41\x01\x02R\x06\x65vents\"e\n\x13TrackEventsResponse\x12%\n\x0erecorded_count\x18\x01 \x01(\x05R\rrecordedCount\x12\'\n\x0f\x64uplicate_count\x18\x02 \x01(\x05R\x0e\x64uplicateCount\"\xb2\x01\n\x19GetProblemInsightsRequest\x12#\n\nproblem_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\tproblemId\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"]\n\x1aGetProblemInsightsResponse\x12?\n\x08insights\x18\x01 \x01(\x0b\x32#.arena.analytics.v1.ProblemInsightsR\x08insights\"h\n\x16GetUserInsightsRequest\x12\x1d\n\x07user_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x06userId\x12\x1b\n\ttime_zone\x18\x02 \x01(\tR\x08timeZone\x12\x12\n\x04\x64\x61ys\x18\x03 \x01(\x05R\x04\x64\x61ys\"W\n\x17GetUserInsightsResponse\x12<\n\x08insights\x18\x01 \x01(\x0b\x32 .arena.analytics.v1.UserInsightsR\x08insights\"\x8b\x01\n\x17GetPlatformStatsRequest\x12\x39\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime\x12\x35\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x65ndTime\"S\n\x18GetPlatformStatsResponse\x12\x37\n\x05stats\x18\x01 \x01(\x0b\x32!.arena.analytics.v1.PlatformStatsR\x05stats2\xdc\x05\n\x10\x41nalyticsService\x12z\n\nTrackEvent\x12%.arena.analytics.v1.TrackEventRequest\x1a&.arena.analytics.v1.TrackEventResponse\"\x1d\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x13\"\n/v1/events:\x05\x65vent\x12\x7f\n\x0bTrackEvents\x12&.arena.analytics.v1.TrackEventsRequest\x1a\'.arena.analytics.v1.TrackEventsResponse\"\x1f\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x15\"\x10/v1/events:batch:\x01*\x12\xa6\x01\n\x12GetProblemInsights\x12-.arena.analytics.v1.GetProblemInsightsRequest\x1a..arena.analytics.v1.GetProblemInsightsResponse\"1\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02$\x12\"/v1/problems/{problem_id}/insights\x12\x97\x01\n\x0fGetUserInsights\x12*.arena.analytics.v1.GetUserInsightsRequest\x1a+.arena.analytics.v1.GetUserInsightsResponse\"+\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/users/{user_id}/insights\x12\x87\x01\n\x10GetPlatformStats\x12+.arena.analytics.v1.GetPlatformStatsRequest\x1a,.arena.analytics.v1.GetPlatformStatsResponse\"\x18\x90\x02\x01\xc0\xf3\x18\x01\x82\xd3\xe4\x93\x02\x0b\x12\t/v1/statsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,35 +45,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETUSERINSIGHTSREQUEST'].fields_by_name['user_id']._loaded_options = None
   _globals['_GETUSERINSIGHTSREQUEST'].fields_by_name['user_id']._serialized_options = b'\342A\001\002'
   _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvent']._loaded_options = None
-  _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvent']._serialized_options = b'\300\363\030\002\202\323\344\223\002\023\"\n/v1/events:\005event'
+  _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvent']._serialized_options = b'\300\363\030\001\202\323\344\223\002\023\"\n/v1/events:\005event'
   _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvents']._loaded_options = None
-  _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvents']._serialized_options = b'\300\363\030\002\202\323\344\223\002\025\"\020/v1/events:batch:\001*'
+  _globals['_ANALYTICSSERVICE'].methods_by_name['TrackEvents']._serialized_options = b'\300\363\030\001\202\323\344\223\002\025\"\020/v1/events:batch:\001*'
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetProblemInsights']._loaded_options = None
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetProblemInsights']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002$\022\"/v1/problems/{problem_id}/insights'
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetUserInsights']._loaded_options = None
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetUserInsights']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\036\022\034/v1/users/{user_id}/insights'
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetPlatformStats']._loaded_options = None
   _globals['_ANALYTICSSERVICE'].methods_by_name['GetPlatformStats']._serialized_options = b'\220\002\001\300\363\030\001\202\323\344\223\002\013\022\t/v1/stats'
-  _globals['_TRACKEVENTREQUEST']._serialized_start=195
-  _globals['_TRACKEVENTREQUEST']._serialized_end=269
-  _globals['_TRACKEVENTRESPONSE']._serialized_start=271
-  _globals['_TRACKEVENTRESPONSE']._serialized_end=346
-  _globals['_TRACKEVENTSREQUEST']._serialized_start=348
-  _globals['_TRACKEVENTSREQUEST']._serialized_end=425
-  _globals['_TRACKEVENTSRESPONSE']._serialized_start=427
-  _globals['_TRACKEVENTSRESPONSE']._serialized_end=528
-  _globals['_GETPROBLEMINSIGHTSREQUEST']._serialized_start=530
-  _globals['_GETPROBLEMINSIGHTSREQUEST']._serialized_end=594
-  _globals['_GETPROBLEMINSIGHTSRESPONSE']._serialized_start=596
-  _globals['_GETPROBLEMINSIGHTSRESPONSE']._serialized_end=689
-  _globals['_GETUSERINSIGHTSREQUEST']._serialized_start=691
-  _globals['_GETUSERINSIGHTSREQUEST']._serialized_end=746
-  _globals['_GETUSERINSIGHTSRESPONSE']._serialized_start=748
-  _globals['_GETUSERINSIGHTSRESPONSE']._serialized_end=835
-  _globals['_GETPLATFORMSTATSREQUEST']._serialized_start=837
-  _globals['_GETPLATFORMSTATSREQUEST']._serialized_end=862
-  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_start=864
-  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_end=947
-  _globals['_ANALYTICSSERVICE']._serialized_start=950
-  _globals['_ANALYTICSSERVICE']._serialized_end=1682
+  _globals['_TRACKEVENTREQUEST']._serialized_start=228
+  _globals['_TRACKEVENTREQUEST']._serialized_end=302
+  _globals['_TRACKEVENTRESPONSE']._serialized_start=304
+  _globals['_TRACKEVENTRESPONSE']._serialized_end=379
+  _globals['_TRACKEVENTSREQUEST']._serialized_start=381
+  _globals['_TRACKEVENTSREQUEST']._serialized_end=458
+  _globals['_TRACKEVENTSRESPONSE']._serialized_start=460
+  _globals['_TRACKEVENTSRESPONSE']._serialized_end=561
+  _globals['_GETPROBLEMINSIGHTSREQUEST']._serialized_start=564
+  _globals['_GETPROBLEMINSIGHTSREQUEST']._serialized_end=742
+  _globals['_GETPROBLEMINSIGHTSRESPONSE']._serialized_start=744
+  _globals['_GETPROBLEMINSIGHTSRESPONSE']._serialized_end=837
+  _globals['_GETUSERINSIGHTSREQUEST']._serialized_start=839
+  _globals['_GETUSERINSIGHTSREQUEST']._serialized_end=943
+  _globals['_GETUSERINSIGHTSRESPONSE']._serialized_start=945
+  _globals['_GETUSERINSIGHTSRESPONSE']._serialized_end=1032
+  _globals['_GETPLATFORMSTATSREQUEST']._serialized_start=1035
+  _globals['_GETPLATFORMSTATSREQUEST']._serialized_end=1174
+  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_start=1176
+  _globals['_GETPLATFORMSTATSRESPONSE']._serialized_end=1259
+  _globals['_ANALYTICSSERVICE']._serialized_start=1262
+  _globals['_ANALYTICSSERVICE']._serialized_end=1994
 # @@protoc_insertion_point(module_scope)

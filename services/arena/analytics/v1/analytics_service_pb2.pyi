@@ -1,7 +1,10 @@
+import datetime
+
 from arena.analytics.v1 import analytics_pb2 as _analytics_pb2
 from arena.common.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -39,10 +42,14 @@ class TrackEventsResponse(_message.Message):
     def __init__(self, recorded_count: _Optional[int] = ..., duplicate_count: _Optional[int] = ...) -> None: ...
 
 class GetProblemInsightsRequest(_message.Message):
-    __slots__ = ("problem_id",)
+    __slots__ = ("problem_id", "start_time", "end_time")
     PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     problem_id: str
-    def __init__(self, problem_id: _Optional[str] = ...) -> None: ...
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, problem_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetProblemInsightsResponse(_message.Message):
     __slots__ = ("insights",)
@@ -51,10 +58,14 @@ class GetProblemInsightsResponse(_message.Message):
     def __init__(self, insights: _Optional[_Union[_analytics_pb2.ProblemInsights, _Mapping]] = ...) -> None: ...
 
 class GetUserInsightsRequest(_message.Message):
-    __slots__ = ("user_id",)
+    __slots__ = ("user_id", "time_zone", "days")
     USER_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
     user_id: str
-    def __init__(self, user_id: _Optional[str] = ...) -> None: ...
+    time_zone: str
+    days: int
+    def __init__(self, user_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., days: _Optional[int] = ...) -> None: ...
 
 class GetUserInsightsResponse(_message.Message):
     __slots__ = ("insights",)
@@ -63,8 +74,12 @@ class GetUserInsightsResponse(_message.Message):
     def __init__(self, insights: _Optional[_Union[_analytics_pb2.UserInsights, _Mapping]] = ...) -> None: ...
 
 class GetPlatformStatsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("start_time", "end_time")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetPlatformStatsResponse(_message.Message):
     __slots__ = ("stats",)

@@ -67,14 +67,17 @@ class AnalyticsServiceServicer:
     """
 
     def TrackEvent(self, request, context):
-        """Records one client event (views, runs, hints); the user comes from the access token.
+        """Records one client event (views, runs, hints, pages); the user comes from the access token.
+        Without a token only page and problem views are accepted, with a client id. Rate limited per user
+        (or client id).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def TrackEvents(self, request, context):
-        """Records up to 100 client events at once; duplicates by event id are counted, not stored.
+        """Records up to 1,000 client events at once (as TrackEvent does); duplicates by event id are
+        counted, not stored. The batch is all or nothing: one bad event rejects it, naming the event.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
