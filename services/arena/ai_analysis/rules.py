@@ -134,8 +134,6 @@ def _declared_names(program: Program, scope: Node) -> Iterator[Node]:
 def unused_variable(program: Program) -> Iterator[Finding]:
     python = program.grammar.name == "python"
     for scope in _scopes(program):
-        if python and any(n.type in {"global_statement", "nonlocal_statement"} for n in walk(scope)):
-            continue
         occurrences: dict[str, int] = {}
         writes: dict[str, list[Node]] = {}
         for n in walk(scope):
