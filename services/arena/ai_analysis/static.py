@@ -30,6 +30,7 @@ _SORTS = re.compile(r"(^|\W)(sorted|sort|qsort|stable_sort|Arrays\.sort|Collecti
 _HALVING = re.compile(
     r"(//=?\s*2\b|/=?\s*2\b|>>=?\s*1\b|\*=\s*2\b|<<=\s*1\b|\bmid\b|\blo\b.*\bhi\b|\bleft\b.*\bright\b)"
 )
+_HALVING_STEP = re.compile(r"(/=\s*2\b|>>=\s*1\b|\*=\s*2\b|<<=\s*1\b|=\s*\w+\s*/\s*2\b|=\s*\w+\s*>>\s*1\b)")
 _HALVED_ARGUMENT = re.compile(r"(//\s*2\b|/\s*2\b|>>\s*1\b|\bmid\b)")
 _MEMO = re.compile(r"(lru_cache|functools\.cache|@cache\b|\bmemo\b|\bdp\b|\bcache\b)")
 
@@ -153,8 +154,8 @@ class Program:
             return False
         body = loop.child_by_field_name("body")
         header = text(loop)[: (body.start_byte - loop.start_byte) if body is not None else None]
-        if _HALVING.search(header) and loop.type == "for_statement" and self.grammar.name != "python":
-            return True
+        if loop.type == "for_statement" and self.grammar.name != "python":
+            return _HALVING_STEP.search(header) is not None
         updates = [
             text(n)
             for n in walk(loop)
@@ -175,10 +176,10 @@ class Program:
             inner = max(inner, self.cost(child, stack))
         if node.type in g.calls:
             called = callee(node)
-            if _SORTS.search(called):
-                inner = max(inner, Cost(degree=1, logs=1))
             target = self.by_name.get(short_name(called))
-            if target is not None and function_name(target) not in stack:
+            if target is None and _SORTS.search(called):
+                inner = max(inner, Cost(degree=1, logs=1))
+            elif target is not None and function_name(target) not in stack:
                 inner = max(inner, self.function_cost(target, stack))
         if node.type in g.loops:
             if self.constant_loop(node):
