@@ -107,7 +107,13 @@ _PY_HELPERS = [
     (
         "sorted_unique",
         "values",
-        ["result = []", "for v in sorted(values):", "    if not result or result[-1] != v:", "        result.append(v)", "return result"],
+        [
+            "result = []",
+            "for v in sorted(values):",
+            "    if not result or result[-1] != v:",
+            "        result.append(v)",
+            "return result",
+        ],
     ),
     (
         "max_subarray",
@@ -153,7 +159,11 @@ def _python() -> str:
 
 
 _C_HELPERS = [
-    ("prefix", "long long *out, const int *a, int n", ["out[0] = 0;", "for (int i = 0; i < n; i++) {", "    out[i + 1] = out[i] + a[i];", "}"]),
+    (
+        "prefix",
+        "long long *out, const int *a, int n",
+        ["out[0] = 0;", "for (int i = 0; i < n; i++) {", "    out[i + 1] = out[i] + a[i];", "}"],
+    ),
     (
         "lower_bound",
         "const int *a, int n, int target",
@@ -200,7 +210,11 @@ _C_HELPERS = [
             "return answer;",
         ],
     ),
-    ("gcd", "long long a, long long b", ["while (b) {", "    long long t = a % b;", "    a = b;", "    b = t;", "}", "return a;"]),
+    (
+        "gcd",
+        "long long a, long long b",
+        ["while (b) {", "    long long t = a % b;", "    a = b;", "    b = t;", "}", "return a;"],
+    ),
     (
         "power",
         "long long base, long long e, long long mod",
@@ -261,15 +275,15 @@ def _c() -> str:
     main = [
         "int main(void) {",
         "    int n = 0;",
-        "    if (scanf(\"%d\", &n) != 1) return 0;",
+        '    if (scanf("%d", &n) != 1) return 0;',
         "    int *a = malloc(sizeof(int) * (n + 1));",
         "    int *best = malloc(sizeof(int) * (n + 1));",
         "    long long *pre = malloc(sizeof(long long) * (n + 2));",
         "    char composite[101] = {0};",
-        "    for (int i = 0; i < n; i++) scanf(\"%d\", &a[i]);",
+        '    for (int i = 0; i < n; i++) scanf("%d", &a[i]);',
         "    prefix_0(pre, a, n);",
-        "    printf(\"%lld %d %d\\n\", pre[n], lower_bound_0(a, n, 3), sieve_0(composite, 100));",
-        "    printf(\"%d %lld %lld\\n\", lis_0(a, best, n), gcd_0(12, 18), power_0(2, 10, 1000));",
+        '    printf("%lld %d %d\\n", pre[n], lower_bound_0(a, n, 3), sieve_0(composite, 100));',
+        '    printf("%d %lld %lld\\n", lis_0(a, best, n), gcd_0(12, 18), power_0(2, 10, 1000));',
         "    free(a);",
         "    free(best);",
         "    free(pre);",
@@ -307,11 +321,16 @@ def _java() -> str:
             java_params = params.replace("const ", "").replace("long long *", "long[] ").replace("int *", "int[] ")
             java_params = java_params.replace("char *", "boolean[] ").replace("long long", "long")
             java_body = [
-                b.replace("long long", "long").replace("(long)", "(long) ").replace("composite[j] = 1", "composite[(int) j] = true")
+                b.replace("long long", "long")
+                .replace("(long)", "(long) ")
+                .replace("composite[j] = 1", "composite[(int) j] = true")
                 for b in body
             ]
             java_body = [b.replace("if (composite[i]) continue;", "if (composite[i]) continue;") for b in java_body]
-            java_body = [b.replace("while (b) {", "while (b != 0) {").replace("if (e & 1)", "if ((e & 1) == 1)") for b in java_body]
+            java_body = [
+                b.replace("while (b) {", "while (b != 0) {").replace("if (e & 1)", "if ((e & 1) == 1)")
+                for b in java_body
+            ]
             lines.append(f"    // {name.replace('_', ' ')}: helper number {r}")
             lines.append(f"    static {_C_TYPES[name].replace('long long', 'long')} {name}_{r}({java_params}) {{")
             lines.extend(f"        {b}" for b in java_body)
@@ -325,7 +344,7 @@ def _java() -> str:
         "        for (int i = 0; i < n; i++) a[i] = Integer.parseInt(st.nextToken());",
         "        long[] pre = new long[n + 1];",
         "        prefix_0(pre, a, n);",
-        "        System.out.println(pre[n] + \" \" + lower_bound_0(a, n, 3) + \" \" + gcd_0(12, 18));",
+        '        System.out.println(pre[n] + " " + lower_bound_0(a, n, 3) + " " + gcd_0(12, 18));',
         "    }",
         "}",
     ]
@@ -338,7 +357,10 @@ def _javascript() -> str:
         for name, params, body in _C_HELPERS:
             js_params = ", ".join(p.split()[-1].lstrip("*") for p in params.split(","))
             js_body = [
-                b.replace("(long long)", "").replace("long long ", "let ").replace("int ", "let ").replace("composite[j] = 1", "composite[j] = true")
+                b.replace("(long long)", "")
+                .replace("long long ", "let ")
+                .replace("int ", "let ")
+                .replace("composite[j] = 1", "composite[j] = true")
                 for b in body
             ]
             js_body = [b.replace("(hi - lo) / 2", "((hi - lo) >> 1)") for b in js_body]

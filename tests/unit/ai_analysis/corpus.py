@@ -438,7 +438,13 @@ def dead_code(source: str, language: str) -> str:
             "        total += value * 2\n    return total\n\n"
         )
         lines = source.splitlines()
-        at = next((i for i, line in enumerate(lines) if line.startswith("def ")), len(lines) // 2)
+        at = next((i for i, line in enumerate(lines) if line.startswith("def ")), None)
+        if at is None:  # no functions: after the imports, at the top level
+            at = next(
+                i
+                for i, line in enumerate(lines)
+                if line and not line[0].isspace() and not line.startswith(("import", "from", "#"))
+            )
         return "\n".join([*lines[:at], helper, *lines[at:]]) + "\nif False:\n    print('debug')\n"
     helper = "\nint unused_helper(int x) {\n    int y = x * 3;\n    if (y > 10) y -= 10;\n    return y;\n}\n"
     lines = source.splitlines()

@@ -102,7 +102,11 @@ def test_unused_local_in_c_family(language: str, source: str, where: tuple[int, 
         ("python3", "for i in range(3):\n    break\n    i += 1\n", 3),
         ("c", "int f(void) {\n    return 1;\n    f();\n}\n", 3),
         ("cpp", "void f() {\n    throw 1;\n    int x = 2;\n}\n", 3),
-        ("java", "class A { int f() {\n    return 1;\n  }\n  void g() { while (true) { continue;\n int y = 1; } }\n}\n", 5),
+        (
+            "java",
+            "class A { int f() {\n    return 1;\n  }\n  void g() { while (true) { continue;\n int y = 1; } }\n}\n",
+            5,
+        ),
         ("javascript", "function f() {\n  return 1;\n  console.log('x');\n}\n", 3),
     ],
 )
@@ -135,7 +139,14 @@ def test_recursion_without_any_branch(language: str, source: str):
 
 
 def test_recursion_with_a_base_case_is_fine():
-    assert findings("python3", "def f(n):\n    if n == 0:\n        return 1\n    return n * f(n - 1)\n", "recursion-without-base-case") == []
+    assert (
+        findings(
+            "python3",
+            "def f(n):\n    if n == 0:\n        return 1\n    return n * f(n - 1)\n",
+            "recursion-without-base-case",
+        )
+        == []
+    )
     assert findings("c", "int f(int n) { return n ? n * f(n - 1) : 1; }\n", "recursion-without-base-case") == []
 
 
@@ -192,8 +203,16 @@ def test_long_long_operands_and_non_inputs_are_fine():
     [
         ("python3", "tokens = input().split()\nwhile tokens:\n    x = tokens.pop(0)\n    print(x)\n", 3),
         ("javascript", "const q = [1, 2];\nwhile (q.length) {\n  console.log(q.shift());\n}\n", 3),
-        ("cpp", "#include <vector>\nvoid f(std::vector<int> v) {\n  while (!v.empty()) {\n    v.erase(v.begin());\n  }\n}\n", 4),
-        ("java", "class A { void f(java.util.ArrayList<Integer> v) {\n  while (!v.isEmpty()) {\n    v.remove(0);\n  }\n} }\n", 3),
+        (
+            "cpp",
+            "#include <vector>\nvoid f(std::vector<int> v) {\n  while (!v.empty()) {\n    v.erase(v.begin());\n  }\n}\n",
+            4,
+        ),
+        (
+            "java",
+            "class A { void f(java.util.ArrayList<Integer> v) {\n  while (!v.isEmpty()) {\n    v.remove(0);\n  }\n} }\n",
+            3,
+        ),
     ],
 )
 def test_removing_from_the_front_in_a_loop(language: str, source: str, line: int):
@@ -208,7 +227,9 @@ def test_pop_from_the_back_or_outside_a_loop_is_fine():
 
 
 def test_input_in_a_loop_in_python():
-    found = findings("python3", "n = int(input())\nfor _ in range(n):\n    x = int(input())\n    print(x)\n", "slow-input")
+    found = findings(
+        "python3", "n = int(input())\nfor _ in range(n):\n    x = int(input())\n    print(x)\n", "slow-input"
+    )
     assert at(found) == [(3, 13)]
 
 
@@ -246,4 +267,7 @@ def test_assignment_in_an_if(language: str, source: str):
 
 
 def test_comparison_is_fine():
-    assert findings("c", "int f(int a, int b) {\n  if (a == b) return 1;\n  return 0;\n}\n", "assignment-in-condition") == []
+    assert (
+        findings("c", "int f(int a, int b) {\n  if (a == b) return 1;\n  return 0;\n}\n", "assignment-in-condition")
+        == []
+    )
