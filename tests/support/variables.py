@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arena import launcher
+from arena.ai_analysis import settings as ai_analysis_settings
 from arena.execution import settings as execution_settings
 from arena.kit import config
 from arena.user import settings as user_settings
@@ -12,4 +13,5 @@ VARIABLES: dict[str, str] = {
     **user_settings.VARIABLES,
     **execution_settings.VARIABLES,
     **launcher.VARIABLES,
+    **ai_analysis_settings.VARIABLES,
 }

@@ -59,6 +59,7 @@ class OpenAiChatModel:
     async def stream(self, messages: Sequence[dict[str, str]], max_tokens: int) -> AsyncIterator[str | Usage]:
         usage: Usage | None = None
         produced = 0
+        finished = False
         try:
             async with asyncio.timeout(self._settings.timeout_s):
                 response: Any = await self._client.chat.completions.create(
@@ -73,6 +74,7 @@ class OpenAiChatModel:
                     if chunk.usage is not None:
                         usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
                     for choice in chunk.choices or ():
+                        finished = finished or bool(choice.finish_reason)
                         piece = choice.delta.content if choice.delta is not None else None
                         if piece:
                             produced += len(piece)
@@ -83,4 +85,6 @@ class OpenAiChatModel:
             raise ModelError(f"the model server answered HTTP {exc.status_code}") from None
         except openai.APIError as exc:
             raise ModelError(f"the model server could not be reached ({type(exc).__name__})") from None
+        if not finished:
+            raise ModelError("the model's answer was cut off (the stream ended without a finish reason)")
         yield usage or Usage(sum(len(m["content"]) for m in messages) // 4, produced // 4)

@@ -7,10 +7,10 @@ import itertools
 import re
 
 import pytest
+from tests.unit.ai_analysis import corpus
 
 from arena.ai_analysis import similarity
 from arena.ai_analysis.grammars import grammar_for
-from tests.unit.ai_analysis import corpus
 
 
 def fp(language: str, source: str) -> similarity.Fingerprints:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from bench.ai_analysis_sources import SOURCES
 
 from arena.ai_analysis.domain import Cost, ProblemContext, input_bound, limit_check
 from arena.ai_analysis.grammars import GRAMMARS, JUDGE_LANGUAGES, LANGUAGE_GRAMMARS, grammar_for
 from arena.ai_analysis.static import analyse
 from arena.execution.languages import LANGUAGES
-from bench.ai_analysis_sources import SOURCES
 
 
 def run(language: str, source: str, statement: str = "", time_limit_s: float = 1.0):
@@ -164,7 +164,7 @@ def test_findings_are_most_severe_first_and_lower_the_score():
     clean = run("python3", "print(sum(map(int, input().split())))\n")
     assert clean.findings == () and clean.quality_score == 100
     messy = run("python3", "import os\ndef f(n):\n    return f(n - 1)\nx = 1\n")
-    assert [f.rule_id for f in messy.findings][0] == "recursion-without-base-case"
+    assert next(f.rule_id for f in messy.findings) == "recursion-without-base-case"
     assert messy.quality_score < 80
 
 
