@@ -36,6 +36,7 @@ from arena.ai_analysis.static import analyse
 from arena.ai_analysis.store import AnalysisStore
 from arena.core.errors import (
     ArenaError,
+    DeadlineExceeded,
     FailedPrecondition,
     FieldViolation,
     InvalidArgument,
@@ -247,16 +248,12 @@ class AiAnalysisApp:
         return result
 
     async def _problem(self, problem_id: str) -> tuple[ProblemContext | None, tuple[str, ...], str]:
-        """The problem's context, or None with a note when it cannot be read (not found is the caller's error)."""
+        """The problem's context, or None with a note when its service is unreachable."""
         if not problem_id:
             return None, (), ""
         try:
             context, tags = await self.problems.context(problem_id)
-        except NotFound:
-            raise
-        except ArenaError as exc:
-            if exc.reason in {"ROLE_REQUIRED", "PERMISSION_DENIED"}:
-                raise
+        except (Unavailable, DeadlineExceeded) as exc:  # anything else (not found, not visible) is the caller's
             return None, (), f"the problem could not be read ({exc.message}); its limits were not checked"
         return context, tags, ""
 
