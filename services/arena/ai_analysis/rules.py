@@ -45,12 +45,7 @@ def _at(node: Node, rule_id: str, severity: Severity, category: Category, messag
 
 
 def _in_loop(program: Program, node: Node) -> bool:
-    parent = node.parent
-    while parent is not None and parent.type not in program.grammar.functions:
-        if parent.type in program.grammar.loops:
-            return True
-        parent = parent.parent
-    return False
+    return program.in_loop(node)
 
 
 def _scopes(program: Program) -> list[Node]:
@@ -64,10 +59,10 @@ def unused_import(program: Program) -> Iterator[Finding]:
     if program.grammar.name != "python":
         return
     used: dict[str, int] = {}
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type == "identifier":
             used[text(n)] = used.get(text(n), 0) + 1
-    for statement in walk(program.root):
+    for statement in program.nodes:
         if statement.type not in {"import_statement", "import_from_statement"}:
             continue
         if statement.type == "import_from_statement":
@@ -109,9 +104,14 @@ def _python_targets(node: Node) -> Iterator[Node]:
 def _declared_names(program: Program, scope: Node) -> Iterator[Node]:
     """Name nodes of the locals ``scope`` declares (not parameters, not fields)."""
     name = program.grammar.name
-    for n in program.own_nodes(scope) if scope is not program.root else walk(program.root):
-        if name == "python" and n.type == "assignment" and n.parent is not None:
-            if n.parent.type != "expression_statement" or (scope is program.root and program.owner(n) is not None):
+    for n in program.own_nodes(scope) if scope is not program.root else program.nodes:
+        if name == "python" and n.type == "assignment":
+            parent = program.parent(n)
+            if (
+                parent is None
+                or parent.type != "expression_statement"
+                or (scope is program.root and program.owner(n) is not None)
+            ):
                 continue
             left = n.child_by_field_name("left")
             if left is not None:
@@ -136,7 +136,7 @@ def unused_variable(program: Program) -> Iterator[Finding]:
     for scope in _scopes(program):
         occurrences: dict[str, int] = {}
         writes: dict[str, list[Node]] = {}
-        for n in walk(scope):
+        for n in program.subtree(scope):
             if n.type == "identifier":
                 occurrences[text(n)] = occurrences.get(text(n), 0) + 1
         for declared in _declared_names(program, scope):
@@ -160,7 +160,7 @@ def unused_variable(program: Program) -> Iterator[Finding]:
 
 def unreachable_code(program: Program) -> Iterator[Finding]:
     g = program.grammar
-    for block in walk(program.root):
+    for block in program.nodes:
         if block.type not in g.blocks:
             continue
         jumped: Node | None = None
@@ -219,7 +219,7 @@ _MUTABLE_CALLS = {"list", "dict", "set", "defaultdict", "deque", "bytearray"}
 def mutable_default_argument(program: Program) -> Iterator[Finding]:
     if program.grammar.name != "python":
         return
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type not in {"default_parameter", "typed_default_parameter"}:
             continue
         value = n.child_by_field_name("value")
@@ -248,7 +248,7 @@ _WIDE = re.compile(r"\b(long\s+long|long|int64_t|uint64_t|size_t|__int128|double
 def _c_types(program: Program) -> dict[str, str]:
     """Declared type of every variable and parameter (first declaration wins)."""
     types: dict[str, str] = {}
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type not in {"declaration", "parameter_declaration", "field_declaration"}:
             continue
         type_node = n.child_by_field_name("type")
@@ -275,14 +275,14 @@ def _is_plain_int(type_text: str) -> bool:
 
 def _input_names(program: Program) -> set[str]:
     names: set[str] = set()
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type == "binary_expression" and text(n).lstrip().startswith("cin") and ">>" in text(n):
             names.update(text(c) for c in walk(n) if c.type == "identifier" and text(c) != "cin")
         elif n.type == "call_expression" and callee(n) in {"scanf", "std::scanf"}:
             names.update(
                 text(c)
                 for c in walk(n)
-                if c.type == "identifier" and c.parent and c.parent.type == "pointer_expression"
+                if c.type == "identifier" and (p := program.parent(c)) is not None and p.type == "pointer_expression"
             )
     return names
 
@@ -314,7 +314,7 @@ def int_overflow(program: Program) -> Iterator[Finding]:
         return
     types = _c_types(program)
     inputs = _input_names(program)
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type != "binary_expression":
             continue
         operator = n.child_by_field_name("operator")
@@ -358,7 +358,7 @@ def _front_removal(grammar: str, node: Node) -> bool:
 
 
 def quadratic_input(program: Program) -> Iterator[Finding]:
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type in program.grammar.calls and _front_removal(program.grammar.name, n) and _in_loop(program, n):
             yield _at(
                 n,
@@ -376,7 +376,7 @@ def quadratic_input(program: Program) -> Iterator[Finding]:
 def slow_input(program: Program) -> Iterator[Finding]:
     grammar = program.grammar.name
     source = program.source
-    for n in walk(program.root):
+    for n in program.nodes:
         if grammar == "python" and n.type == "call" and callee(n) == "input" and _in_loop(program, n):
             if re.search(r"^\s*input\s*=", source, re.M):
                 return
@@ -425,7 +425,7 @@ def slow_input(program: Program) -> Iterator[Finding]:
 def assignment_in_condition(program: Program) -> Iterator[Finding]:
     if program.grammar.name == "python":
         return
-    for n in walk(program.root):
+    for n in program.nodes:
         if n.type not in {"if_statement", "while_statement"}:
             continue
         condition = n.child_by_field_name("condition")

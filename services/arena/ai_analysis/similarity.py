@@ -19,6 +19,7 @@ fingerprints' postings, not a comparison with every other submission.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 import zlib
@@ -26,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from arena.ai_analysis.grammars import Grammar, parse
-from arena.ai_analysis.syntax import walk
+from arena.ai_analysis.syntax import leaves
 
 K = 9
 """Tokens per k-gram (short competitive programs: long enough to be specific, short enough to survive edits)."""
@@ -38,6 +39,7 @@ SUSPICIOUS = 0.5
 _MOD = (1 << 61) - 1
 _BASE = 1_000_003
 _FOLD = {"while": "for", "do": "for", "foreach": "for", "elif": "else", "++": "+=", "--": "-="}
+_STRING_PARTS = frozenset({"escape_sequence", "string_start", "string_end"})
 _LEXICAL = re.compile(r"[A-Za-z_]\w*|\d+(?:\.\d+)?|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\S")
 _KEYWORDS = frozenset(
     [
@@ -129,19 +131,23 @@ def tokens(grammar: Grammar | None, source: str) -> list[Token]:
         return _lexical_tokens(source)
     out: list[Token] = []
     tree = parse(grammar, source.encode())
-    for node in walk(tree.root_node):
-        if node.child_count or node.type in grammar.comments or node.end_byte == node.start_byte:
+    identifiers, literals, comments = grammar.identifiers, grammar.literals | _STRING_PARTS, grammar.comments
+    previous = ""
+    for node in leaves(tree.root_node):
+        kind = node.type
+        if kind in comments:
             continue
-        if node.type in grammar.identifiers:
+        if kind in identifiers:
             kind = "V"
-        elif node.type in grammar.literals or node.type in {"escape_sequence", "string_start", "string_end"}:
+        elif kind in literals:
+            if previous == "L":
+                continue  # a string's pieces are one literal
             kind = "L"
-        elif node.parent is not None and node.parent.type in grammar.comments:
-            continue
         else:
-            kind = _FOLD.get(node.type, node.type)
-        if kind == "L" and out and out[-1].kind == "L":
-            continue  # a string's pieces are one literal
+            kind = _FOLD.get(kind, kind)
+        if not kind:
+            continue
+        previous = kind
         out.append(Token(kind, node.start_point[0] + 1))
     return out
 
@@ -190,17 +196,21 @@ def fingerprint(stream: Sequence[Token], *, k: int = K, w: int = W) -> Fingerpri
         if i >= k - 1:
             grams.append(h)
     chosen: dict[int, tuple[int, int]] = {}
+    window: collections.deque[int] = collections.deque()  # positions of increasing hashes; front: the minimum
     last = -1
-    for start in range(max(1, len(grams) - w + 1)):
-        window = grams[start : start + w]
-        # rightmost minimum, as in the paper: a run of equal minima yields one fingerprint
-        offset = min(range(len(window)), key=lambda j: (window[j], -j))
-        position = start + offset
-        if position != last:
-            last = position
-            value = grams[position]
-            if value not in chosen:
-                chosen[value] = (stream[position].line, stream[position + k - 1].line)
+    for position, value in enumerate(grams):
+        while window and grams[window[-1]] >= value:  # rightmost minimum, as in the paper
+            window.pop()
+        window.append(position)
+        if window[0] <= position - w:
+            window.popleft()
+        if position >= w - 1 or position == len(grams) - 1:
+            best = window[0]
+            if best != last:
+                last = best
+                h = grams[best]
+                if h not in chosen:
+                    chosen[h] = (stream[best].line, stream[best + k - 1].line)
     return Fingerprints(chosen, n)
 
 

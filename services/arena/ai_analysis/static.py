@@ -10,7 +10,6 @@ divide and conquer when the argument halves, exponential unless memoised).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from arena.ai_analysis import rules
 from arena.ai_analysis.domain import (
@@ -43,49 +42,126 @@ class Program:
         self.source = source
         self.tree = parse(grammar, source.encode())
         self.root = self.tree.root_node
-        self.functions: list[Node] = [n for n in walk(self.root) if n.type in grammar.functions]
+        # One walk, in source order; everything else indexes into it (tree-sitter's parent lookups walk
+        # down from the root, and every property read builds a new object: both add up on big trees).
+        self.nodes: list[Node] = []
+        self._parent: list[int] = []
+        cursor = self.root.walk()
+        ancestors: list[int] = []
+        while True:
+            node = cursor.node
+            assert node is not None
+            self._parent.append(ancestors[-1] if ancestors else -1)
+            self.nodes.append(node)
+            if cursor.goto_first_child():
+                ancestors.append(len(self.nodes) - 1)
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    break
+                ancestors.pop()
+            else:
+                continue
+            break
+        self.types: list[str] = [n.type for n in self.nodes]
+        self._index: dict[int, int] = {n.id: i for i, n in enumerate(self.nodes)}
+        self._owner: list[int] = [-1] * len(self.nodes)
+        self._loop: list[int] = [-1] * len(self.nodes)
+        """The innermost loop around each node, within its own function (-1: none)."""
+        self._depth: list[int] = [0] * len(self.nodes)
+        """Loops around (and including) each node, within its own function."""
+        self._end: dict[int, int] = {}
+        open_nodes: list[tuple[int, int, bool]] = []  # (node index, end byte, is a function)
+        functions, loops = grammar.functions, grammar.loops
+        for i, n in enumerate(self.nodes):
+            start = n.start_byte
+            while open_nodes and start >= open_nodes[-1][1]:
+                index, _, is_function = open_nodes.pop()
+                if is_function:
+                    self._end[index] = i
+            depth, loop, owner = 0, -1, -1
+            for index, _, is_function in reversed(open_nodes):
+                if is_function:
+                    owner = index
+                    break
+                depth += 1
+                if loop < 0:
+                    loop = index
+            kind = self.types[i]
+            self._owner[i], self._loop[i] = owner, loop
+            self._depth[i] = depth + (kind in loops)
+            if kind in functions:
+                open_nodes.append((i, n.end_byte, True))
+            elif kind in loops:
+                open_nodes.append((i, n.end_byte, False))
+        for index, _, is_function in open_nodes:
+            if is_function:
+                self._end[index] = len(self.nodes)
+        self.functions: list[Node] = [self.nodes[i] for i in sorted(self._end)]
         self.by_name: dict[str, Node] = {}
         for f in self.functions:
             self.by_name.setdefault(function_name(f), f)
+        self._own_cache: dict[int, list[Node]] = {}
+        self._self_calls: dict[int, list[Node]] = {}
+        self._function_costs: dict[int, Cost] = {}
 
     # -- structure ----------------------------------------------------------------------------------
 
+    def parent(self, node: Node) -> Node | None:
+        index = self._parent[self._index[node.id]]
+        return self.nodes[index] if index >= 0 else None
+
     def owner(self, node: Node) -> Node | None:
         """The innermost function containing ``node``."""
-        parent = node.parent
-        while parent is not None:
-            if parent.type in self.grammar.functions:
-                return parent
-            parent = parent.parent
-        return None
+        index = self._owner[self._index[node.id]]
+        return self.nodes[index] if index >= 0 else None
 
-    def own_nodes(self, function: Node) -> Iterator[Node]:
-        """Nodes of ``function``'s body, not those of functions nested in it."""
-        for child in function.children:
-            yield from self._own(child)
+    def subtree(self, node: Node) -> list[Node]:
+        """``node`` and everything below it, in source order."""
+        i = self._index[node.id]
+        if node.id == self.root.id:
+            return self.nodes
+        end = self._end.get(i)
+        if end is None:
+            end = i + 1
+            stop = node.end_byte
+            while end < len(self.nodes) and self.nodes[end].start_byte < stop:
+                end += 1
+        return self.nodes[i:end]
 
-    def _own(self, node: Node) -> Iterator[Node]:
-        yield node
-        if node.type in self.grammar.functions:
-            return
-        for child in node.children:
-            yield from self._own(child)
+    def own_nodes(self, function: Node) -> list[Node]:
+        """Nodes of ``function``'s body, not those of functions nested in it (those appear themselves)."""
+        i = self._index[function.id]
+        cached = self._own_cache.get(i)
+        if cached is None:
+            cached = [self.nodes[j] for j in range(i + 1, self._end[i]) if self._owner[j] == i]
+            self._own_cache[i] = cached
+        return cached
 
     def self_calls(self, function: Node) -> list[Node]:
-        name = function_name(function)
-        return [
-            n
-            for n in self.own_nodes(function)
-            if n.type in self.grammar.calls and name != "<lambda>" and short_name(callee(n)) == name
-        ]
+        i = self._index[function.id]
+        cached = self._self_calls.get(i)
+        if cached is None:
+            name = function_name(function)
+            calls = self.grammar.calls
+            cached = [
+                n
+                for n in self.own_nodes(function)
+                if n.type in calls and name != "<lambda>" and short_name(callee(n)) == name
+            ]
+            self._self_calls[i] = cached
+        return cached
 
-    def loop_depth(self, node: Node) -> int:
-        depth = 1 if node.type in self.grammar.loops else 0
-        deepest = 0
-        for child in node.children:
-            if child.type not in self.grammar.functions:
-                deepest = max(deepest, self.loop_depth(child))
-        return depth + deepest
+    def in_loop(self, node: Node) -> bool:
+        """Whether a loop of the same function encloses ``node``."""
+        return self._loop[self._index[node.id]] >= 0
+
+    def function_loop_depth(self, function: Node) -> int:
+        i = self._index[function.id]
+        return max((self._depth[j] for j in range(i + 1, self._end[i]) if self._owner[j] == i), default=0)
+
+    def top_level_loop_depth(self) -> int:
+        return max((d for d, owner in zip(self._depth, self._owner, strict=True) if owner < 0), default=0)
 
     def cyclomatic(self, function: Node) -> int:
         g = self.grammar
@@ -103,7 +179,7 @@ class Program:
         lines = self.source.splitlines()
         comment_rows: set[int] = set()
         code_rows: set[int] = set()
-        for n in walk(self.root):
+        for n in self.nodes:
             if n.type in self.grammar.comments:
                 comment_rows.update(range(n.start_point[0], n.end_point[0] + 1))
             elif n.child_count == 0 and n.end_byte > n.start_byte:
@@ -114,7 +190,7 @@ class Program:
                 line_start=f.start_point[0] + 1,
                 line_end=f.end_point[0] + 1,
                 cyclomatic_complexity=self.cyclomatic(f),
-                max_loop_depth=max((self.loop_depth(c) for c in f.children), default=0),
+                max_loop_depth=self.function_loop_depth(f),
                 recursive=bool(self.self_calls(f)),
             )
             for f in self.functions
@@ -124,7 +200,7 @@ class Program:
             code_lines=len(code_rows - comment_rows) + len(code_rows & comment_rows),
             comment_lines=len(comment_rows),
             functions=functions,
-            max_loop_depth=max([self.loop_depth(self.root), *(f.max_loop_depth for f in functions)]),
+            max_loop_depth=max([self.top_level_loop_depth(), *(f.max_loop_depth for f in functions)]),
             recursion=any(f.recursive for f in functions),
             syntax_errors=self.root.has_error,
         )
@@ -141,9 +217,7 @@ class Program:
         for field in ("left", "initializer", "name"):
             target = loop.child_by_field_name(field)
             if target is not None:
-                counters.update(
-                    text(n) for n in walk(target) if n.type in self.grammar.identifiers and n.parent != target.parent
-                )
+                counters.update(text(n) for n in walk(target) if n.type in self.grammar.identifiers)
                 if target.type in self.grammar.identifiers:
                     counters.add(text(target))
         others = [n for n in names if n not in counters and n not in {"range", "int", "long", "size_t", "auto", "let"}]
@@ -189,6 +263,14 @@ class Program:
         return inner
 
     def function_cost(self, function: Node, stack: tuple[str, ...] = ()) -> Cost:
+        i = self._index[function.id]
+        cached = self._function_costs.get(i)
+        if cached is None:
+            cached = self._function_cost(function, stack)
+            self._function_costs[i] = cached
+        return cached
+
+    def _function_cost(self, function: Node, stack: tuple[str, ...]) -> Cost:
         name = function_name(function)
         body = Cost()
         for child in function.children:
@@ -197,9 +279,8 @@ class Program:
         if not calls:
             return body
         halving = any(_HALVED_ARGUMENT.search(text(c)) for c in calls)
-        memoised = bool(_MEMO.search(text(function.parent) if function.parent is not None else "")) or bool(
-            _MEMO.search(text(function))
-        )
+        parent = self.parent(function)
+        memoised = bool(_MEMO.search(text(parent) if parent is not None else "")) or bool(_MEMO.search(text(function)))
         if len(calls) == 1:
             return body.times(Cost(logs=1) if halving else Cost(degree=1))
         if halving:  # T(n) = a·T(n/2) + f(n): n log n when f is linear, else n
@@ -219,14 +300,14 @@ class Program:
             entry_points = [f for f in self.functions if f.type not in {"lambda", "arrow_function"}]
         for f in entry_points:
             total = max(total, self.function_cost(f))
-        depth = self.loop_depth(self.root)
+        depth = max(self._depth, default=0)
         if depth:
             reasons.append(f"loops nest {depth} deep")
         recursive = [function_name(f) for f in self.functions if self.self_calls(f)]
         if recursive:
             reasons.append(f"recursion in {', '.join(sorted(set(recursive)))}")
             confidence -= 0.2
-        if any(_SORTS.search(callee(n)) for n in walk(self.root) if n.type in self.grammar.calls):
+        if any(_SORTS.search(callee(n)) for n in self.nodes if n.type in self.grammar.calls):
             reasons.append("sorting costs n log n")
         if self.root.has_error:
             confidence -= 0.3

@@ -65,3 +65,16 @@ def callee(node: Node) -> str:
 
 def short_name(called: str) -> str:
     return re.split(r"\.|::|->", called)[-1]
+
+
+def leaves(node: Node) -> Iterator[Node]:
+    """The leaves below ``node`` in source order (a walk that asks each node nothing but its children)."""
+    cursor = node.walk()
+    while True:
+        if not cursor.goto_first_child():
+            leaf = cursor.node
+            assert leaf is not None
+            yield leaf
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return
