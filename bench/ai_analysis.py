@@ -92,7 +92,7 @@ def _statements(rng: random.Random, names: list[str], indent: str, depth: int) -
 
 
 def generate_program(seed: int) -> str:
-    """A random but plausible Python solution of 40-90 lines."""
+    """A random but plausible Python solution (tens to a few hundred lines)."""
     rng = random.Random(seed)
     lines = ["import sys", "", "acc = []", ""]
     functions = []
