@@ -248,9 +248,7 @@ def index_add(indexed: int, *, rounds: int, repeat: int) -> list[Timing]:
 
     def compare_with_all() -> object:
         new = similarity.program_fingerprints(grammar, rows[indexed - 2][2])
-        return [
-            similarity.compare(new, e.fingerprints) for e in entries if e.fingerprints.hashes.keys() & new.hashes.keys()
-        ]
+        return [e for e in entries if similarity.similarity_of(new, e.fingerprints) >= similarity.SUSPICIOUS]
 
     runs = {
         "fingerprint only (parse + winnow)": fingerprint_only,
@@ -278,11 +276,9 @@ def report(loop: asyncio.AbstractEventLoop, count: int, *, rounds: int) -> list[
         fps = [(sid, user, similarity.program_fingerprints(grammar, src)) for sid, user, src in rows]
         pairs = []
         for (a, ua, fa), (b, ub, fb) in itertools.combinations(fps, 2):
-            if ua != ub:
-                c = similarity.compare(fa, fb)
-                if c.similarity >= 0.5:
-                    pairs.append((c.similarity, a, b))
-        pairs.sort(reverse=True)
+            if ua != ub and similarity.similarity_of(fa, fb) >= 0.5:
+                pairs.append((similarity.compare(fa, fb), a, b))  # fragments only for the pairs reported
+        pairs.sort(key=lambda p: (-p[0].similarity, p[1], p[2]))
         return pairs[:1000]
 
     check_report(cold(), from_scratch())
