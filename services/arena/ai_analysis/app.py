@@ -163,7 +163,7 @@ class Quotas:
 # -- the use cases ----------------------------------------------------------------------------------
 
 
-def _check_source(field: str, language_id: str, source: str, *, required: bool = True) -> None:
+def _check_source(field: str, language_id: str, source: str, *, required: bool = True, analysed: bool = True) -> None:
     violations = []
     if required and not language_id:
         violations.append(FieldViolation("language_id", "required"))
@@ -184,7 +184,7 @@ def _check_source(field: str, language_id: str, source: str, *, required: bool =
             violations=[FieldViolation(field, f"at most {MAX_SOURCE_BYTES} bytes")],
             reason="SOURCE_TOO_LARGE",
         )
-    if language_id and language_id not in LANGUAGE_GRAMMARS:
+    if analysed and language_id and language_id not in LANGUAGE_GRAMMARS:
         raise FailedPrecondition(
             f"language {language_id!r} is judged but not analysed: the analyser has grammars for "
             f"{', '.join(sorted(LANGUAGE_GRAMMARS))} (plagiarism checks still cover it, with a reduced tokeniser)",
@@ -401,7 +401,7 @@ class AiAnalysisApp:
             raise InvalidArgument.field("level", f"from 1 to {MAX_HINT_LEVEL}")
         if submission_id and source:
             raise InvalidArgument.field("source", "give either source or submission_id, not both")
-        _check_source("source", language_id, source, required=False)
+        _check_source("source", language_id, source, required=False, analysed=False)  # any judge language
         if source and not language_id:
             raise InvalidArgument.field("language_id", "required with source")
         self.quotas.admit(caller.user_id)

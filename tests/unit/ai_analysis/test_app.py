@@ -310,6 +310,11 @@ async def test_a_model_that_writes_the_solution_is_filtered(llm: FakeLlmServer, 
     assert "print(sum(range(n)))" not in hint.text and "code removed" in hint.text
 
 
+async def test_a_hint_for_code_in_a_language_without_a_grammar_still_comes():
+    hint = await make_app().hint(ANA, "p1", 2, "go", "package main\nfunc main() {}\n", "")
+    assert hint.source == "static" and "prefix sums" in hint.text.lower()
+
+
 async def test_hint_degrades_to_the_ladder_when_the_model_fails(llm: FakeLlmServer):
     hint = await make_app("broken", llm).hint(ANA, "p1", 2, "", "", "")
     assert hint.source == "static" and "HTTP 500" in hint.note and "prefix sums" in hint.text.lower()
