@@ -10,6 +10,7 @@ import sys
 import time
 
 from bench import (
+    ai_analysis,
     analytics,
     batch,
     board_stream,
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "leaderboard": leaderboard.main,
     "board_stream": board_stream.main,
     "analytics": analytics.main,
+    "ai_analysis": ai_analysis.main,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arena import launcher
+from arena.ai_analysis import settings as ai_analysis_settings
 from arena.analytics import settings as analytics_settings
 from arena.execution import settings as execution_settings
 from arena.kit import config
@@ -14,4 +15,5 @@ VARIABLES: dict[str, str] = {
     **execution_settings.VARIABLES,
     **analytics_settings.VARIABLES,
     **launcher.VARIABLES,
+    **ai_analysis_settings.VARIABLES,
 }

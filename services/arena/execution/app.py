@@ -257,6 +257,15 @@ class ExecutionApp:
             raise NotFound("submission", submission_id)
         return submission
 
+    async def list_refs(
+        self, filters: SubmissionFilters, limit: int, cursor: list[Any] | None
+    ) -> tuple[list[Submission], list[Any] | None]:
+        """Everyone's submissions of a problem or contest, without sources, for other services (internal)."""
+        if not filters.problem_id and not filters.contest_id:
+            raise InvalidArgument.field("problem_id", "give a problem_id or a contest_id")
+        submissions, next_cursor = await self.store.list(dataclasses.replace(filters, user_id=None), limit, cursor)
+        return [dataclasses.replace(s, source="", judge_notes="") for s in submissions], next_cursor
+
     async def list_submissions(
         self, caller: Identity, filters: SubmissionFilters, limit: int, cursor: list[Any] | None
     ) -> tuple[list[Submission], list[Any] | None]:

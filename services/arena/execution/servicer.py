@@ -283,3 +283,26 @@ class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInt
             source=submission.source,
             verdict=cast("verdict_pb2.Verdict", submission.verdict.value if submission.verdict else 0),
         )
+
+    async def ListSubmissionRefs(
+        self, request: execution_internal_service_pb2.ListSubmissionRefsRequest, context: Context
+    ) -> execution_internal_service_pb2.ListSubmissionRefsResponse:
+        filters = SubmissionFilters(problem_id=request.problem_id, contest_id=request.contest_id)
+        fingerprint = {"problem_id": request.problem_id, "contest_id": request.contest_id}
+        size = pagination.page_size(request.page_size, default=100, maximum=500)
+        submissions, next_cursor = await self.app.list_refs(
+            filters, size, pagination.decode_token(request.page_token, fingerprint)
+        )
+        return execution_internal_service_pb2.ListSubmissionRefsResponse(
+            submissions=[
+                execution_internal_service_pb2.SubmissionRef(
+                    submission_id=s.submission_id,
+                    user_id=s.user_id,
+                    problem_id=s.problem_id,
+                    language_id=s.language_id,
+                    contest_id=s.contest_id,
+                )
+                for s in submissions
+            ],
+            next_page_token=pagination.encode_token(next_cursor, fingerprint) if next_cursor else "",
+        )

@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#arena/ai_analysis/v1/analysis.proto\x12\x14\x61rena.ai_analysis.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x02\n\x07\x46inding\x12:\n\x08severity\x18\x01 \x01(\x0e\x32\x1e.arena.ai_analysis.v1.SeverityR\x08severity\x12\x41\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32%.arena.ai_analysis.v1.FindingCategoryR\x08\x63\x61tegory\x12\x1d\n\nline_start\x18\x03 \x01(\x05R\tlineStart\x12\x19\n\x08line_end\x18\x04 \x01(\x05R\x07lineEnd\x12\x18\n\x07message\x18\x05 \x01(\tR\x07message\x12\x1e\n\nsuggestion\x18\x06 \x01(\tR\nsuggestion\x12\x17\n\x07rule_id\x18\x07 \x01(\tR\x06ruleId\"X\n\nComplexity\x12\x12\n\x04time\x18\x01 \x01(\tR\x04time\x12\x14\n\x05space\x18\x02 \x01(\tR\x05space\x12 \n\x0b\x65xplanation\x18\x03 \x01(\tR\x0b\x65xplanation\"\xca\x03\n\x08\x41nalysis\x12%\n\x0b\x61nalysis_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\nanalysisId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x06userId\x12\x1f\n\x0blanguage_id\x18\x03 \x01(\tR\nlanguageId\x12\x1d\n\nproblem_id\x18\x04 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x05 \x01(\tR\x0csubmissionId\x12\x18\n\x07summary\x18\x06 \x01(\tR\x07summary\x12@\n\ncomplexity\x18\x07 \x01(\x0b\x32 .arena.ai_analysis.v1.ComplexityR\ncomplexity\x12\x39\n\x08\x66indings\x18\x08 \x03(\x0b\x32\x1d.arena.ai_analysis.v1.FindingR\x08\x66indings\x12#\n\rquality_score\x18\t \x01(\x05R\x0cqualityScore\x12\x14\n\x05model\x18\n \x01(\tR\x05model\x12\x41\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\"M\n\x04Hint\x12\x14\n\x05level\x18\x01 \x01(\x05R\x05level\x12\x1b\n\tmax_level\x18\x02 \x01(\x05R\x08maxLevel\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\"\xad\x01\n\x0fMatchedFragment\x12&\n\x0fleft_line_start\x18\x01 \x01(\x05R\rleftLineStart\x12\"\n\rleft_line_end\x18\x02 \x01(\x05R\x0bleftLineEnd\x12(\n\x10right_line_start\x18\x03 \x01(\x05R\x0erightLineStart\x12$\n\x0eright_line_end\x18\x04 \x01(\x05R\x0crightLineEnd*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03*\xb0\x01\n\x0f\x46indingCategory\x12 \n\x1c\x46INDING_CATEGORY_UNSPECIFIED\x10\x00\x12 \n\x1c\x46INDING_CATEGORY_CORRECTNESS\x10\x01\x12 \n\x1c\x46INDING_CATEGORY_PERFORMANCE\x10\x02\x12\x1a\n\x16\x46INDING_CATEGORY_STYLE\x10\x03\x12\x1b\n\x17\x46INDING_CATEGORY_SAFETY\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#arena/ai_analysis/v1/analysis.proto\x12\x14\x61rena.ai_analysis.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x02\n\x07\x46inding\x12:\n\x08severity\x18\x01 \x01(\x0e\x32\x1e.arena.ai_analysis.v1.SeverityR\x08severity\x12\x41\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32%.arena.ai_analysis.v1.FindingCategoryR\x08\x63\x61tegory\x12\x1d\n\nline_start\x18\x03 \x01(\x05R\tlineStart\x12\x19\n\x08line_end\x18\x04 \x01(\x05R\x07lineEnd\x12\x18\n\x07message\x18\x05 \x01(\tR\x07message\x12\x1e\n\nsuggestion\x18\x06 \x01(\tR\nsuggestion\x12\x17\n\x07rule_id\x18\x07 \x01(\tR\x06ruleId\x12\x16\n\x06\x63olumn\x18\x08 \x01(\x05R\x06\x63olumn\"\x99\x01\n\nComplexity\x12\x12\n\x04time\x18\x01 \x01(\tR\x04time\x12\x14\n\x05space\x18\x02 \x01(\tR\x05space\x12 \n\x0b\x65xplanation\x18\x03 \x01(\tR\x0b\x65xplanation\x12\x1e\n\nconfidence\x18\x04 \x01(\x01R\nconfidence\x12\x1f\n\x0blimit_check\x18\x05 \x01(\tR\nlimitCheck\"\xd8\x01\n\x0f\x46unctionSummary\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n\nline_start\x18\x02 \x01(\x05R\tlineStart\x12\x19\n\x08line_end\x18\x03 \x01(\x05R\x07lineEnd\x12\x33\n\x15\x63yclomatic_complexity\x18\x04 \x01(\x05R\x14\x63yclomaticComplexity\x12$\n\x0emax_loop_depth\x18\x05 \x01(\x05R\x0cmaxLoopDepth\x12\x1c\n\trecursive\x18\x06 \x01(\x08R\trecursive\"\xba\x02\n\x0b\x43odeSummary\x12\x14\n\x05lines\x18\x01 \x01(\x05R\x05lines\x12\x1d\n\ncode_lines\x18\x02 \x01(\x05R\tcodeLines\x12#\n\rcomment_lines\x18\x03 \x01(\x05R\x0c\x63ommentLines\x12#\n\rcomment_ratio\x18\x04 \x01(\x01R\x0c\x63ommentRatio\x12\x43\n\tfunctions\x18\x05 \x03(\x0b\x32%.arena.ai_analysis.v1.FunctionSummaryR\tfunctions\x12$\n\x0emax_loop_depth\x18\x06 \x01(\x05R\x0cmaxLoopDepth\x12\x1c\n\trecursion\x18\x07 \x01(\x08R\trecursion\x12#\n\rsyntax_errors\x18\x08 \x01(\x08R\x0csyntaxErrors\"\xbc\x04\n\x08\x41nalysis\x12%\n\x0b\x61nalysis_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\nanalysisId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x06userId\x12\x1f\n\x0blanguage_id\x18\x03 \x01(\tR\nlanguageId\x12\x1d\n\nproblem_id\x18\x04 \x01(\tR\tproblemId\x12#\n\rsubmission_id\x18\x05 \x01(\tR\x0csubmissionId\x12\x18\n\x07summary\x18\x06 \x01(\tR\x07summary\x12@\n\ncomplexity\x18\x07 \x01(\x0b\x32 .arena.ai_analysis.v1.ComplexityR\ncomplexity\x12\x39\n\x08\x66indings\x18\x08 \x03(\x0b\x32\x1d.arena.ai_analysis.v1.FindingR\x08\x66indings\x12#\n\rquality_score\x18\t \x01(\x05R\x0cqualityScore\x12\x14\n\x05model\x18\n \x01(\tR\x05model\x12\x41\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x44\n\x0c\x63ode_summary\x18\x0c \x01(\x0b\x32!.arena.ai_analysis.v1.CodeSummaryR\x0b\x63odeSummary\x12\x16\n\x06review\x18\r \x01(\tR\x06review\x12\x12\n\x04note\x18\x0e \x01(\tR\x04note\"y\n\x04Hint\x12\x14\n\x05level\x18\x01 \x01(\x05R\x05level\x12\x1b\n\tmax_level\x18\x02 \x01(\x05R\x08maxLevel\x12\x12\n\x04text\x18\x03 \x01(\tR\x04text\x12\x16\n\x06source\x18\x04 \x01(\tR\x06source\x12\x12\n\x04note\x18\x05 \x01(\tR\x04note\"\xb7\x02\n\x0bSimilarPair\x12,\n\x12left_submission_id\x18\x01 \x01(\tR\x10leftSubmissionId\x12 \n\x0cleft_user_id\x18\x02 \x01(\tR\nleftUserId\x12.\n\x13right_submission_id\x18\x03 \x01(\tR\x11rightSubmissionId\x12\"\n\rright_user_id\x18\x04 \x01(\tR\x0brightUserId\x12\x1e\n\nsimilarity\x18\x05 \x01(\x01R\nsimilarity\x12\x43\n\tfragments\x18\x06 \x03(\x0b\x32%.arena.ai_analysis.v1.MatchedFragmentR\tfragments\x12\x1f\n\x0blanguage_id\x18\x07 \x01(\tR\nlanguageId\"\xad\x01\n\x0fMatchedFragment\x12&\n\x0fleft_line_start\x18\x01 \x01(\x05R\rleftLineStart\x12\"\n\rleft_line_end\x18\x02 \x01(\x05R\x0bleftLineEnd\x12(\n\x10right_line_start\x18\x03 \x01(\x05R\x0erightLineStart\x12$\n\x0eright_line_end\x18\x04 \x01(\x05R\x0crightLineEnd*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03*\xb0\x01\n\x0f\x46indingCategory\x12 \n\x1c\x46INDING_CATEGORY_UNSPECIFIED\x10\x00\x12 \n\x1c\x46INDING_CATEGORY_CORRECTNESS\x10\x01\x12 \n\x1c\x46INDING_CATEGORY_PERFORMANCE\x10\x02\x12\x1a\n\x16\x46INDING_CATEGORY_STYLE\x10\x03\x12\x1b\n\x17\x46INDING_CATEGORY_SAFETY\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,18 +39,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ANALYSIS'].fields_by_name['user_id']._serialized_options = b'\342A\001\003'
   _globals['_ANALYSIS'].fields_by_name['create_time']._loaded_options = None
   _globals['_ANALYSIS'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
-  _globals['_SEVERITY']._serialized_start=1213
-  _globals['_SEVERITY']._serialized_end=1310
-  _globals['_FINDINGCATEGORY']._serialized_start=1313
-  _globals['_FINDINGCATEGORY']._serialized_end=1489
+  _globals['_SEVERITY']._serialized_start=2311
+  _globals['_SEVERITY']._serialized_end=2408
+  _globals['_FINDINGCATEGORY']._serialized_start=2411
+  _globals['_FINDINGCATEGORY']._serialized_end=2587
   _globals['_FINDING']._serialized_start=128
-  _globals['_FINDING']._serialized_end=405
-  _globals['_COMPLEXITY']._serialized_start=407
-  _globals['_COMPLEXITY']._serialized_end=495
-  _globals['_ANALYSIS']._serialized_start=498
-  _globals['_ANALYSIS']._serialized_end=956
-  _globals['_HINT']._serialized_start=958
-  _globals['_HINT']._serialized_end=1035
-  _globals['_MATCHEDFRAGMENT']._serialized_start=1038
-  _globals['_MATCHEDFRAGMENT']._serialized_end=1211
+  _globals['_FINDING']._serialized_end=429
+  _globals['_COMPLEXITY']._serialized_start=432
+  _globals['_COMPLEXITY']._serialized_end=585
+  _globals['_FUNCTIONSUMMARY']._serialized_start=588
+  _globals['_FUNCTIONSUMMARY']._serialized_end=804
+  _globals['_CODESUMMARY']._serialized_start=807
+  _globals['_CODESUMMARY']._serialized_end=1121
+  _globals['_ANALYSIS']._serialized_start=1124
+  _globals['_ANALYSIS']._serialized_end=1696
+  _globals['_HINT']._serialized_start=1698
+  _globals['_HINT']._serialized_end=1819
+  _globals['_SIMILARPAIR']._serialized_start=1822
+  _globals['_SIMILARPAIR']._serialized_end=2133
+  _globals['_MATCHEDFRAGMENT']._serialized_start=2136
+  _globals['_MATCHEDFRAGMENT']._serialized_end=2309
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,11 @@ class AiAnalysisServiceStub:
                 request_serializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsRequest.SerializeToString,
                 response_deserializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsResponse.FromString,
                 _registered_method=True)
+        self.GetSimilarityReport = channel.unary_unary(
+                '/arena.ai_analysis.v1.AiAnalysisService/GetSimilarityReport',
+                request_serializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportRequest.SerializeToString,
+                response_deserializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportResponse.FromString,
+                _registered_method=True)
 
 
 class AiAnalysisServiceServicer:
@@ -101,6 +106,14 @@ class AiAnalysisServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSimilarityReport(self, request, context):
+        """Ranks every pair of submissions of a problem or a contest by similarity (SETTER or ADMIN).
+        The fingerprint index grows as submissions arrive; a report indexes only what is new.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AiAnalysisServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +141,11 @@ def add_AiAnalysisServiceServicer_to_server(servicer, server):
                     servicer.CompareSubmissions,
                     request_deserializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsRequest.FromString,
                     response_serializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsResponse.SerializeToString,
+            ),
+            'GetSimilarityReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSimilarityReport,
+                    request_deserializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportRequest.FromString,
+                    response_serializer=arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -266,6 +284,33 @@ class AiAnalysisService:
             '/arena.ai_analysis.v1.AiAnalysisService/CompareSubmissions',
             arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsRequest.SerializeToString,
             arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.CompareSubmissionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSimilarityReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.ai_analysis.v1.AiAnalysisService/GetSimilarityReport',
+            arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportRequest.SerializeToString,
+            arena_dot_ai__analysis_dot_v1_dot_analysis__service__pb2.GetSimilarityReportResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,8 +1,10 @@
 from arena.common.v1 import access_pb2 as _access_pb2
 from arena.common.v1 import verdict_pb2 as _verdict_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -28,3 +30,37 @@ class GetSubmissionSourceResponse(_message.Message):
     source: str
     verdict: _verdict_pb2.Verdict
     def __init__(self, submission_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., source: _Optional[str] = ..., verdict: _Optional[_Union[_verdict_pb2.Verdict, str]] = ...) -> None: ...
+
+class ListSubmissionRefsRequest(_message.Message):
+    __slots__ = ("problem_id", "contest_id", "page_size", "page_token")
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    problem_id: str
+    contest_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, problem_id: _Optional[str] = ..., contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SubmissionRef(_message.Message):
+    __slots__ = ("submission_id", "user_id", "problem_id", "language_id", "contest_id")
+    SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    submission_id: str
+    user_id: str
+    problem_id: str
+    language_id: str
+    contest_id: str
+    def __init__(self, submission_id: _Optional[str] = ..., user_id: _Optional[str] = ..., problem_id: _Optional[str] = ..., language_id: _Optional[str] = ..., contest_id: _Optional[str] = ...) -> None: ...
+
+class ListSubmissionRefsResponse(_message.Message):
+    __slots__ = ("submissions", "next_page_token")
+    SUBMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    submissions: _containers.RepeatedCompositeFieldContainer[SubmissionRef]
+    next_page_token: str
+    def __init__(self, submissions: _Optional[_Iterable[_Union[SubmissionRef, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -40,6 +40,11 @@ class ExecutionInternalServiceStub:
                 request_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceRequest.SerializeToString,
                 response_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceResponse.FromString,
                 _registered_method=True)
+        self.ListSubmissionRefs = channel.unary_unary(
+                '/arena.execution.v1.ExecutionInternalService/ListSubmissionRefs',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.FromString,
+                _registered_method=True)
 
 
 class ExecutionInternalServiceServicer:
@@ -53,6 +58,13 @@ class ExecutionInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSubmissionRefs(self, request, context):
+        """Lists the submissions of a problem or a contest, everyone's, without sources (similarity reports).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExecutionInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +72,11 @@ def add_ExecutionInternalServiceServicer_to_server(servicer, server):
                     servicer.GetSubmissionSource,
                     request_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceRequest.FromString,
                     response_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceResponse.SerializeToString,
+            ),
+            'ListSubmissionRefs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSubmissionRefs,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +107,33 @@ class ExecutionInternalService:
             '/arena.execution.v1.ExecutionInternalService/GetSubmissionSource',
             arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceRequest.SerializeToString,
             arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.GetSubmissionSourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSubmissionRefs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionInternalService/ListSubmissionRefs',
+            arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.FromString,
             options,
             channel_credentials,
             insecure,
