@@ -76,6 +76,7 @@ def on_judged(submission: Submission, final: Final, now: dt.datetime) -> Outbox:
                 now,
                 verdict=final.verdict.value,
                 cpu_duration=duration(final.max_cpu_ms / 1000),
+                memory_kib=final.max_memory_kib,
             ),
         ),
         (

@@ -35,3 +35,13 @@ def test_a_rejudged_result_comes_later_and_with_a_higher_version():
     assert request.judging_version == 1
     assert request.judge_time.ToDatetime(tzinfo=dt.UTC) == applied
     assert [(g.group, g.points) for g in request.group_scores] == [("small", 40.0)]
+
+
+def test_analytics_hears_the_verdict_with_its_cpu_time_and_memory():
+    from arena.analytics.v1 import analytics_internal_service_pb2, analytics_pb2
+
+    final = Final(Verdict.ACCEPTED, 1.0, 5, 5, 123, 4567)
+    (payload,) = [data for target, data in outbox.on_judged(SUBMISSION, final, T0) if target == outbox.ANALYTICS]
+    (event,) = analytics_internal_service_pb2.RecordEventsRequest.FromString(payload).events
+    assert event.type == analytics_pb2.EVENT_TYPE_SUBMISSION_JUDGED and event.event_id == "submission_judged:s1"
+    assert (event.verdict, event.cpu_duration.ToMilliseconds(), event.memory_kib) == (Verdict.ACCEPTED.value, 123, 4567)
