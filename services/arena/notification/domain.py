@@ -303,8 +303,8 @@ class RetryPolicy:
 
     first_s: float = 30.0
     max_s: float = 3600.0
-    max_attempts: int = 12
-    """30 s, 1, 2, 4... minutes, then hourly: about seven hours of tries before a delivery fails."""
+    max_attempts: int = 15
+    """30 s, 1, 2, 4... minutes, then hourly: four to eight hours of tries (with jitter) before a delivery fails."""
 
     def delay(self, attempts: int, rng: random.Random) -> dt.timedelta:
         base = min(self.max_s, self.first_s * 2 ** min(attempts - 1, 30))

@@ -29,7 +29,7 @@ VARIABLES: dict[str, str] = {
     "ARENA_NOTIFICATION_RETRY_FIRST_S": "Notification service: delay after a delivery's first failure (default 30; "
     "doubled after each, with jitter).",
     "ARENA_NOTIFICATION_RETRY_MAX_S": "Notification service: longest delay between attempts (default 3600).",
-    "ARENA_NOTIFICATION_MAX_ATTEMPTS": "Notification service: attempts before a delivery fails (default 12).",
+    "ARENA_NOTIFICATION_MAX_ATTEMPTS": "Notification service: attempts before a delivery fails (default 15).",
 }
 
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -55,7 +55,7 @@ class NotificationSettings:
     webhook_timeout_s: float = 5.0
     retry_first_s: float = 30.0
     retry_max_s: float = 3600.0
-    max_attempts: int = 12
+    max_attempts: int = 15
     delivery_interval_s: float = 1.0
     """How often due deliveries are looked for when nothing wakes the worker."""
     heartbeat_s: float = 15.0
@@ -103,5 +103,5 @@ def load_notification_settings(env: Mapping[str, str] | None = None) -> Notifica
         webhook_timeout_s=_number(env, "ARENA_NOTIFICATION_WEBHOOK_TIMEOUT_S", 5.0, minimum=0.1),
         retry_first_s=_number(env, "ARENA_NOTIFICATION_RETRY_FIRST_S", 30.0, minimum=0.01),
         retry_max_s=_number(env, "ARENA_NOTIFICATION_RETRY_MAX_S", 3600.0, minimum=0.01),
-        max_attempts=int(_number(env, "ARENA_NOTIFICATION_MAX_ATTEMPTS", 12, minimum=1, integer=True)),
+        max_attempts=int(_number(env, "ARENA_NOTIFICATION_MAX_ATTEMPTS", 15, minimum=1, integer=True)),
     )
