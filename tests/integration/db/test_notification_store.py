@@ -172,7 +172,9 @@ async def test_deliveries_are_claimed_once_retried_and_recorded(store: SqlNotifi
 async def test_delivery_pages_are_newest_first(store: SqlNotificationStore) -> None:
     await store.add_webhook(hook("w1"), limit=10)
     for i in range(5):
-        await store.create(f"n{i}", new(key=f"k{i}"), True, [PlannedDelivery(f"d{i}", DeliveryChannel.WEBHOOK, "w1")], T0 + i * S)
+        await store.create(
+            f"n{i}", new(key=f"k{i}"), True, [PlannedDelivery(f"d{i}", DeliveryChannel.WEBHOOK, "w1")], T0 + i * S
+        )
     first = await store.deliveries("w1", 2, None)
     assert [r.delivery.delivery_id for r in first] == ["d4", "d3"]
     last = first[-1].delivery

@@ -34,8 +34,14 @@ T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 def n(kind: Kind = Kind.SUBMISSION_JUDGED, user: str = "ann", **kw: object) -> Notification:
     fields: dict[str, object] = dict(
-        notification_id="n1", user_id=user, kind=kind, title="Judged", body="ok", link="/submissions/1",
-        create_time=T0, sequence=1,
+        notification_id="n1",
+        user_id=user,
+        kind=kind,
+        title="Judged",
+        body="ok",
+        link="/submissions/1",
+        create_time=T0,
+        sequence=1,
     )
     fields.update(kw)
     return Notification(**fields)  # type: ignore[arg-type]
@@ -66,7 +72,9 @@ def test_muting_the_email_switch_and_overrides() -> None:
     assert not p.wants(Kind.ANNOUNCEMENT, Channel.IN_APP) and not p.wants(Kind.ANNOUNCEMENT, Channel.EMAIL)
     assert p.wants(Kind.SUBMISSION_JUDGED, Channel.EMAIL) and not p.wants(Kind.CONTEST_RESULT, Channel.IN_APP)
     off = updated_preferences(p, email_enabled=False)
-    assert not off.wants(Kind.SUBMISSION_JUDGED, Channel.EMAIL) and off.channel_enabled(Kind.SUBMISSION_JUDGED, Channel.EMAIL)
+    assert not off.wants(Kind.SUBMISSION_JUDGED, Channel.EMAIL) and off.channel_enabled(
+        Kind.SUBMISSION_JUDGED, Channel.EMAIL
+    )
     assert off.muted == p.muted  # untouched parts stay
     assert Preferences().wants(Kind.SECURITY, Channel.IN_APP)
     for bad in ({"muted": [Kind.SECURITY]}, {"settings": [(Kind.SECURITY, Channel.IN_APP, False)]}):
@@ -86,8 +94,22 @@ def test_webhooks_match_their_kinds_their_owner_and_the_owners_mutes() -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1", "fc00::1",
-     "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1", "100.100.100.200", "fd00:ec2::254", "224.0.0.1"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "100.64.0.1",
+        "100.100.100.200",
+        "fd00:ec2::254",
+        "224.0.0.1",
+    ],
 )
 def test_internal_addresses_are_forbidden(address: str) -> None:
     assert forbidden_address(address) is not None
@@ -101,8 +123,13 @@ def test_public_addresses_are_allowed(address: str) -> None:
 def test_webhook_urls_are_parsed_strictly() -> None:
     assert parse_webhook_url("https://Hooks.Example.com./in?x=1").host == "hooks.example.com"
     assert parse_webhook_url("http://h.example:8080/").port == 8080
-    for bad, reason in [("ftp://h.example/", "WEBHOOK_URL_FORBIDDEN"), ("https://u:p@h.example/", "WEBHOOK_URL_FORBIDDEN"),
-                        ("", "VALIDATION_FAILED"), ("https:///path", "VALIDATION_FAILED"), ("http://h:99999/", "VALIDATION_FAILED")]:
+    for bad, reason in [
+        ("ftp://h.example/", "WEBHOOK_URL_FORBIDDEN"),
+        ("https://u:p@h.example/", "WEBHOOK_URL_FORBIDDEN"),
+        ("", "VALIDATION_FAILED"),
+        ("https:///path", "VALIDATION_FAILED"),
+        ("http://h:99999/", "VALIDATION_FAILED"),
+    ]:
         with pytest.raises(InvalidArgument) as caught:
             parse_webhook_url(bad)
         assert caught.value.reason == reason, bad
@@ -112,7 +139,11 @@ def test_signatures_verify_with_the_reference_library() -> None:
     secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
     body = webhook_payload(n(), T0)
     timestamp_s = int(dt.datetime.now(dt.UTC).timestamp())
-    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(timestamp_s), "webhook-signature": sign(secret, "msg_1", timestamp_s, body)}
+    headers = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(timestamp_s),
+        "webhook-signature": sign(secret, "msg_1", timestamp_s, body),
+    }
     payload = ReferenceVerifier(secret).verify(body, headers)
     assert payload["type"] == "notification.submission_judged" and payload["data"]["notification_id"] == "n1"
     tampered = dict(headers, **{"webhook-signature": sign(secret, "msg_2", timestamp_s, body)})
@@ -133,7 +164,11 @@ def test_retry_delays_grow_with_jitter_up_to_the_cap() -> None:
 
 
 def test_emails_escape_user_text_in_html() -> None:
-    email = render_email(n(title="<b>Bold</b> & co", body="line1\nline2"), Contact("ann", "Ann <3", "ann@example.com"), "https://arena.example/")
+    email = render_email(
+        n(title="<b>Bold</b> & co", body="line1\nline2"),
+        Contact("ann", "Ann <3", "ann@example.com"),
+        "https://arena.example/",
+    )
     assert email.subject == "[Arena] <b>Bold</b> & co"
     assert "https://arena.example/submissions/1" in email.text and "line1\nline2" in email.text
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in email.html and "<b>Bold" not in email.html

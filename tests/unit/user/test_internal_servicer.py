@@ -30,7 +30,9 @@ async def servicers(tmp_path):
 async def test_the_contact_of_a_user_carries_their_email(servicers):
     public, internal = servicers
     created = await public.CreateUser(
-        user_service_pb2.CreateUserRequest(username="mailme", email="mail.me@example.com", password="long enough secret"),
+        user_service_pb2.CreateUserRequest(
+            username="mailme", email="mail.me@example.com", password="long enough secret"
+        ),
         None,
     )
     contact = await internal.GetUserContact(

@@ -1,0 +1,125 @@
+"""Real servers for the notification channels: an SMTP server (aiosmtpd) and an HTTP webhook receiver."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import email.message
+import email.policy
+import http.server
+import threading
+import time
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from support.ports import free_port
+
+
+class MailBox:
+    """aiosmtpd handler: keeps every message; refuses recipients at ``refused.example`` with 550."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[Any] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 mailbox unavailable"
+        if address.endswith("@busy.example"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, *, username: str = "", password: str = "") -> None:
+        self.box = MailBox()
+        self.port = free_port()
+        kwargs: dict[str, Any] = {}
+        if username:
+
+            def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+                ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+                    username.encode(),
+                    password.encode(),
+                )
+                return AuthResult(success=ok)
+
+            kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+        self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, **kwargs)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
+
+
+@dataclasses.dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records every POST and answers with the next planned status."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.statuses: list[int] = []
+        """Planned answers, first used first; 200 once they run out."""
+        self.delay_s = 0.0
+        self.big_body = False
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
+                payload = b"x" * (10 * 1024 * 1024) if receiver.big_body else b"ok"
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("location", "http://127.0.0.1:1/elsewhere")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                try:
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/arena"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
