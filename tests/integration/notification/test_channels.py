@@ -8,6 +8,7 @@ import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook as ReferenceVerifier
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from arena.core.errors import InvalidArgument
 from arena.notification.domain import Contact, Email, Kind, Notification, render_email, webhook_payload
@@ -78,7 +79,7 @@ async def test_a_signed_delivery_verifies_with_the_reference_library() -> None:
     assert abs(int(got.headers["webhook-timestamp"]) - time.time()) < 60
     payload = ReferenceVerifier(SECRET).verify(got.body, got.headers)
     assert payload["data"]["title"] == "Results are out"
-    with pytest.raises(Exception, match="[Nn]o matching signature"):
+    with pytest.raises(WebhookVerificationError):
         ReferenceVerifier("whsec_" + base64.b64encode(b"o" * 32).decode()).verify(got.body, got.headers)
 
 
