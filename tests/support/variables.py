@@ -5,11 +5,13 @@ from __future__ import annotations
 from arena import launcher
 from arena.execution import settings as execution_settings
 from arena.kit import config
+from arena.notification import settings as notification_settings
 from arena.user import settings as user_settings
 
 VARIABLES: dict[str, str] = {
     **config.VARIABLES,
     **user_settings.VARIABLES,
     **execution_settings.VARIABLES,
+    **notification_settings.VARIABLES,
     **launcher.VARIABLES,
 }
