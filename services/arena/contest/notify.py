@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 import structlog
 
@@ -92,13 +93,12 @@ class ContestNotifier:
 
     # -- sending -----------------------------------------------------------------------------------------
 
-    def _spawn(self, work: asyncio.Future[None] | asyncio.Task[None] | object) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         if len(self._in_flight) >= MAX_IN_FLIGHT:
             log.warning("contest notification shed: too many in flight")
-            if asyncio.iscoroutine(work):
-                work.close()
+            work.close()
             return
-        task = asyncio.get_running_loop().create_task(work)  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(work)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
