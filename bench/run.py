@@ -9,7 +9,19 @@ import argparse
 import sys
 import time
 
-from bench import batch, board_stream, calls, getuser, judge, leaderboard, problems, sandbox, standings, watch
+from bench import (
+    batch,
+    board_stream,
+    calls,
+    getuser,
+    judge,
+    leaderboard,
+    notification,
+    problems,
+    sandbox,
+    standings,
+    watch,
+)
 
 BENCHMARKS = {
     "getuser": getuser.main,
@@ -22,6 +34,7 @@ BENCHMARKS = {
     "standings": standings.main,
     "leaderboard": leaderboard.main,
     "board_stream": board_stream.main,
+    "notification": notification.main,
 }
 
 
