@@ -162,6 +162,10 @@ class Streams:
                 self._ready[path].set()
 
     def _rest(self, url: str, token: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the platform stopping ends the stream
+            self._rest_stream(url, token)
+
+    def _rest_stream(self, url: str, token: str) -> None:
         with (
             httpx.Client(base_url=url, timeout=None) as client,
             client.stream("GET", "/v1/notifications:stream", headers={"authorization": f"Bearer {token}"}) as reply,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.message
 import email.utils
+import ssl
 
 import aiosmtplib
 
@@ -43,6 +44,7 @@ class SmtpMailer:
                 username=s.username or None,
                 password=s.password or None,
                 timeout=s.timeout_s,
+                cert_bundle=s.ca_file or None,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
@@ -52,6 +54,8 @@ class SmtpMailer:
             )
         except aiosmtplib.SMTPResponseException as exc:
             return Outcome(False, exc.code, f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500)
+        except ssl.SSLError as exc:
+            return Outcome(False, 0, f"TLS with the SMTP server failed: {exc}")
         except (aiosmtplib.SMTPException, OSError) as exc:
             return Outcome(False, 0, f"SMTP server unreachable: {type(exc).__name__}: {exc}")
         if errors:

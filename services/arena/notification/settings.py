@@ -21,6 +21,8 @@ VARIABLES: dict[str, str] = {
     "ARENA_NOTIFICATION_SMTP_PASSWORD": "Notification service: SMTP password.",
     "ARENA_NOTIFICATION_SMTP_FROM": "Notification service: the From address "
     "(default `Arena <notifications@localhost>`).",
+    "ARENA_NOTIFICATION_SMTP_CA_FILE": "Notification service: CA certificates (PEM) that verify the SMTP server's "
+    "TLS certificate (default the system's).",
     "ARENA_NOTIFICATION_SMTP_TIMEOUT_S": "Notification service: SMTP connect and command timeout (default 10).",
     "ARENA_NOTIFICATION_APP_URL": "Notification service: base URL of links in emails (default http://localhost:8080).",
     "ARENA_NOTIFICATION_WEBHOOK_ALLOWED_HOSTS": "Notification service: comma-separated webhook hosts allowed "
@@ -44,6 +46,8 @@ class SmtpSettings:
     password: str = ""
     sender: str = "Arena <notifications@localhost>"
     timeout_s: float = 10.0
+    ca_file: str = ""
+    """PEM CA bundle that verifies the server's certificate; empty: the system's."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +96,7 @@ def load_notification_settings(env: Mapping[str, str] | None = None) -> Notifica
             password=env.get("ARENA_NOTIFICATION_SMTP_PASSWORD", ""),
             sender=env.get("ARENA_NOTIFICATION_SMTP_FROM", "") or SmtpSettings.sender,
             timeout_s=_number(env, "ARENA_NOTIFICATION_SMTP_TIMEOUT_S", 10.0, minimum=0.1),
+            ca_file=env.get("ARENA_NOTIFICATION_SMTP_CA_FILE", ""),
         )
     hosts = frozenset(
         h.strip().lower() for h in env.get("ARENA_NOTIFICATION_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()

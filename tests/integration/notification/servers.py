@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import email
 import email.message
 import email.policy
 import http.server
+import ipaddress
+import pathlib
+import ssl
 import threading
 import time
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from support.ports import free_port
 
@@ -39,8 +47,38 @@ class MailBox:
         return "250 Message accepted for delivery"
 
 
+def self_signed(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
+    """A certificate for 127.0.0.1 and localhost, and its key (PEM files); the certificate is its own CA."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
 class SmtpServer:
-    def __init__(self, *, username: str = "", password: str = "") -> None:
+    def __init__(
+        self, *, username: str = "", password: str = "", tls: tuple[pathlib.Path, pathlib.Path] | None = None
+    ) -> None:
         self.box = MailBox()
         self.port = free_port()
         kwargs: dict[str, Any] = {}
@@ -54,6 +92,10 @@ class SmtpServer:
                 return AuthResult(success=ok)
 
             kwargs = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            kwargs.update(tls_context=context, require_starttls=True)
         self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def __enter__(self) -> SmtpServer:

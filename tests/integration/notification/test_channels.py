@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import time
 
@@ -15,7 +16,7 @@ from arena.notification.domain import Contact, Email, Kind, Notification, render
 from arena.notification.mail import SmtpMailer
 from arena.notification.settings import SmtpSettings
 from arena.notification.webhooks import WebhookSender
-from integration.notification.servers import Receiver, SmtpServer
+from integration.notification.servers import Receiver, SmtpServer, self_signed
 from support.ports import free_port
 
 pytestmark = pytest.mark.timeout(60)
@@ -49,6 +50,21 @@ async def test_smtp_auth_when_configured() -> None:
         outcome = await anonymous.send("d2", Contact("ann", "Ann", "ann@example.com"), content())
         assert not outcome.delivered and outcome.permanent and outcome.status_code == 530
         assert len(smtp.box.messages) == 1
+
+
+async def test_starttls_with_the_configured_ca_and_auth(tmp_path) -> None:
+    cert, key = self_signed(tmp_path)
+    with SmtpServer(tls=(cert, key), username="arena", password="s3cret") as smtp:
+        to = Contact("ann", "Ann", "ann@example.com")
+        secure = SmtpSettings("127.0.0.1", smtp.port, security="starttls", username="arena", password="s3cret",
+                              ca_file=str(cert), timeout_s=5)  # fmt: skip
+        assert (await SmtpMailer(secure).send("d1", to, content())).delivered
+        untrusted = await SmtpMailer(dataclasses.replace(secure, ca_file="")).send("d2", to, content())
+        assert not untrusted.delivered and "certificate" in untrusted.error.lower()
+        plain = await SmtpMailer(dataclasses.replace(secure, security="none")).send("d3", to, content())
+        assert not plain.delivered and plain.permanent  # the server requires STARTTLS first
+        assert len(smtp.box.messages) == 1
+        assert smtp.box.envelopes[0].mail_from == "notifications@localhost"
 
 
 async def test_a_refused_recipient_fails_for_good_and_a_busy_one_is_retried() -> None:
