@@ -274,3 +274,42 @@ def test_bad_calls_get_clear_errors(platform: Platform, rest: httpx.Client):
         asyncio.run(send(platform, user_id="u1", kind=notification_pb2.NOTIFICATION_KIND_ANNOUNCEMENT, title="x",
                          link="https://evil.example/", idempotency_key="k"))  # fmt: skip
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "link" in (caught.value.details() or "")
+
+
+def _wait_for_titles(rest: httpx.Client, token: str, count: int, timeout_s: float = 30) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = rest.get("/v1/notifications", headers=auth(token)).json()["notifications"]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_contest_answers_and_announcements_become_notifications(platform: Platform, rest: httpx.Client):
+    from e2e.conftest import admin_token
+    from e2e.test_contests import _running_contest
+
+    admin = admin_token(rest)
+    contest = _running_contest(rest, admin, "Notified Cup")
+    cid = contest["contest_id"]
+    ann, bob = register_and_login(rest, "notified-ann"), register_and_login(rest, "notified-bob")
+    for token in (ann, bob):
+        assert rest.post(f"/v1/contests/{cid}:register", json={}, headers=auth(token)).status_code == 200
+    asked = rest.post(f"/v1/contests/{cid}/clarifications", json={"text": "Is n >= 0?"}, headers=auth(ann))
+    assert asked.status_code == 200, asked.text
+    question_id = asked.json()["clarification"]["clarification_id"]
+    answered = rest.post(
+        f"/v1/contests/{cid}/clarifications/{question_id}:answer", json={"answer": "Yes."}, headers=auth(admin)
+    )
+    assert answered.status_code == 200, answered.text
+    announced = rest.post(f"/v1/contests/{cid}/announcements", json={"text": "Ten more minutes."}, headers=auth(admin))
+    assert announced.status_code == 200, announced.text
+    ann_got = _wait_for_titles(rest, ann, 2)
+    assert sorted((n["kind"], n["body"]) for n in ann_got) == [
+        ("NOTIFICATION_KIND_ANNOUNCEMENT", "Ten more minutes."),
+        ("NOTIFICATION_KIND_CLARIFICATION_ANSWERED", "Yes."),
+    ]
+    bob_got = _wait_for_titles(rest, bob, 1)
+    assert [(n["kind"], n["title"]) for n in bob_got] == [
+        ("NOTIFICATION_KIND_ANNOUNCEMENT", "Announcement in Notified Cup")
+    ]
