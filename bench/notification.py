@@ -128,6 +128,8 @@ class Streams:
 
     def __init__(self, platform: Platform, token: str) -> None:
         self.arrived: dict[str, list[tuple[float, str, int]]] = {p: [] for p in PATHS}
+        self.stored: dict[str, float] = {}
+        """Submission id → the notification's create_time (when the notification service stored it)."""
         self._lock = threading.Lock()
         self._ready = {p: threading.Event() for p in PATHS}
         self._stop = threading.Event()
@@ -158,7 +160,9 @@ class Streams:
             for message in self._calls[path]:
                 received = time.time()
                 if message.HasField("notification"):
-                    self._record(path, received, message.notification.link, message.notification.sequence)
+                    n = message.notification
+                    self._record(path, received, n.link, n.sequence)
+                    self.stored[submission_of(n.link)] = n.create_time.seconds + n.create_time.nanos / 1e9
                 self._ready[path].set()
 
     def _rest(self, url: str, token: str) -> None:
@@ -206,7 +210,11 @@ def _login(edge_url: str) -> str:
     return str(response.json()["tokens"]["access_token"])
 
 
-def verdict_to_stream(platform: Platform, source: str, submissions: int, warmup: int) -> list[Summary]:
+def verdict_to_stream(
+    platform: Platform, source: str, submissions: int, warmup: int
+) -> tuple[list[Summary], list[Summary]]:
+    """The latency per path, and its split: verdict → stored by the notification service (the judge's
+    outbox and SendNotification), stored → arrived on the direct stream."""
     token = _login(platform.settings.edge_url)
     metadata = (("authorization", f"Bearer {token}"),)
     streams = Streams(platform, token)
@@ -240,7 +248,15 @@ def verdict_to_stream(platform: Platform, source: str, submissions: int, warmup:
         check_arrivals(path, arrived, order)
         latencies = [(received - finished[s]) * 1000 for received, s, _ in arrived[warmup:]]
         summaries.append(summarize(path, latencies))
-    return summaries
+    measured = order[warmup:]
+    direct = {s: received for received, s, _ in streams.arrived[GRPC_DIRECT]}
+    split = [
+        summarize(
+            "verdict -> stored (outbox, SendNotification)", [(streams.stored[s] - finished[s]) * 1000 for s in measured]
+        ),
+        summarize("stored -> direct stream", [(direct[s] - streams.stored[s]) * 1000 for s in measured]),
+    ]
+    return summaries, split
 
 
 # -- part 2: webhook deliveries/s --------------------------------------------------------------------
@@ -404,14 +420,19 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(f"platform up in {time.monotonic() - started:.1f} s", flush=True)
         print(f"Verdict -> in-app stream of the submitter, {submissions} submissions one at a time:", flush=True)
-        summaries = verdict_to_stream(platform, source, submissions, warmup)
+        summaries, split = verdict_to_stream(platform, source, submissions, warmup)
     print(latency_table(summaries))
+    print("\nwhere the time goes (direct path):")
+    print(latency_table(split))
     print(f"\nWebhook deliveries/s, {args.webhooks} per round, 100 at once:", flush=True)
     rates = webhook_rates(args.webhooks, args.rounds)
     worker, raw = median(rates[WORKER]), median(rates[RAW])
     print(f"| path | deliveries/s (median of {args.rounds}) | x baseline |\n|---|---:|---:|")
     print(f"| {WORKER} | {worker:,.0f} | {worker / raw:.2f} |\n| {RAW} | {raw:,.0f} | 1.00 |")
-    cells = [Cell("verdict->stream", s.path, 1, 0.0, s.p50_ms, s.p99_ms, 0, [dataclasses.asdict(s)]) for s in summaries]
+    cells = [
+        Cell("verdict->stream", s.path, 1, 0.0, s.p50_ms, s.p99_ms, 0, [dataclasses.asdict(s)])
+        for s in [*summaries, *split]
+    ]
     cells += [Cell("webhooks", name, 100, median(r), 0.0, 0.0, 0, [{"rates": r}]) for name, r in rates.items()]
     path = write_results("notification", cells, {"time_utc": dt.datetime.now(dt.UTC).isoformat()})
     print(f"results: {path}")
