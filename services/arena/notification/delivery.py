@@ -32,7 +32,7 @@ from arena.notification.domain import (
     render_email,
     webhook_payload,
 )
-from arena.notification.store import NotificationStore
+from arena.notification.store import NotificationStore, Recorded
 
 log = structlog.get_logger("arena.notification.delivery")
 
@@ -106,7 +106,8 @@ class Deliverer:
         """Attempts every due delivery once; returns how many were attempted."""
         now = self._clock()
         claimed = await self._store.claim(now, now + self._lease, self._batch)
-        await asyncio.gather(*(self._attempt(c) for c in claimed))
+        results = await asyncio.gather(*(self._attempt(c) for c in claimed))
+        await self._store.record_many(results)  # one transaction for the pass, not one per delivery
         return len(claimed)
 
     async def _outcome(self, claimed: Claimed) -> Outcome:
@@ -130,7 +131,7 @@ class Deliverer:
         body = webhook_payload(notification, notification.create_time)
         return await self._webhooks.send(webhook.url, webhook.secret, delivery.delivery_id, body)
 
-    async def _attempt(self, claimed: Claimed) -> None:
+    async def _attempt(self, claimed: Claimed) -> Recorded:
         delivery = claimed.delivery
         started = time.monotonic()
         attempt_time = self._clock()
@@ -148,8 +149,7 @@ class Deliverer:
         else:
             state, next_time = DeliveryState.PENDING, now + self._policy.delay(attempts, self._rng)
         attempt = Attempt(attempt_time, outcome.status_code, outcome.error, int((time.monotonic() - started) * 1000))
-        await self._store.record(delivery.delivery_id, attempt, state, next_time)
-        log.info(
+        (log.debug if outcome.delivered else log.info)(
             "delivery attempted",
             delivery_id=delivery.delivery_id,
             channel=delivery.channel.value,
@@ -157,3 +157,4 @@ class Deliverer:
             state=state.name,
             error=outcome.error[:200],
         )
+        return (delivery.delivery_id, attempt, state, next_time)

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import pathlib
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,9 @@ from arena.notification.domain import (
 
 MIGRATIONS = pathlib.Path(__file__).with_name("migrations")
 VERSION_TABLE = "notification_alembic_version"
+
+Recorded: TypeAlias = tuple[str, Attempt, DeliveryState, dt.datetime]
+"""(delivery id, the attempt, the delivery's new state, its next attempt time)."""
 
 
 class NotificationStore(Protocol):
@@ -113,6 +116,10 @@ class NotificationStore(Protocol):
         self, delivery_id: str, attempt: Attempt, state: DeliveryState, next_attempt_time: dt.datetime
     ) -> None:
         """Adds an attempt and moves the delivery to ``state``; a webhook's failing flag follows the outcome."""
+        ...
+
+    async def record_many(self, results: Sequence[Recorded]) -> None:
+        """``record`` for each of a pass's attempts, in one transaction."""
         ...
 
     async def deliveries(
@@ -544,28 +551,44 @@ class SqlNotificationStore:
     async def record(
         self, delivery_id: str, attempt: Attempt, state: DeliveryState, next_attempt_time: dt.datetime
     ) -> None:
+        await self.record_many([(delivery_id, attempt, state, next_attempt_time)])
+
+    async def record_many(self, results: Sequence[Recorded]) -> None:
+        if not results:
+            return
         async with self._sessions.begin() as session:
-            row = await session.get(DeliveryRow, delivery_id)
-            if row is None:  # its webhook was deleted meanwhile
-                return
-            session.add(
-                AttemptRow(
-                    delivery_id=delivery_id,
-                    attempt_time=attempt.attempt_time,
-                    status_code=attempt.status_code,
-                    error=attempt.error,
-                    duration_ms=attempt.duration_ms,
-                )
+            for delivery_id, attempt, state, next_attempt_time in results:
+                await self._record(session, delivery_id, attempt, state, next_attempt_time)
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        delivery_id: str,
+        attempt: Attempt,
+        state: DeliveryState,
+        next_attempt_time: dt.datetime,
+    ) -> None:
+        row = await session.get(DeliveryRow, delivery_id)
+        if row is None:  # its webhook was deleted meanwhile
+            return
+        session.add(
+            AttemptRow(
+                delivery_id=delivery_id,
+                attempt_time=attempt.attempt_time,
+                status_code=attempt.status_code,
+                error=attempt.error,
+                duration_ms=attempt.duration_ms,
             )
-            row.attempt_count += 1
-            row.state = state.name
-            row.next_attempt_time = next_attempt_time
-            row.last_error = attempt.error
-            if row.webhook_id and state is not DeliveryState.PENDING:
-                hook = await session.get(WebhookRow, row.webhook_id)
-                if hook is not None:
-                    hook.failing = state is DeliveryState.FAILED
-                    hook.last_error = attempt.error if state is DeliveryState.FAILED else hook.last_error
+        )
+        row.attempt_count += 1
+        row.state = state.name
+        row.next_attempt_time = next_attempt_time
+        row.last_error = attempt.error
+        if row.webhook_id and state is not DeliveryState.PENDING:
+            hook = await session.get(WebhookRow, row.webhook_id)
+            if hook is not None:
+                hook.failing = state is DeliveryState.FAILED
+                hook.last_error = attempt.error if state is DeliveryState.FAILED else hook.last_error
 
     async def deliveries(
         self, webhook_id: str, limit: int, before: tuple[dt.datetime, str] | None
