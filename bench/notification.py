@@ -27,6 +27,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+import os
 import pathlib
 import socket
 import subprocess
@@ -40,6 +41,7 @@ import grpc
 import httpx
 
 from arena.execution.v1 import execution_service_pb2, execution_service_pb2_grpc
+from arena.kit import logging as kit_logging
 from arena.kit.db import make_engine, utcnow
 from arena.launcher import Platform
 from arena.notification.delivery import Deliverer
@@ -383,6 +385,8 @@ async def _raw_round(url: str, count: int, batch: int) -> float:
 
 
 def webhook_rates(count: int, rounds: int, batch: int = 100) -> dict[str, list[float]]:
+    # The worker logs as it does in the service: JSON lines at info (a delivered attempt is debug).
+    kit_logging.configure(service="bench", instance_id="bench", level="info", stream=open(os.devnull, "w"))  # noqa: SIM115
     rates: dict[str, list[float]] = {WORKER: [], RAW: []}
     with receiver() as url, tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
         asyncio.run(_raw_round(url, min(count, 200), batch))  # warm-up

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pathlib
+import secrets
 from collections.abc import Sequence
 from typing import Protocol, TypeAlias
 
@@ -509,22 +510,29 @@ class SqlNotificationStore:
             )
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            rows = list(await session.scalars(query))
-            taken: list[DeliveryRow] = []
-            for row in rows:
-                # Compare-and-set on the due time: a process that read the same row first keeps it.
-                result = await session.execute(
-                    sa.update(DeliveryRow)
-                    .where(
-                        DeliveryRow.delivery_id == row.delivery_id,
-                        DeliveryRow.next_attempt_time == row.next_attempt_time,
-                        DeliveryRow.state == DeliveryState.PENDING.name,
-                    )
-                    .values(next_attempt_time=lease_until)
-                    .execution_options(synchronize_session=False)
+            ids = [row.delivery_id for row in await session.scalars(query)]
+            if not ids:
+                return []
+            # Compare-and-set in one statement: only rows still pending and due move to this claim's lease,
+            # whose time is made unique (microseconds drawn at random), so the rows it moved are this claim's.
+            lease = lease_until.replace(microsecond=0) + dt.timedelta(microseconds=secrets.randbelow(999_999) + 1)
+            await session.execute(
+                sa.update(DeliveryRow)
+                .where(
+                    DeliveryRow.delivery_id.in_(ids),
+                    DeliveryRow.state == DeliveryState.PENDING.name,
+                    DeliveryRow.next_attempt_time <= now,
                 )
-                if result.rowcount:  # type: ignore[attr-defined]
-                    taken.append(row)
+                .values(next_attempt_time=lease)
+                .execution_options(synchronize_session=False)
+            )
+            taken = list(
+                await session.scalars(
+                    sa.select(DeliveryRow).where(
+                        DeliveryRow.delivery_id.in_(ids), DeliveryRow.next_attempt_time == lease
+                    )
+                )
+            )
             if not taken:
                 return []
             notifications = {
@@ -557,38 +565,42 @@ class SqlNotificationStore:
         if not results:
             return
         async with self._sessions.begin() as session:
-            for delivery_id, attempt, state, next_attempt_time in results:
-                await self._record(session, delivery_id, attempt, state, next_attempt_time)
-
-    async def _record(
-        self,
-        session: AsyncSession,
-        delivery_id: str,
-        attempt: Attempt,
-        state: DeliveryState,
-        next_attempt_time: dt.datetime,
-    ) -> None:
-        row = await session.get(DeliveryRow, delivery_id)
-        if row is None:  # its webhook was deleted meanwhile
-            return
-        session.add(
-            AttemptRow(
-                delivery_id=delivery_id,
-                attempt_time=attempt.attempt_time,
-                status_code=attempt.status_code,
-                error=attempt.error,
-                duration_ms=attempt.duration_ms,
+            ids = [delivery_id for delivery_id, *_ in results]
+            rows = {
+                r.delivery_id: r
+                for r in await session.scalars(sa.select(DeliveryRow).where(DeliveryRow.delivery_id.in_(ids)))
+            }
+            hook_ids = {r.webhook_id for r in rows.values() if r.webhook_id}
+            hooks = (
+                {
+                    h.webhook_id: h
+                    for h in await session.scalars(sa.select(WebhookRow).where(WebhookRow.webhook_id.in_(hook_ids)))
+                }
+                if hook_ids
+                else {}
             )
-        )
-        row.attempt_count += 1
-        row.state = state.name
-        row.next_attempt_time = next_attempt_time
-        row.last_error = attempt.error
-        if row.webhook_id and state is not DeliveryState.PENDING:
-            hook = await session.get(WebhookRow, row.webhook_id)
-            if hook is not None:
-                hook.failing = state is DeliveryState.FAILED
-                hook.last_error = attempt.error if state is DeliveryState.FAILED else hook.last_error
+            for delivery_id, attempt, state, next_attempt_time in results:
+                row = rows.get(delivery_id)
+                if row is None:  # its webhook was deleted meanwhile
+                    continue
+                session.add(
+                    AttemptRow(
+                        delivery_id=delivery_id,
+                        attempt_time=attempt.attempt_time,
+                        status_code=attempt.status_code,
+                        error=attempt.error,
+                        duration_ms=attempt.duration_ms,
+                    )
+                )
+                row.attempt_count += 1
+                row.state = state.name
+                row.next_attempt_time = next_attempt_time
+                row.last_error = attempt.error
+                hook = hooks.get(row.webhook_id or "")
+                if hook is not None and state is not DeliveryState.PENDING:
+                    hook.failing = state is DeliveryState.FAILED
+                    if state is DeliveryState.FAILED:
+                        hook.last_error = attempt.error
 
     async def deliveries(
         self, webhook_id: str, limit: int, before: tuple[dt.datetime, str] | None
