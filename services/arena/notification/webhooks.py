@@ -58,7 +58,7 @@ class WebhookSender:
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
         )
 
     def _allowed(self, target: Target) -> bool:
