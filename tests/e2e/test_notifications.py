@@ -313,3 +313,39 @@ def test_contest_answers_and_announcements_become_notifications(platform: Platfo
     assert [(n["kind"], n["title"]) for n in bob_got] == [
         ("NOTIFICATION_KIND_ANNOUNCEMENT", "Announcement in Notified Cup")
     ]
+
+
+def test_a_pending_webhook_delivery_survives_a_restart_of_the_service(platform: Platform, rest: httpx.Client):
+    token = register_and_login(rest, "notified-restart")
+    user_id = me(rest, token)
+    with Receiver() as receiver:
+        receiver.statuses = [503] * 1000  # the endpoint is failing
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        hook = rest.post("/v1/notifications/webhooks", json={"url": url}, headers=auth(token)).json()["webhook"]
+        asyncio.run(send(platform, **announcement(user_id, "restart:1")))
+        deliveries_url = f"/v1/notifications/webhooks/{hook['webhook_id']}/deliveries"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            [delivery] = rest.get(deliveries_url, headers=auth(token)).json()["deliveries"]
+            if len(delivery["attempts"]) >= 2:
+                break
+            time.sleep(0.1)
+        assert len(delivery["attempts"]) >= 2 and delivery["state"] == "DELIVERY_STATE_PENDING"
+        assert platform.stop_service("notification") == 0
+        before_restart = len(receiver.requests)
+        receiver.statuses = []  # the endpoint recovers while the service is down
+        platform.start_service("notification")
+        platform.wait_serving("notification", time.monotonic() + 60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            response = rest.get(deliveries_url, headers=auth(token))  # 503 until the edge routes to it again
+            if response.status_code == 200:
+                [delivery] = response.json()["deliveries"]
+                if delivery["state"] != "DELIVERY_STATE_PENDING":
+                    break
+            time.sleep(0.2)
+    assert delivery["state"] == "DELIVERY_STATE_DELIVERED"
+    assert delivery["attempts"][-1]["status_code"] == 200
+    assert all(a["status_code"] == 503 for a in delivery["attempts"][:-1])
+    assert len(receiver.requests) == before_restart + 1  # delivered by the restarted process, once
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {delivery["delivery_id"]}

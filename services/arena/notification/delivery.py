@@ -78,6 +78,7 @@ class Deliverer:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def kick(self) -> None:
         self._wake.set()
@@ -85,20 +86,30 @@ class Deliverer:
     async def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="deliveries")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, *, grace_s: float = 6.0) -> None:
+        """Lets the pass under way finish and record its attempts (bounded by ``grace_s``), then stops: a
+        graceful restart leaves no delivery waiting for its lease to run out."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+        except TimeoutError:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._wake.clear()
             try:
-                while await self.deliver_due() >= self._batch:
+                while await self.deliver_due() >= self._batch and not self._stopping.is_set():
                     pass
             except Exception:
                 log.exception("delivery pass failed; retrying")
+            if self._stopping.is_set():
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval_s)
 

@@ -171,3 +171,24 @@ async def test_email_deliveries_need_email_enabled_in_preferences(tmp_path) -> N
             await parts.app.send(judged("s3"))  # verdicts are not emailed by default
             assert await parts.deliverer.deliver_due() == 1
     assert [m["Subject"] for m in smtp.box.messages] == ["[Arena] Judged r2"]
+
+
+async def test_a_graceful_stop_lets_the_attempt_under_way_finish_and_record(tmp_path) -> None:
+    import asyncio
+
+    clock = Clock()
+    with Receiver() as receiver:
+        async with Parts(f"sqlite+aiosqlite:///{tmp_path}/n.db", clock) as parts:
+            hook = await parts.app.create_webhook(ANN, receiver.url, frozenset(), False)
+            receiver.delay_s = 1.0
+            await parts.app.send(judged("s1"))
+            await parts.deliverer.start()
+            parts.deliverer.kick()
+            for _ in range(100):
+                if receiver.requests:
+                    break
+                await asyncio.sleep(0.02)
+            assert receiver.requests, "no attempt started"
+            await parts.deliverer.stop()  # while the receiver is still answering
+            [record], _ = await parts.app.deliveries(ANN, hook.webhook_id, 10, None)
+    assert record.delivery.state is DeliveryState.DELIVERED and [a.status_code for a in record.attempts] == [200]
