@@ -16,6 +16,8 @@ import aiosmtplib
 from arena.notification.domain import Contact, Email, Outcome
 from arena.notification.settings import SmtpSettings
 
+UNREACHABLE = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError)
+
 
 class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
@@ -56,8 +58,15 @@ class SmtpMailer:
             return Outcome(False, exc.code, f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500)
         except ssl.SSLError as exc:
             return Outcome(False, 0, f"TLS with the SMTP server failed: {exc}")
-        except (aiosmtplib.SMTPException, OSError) as exc:
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            OSError,
+        ) as exc:
             return Outcome(False, 0, f"SMTP server unreachable: {type(exc).__name__}: {exc}")
+        except aiosmtplib.SMTPException as exc:  # such as AUTH not offered: the settings and the server disagree
+            return Outcome(False, 0, f"SMTP error: {exc}")
         if errors:
             detail = "; ".join(f"{rcpt}: {r.code} {r.message}" for rcpt, r in errors.items())
             return Outcome(False, 0, f"recipient refused: {detail}", permanent=True)

@@ -96,6 +96,8 @@ class SmtpServer:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(str(tls[0]), str(tls[1]))
             kwargs.update(tls_context=context, require_starttls=True)
+            if username:
+                kwargs["auth_require_tls"] = True
         self.controller = Controller(self.box, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def __enter__(self) -> SmtpServer:
