@@ -19,6 +19,7 @@ from bench import (
     judge,
     launch,
     leaderboard,
+    notification,
     problems,
     sandbox,
     standings,
@@ -39,6 +40,7 @@ BENCHMARKS = {
     "board_stream": board_stream.main,
     "analytics": analytics.main,
     "ai_analysis": ai_analysis.main,
+    "notification": notification.main,
 }
 
 

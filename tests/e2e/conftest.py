@@ -42,7 +42,12 @@ def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: path
         tmp_path_factory.mktemp("platform"),
         descriptor_set_path,
         unary_timeout_s=UNARY_TIMEOUT_S,
-        extra_env={"ARENA_USER_DATABASE_URL": user_database_url},
+        extra_env={
+            "ARENA_USER_DATABASE_URL": user_database_url,
+            # Notification tests: webhooks to `localhost` (only) are allowed; failed deliveries retry quickly.
+            "ARENA_NOTIFICATION_WEBHOOK_ALLOWED_HOSTS": "localhost",
+            "ARENA_NOTIFICATION_RETRY_FIRST_S": "0.5",
+        },
     )
     running = Platform(settings)
     running.start(timeout_s=120)

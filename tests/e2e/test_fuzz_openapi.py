@@ -7,9 +7,8 @@ admin token, so that authorization hides no deeper code path, and once anonymous
 requests left out are those that would end this run's own admin session (its password or role).
 Checks on every answer:
 
-- below 500 (schemathesis' ``not_a_server_error``), and no hang: an answer within the timeout;
-  the one exception is a 501 UNIMPLEMENTED from a service still built from ``placeholder(...)``
-  servicers, named explicitly (see ``placeholder_services``): once it is built, its 5xx fail;
+- below 500 (schemathesis' ``not_a_server_error``), and no hang: an answer within the timeout (every
+  service is built: no 501 UNIMPLEMENTED is tolerated any more);
 - every error a JSON ``google.rpc.Status``: integer ``code``, string ``message``, ``details`` a list
   with an ``ErrorInfo`` whose reason the contract defines and a ``RequestInfo`` with the request id
   the edge answered with (Envoy's own errors included);
@@ -36,7 +35,6 @@ file sends the same requests on every run (the seed comes from the test function
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import pathlib
 import re
@@ -62,7 +60,6 @@ from schemathesis.errors import FailureGroup
 
 from arena.contract import Contract
 from arena.demo import DEMO_ADMIN
-from arena.kit.services import SERVICES
 from arena.kit.status import known_reasons
 from arena.launcher import Platform
 from e2e.conftest import settings_on_free_ports
@@ -80,7 +77,6 @@ SHOWN_PER_PROBLEM = 1
 
 # These change an account's password or role: never the admin's own, or the run loses its token.
 SELF_GUARDED_PATHS = re.compile(r"/v1/users/\{user_id\}:(changePassword|setRole)$")
-UNIMPLEMENTED = 12  # google.rpc.Code
 NDJSON = "application/x-ndjson"
 # How long a server stream is read (its headers, then whatever lines arrive), and at most how many lines.
 STREAM_READ_S = 2.0
@@ -159,21 +155,6 @@ def is_stream(operation: schemathesis.APIOperation) -> bool:
     return bool(operation.definition.raw.get("x-arena-streaming"))
 
 
-def placeholder_services() -> frozenset[str]:
-    """The public gRPC services (OpenAPI tags) of processes that still serve `placeholder(...)` servicers.
-
-    Their issues are open: every RPC answers UNIMPLEMENTED (HTTP 501) by design until they are
-    built. Only for them is a 501 with code UNIMPLEMENTED not a failure; the transcoder, the
-    authorization and the request validation in front of them are fuzzed all the same.
-    """
-    names = set()
-    for spec in SERVICES:
-        origin = importlib.util.find_spec(f"arena.{spec.name}.__main__").origin
-        if re.search(r"\bplaceholder\(", pathlib.Path(origin).read_text()):
-            names.add(spec.public_service.rsplit(".", 1)[-1])
-    return frozenset(names)
-
-
 # -- checks -------------------------------------------------------------------------------
 
 
@@ -242,7 +223,6 @@ class Tally:
     unsendable: int = 0
     problems: dict[tuple[str, str], Problem] = dataclasses.field(default_factory=dict)
     not_generated: list[str] = dataclasses.field(default_factory=list)
-    unimplemented: set[str] = dataclasses.field(default_factory=set)
     out_of_time: list[str] = dataclasses.field(default_factory=list)
     streams_read: int = 0
     stream_lines: int = 0
@@ -358,21 +338,12 @@ def fuzz(
     """Sends `examples` positive and `examples` negative requests to each operation; never raises on a finding."""
     tally = Tally()
     session = requests.Session()
-    placeholders = placeholder_services()
     deadline = time.monotonic() + PASS_BUDGET_S
 
     def findings(operation: schemathesis.APIOperation, response: Any, failures: list[Exception]) -> list[str]:
         kinds = []
         for failure in failures:
             title = getattr(failure, "title", None) or type(failure).__name__
-            if (
-                title == "Server error"
-                and response.status_code == 501
-                and _status_code(response) == UNIMPLEMENTED
-                and placeholders.intersection(operation.tags or ())
-            ):
-                tally.unimplemented.add(operation.label)
-                continue
             if title == "Server error":
                 detail = _message_stem(response)
             else:
@@ -464,7 +435,6 @@ def _run_and_report(platform: Platform, title: str, run: Callable[[], Tally]) ->
     print(
         f"\n{title}: {tally.sent} requests ({tally.unsendable} unsendable skipped) in {elapsed:.0f} s; "
         f"not generated: {tally.not_generated or 'none'}; "
-        f"501 UNIMPLEMENTED (placeholder services, tolerated): {sorted(tally.unimplemented) or 'none'}; "
         f"streams read: {tally.streams_read} ({tally.stream_lines} lines checked), "
         f"open without headers after {STREAM_READ_S:g} s: {tally.quiet_streams or 'none'}"
     )

@@ -119,13 +119,6 @@ def test_platform_health_is_one_document(rest: httpx.Client):
     assert len(body["services"]) == 8 and all(s["status"] == "SERVING_STATUS_SERVING" for s in body["services"])
 
 
-def test_services_whose_issue_is_open_answer_unimplemented(rest: httpx.Client):
-    token = register_and_login(rest, unique("open"))
-    # ai_analysis (analytics, the former example here, is built: issue 14)
-    response = rest.get("/v1/analyses/a1", headers={"authorization": f"Bearer {token}"})
-    assert response.status_code == 501 and response.json()["code"] == 12
-
-
 def test_cors_preflight_from_allowed_origin_only(rest: httpx.Client):
     preflight = {"access-control-request-method": "POST", "access-control-request-headers": "content-type"}
     allowed = rest.options("/v1/users", headers={"origin": "http://localhost:5173", **preflight})

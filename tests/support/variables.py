@@ -7,6 +7,7 @@ from arena.ai_analysis import settings as ai_analysis_settings
 from arena.analytics import settings as analytics_settings
 from arena.execution import settings as execution_settings
 from arena.kit import config
+from arena.notification import settings as notification_settings
 from arena.user import settings as user_settings
 
 VARIABLES: dict[str, str] = {
@@ -14,6 +15,7 @@ VARIABLES: dict[str, str] = {
     **user_settings.VARIABLES,
     **execution_settings.VARIABLES,
     **analytics_settings.VARIABLES,
+    **notification_settings.VARIABLES,
     **launcher.VARIABLES,
     **ai_analysis_settings.VARIABLES,
 }

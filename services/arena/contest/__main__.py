@@ -9,6 +9,7 @@ asking the database for its version) are the platform's.
 from __future__ import annotations
 
 from arena.contest.app import ContestApp
+from arena.contest.notify import ContestNotifier
 from arena.contest.problems import ProblemServiceCatalog
 from arena.contest.publish import ClarificationPublisher
 from arena.contest.servicer import ContestInternalServicer, ContestServicer
@@ -28,7 +29,14 @@ async def build(runtime: Runtime) -> ServiceParts:
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
     publisher = ClarificationPublisher(runtime.clients)
-    app = ContestApp(store, problems, read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s, push=publisher)
+    notifier = ContestNotifier(runtime.clients, store, publisher)
+    app = ContestApp(
+        store,
+        problems,
+        read_cache_ttl_s=runtime.config.platform.read_cache_ttl_s,
+        push=notifier.push,
+        on_published=notifier.published,
+    )
     return ServiceParts(
         servicers=[
             (contest_service_pb2_grpc.add_ContestServiceServicer_to_server, ContestServicer(app)),
@@ -37,7 +45,8 @@ async def build(runtime: Runtime) -> ServiceParts:
                 ContestInternalServicer(app),
             ),
         ],
-        on_stop=[publisher.close, engine.dispose],
+        on_serving=[notifier.start],
+        on_stop=[notifier.close, publisher.close, engine.dispose],
     )
 
 

@@ -417,8 +417,11 @@ class ContestApp:
         poll_s: float = 1.0,
         read_cache_ttl_s: float = 2.0,
         push: Push = _no_push,
+        on_published: Callable[[Contest], None] = lambda contest: None,
     ) -> None:
         self.store = store
+        self.on_published = on_published
+        """Called after the final standings are published (``notify.ContestNotifier`` tells participants)."""
         self.problems = problems
         self.clock = clock
         self.push = push
@@ -555,6 +558,7 @@ class ContestApp:
             raise NotFound("contest", contest_id)
         log.info("final standings published", contest_id=contest_id)
         self._moved(contest_id)
+        self.on_published(published)  # idempotent downstream: a second publish notifies nobody twice
         return published
 
     async def authorize(self, contest_id: str, user_id: str, problem_id: str) -> tuple[Contest, ContestProblem]:

@@ -2,9 +2,9 @@
 
 The calls are written to the outbox table in the same transaction as the verdict, so a
 crash can lose neither. The dispatcher sends due items and retries failures with
-exponential backoff (a service whose issue is still open answers UNIMPLEMENTED: its items
-wait, and are delivered once it exists). Every receiver deduplicates (submission id,
-event id, idempotency key), so delivering twice is harmless.
+exponential backoff (a receiver that is down or restarting gets its items once it is back).
+Every receiver deduplicates (submission id, event id, idempotency key), so delivering twice is
+harmless.
 """
 
 from __future__ import annotations

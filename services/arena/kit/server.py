@@ -371,16 +371,3 @@ def _serve_forked(config: ServerConfig, build: Callable[[Runtime], Awaitable[Ser
         _, code = os.waitpid(child, 0)
         status = status or os.waitstatus_to_exitcode(code)
     return status
-
-
-def placeholder(*servicers: tuple[AddServicer, Any]) -> Callable[[Runtime], Awaitable[ServiceParts]]:
-    """A build function serving generated base servicers: every RPC answers UNIMPLEMENTED.
-
-    For services whose issue is still open: they run, register, report health and serve
-    the ops views, so the platform is whole while their features are built.
-    """
-
-    async def build(runtime: Runtime) -> ServiceParts:
-        return ServiceParts(servicers=list(servicers))
-
-    return build

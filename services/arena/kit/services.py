@@ -59,7 +59,7 @@ def _spec(name: str, service: str, port: int, internal: bool) -> ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    _spec("user", "User", 50051, internal=False),
+    _spec("user", "User", 50051, internal=True),
     _spec("problem", "Problem", 50052, internal=True),
     _spec("execution", "Execution", 50053, internal=True),
     _spec("contest", "Contest", 50054, internal=True),

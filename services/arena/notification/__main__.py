@@ -1,23 +1,67 @@
-"""``python -m arena.notification``: the notification service process.
+"""``python -m arena.notification``: the notification service process (its composition root).
 
-Its issue is still open, so it serves the generated base servicers: every RPC answers
-UNIMPLEMENTED while health, discovery and the ops views work as for any service.
+Reads the service's settings once and builds the parts: SQL store → channels (SMTP when configured,
+webhooks) → delivery worker and inbox watcher → use cases → servicers. The worker starts once the
+service is serving and picks up every pending delivery left by an earlier run.
 """
 
-from arena.kit.server import main, placeholder
-from arena.notification.v1 import notification_internal_service_pb2_grpc as internal
-from arena.notification.v1 import notification_service_pb2_grpc as public
+from __future__ import annotations
+
+import functools
+
+from arena.kit.db import make_engine, utcnow
+from arena.kit.server import Runtime, ServiceParts, main
+from arena.notification.app import NotificationApp
+from arena.notification.contacts import UserServiceContacts
+from arena.notification.delivery import Deliverer
+from arena.notification.domain import RetryPolicy
+from arena.notification.hub import Hub, InboxWatcher
+from arena.notification.mail import SmtpMailer
+from arena.notification.servicer import NotificationInternalServicer, NotificationServicer
+from arena.notification.settings import NotificationSettings, load_notification_settings
+from arena.notification.store import SqlNotificationStore
+from arena.notification.v1 import notification_internal_service_pb2_grpc, notification_service_pb2_grpc
+from arena.notification.webhooks import WebhookSender
+from arena.user.v1 import user_internal_service_pb2_grpc
 from arena.wiring import standard
 
-if __name__ == "__main__":
-    main(
-        "notification",
-        placeholder(
-            (public.add_NotificationServiceServicer_to_server, public.NotificationServiceServicer()),
-            (
-                internal.add_NotificationInternalServiceServicer_to_server,
-                internal.NotificationInternalServiceServicer(),
-            ),
-        ),
-        standard(),
+
+async def build(settings: NotificationSettings, runtime: Runtime) -> ServiceParts:
+    engine = make_engine(runtime.config.database_url)
+    store = SqlNotificationStore(engine)
+    await store.migrate()
+    hub = Hub()
+    webhooks = WebhookSender(allowed_hosts=settings.webhook_allowed_hosts, timeout_s=settings.webhook_timeout_s)
+    contacts = UserServiceContacts(runtime.clients.stub(user_internal_service_pb2_grpc.UserInternalServiceStub, "user"))
+    deliverer = Deliverer(
+        store,
+        mailer=SmtpMailer(settings.smtp) if settings.smtp is not None else None,
+        webhooks=webhooks,
+        contacts=contacts,
+        policy=RetryPolicy(settings.retry_first_s, settings.retry_max_s, settings.max_attempts),
+        app_url=settings.app_url,
+        clock=utcnow,
+        interval_s=settings.delivery_interval_s,
     )
+    app = NotificationApp(
+        store, hub, email_available=settings.smtp is not None, check_url=webhooks.check, kick=deliverer.kick
+    )
+    watcher = InboxWatcher(store.changed_inboxes, hub, utcnow)
+    return ServiceParts(
+        servicers=[
+            (
+                notification_service_pb2_grpc.add_NotificationServiceServicer_to_server,
+                NotificationServicer(app, heartbeat_s=settings.heartbeat_s),
+            ),
+            (
+                notification_internal_service_pb2_grpc.add_NotificationInternalServiceServicer_to_server,
+                NotificationInternalServicer(app),
+            ),
+        ],
+        on_serving=[deliverer.start, watcher.start],
+        on_stop=[deliverer.stop, watcher.stop, webhooks.close, engine.dispose],
+    )
+
+
+if __name__ == "__main__":
+    main("notification", functools.partial(build, load_notification_settings()), standard())

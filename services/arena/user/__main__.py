@@ -15,12 +15,13 @@ import structlog
 from arena.kit.db import make_engine
 from arena.kit.server import Runtime, ServiceParts, main
 from arena.user.app import UserApp
+from arena.user.internal_servicer import UserInternalServicer
 from arena.user.passwords import Passwords
 from arena.user.servicer import UserServicer
 from arena.user.settings import UserSettings, load_user_settings
 from arena.user.store import SqlUserStore
 from arena.user.tokens import TokenSettings
-from arena.user.v1 import user_service_pb2_grpc
+from arena.user.v1 import user_internal_service_pb2_grpc, user_service_pb2_grpc
 from arena.wiring import standard
 
 log = structlog.get_logger("arena.user")
@@ -59,7 +60,10 @@ async def build(settings: UserSettings, runtime: Runtime) -> ServiceParts:
         await engine.dispose()
 
     return ServiceParts(
-        servicers=[(user_service_pb2_grpc.add_UserServiceServicer_to_server, servicer)],
+        servicers=[
+            (user_service_pb2_grpc.add_UserServiceServicer_to_server, servicer),
+            (user_internal_service_pb2_grpc.add_UserInternalServiceServicer_to_server, UserInternalServicer(app)),
+        ],
         key_source=app.key_source,
         on_serving=[start_rotation],
         on_stop=[stop],

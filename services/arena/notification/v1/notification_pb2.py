@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(arena/notification/v1/notification.proto\x12\x15\x61rena.notification.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x02\n\x0cNotification\x12-\n\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x0enotificationId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x06userId\x12;\n\x04kind\x18\x03 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindR\x04kind\x12\x14\n\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n\x04\x62ody\x18\x05 \x01(\tR\x04\x62ody\x12\x12\n\x04link\x18\x06 \x01(\tR\x04link\x12\x41\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x18\n\x04read\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x04read\x12=\n\tread_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x08readTime\"|\n\x0bPreferences\x12H\n\x0bmuted_kinds\x18\x01 \x03(\x0e\x32\'.arena.notification.v1.NotificationKindR\nmutedKinds\x12#\n\remail_enabled\x18\x02 \x01(\x08R\x0c\x65mailEnabled*\xf0\x01\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\'\n#NOTIFICATION_KIND_SUBMISSION_JUDGED\x10\x01\x12&\n\"NOTIFICATION_KIND_CONTEST_REMINDER\x10\x02\x12$\n NOTIFICATION_KIND_CONTEST_RESULT\x10\x03\x12\"\n\x1eNOTIFICATION_KIND_ANNOUNCEMENT\x10\x04\x12\x1e\n\x1aNOTIFICATION_KIND_SECURITY\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(arena/notification/v1/notification.proto\x12\x15\x61rena.notification.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x95\x03\n\x0cNotification\x12-\n\x0fnotification_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x0enotificationId\x12\x1d\n\x07user_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x06userId\x12;\n\x04kind\x18\x03 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindR\x04kind\x12\x14\n\x05title\x18\x04 \x01(\tR\x05title\x12\x12\n\x04\x62ody\x18\x05 \x01(\tR\x04\x62ody\x12\x12\n\x04link\x18\x06 \x01(\tR\x04link\x12\x41\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x18\n\x04read\x18\x08 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x04read\x12=\n\tread_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x08readTime\x12 \n\x08sequence\x18\n \x01(\x03\x42\x04\xe2\x41\x01\x03R\x08sequence\"\xce\x01\n\x0bPreferences\x12H\n\x0bmuted_kinds\x18\x01 \x03(\x0e\x32\'.arena.notification.v1.NotificationKindR\nmutedKinds\x12#\n\remail_enabled\x18\x02 \x01(\x08R\x0c\x65mailEnabled\x12P\n\x10\x63hannel_settings\x18\x03 \x03(\x0b\x32%.arena.notification.v1.ChannelSettingR\x0f\x63hannelSettings\"\xa1\x01\n\x0e\x43hannelSetting\x12;\n\x04kind\x18\x01 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindR\x04kind\x12\x38\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x1e.arena.notification.v1.ChannelR\x07\x63hannel\x12\x18\n\x07\x65nabled\x18\x03 \x01(\x08R\x07\x65nabled\"\x8a\x03\n\x07Webhook\x12#\n\nwebhook_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\twebhookId\x12\x1f\n\x08owner_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x07ownerId\x12\x16\n\x03url\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02R\x03url\x12=\n\x05kinds\x18\x04 \x03(\x0e\x32\'.arena.notification.v1.NotificationKindR\x05kinds\x12\x1c\n\x06secret\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03R\x06secret\x12\x1b\n\tall_users\x18\x06 \x01(\x08R\x08\x61llUsers\x12?\n\x05state\x18\x07 \x01(\x0e\x32#.arena.notification.v1.WebhookStateB\x04\xe2\x41\x01\x03R\x05state\x12#\n\nlast_error\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03R\tlastError\x12\x41\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\"\xa8\x01\n\x0f\x44\x65liveryAttempt\x12=\n\x0c\x61ttempt_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x61ttemptTime\x12\x1f\n\x0bstatus_code\x18\x02 \x01(\x05R\nstatusCode\x12\x14\n\x05\x65rror\x18\x03 \x01(\tR\x05\x65rror\x12\x1f\n\x0b\x64uration_ms\x18\x04 \x01(\x05R\ndurationMs\"\xdb\x03\n\x0fWebhookDelivery\x12\x1f\n\x0b\x64\x65livery_id\x18\x01 \x01(\tR\ndeliveryId\x12\x1d\n\nwebhook_id\x18\x02 \x01(\tR\twebhookId\x12\'\n\x0fnotification_id\x18\x03 \x01(\tR\x0enotificationId\x12;\n\x04kind\x18\x04 \x01(\x0e\x32\'.arena.notification.v1.NotificationKindR\x04kind\x12:\n\x05state\x18\x05 \x01(\x0e\x32$.arena.notification.v1.DeliveryStateR\x05state\x12\x46\n\x11next_attempt_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x12\x1d\n\nlast_error\x18\x07 \x01(\tR\tlastError\x12;\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12\x42\n\x08\x61ttempts\x18\t \x03(\x0b\x32&.arena.notification.v1.DeliveryAttemptR\x08\x61ttempts*\x9e\x02\n\x10NotificationKind\x12!\n\x1dNOTIFICATION_KIND_UNSPECIFIED\x10\x00\x12\'\n#NOTIFICATION_KIND_SUBMISSION_JUDGED\x10\x01\x12&\n\"NOTIFICATION_KIND_CONTEST_REMINDER\x10\x02\x12$\n NOTIFICATION_KIND_CONTEST_RESULT\x10\x03\x12\"\n\x1eNOTIFICATION_KIND_ANNOUNCEMENT\x10\x04\x12\x1e\n\x1aNOTIFICATION_KIND_SECURITY\x10\x05\x12,\n(NOTIFICATION_KIND_CLARIFICATION_ANSWERED\x10\x06*I\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43HANNEL_IN_APP\x10\x01\x12\x11\n\rCHANNEL_EMAIL\x10\x02*b\n\x0cWebhookState\x12\x1d\n\x19WEBHOOK_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14WEBHOOK_STATE_ACTIVE\x10\x01\x12\x19\n\x15WEBHOOK_STATE_FAILING\x10\x02*\x84\x01\n\rDeliveryState\x12\x1e\n\x1a\x44\x45LIVERY_STATE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATE_PENDING\x10\x01\x12\x1c\n\x18\x44\x45LIVERY_STATE_DELIVERED\x10\x02\x12\x19\n\x15\x44\x45LIVERY_STATE_FAILED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,10 +43,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFICATION'].fields_by_name['read']._serialized_options = b'\342A\001\003'
   _globals['_NOTIFICATION'].fields_by_name['read_time']._loaded_options = None
   _globals['_NOTIFICATION'].fields_by_name['read_time']._serialized_options = b'\342A\001\003'
-  _globals['_NOTIFICATIONKIND']._serialized_start=634
-  _globals['_NOTIFICATIONKIND']._serialized_end=874
+  _globals['_NOTIFICATION'].fields_by_name['sequence']._loaded_options = None
+  _globals['_NOTIFICATION'].fields_by_name['sequence']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['webhook_id']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['webhook_id']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['owner_id']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['owner_id']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['url']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['url']._serialized_options = b'\342A\001\002'
+  _globals['_WEBHOOK'].fields_by_name['secret']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['secret']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['state']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['state']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['last_error']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['last_error']._serialized_options = b'\342A\001\003'
+  _globals['_WEBHOOK'].fields_by_name['create_time']._loaded_options = None
+  _globals['_WEBHOOK'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_NOTIFICATIONKIND']._serialized_start=1961
+  _globals['_NOTIFICATIONKIND']._serialized_end=2247
+  _globals['_CHANNEL']._serialized_start=2249
+  _globals['_CHANNEL']._serialized_end=2322
+  _globals['_WEBHOOKSTATE']._serialized_start=2324
+  _globals['_WEBHOOKSTATE']._serialized_end=2422
+  _globals['_DELIVERYSTATE']._serialized_start=2425
+  _globals['_DELIVERYSTATE']._serialized_end=2557
   _globals['_NOTIFICATION']._serialized_start=134
-  _globals['_NOTIFICATION']._serialized_end=505
-  _globals['_PREFERENCES']._serialized_start=507
-  _globals['_PREFERENCES']._serialized_end=631
+  _globals['_NOTIFICATION']._serialized_end=539
+  _globals['_PREFERENCES']._serialized_start=542
+  _globals['_PREFERENCES']._serialized_end=748
+  _globals['_CHANNELSETTING']._serialized_start=751
+  _globals['_CHANNELSETTING']._serialized_end=912
+  _globals['_WEBHOOK']._serialized_start=915
+  _globals['_WEBHOOK']._serialized_end=1309
+  _globals['_DELIVERYATTEMPT']._serialized_start=1312
+  _globals['_DELIVERYATTEMPT']._serialized_end=1480
+  _globals['_WEBHOOKDELIVERY']._serialized_start=1483
+  _globals['_WEBHOOKDELIVERY']._serialized_end=1958
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,26 @@ class NotificationServiceStub:
                 request_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.SerializeToString,
                 response_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.FromString,
                 _registered_method=True)
+        self.CreateWebhook = channel.unary_unary(
+                '/arena.notification.v1.NotificationService/CreateWebhook',
+                request_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookRequest.SerializeToString,
+                response_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhooks = channel.unary_unary(
+                '/arena.notification.v1.NotificationService/ListWebhooks',
+                request_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksRequest.SerializeToString,
+                response_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksResponse.FromString,
+                _registered_method=True)
+        self.DeleteWebhook = channel.unary_unary(
+                '/arena.notification.v1.NotificationService/DeleteWebhook',
+                request_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookRequest.SerializeToString,
+                response_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookResponse.FromString,
+                _registered_method=True)
+        self.ListWebhookDeliveries = channel.unary_unary(
+                '/arena.notification.v1.NotificationService/ListWebhookDeliveries',
+                request_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesRequest.SerializeToString,
+                response_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -103,6 +123,34 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateWebhook(self, request, context):
+        """Registers a webhook for the caller's notifications (or, for an administrator, everyone's).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhooks(self, request, context):
+        """Lists the caller's webhooks with their state and last error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWebhook(self, request, context):
+        """Removes one of the caller's webhooks; its pending deliveries are dropped.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWebhookDeliveries(self, request, context):
+        """Lists a webhook's deliveries, newest first, each with its attempts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +178,26 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.StreamNotifications,
                     request_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.FromString,
                     response_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.SerializeToString,
+            ),
+            'CreateWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateWebhook,
+                    request_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookRequest.FromString,
+                    response_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookResponse.SerializeToString,
+            ),
+            'ListWebhooks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhooks,
+                    request_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksRequest.FromString,
+                    response_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksResponse.SerializeToString,
+            ),
+            'DeleteWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWebhook,
+                    request_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookRequest.FromString,
+                    response_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookResponse.SerializeToString,
+            ),
+            'ListWebhookDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWebhookDeliveries,
+                    request_deserializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesRequest.FromString,
+                    response_serializer=arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +336,114 @@ class NotificationService:
             '/arena.notification.v1.NotificationService/StreamNotifications',
             arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsRequest.SerializeToString,
             arena_dot_notification_dot_v1_dot_notification__service__pb2.StreamNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.notification.v1.NotificationService/CreateWebhook',
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookRequest.SerializeToString,
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.CreateWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhooks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.notification.v1.NotificationService/ListWebhooks',
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksRequest.SerializeToString,
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhooksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.notification.v1.NotificationService/DeleteWebhook',
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookRequest.SerializeToString,
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.DeleteWebhookResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWebhookDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.notification.v1.NotificationService/ListWebhookDeliveries',
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesRequest.SerializeToString,
+            arena_dot_notification_dot_v1_dot_notification__service__pb2.ListWebhookDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
