@@ -16,7 +16,7 @@ from arena.common.v1 import verdict_pb2
 from arena.contest.v1 import contest_service_pb2, contest_service_pb2_grpc
 from arena.launcher import Platform
 from e2e.conftest import admin_token, error_reason, register_and_login
-from e2e.test_contests import auth, board, record, rfc3339, stamp
+from e2e.test_contests import _new_problem, auth, board, record, rfc3339, stamp
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -122,10 +122,13 @@ def test_the_final_reveal_resolves_pending_cells_from_the_bottom_up(platform: Pl
 def test_an_upcoming_contest_shows_labels_not_problems_to_all_but_its_managers(platform: Platform, rest: httpx.Client):
     admin = admin_token(rest)
     start = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
+    # Problems of its own: a contest embargoes its author's problems until the start (the demo problems,
+    # the admin's too, must stay visible to the rest of the suite).
+    problems = [_new_problem(rest, admin, f"Secret Cup problem {k}")["problem_id"] for k in range(2)]
     created = rest.post(
         "/v1/contests",
         json={"title": "Secret Cup", "scoring_rule": "SCORING_RULE_ICPC", "start_time": rfc3339(start),
-              "duration": "3600s", "problems": [{"problem_id": "a-plus-b"}, {"problem_id": "mean-value"}]},
+              "duration": "3600s", "problems": [{"problem_id": p} for p in problems]},
         headers=auth(admin),
     )  # fmt: skip
     assert created.status_code == 200, created.text

@@ -165,7 +165,12 @@ def claim_slot_uids(count: int, *, lock_dir: pathlib.Path = UID_LOCK_DIR) -> lis
     """
     lock_dir.mkdir(mode=0o700, exist_ok=True)
     claimed: list[tuple[int, int]] = []
+    # A zombie cannot be killed and still counts against its uid's RLIMIT_NPROC (and shows as a process of
+    # the sandbox): a uid that has one, left by a process that does not reap it, is passed over.
+    undead = _zombie_uids()
     for uid in range(FIRST_SLOT_UID, FIRST_SLOT_UID + SLOT_UID_SPAN):
+        if uid in undead:
+            continue
         fd = os.open(lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -178,6 +183,17 @@ def claim_slot_uids(count: int, *, lock_dir: pathlib.Path = UID_LOCK_DIR) -> lis
     for _, fd in claimed:
         os.close(fd)
     raise SandboxUnavailable(f"no free sandbox uids left in {FIRST_SLOT_UID}+{SLOT_UID_SPAN}")
+
+
+def _zombie_uids() -> set[int]:
+    """The uids that own a zombie process now."""
+    found = set()
+    for status in pathlib.Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
+            lines = status.read_text().splitlines()
+            if next(line for line in lines if line.startswith("State:")).split()[1] == "Z":
+                found.add(int(next(line for line in lines if line.startswith("Uid:")).split()[1]))
+    return found
 
 
 def _kill_leftovers(uids: Iterable[int]) -> None:

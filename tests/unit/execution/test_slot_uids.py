@@ -31,3 +31,27 @@ def test_running_out_of_uids_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(SandboxUnavailable, match="no free sandbox uids"):
         claim_slot_uids(1, lock_dir=tmp_path)
     _release(held)
+
+
+def test_a_uid_with_a_zombie_is_passed_over(tmp_path):
+    """A zombie (an exited process its parent has not reaped) cannot be killed and counts against its uid."""
+    child = os.fork()
+    if child == 0:  # becomes the first slot uid and exits at once: a zombie until we reap it
+        try:
+            os.setresgid(FIRST_SLOT_UID, FIRST_SLOT_UID, FIRST_SLOT_UID)
+            os.setresuid(FIRST_SLOT_UID, FIRST_SLOT_UID, FIRST_SLOT_UID)
+        finally:
+            os._exit(0)
+    try:
+        for _ in range(200):  # until the kernel shows it as a zombie
+            with open(f"/proc/{child}/status") as status:
+                if "State:\tZ" in status.read():
+                    break
+        claimed = claim_slot_uids(1, lock_dir=tmp_path)
+        assert claimed[0][0] == FIRST_SLOT_UID + 1
+        _release(claimed)
+    finally:
+        os.waitpid(child, 0)
+    again = claim_slot_uids(1, lock_dir=tmp_path)
+    assert again[0][0] == FIRST_SLOT_UID
+    _release(again)
