@@ -1,4 +1,5 @@
-"""The notification service's storage: the ``NotificationStore`` port and its SQLAlchemy 2 implementation.
+"""The notification service's storage: the ``NotificationStore`` port, its SQLAlchemy 2 implementation and
+an in-memory one.
 
 A notification and every delivery it owes (its email, one per webhook) are written in one transaction,
 so a crash loses neither, and redelivering the same idempotency key finds the stored one. Each user has
@@ -10,11 +11,14 @@ Deliveries are claimed with a lease (the next attempt time moves past the lease)
 never attempt one delivery at once; a crash after sending and before recording retries it after the
 lease, under the same delivery id (the ``webhook-id``; the email's Message-ID), so receivers can dedupe.
 
-``tests/integration/db/test_notification_store.py`` runs the contract on SQLite and PostgreSQL.
+``InMemoryNotificationStore`` keeps the same contract in dictionaries (use-case tests);
+``tests/integration/db/test_notification_store.py`` runs the contract on it, SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import json
 import pathlib
@@ -629,3 +633,243 @@ class SqlNotificationStore:
                 .where(DeliveryRow.state == DeliveryState.PENDING.name)
             )
             return int(count or 0)
+
+
+# -- in memory ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _MemoryInbox:
+    last_sequence: int
+    unread_count: int
+    update_time: dt.datetime
+
+
+@dataclasses.dataclass
+class _MemoryDelivery:
+    delivery: Delivery
+    attempts: list[Attempt] = dataclasses.field(default_factory=list)
+
+
+class InMemoryNotificationStore:
+    """NotificationStore in dictionaries (use-case tests), with the SQL store's semantics.
+
+    Where the SQL store relies on a transaction (a send with its deliveries and the inbox bump, MarkRead
+    with the unread count, the webhook limit, a claim's compare-and-set, a pass's records), this one holds
+    an ``asyncio.Lock``, so the contract's concurrent callers see the same outcomes.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._notifications: dict[str, Notification] = {}  # by id, in insertion order
+        self._by_key: dict[tuple[str, str], str] = {}  # (user id, idempotency key) -> notification id
+        self._by_user: dict[str, list[str]] = {}  # user id -> notification ids in sequence order
+        self._inboxes: dict[str, _MemoryInbox] = {}
+        self._preferences: dict[str, Preferences] = {}
+        self._webhooks: dict[str, Webhook] = {}
+        self._deliveries: dict[str, _MemoryDelivery] = {}  # by id, in insertion order
+
+    async def migrate(self) -> None:
+        return None
+
+    async def find(self, user_id: str, idempotency_key: str) -> Notification | None:
+        notification_id = self._by_key.get((user_id, idempotency_key))
+        return self._notifications[notification_id] if notification_id is not None else None
+
+    async def create(
+        self,
+        notification_id: str,
+        new: NewNotification,
+        in_app: bool,
+        deliveries: Sequence[PlannedDelivery],
+        now: dt.datetime,
+    ) -> tuple[Notification, bool]:
+        async with self._lock:
+            existing = await self.find(new.user_id, new.idempotency_key)
+            if existing is not None:
+                return existing, False
+            if notification_id in self._notifications:
+                raise ValueError(f"notification {notification_id!r} exists")
+            for planned in deliveries:
+                if planned.delivery_id in self._deliveries:
+                    raise ValueError(f"delivery {planned.delivery_id!r} exists")
+                if planned.webhook_id is not None and planned.webhook_id not in self._webhooks:
+                    raise ValueError(f"webhook {planned.webhook_id!r} does not exist")
+            inbox = self._inboxes.get(new.user_id)
+            if inbox is None:
+                inbox = self._inboxes[new.user_id] = _MemoryInbox(0, 0, now)
+            inbox.last_sequence += 1
+            inbox.unread_count += 1 if in_app else 0
+            inbox.update_time = now
+            notification = Notification(
+                notification_id=notification_id,
+                user_id=new.user_id,
+                kind=new.kind,
+                title=new.title,
+                body=new.body,
+                link=new.link,
+                create_time=now,
+                sequence=inbox.last_sequence,
+                read_time=None,
+                in_app=in_app,
+            )
+            self._notifications[notification_id] = notification
+            self._by_key[(new.user_id, new.idempotency_key)] = notification_id
+            self._by_user.setdefault(new.user_id, []).append(notification_id)
+            for planned in deliveries:
+                self._deliveries[planned.delivery_id] = _MemoryDelivery(
+                    Delivery(
+                        delivery_id=planned.delivery_id,
+                        channel=planned.channel,
+                        notification_id=notification_id,
+                        user_id=new.user_id,
+                        webhook_id=planned.webhook_id,
+                        kind=new.kind,
+                        state=DeliveryState.PENDING,
+                        attempt_count=0,
+                        next_attempt_time=now,
+                        last_error="",
+                        create_time=now,
+                    )
+                )
+            return notification, True
+
+    def _in_app(self, user_id: str) -> list[Notification]:
+        """The user's in-app notifications, oldest (lowest sequence) first."""
+        found = (self._notifications[i] for i in self._by_user.get(user_id, []))
+        return [n for n in found if n.in_app]
+
+    async def page(
+        self, user_id: str, unread_only: bool, limit: int, before_sequence: int | None
+    ) -> list[Notification]:
+        chosen = [
+            n
+            for n in reversed(self._in_app(user_id))
+            if (not unread_only or n.read_time is None) and (before_sequence is None or n.sequence < before_sequence)
+        ]
+        return chosen[:limit]
+
+    async def after(self, user_id: str, sequence: int, limit: int) -> list[Notification]:
+        return [n for n in self._in_app(user_id) if n.sequence > sequence][:limit]
+
+    async def inbox(self, user_id: str) -> Inbox:
+        row = self._inboxes.get(user_id)
+        return Inbox(row.last_sequence, row.unread_count) if row is not None else Inbox(0, 0)
+
+    async def mark_read(self, user_id: str, ids: Sequence[str] | None, now: dt.datetime) -> tuple[int, int]:
+        async with self._lock:
+            inbox = self._inboxes.get(user_id)
+            if inbox is None:
+                return 0, 0
+            wanted = None if ids is None else set(ids)
+            changed = 0
+            for n in self._in_app(user_id):
+                if n.read_time is None and (wanted is None or n.notification_id in wanted):
+                    self._notifications[n.notification_id] = dataclasses.replace(n, read_time=now)
+                    changed += 1
+            if changed:
+                inbox.unread_count = max(0, inbox.unread_count - changed)
+                inbox.update_time = now
+            return changed, inbox.unread_count
+
+    async def changed_inboxes(self, since: dt.datetime) -> list[tuple[str, dt.datetime]]:
+        return [(user_id, row.update_time) for user_id, row in self._inboxes.items() if row.update_time > since]
+
+    async def preferences(self, user_id: str) -> Preferences:
+        return self._preferences.get(user_id, Preferences())
+
+    async def save_preferences(self, user_id: str, preferences: Preferences, now: dt.datetime) -> None:
+        # A copy: the caller's overrides mapping may change after it is saved.
+        self._preferences[user_id] = dataclasses.replace(preferences, overrides=dict(preferences.overrides))
+
+    async def add_webhook(self, webhook: Webhook, limit: int) -> bool:
+        async with self._lock:
+            if webhook.webhook_id in self._webhooks:
+                raise ValueError(f"webhook {webhook.webhook_id!r} exists")
+            if sum(1 for w in self._webhooks.values() if w.owner_id == webhook.owner_id) >= limit:
+                return False
+            self._webhooks[webhook.webhook_id] = dataclasses.replace(webhook, failing=False, last_error="")
+            return True
+
+    async def webhooks(self, owner_id: str) -> list[Webhook]:
+        return sorted(
+            (w for w in self._webhooks.values() if w.owner_id == owner_id), key=lambda w: (w.create_time, w.webhook_id)
+        )
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None:
+        return self._webhooks.get(webhook_id)
+
+    async def delete_webhook(self, webhook_id: str) -> bool:
+        async with self._lock:
+            for delivery_id in [d for d, m in self._deliveries.items() if m.delivery.webhook_id == webhook_id]:
+                del self._deliveries[delivery_id]
+            return self._webhooks.pop(webhook_id, None) is not None
+
+    async def webhooks_for(self, user_id: str) -> list[Webhook]:
+        return [w for w in self._webhooks.values() if w.owner_id == user_id or w.all_users]
+
+    async def claim(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Claimed]:
+        async with self._lock:
+            due = sorted(
+                (
+                    m
+                    for m in self._deliveries.values()
+                    if m.delivery.state is DeliveryState.PENDING and m.delivery.next_attempt_time <= now
+                ),
+                key=lambda m: m.delivery.next_attempt_time,
+            )[:limit]
+            claimed = []
+            for m in due:
+                m.delivery = dataclasses.replace(m.delivery, next_attempt_time=lease_until)
+                claimed.append(
+                    Claimed(
+                        m.delivery,
+                        self._notifications[m.delivery.notification_id],
+                        self._webhooks.get(m.delivery.webhook_id or ""),
+                    )
+                )
+            return claimed
+
+    async def record(
+        self, delivery_id: str, attempt: Attempt, state: DeliveryState, next_attempt_time: dt.datetime
+    ) -> None:
+        await self.record_many([(delivery_id, attempt, state, next_attempt_time)])
+
+    async def record_many(self, results: Sequence[Recorded]) -> None:
+        async with self._lock:
+            for delivery_id, attempt, state, next_attempt_time in results:
+                m = self._deliveries.get(delivery_id)
+                if m is None:  # its webhook was deleted meanwhile
+                    continue
+                m.attempts.append(attempt)
+                m.delivery = dataclasses.replace(
+                    m.delivery,
+                    attempt_count=m.delivery.attempt_count + 1,
+                    state=state,
+                    next_attempt_time=next_attempt_time,
+                    last_error=attempt.error,
+                )
+                hook = self._webhooks.get(m.delivery.webhook_id or "")
+                if hook is not None and state is not DeliveryState.PENDING:
+                    failed = state is DeliveryState.FAILED
+                    self._webhooks[hook.webhook_id] = dataclasses.replace(
+                        hook, failing=failed, last_error=attempt.error if failed else hook.last_error
+                    )
+
+    async def deliveries(
+        self, webhook_id: str, limit: int, before: tuple[dt.datetime, str] | None
+    ) -> list[DeliveryRecord]:
+        chosen = sorted(
+            (
+                m
+                for m in self._deliveries.values()
+                if m.delivery.webhook_id == webhook_id
+                and (before is None or (m.delivery.create_time, m.delivery.delivery_id) < before)
+            ),
+            key=lambda m: (m.delivery.create_time, m.delivery.delivery_id),
+            reverse=True,
+        )[:limit]
+        return [DeliveryRecord(m.delivery, tuple(m.attempts)) for m in chosen]
+
+    async def pending_count(self) -> int:
+        return sum(1 for m in self._deliveries.values() if m.delivery.state is DeliveryState.PENDING)

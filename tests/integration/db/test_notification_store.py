@@ -1,4 +1,4 @@
-"""One contract for the notification store on SQLite and PostgreSQL.
+"""One contract for every NotificationStore: the in-memory one, SQLite and PostgreSQL pass the same assertions.
 
 It holds what the service promises on top of it: an idempotency key stores one notification however
 often and however concurrently it is sent; a user's sequences are 1, 2, 3... in commit order even
@@ -27,7 +27,7 @@ from arena.notification.domain import (
     Preferences,
     Webhook,
 )
-from arena.notification.store import SqlNotificationStore
+from arena.notification.store import InMemoryNotificationStore, NotificationStore, SqlNotificationStore
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -53,8 +53,15 @@ def hook(webhook_id: str = "w1", owner: str = "ann", **kw: object) -> Webhook:
     return Webhook(**fields)  # type: ignore[arg-type]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[SqlNotificationStore]:  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[NotificationStore]:  # type: ignore[no-untyped-def]
+    # No test below is SQL-only: each is a promise of the port, so all three run every one. (The SQL-only
+    # part, migrating twice, runs below for SQLite and PostgreSQL.)
+    if request.param == "memory":
+        memory = InMemoryNotificationStore()
+        await memory.migrate()
+        yield memory
+        return
     if request.param == "postgres":
         url = request.getfixturevalue("postgres").create_database(f"notification_{uuid.uuid4().hex[:12]}")
         engine = make_engine(url, pool_size=20, max_overflow=20)
@@ -67,7 +74,7 @@ async def store(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[SqlNo
     await engine.dispose()
 
 
-async def test_an_idempotency_key_stores_one_notification(store: SqlNotificationStore) -> None:
+async def test_an_idempotency_key_stores_one_notification(store: NotificationStore) -> None:
     first, created = await store.create("n1", new(), True, [], T0)
     assert created and first.sequence == 1 and first.notification_id == "n1" and not first.read
     again, created_again = await store.create("n2", new(), True, [], T0 + S)
@@ -78,14 +85,14 @@ async def test_an_idempotency_key_stores_one_notification(store: SqlNotification
     assert (await store.inbox("ann")).unread_count == 1
 
 
-async def test_concurrent_sends_of_one_key_store_it_once(store: SqlNotificationStore) -> None:
+async def test_concurrent_sends_of_one_key_store_it_once(store: NotificationStore) -> None:
     results = await asyncio.gather(*(store.create(f"n{i}", new(), True, [], T0) for i in range(8)))
     assert sum(created for _n, created in results) == 1
     assert len({n.notification_id for n, _c in results}) == 1
     assert (await store.inbox("ann")).last_sequence == 1 and (await store.inbox("ann")).unread_count == 1
 
 
-async def test_concurrent_sends_get_consecutive_sequences(store: SqlNotificationStore) -> None:
+async def test_concurrent_sends_get_consecutive_sequences(store: NotificationStore) -> None:
     results = await asyncio.gather(*(store.create(f"n{i}", new(key=f"k{i}"), True, [], T0) for i in range(12)))
     assert sorted(n.sequence for n, _c in results) == list(range(1, 13))
     after = await store.after("ann", 4, 100)
@@ -94,7 +101,7 @@ async def test_concurrent_sends_get_consecutive_sequences(store: SqlNotification
     assert [n.sequence for n in await store.page("ann", False, 3, 10)] == [9, 8, 7]
 
 
-async def test_mark_read_moves_the_unread_count(store: SqlNotificationStore) -> None:
+async def test_mark_read_moves_the_unread_count(store: NotificationStore) -> None:
     for i in range(4):
         await store.create(f"n{i}", new(key=f"k{i}"), True, [], T0)
     assert await store.mark_read("ann", ["n1", "n2", "missing"], T0 + S) == (2, 2)
@@ -108,13 +115,13 @@ async def test_mark_read_moves_the_unread_count(store: SqlNotificationStore) -> 
     assert [u for u, _t in changed] == ["ann"]
 
 
-async def test_a_notification_kept_only_for_its_deliveries_is_not_in_the_app(store: SqlNotificationStore) -> None:
+async def test_a_notification_kept_only_for_its_deliveries_is_not_in_the_app(store: NotificationStore) -> None:
     await store.create("n1", new(), False, [PlannedDelivery("d1", DeliveryChannel.EMAIL)], T0)
     assert await store.page("ann", False, 10, None) == [] and await store.after("ann", 0, 10) == []
     assert (await store.inbox("ann")).unread_count == 0
 
 
-async def test_preferences_round_trip(store: SqlNotificationStore) -> None:
+async def test_preferences_round_trip(store: NotificationStore) -> None:
     assert await store.preferences("ann") == Preferences()
     chosen = Preferences(
         muted=frozenset({Kind.ANNOUNCEMENT}),
@@ -127,7 +134,7 @@ async def test_preferences_round_trip(store: SqlNotificationStore) -> None:
     assert await store.preferences("ann") == Preferences()
 
 
-async def test_webhooks_have_a_limit_per_owner_and_match_recipients(store: SqlNotificationStore) -> None:
+async def test_webhooks_have_a_limit_per_owner_and_match_recipients(store: NotificationStore) -> None:
     assert await store.add_webhook(hook("w1"), limit=2)
     assert await store.add_webhook(hook("w2", kinds=frozenset({Kind.ANNOUNCEMENT})), limit=2)
     assert not await store.add_webhook(hook("w3"), limit=2)
@@ -140,7 +147,7 @@ async def test_webhooks_have_a_limit_per_owner_and_match_recipients(store: SqlNo
     assert await store.delete_webhook("w2") and not await store.delete_webhook("w2")
 
 
-async def test_deliveries_are_claimed_once_retried_and_recorded(store: SqlNotificationStore) -> None:
+async def test_deliveries_are_claimed_once_retried_and_recorded(store: NotificationStore) -> None:
     await store.add_webhook(hook("w1"), limit=10)
     planned = [PlannedDelivery("d1", DeliveryChannel.WEBHOOK, "w1"), PlannedDelivery("d2", DeliveryChannel.EMAIL)]
     await store.create("n1", new(), True, planned, T0)
@@ -169,7 +176,7 @@ async def test_deliveries_are_claimed_once_retried_and_recorded(store: SqlNotifi
     assert [(a.status_code, a.error) for a in record.attempts] == [(503, "HTTP 503"), (0, "timed out")]
 
 
-async def test_delivery_pages_are_newest_first(store: SqlNotificationStore) -> None:
+async def test_delivery_pages_are_newest_first(store: NotificationStore) -> None:
     await store.add_webhook(hook("w1"), limit=10)
     for i in range(5):
         await store.create(

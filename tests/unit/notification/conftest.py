@@ -1,4 +1,5 @@
-"""Notification use cases on the real SQL store (SQLite in a temporary directory)."""
+"""Notification use cases on the in-memory store (fast, no database); the store contract test holds it to
+the SQL store's semantics (tests/integration/db/test_notification_store.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import datetime as dt
 import pytest
 
 from arena.core.identity import Identity
-from arena.kit.db import make_engine
-from arena.notification.store import SqlNotificationStore
+from arena.notification.store import InMemoryNotificationStore
 
 T0 = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -26,9 +26,5 @@ class Clock:
 
 
 @pytest.fixture
-async def store(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/notification.db")
-    sql = SqlNotificationStore(engine)
-    await sql.migrate()
-    yield sql
-    await engine.dispose()
+def store() -> InMemoryNotificationStore:
+    return InMemoryNotificationStore()

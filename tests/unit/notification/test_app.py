@@ -12,7 +12,7 @@ from arena.core.errors import InvalidArgument, NotFound, OutOfRange, PermissionD
 from arena.notification.app import NotificationApp, StreamEvent
 from arena.notification.domain import Channel, DeliveryChannel, Kind, NewNotification
 from arena.notification.hub import Hub
-from arena.notification.store import SqlNotificationStore
+from arena.notification.store import NotificationStore
 from arena.notification.webhooks import WebhookSender
 from unit.notification.conftest import Clock, person
 
@@ -24,7 +24,7 @@ async def public_resolver(host: str, port: int) -> list[str]:
     return {"hooks.example.com": ["93.184.215.14"], "internal.example.com": ["10.0.0.7"]}.get(host, ["127.0.0.1"])
 
 
-def make_app(store: SqlNotificationStore, *, email: bool = False) -> tuple[NotificationApp, list[int]]:
+def make_app(store: NotificationStore, *, email: bool = False) -> tuple[NotificationApp, list[int]]:
     kicks: list[int] = []
     sender = WebhookSender(resolver=public_resolver)
     app = NotificationApp(
@@ -191,26 +191,3 @@ async def test_webhook_rules(store) -> None:
     assert limited.value.reason == "WEBHOOK_LIMIT_REACHED"
     await app.delete_webhook(ANN, created.webhook_id)
     assert len(await app.webhooks(ANN)) == 9
-
-
-async def test_streams_in_another_process_are_woken_by_the_inbox_watcher(store) -> None:
-    """Two apps on one database stand for two processes: a send in one reaches a stream held by the other."""
-    import datetime as dt
-
-    from arena.kit.db import utcnow
-    from arena.notification.hub import InboxWatcher
-
-    sender_side = NotificationApp(store, Hub(), email_available=False, check_url=WebhookSender().check, clock=utcnow)
-    hub = Hub()
-    stream_side = NotificationApp(store, hub, email_available=False, check_url=WebhookSender().check, clock=utcnow)
-    watcher = InboxWatcher(store.changed_inboxes, hub, utcnow, interval_s=0.02, overlap=dt.timedelta(seconds=1))
-    await watcher.start()
-    try:
-        stream = stream_side.follow(ANN, 0, heartbeat_s=30)
-        async with contextlib.aclosing(stream):
-            await anext(stream)
-            await sender_side.send(judged("elsewhere"))
-            got = await asyncio.wait_for(anext(stream), 5)
-        assert got.notification is not None and got.notification.title == "Judged elsewhere"
-    finally:
-        await watcher.stop()
