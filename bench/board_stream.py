@@ -15,13 +15,15 @@ platform started on it. Then, per path and round, ``--subscribers`` streams are 
 
 Paths: native gRPC straight to the service (the baseline; asyncio clients multiplexed over a few channels),
 gRPC-Web through Envoy and REST (NDJSON) through Envoy (HTTP/1.1, one connection per subscriber, httpx).
-All clients run in this one Python process on the same 2 cores as the platform, so the client side is part
-of what is measured; the Envoy paths default to fewer subscribers (``--edge-subscribers``) because one
-Python process cannot read 1,000 HTTP/1.1 streams of 100-row boards without becoming the bottleneck.
-Paths take turns per round (A B C A B C ...). Target: p99 < 50 ms. Everything is bounded by timeouts.
+The native subscribers are spread over ``--client-processes`` client processes (default 4; arrival times are
+CLOCK_MONOTONIC, comparable across processes): one Python process reading 1,000 streams of 100-row boards
+measures its own parsing more than the service. All clients still share the platform's 2 cores, so the
+client side remains part of what is measured; the Envoy paths (httpx, in this process) default to fewer
+subscribers (``--edge-subscribers``). Paths take turns per round (A B C A B C ...).
+Target: p99 < 50 ms. Everything is bounded by timeouts.
 
     python -m bench.board_stream [--rounds 2] [--subscribers 1000] [--edge-subscribers 200] [--singles 10]
-                                 [--burst 200] [--page-size 100] [--submissions 10000]
+                                 [--burst 200] [--page-size 100] [--submissions 10000] [--client-processes 4]
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import multiprocessing
 import pathlib
 import random
 import re
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import grpc
 import httpx
@@ -231,6 +235,10 @@ class Subscribers:
                     if found:
                         self._got(index, int(found.group(1)))
 
+    async def snapshot(self) -> list[Arrivals]:
+        """Every subscriber's arrivals so far."""
+        return self.arrivals
+
     async def wait_all(self, version: int, timeout_s: float = CATCH_UP_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
         while min(self.latest) < version:
@@ -252,6 +260,106 @@ class Subscribers:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for close in self._closers:
             await close()
+
+
+def _native_worker(target: str, first: int, count: int, page_size: int, latest: Any, conn: Any) -> None:
+    """A client process: ``count`` native subscribers over its own connections; arrival times are
+    ``time.perf_counter()`` (CLOCK_MONOTONIC: comparable across processes). Each board's version goes into the
+    shared ``latest`` array; the arrivals are sent back on request ("dump"); "stop" ends the process."""
+
+    async def run() -> None:
+        arrivals: list[Arrivals] = [[] for _ in range(count)]
+        channels = [
+            grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(CHANNELS)
+        ]
+        stubs = [contest_service_pb2_grpc.ContestServiceStub(c) for c in channels]
+        request = contest_service_pb2.GetLeaderboardStreamRequest(contest_id=CONTEST_ID, page_size=page_size)
+
+        async def follow(i: int) -> None:
+            async for message in stubs[i % CHANNELS].GetLeaderboardStream(request):
+                version = message.leaderboard.version
+                arrivals[i].append((time.perf_counter(), version))
+                latest[first + i] = version
+
+        tasks = [asyncio.create_task(follow(i)) for i in range(count)]
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                if command == "dump":
+                    failed = [t for t in tasks if t.done()]
+                    conn.send(("failed", repr(failed[0].exception())) if failed else ("ok", arrivals))
+                else:
+                    return
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for channel in channels:
+                await channel.close()
+
+    asyncio.run(run())
+
+
+class ProcessSubscribers:
+    """Native subscribers spread over ``processes`` client processes (the same interface as ``Subscribers``):
+    1,000 streams read by one Python process measure that process's own parsing as much as the service."""
+
+    def __init__(self, platform: Platform, count: int, page_size: int, processes: int) -> None:
+        self.path = NATIVE
+        self.count = count
+        self._target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+        self._page_size = page_size
+        self._processes = processes
+        self._context = multiprocessing.get_context("spawn")  # no fork of a process with gRPC threads
+        self.latest: Any = self._context.Array("i", count, lock=False)
+        self._workers: list[tuple[Any, Any]] = []
+
+    async def start(self) -> None:
+        share, extra = divmod(self.count, self._processes)
+        first = 0
+        for k in range(self._processes):
+            size = share + (k < extra)
+            ours, theirs = self._context.Pipe()
+            process = self._context.Process(
+                target=_native_worker,
+                args=(self._target, first, size, self._page_size, self.latest, theirs),
+                daemon=True,
+            )
+            process.start()
+            self._workers.append((process, ours))
+            first += size
+
+    async def snapshot(self) -> list[Arrivals]:
+        loop = asyncio.get_running_loop()
+        out: list[Arrivals] = []
+        for _process, conn in self._workers:
+            conn.send("dump")
+            status, payload = await loop.run_in_executor(None, conn.recv)
+            if status != "ok":
+                raise BenchmarkFailed(f"{self.path}: a subscriber stopped: {payload}")
+            out += payload
+        return out
+
+    async def wait_all(self, version: int, timeout_s: float = CATCH_UP_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + timeout_s
+        while min(self.latest) < version:  # (arrival times are taken in the workers: polling adds nothing)
+            if any(not process.is_alive() for process, _ in self._workers):
+                raise BenchmarkFailed(f"{self.path}: a client process died")
+            if time.monotonic() > deadline:
+                behind = sum(v < version for v in self.latest)
+                raise BenchmarkFailed(f"{self.path}: {behind} subscribers never reached version {version}")
+            await asyncio.sleep(0.005)
+
+    async def close(self) -> None:
+        for _process, conn in self._workers:
+            with contextlib.suppress(OSError):
+                conn.send("stop")
+        for process, _ in self._workers:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
 # -- verdicts ----------------------------------------------------------------------------------
@@ -298,18 +406,22 @@ async def one_path(
     platform: Platform, judge: Judge, path: str, count: int, args: argparse.Namespace
 ) -> tuple[list[float], list[float]]:
     """(single-verdict samples, burst samples) of one path in one round."""
-    subscribers = Subscribers(platform, path, count, args.page_size)
+    subscribers: Subscribers | ProcessSubscribers
+    if path == NATIVE and args.client_processes > 1:
+        subscribers = ProcessSubscribers(platform, count, args.page_size, args.client_processes)
+    else:
+        subscribers = Subscribers(platform, path, count, args.page_size)
     await subscribers.start()
     try:
         await subscribers.wait_all(1)
-        base = max(v for a in subscribers.arrivals for _, v in a)
+        base = max(v for a in await subscribers.snapshot() for _, v in a)
         await subscribers.wait_all(base)
         singles: list[float] = []
         for _ in range(args.singles):
             sent, _ack = await judge.verdict()
             base += 1
             await subscribers.wait_all(base)
-            singles += single_latencies(sent, base, subscribers.arrivals)
+            singles += single_latencies(sent, base, await subscribers.snapshot())
             await asyncio.sleep(0.1)
         spacing_s = 1.0 / args.burst if args.burst else 0.0
         started = time.perf_counter()
@@ -320,7 +432,7 @@ async def one_path(
 
         sends = await asyncio.gather(*(paced(i) for i in range(args.burst)))
         await subscribers.wait_all(base + args.burst)
-        burst = burst_latencies(base, sends, subscribers.arrivals)
+        burst = burst_latencies(base, sends, await subscribers.snapshot())
         return singles, burst
     finally:
         await subscribers.close()
@@ -365,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--problems", type=int, default=10)
     parser.add_argument("--submissions", type=int, default=10_000, help="judged submissions already in the contest")
     parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument(
+        "--client-processes", type=int, default=4, help="processes the native subscribers are spread over (1: this one)"
+    )
     parser.add_argument("--duration-s", type=float, default=None, help=argparse.SUPPRESS)  # bench.run --quick
     parser.add_argument("--warmup-s", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
