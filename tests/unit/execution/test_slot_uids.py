@@ -1,6 +1,7 @@
 """Sandbox uids are claimed machine-wide, so two judges never run code as the same uid."""
 
 import os
+import time
 
 import pytest
 
@@ -43,10 +44,14 @@ def test_a_uid_with_a_zombie_is_passed_over(tmp_path):
         finally:
             os._exit(0)
     try:
-        for _ in range(200):  # until the kernel shows it as a zombie
+        deadline = time.monotonic() + 10
+        while True:  # until the kernel shows it as a zombie of the first slot uid
             with open(f"/proc/{child}/status") as status:
-                if "State:\tZ" in status.read():
-                    break
+                text = status.read()
+            if "State:\tZ" in text and f"Uid:\t{FIRST_SLOT_UID}\t" in text:
+                break
+            assert time.monotonic() < deadline, text
+            time.sleep(0.01)
         claimed = claim_slot_uids(1, lock_dir=tmp_path)
         assert claimed[0][0] == FIRST_SLOT_UID + 1
         _release(claimed)
