@@ -10,6 +10,7 @@ shared by every request and stream with that view (``Boards``).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import builtins
 import contextlib
 import dataclasses
@@ -132,6 +133,8 @@ class Boards:
         self._locks: dict[str, asyncio.Lock] = {}
         self._lives: dict[tuple[str, str], LiveStandings] = {}
         """Per (contest, JURY or PUBLIC view) the standings kept up to date across versions."""
+        self._index: dict[str, tuple[int, dict[str, Result], list[str]]] = {}
+        """Per contest the held board's results by submission id and their ids in order (``_fold``)."""
         self._applied: dict[str, dict[int, tuple[Result, dt.datetime]]] = {}
         """Results this process recorded on a held board, by the version each made, not yet folded in."""
 
@@ -150,22 +153,30 @@ class Boards:
         pending = self._applied.get(contest_id)
         if have is None or not pending or have.version + 1 not in pending:
             return have
-        results = {r.submission_id: r for r in have.results}
+        index = self._index.get(contest_id)
+        if index is not None and index[0] == have.version:
+            _, results, ids = index
+        else:  # (built once per board read from the store; folds keep it up to date)
+            results = {r.submission_id: r for r in have.results}
+            ids = sorted(results)
         version, update_time = have.version, have.update_time
         while version + 1 in pending:
             version += 1
             result, update_time = pending.pop(version)
             known = results.get(result.submission_id)
+            if known is None:
+                bisect.insort(ids, result.submission_id)
             if known is None or result.supersedes(known):
                 results[result.submission_id] = result
         for stale in [v for v in pending if v <= version]:
             del pending[stale]
         board = dataclasses.replace(
             have,
-            results=tuple(r for _, r in sorted(results.items())),
+            results=tuple(map(results.__getitem__, ids)),  # by submission id, as the store orders them
             version=version,
             update_time=update_time,
         )
+        self._index[contest_id] = (version, results, ids)
         self._boards[contest_id] = board
         return board
 
@@ -180,6 +191,7 @@ class Boards:
         while len(self._boards) > self._max_contests:
             evicted = self._boards.popitem(last=False)[0]
             self._checked.pop(evicted, None)
+            self._index.pop(evicted, None)
             for key in [k for k in self._lives if k[0] == evicted]:
                 del self._lives[key]
             self._applied.pop(evicted, None)
@@ -279,7 +291,8 @@ class Followed:
         self.generation = 0
         self.followers = 0
         self.poked = asyncio.Event()
-        self._moved: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._moved = asyncio.Event()
+        """Set (and replaced) when the generation moves."""
         self.task: asyncio.Task[None] | None = None
         self._caught_up = 0
         """Followers waiting for the generation after the current one: they have taken the current board."""
@@ -290,8 +303,8 @@ class Followed:
         self.generation += 1
         self._caught_up = 0
         self._idle.clear()
-        self._moved.set_result(None)
-        self._moved = asyncio.get_running_loop().create_future()
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()  # wakes every follower waiting for this generation
 
     def check_idle(self) -> None:
         if self._caught_up >= self.followers:
@@ -313,7 +326,7 @@ class Followed:
             self.check_idle()
         try:
             while self.generation <= generation:
-                await asyncio.shield(self._moved)
+                await self._moved.wait()  # (an Event: cancelling one follower's wait leaves the others')
         finally:
             if counted and self.generation == generation:  # left without a new board (a heartbeat, a cancel)
                 self._caught_up -= 1

@@ -403,7 +403,8 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                     if final:
                         return
                 try:
-                    board = await asyncio.wait_for(followed.after(generation), self.heartbeat_s)
+                    async with asyncio.timeout(self.heartbeat_s):  # a timer, not a task per follower and board
+                        board = await followed.after(generation)
                     generation = followed.generation
                 except TimeoutError:
                     sent = None  # quiet for a while: the same snapshot again keeps idle proxies from closing
