@@ -116,7 +116,8 @@ def test_the_stream_over_rest_ndjson_grpc_web_and_native_grpc(platform: Platform
             if line.strip():
                 lines.append(json.loads(line))
     kinds = [next(k for k in ("finding", "text_delta", "analysis") if m.get(k)) for m in lines]
-    assert kinds == ["finding", "text_delta", "analysis"]
+    assert kinds == ["finding", "finding", "text_delta", "analysis"]  # ruff's unused import and the analyser's
+    assert [m["finding"]["rule_id"] for m in lines[:2]] == ["ruff/F401", "unused-import"]
     assert lines[-1]["last"] is True and lines[-1]["analysis"]["review"] == ""
 
     request = analysis_service_pb2.AnalyzeCodeStreamRequest(language_id="python3", source=SLOW)
@@ -133,7 +134,7 @@ def test_the_stream_over_rest_ndjson_grpc_web_and_native_grpc(platform: Platform
             return [m async for m in call]
 
     for messages in (asyncio.run(web()), asyncio.run(native())):
-        assert [m.WhichOneof("chunk") for m in messages] == ["finding", "text_delta", "analysis"]
+        assert [m.WhichOneof("chunk") for m in messages] == ["finding", "finding", "text_delta", "analysis"]
         assert messages[-1].last and messages[-1].analysis.complexity.time == "O(n^2)"
 
 
@@ -215,3 +216,14 @@ def test_compare_and_report_for_admins_only(platform: Platform, rest: httpx.Clie
             )
 
     assert asyncio.run(native_compare()).suspicious
+
+
+def test_python_is_also_checked_by_ruff_inside_the_judges_sandbox(rest: httpx.Client, user: str):
+    source = "import os\n\n\ndef f(x=[]):\n    return x\n\n\nprint(undefined_name)\n"
+    response = rest.post("/v1/analyses", json={"language_id": "python3", "source": source}, headers=auth(user))
+    assert response.status_code == 200, response.text
+    analysis = response.json()["analysis"]
+    ruff = {f["rule_id"]: f for f in analysis["findings"] if f["rule_id"].startswith("ruff/")}
+    assert set(ruff) == {"ruff/F401", "ruff/B006", "ruff/F821"}, analysis["findings"]
+    assert (ruff["ruff/F821"]["line_start"], ruff["ruff/F821"]["severity"]) == (8, "SEVERITY_ERROR")
+    assert analysis["note"] == ""

@@ -14,7 +14,7 @@ from arena.ai_analysis.llm import OpenAiChatModel
 from arena.ai_analysis.servicer import AiAnalysisServicer
 from arena.ai_analysis.settings import load_ai_analysis_settings
 from arena.ai_analysis.store import SqlAnalysisStore
-from arena.ai_analysis.upstream import ExecutionServiceSubmissions, ProblemServiceProblems
+from arena.ai_analysis.upstream import ExecutionServiceLinter, ExecutionServiceSubmissions, ProblemServiceProblems
 from arena.ai_analysis.v1 import analysis_service_pb2_grpc
 from arena.execution.v1 import execution_internal_service_pb2_grpc, execution_service_pb2_grpc
 from arena.kit.db import make_engine
@@ -30,9 +30,9 @@ async def build(runtime: Runtime) -> ServiceParts:
     await store.migrate()
     clients = runtime.clients
     problems = ProblemServiceProblems(clients.stub(problem_service_pb2_grpc.ProblemServiceStub, "problem"))
+    execution_internal = clients.stub(execution_internal_service_pb2_grpc.ExecutionInternalServiceStub, "execution")
     submissions = ExecutionServiceSubmissions(
-        clients.stub(execution_service_pb2_grpc.ExecutionServiceStub, "execution"),
-        clients.stub(execution_internal_service_pb2_grpc.ExecutionInternalServiceStub, "execution"),
+        clients.stub(execution_service_pb2_grpc.ExecutionServiceStub, "execution"), execution_internal
     )
     model = OpenAiChatModel(settings.model) if settings.model is not None else None
     app = AiAnalysisApp(
@@ -42,6 +42,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         model=model,
         quotas=Quotas(settings.requests_per_user_per_minute, settings.tokens_per_user_per_day),
         cache_entries=settings.cache_entries,
+        linter=ExecutionServiceLinter(execution_internal),
     )
     on_stop: list[Callable[[], Awaitable[None]]] = [engine.dispose]
     if model is not None:

@@ -93,6 +93,12 @@ class Problems(Protocol):
         ...
 
 
+class Linter(Protocol):
+    """The language's own linter, run by the judge in its sandbox (``upstream.ExecutionServiceLinter``)."""
+
+    async def lint(self, language_id: str, source: str) -> list[Finding]: ...
+
+
 class Submissions(Protocol):
     async def source(self, submission_id: str) -> SubmissionRecord: ...
 
@@ -208,8 +214,11 @@ class AiAnalysisApp:
         quotas: Quotas | None = None,
         cache_entries: int = 2048,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        linter: Linter | None = None,
     ) -> None:
         self.store = store
+        self.linter = linter
+        self._lint_cache: collections.OrderedDict[tuple[str, str], tuple[Finding, ...]] = collections.OrderedDict()
         self.problems = problems
         self.submissions = submissions
         self.model = model
@@ -246,6 +255,27 @@ class AiAnalysisApp:
         while len(self._cache) > self.cache_entries:
             self._cache.popitem(last=False)
         return result
+
+    async def _linted(self, language_id: str, source: str, result: StaticResult) -> tuple[StaticResult, str]:
+        """The result with the language's linter's findings (Python: ruff in the judge's sandbox), cached by
+        (language, source hash); a linter that cannot run leaves the result as it is, with a note."""
+        if self.linter is None or _family(language_id) != "python":
+            return result, ""
+        key = (language_id, source_hash(language_id, source))
+        found = self._lint_cache.get(key)
+        if found is None:
+            try:
+                found = tuple(await self.linter.lint(language_id, source))
+            except Exception as exc:  # never an error for the user: the static analysis stands alone
+                log.warning("the linter could not run", error=str(exc))
+                return result, "The linter could not run; these are the analyser's own findings."
+            self._lint_cache[key] = found
+            while len(self._lint_cache) > self.cache_entries:
+                self._lint_cache.popitem(last=False)
+        if not found:
+            return result, ""
+        findings = sorted((*result.findings, *found), key=lambda f: (f.line_start, f.column, f.rule_id))
+        return dataclasses.replace(result, findings=tuple(findings)), ""
 
     async def _problem(self, problem_id: str) -> tuple[ProblemContext | None, tuple[str, ...], str]:
         """The problem's context, or None with a note when its service is unreachable."""
@@ -288,7 +318,8 @@ class AiAnalysisApp:
         _check_source("source", language_id, source)
         self.quotas.admit(caller.user_id)
         problem, _, note = await self._problem(problem_id)
-        result = await self.static(language_id, source, problem)
+        result, lint_note = await self._linted(language_id, source, await self.static(language_id, source, problem))
+        note = " ".join(filter(None, [note, lint_note]))
         analysis = self._analysis(caller, language_id, problem_id, submission_id, result, note=note)
         await self.store.add_analysis(analysis)
         return analysis
@@ -335,7 +366,8 @@ class AiAnalysisApp:
         _check_source("source", language_id, source)
         self.quotas.admit(caller.user_id)
         problem, _, note = await self._problem(problem_id)
-        result = await self.static(language_id, source, problem)
+        result, lint_note = await self._linted(language_id, source, await self.static(language_id, source, problem))
+        note = " ".join(filter(None, [note, lint_note]))
         return self._stream(caller, language_id, source, problem_id, submission_id, problem, result, note)
 
     async def _stream(

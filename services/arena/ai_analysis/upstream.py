@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from arena.ai_analysis.app import FailingTest, SourceRef, SubmissionRecord
-from arena.ai_analysis.domain import ProblemContext
+from arena.ai_analysis.domain import Category, Finding, ProblemContext, Severity
 from arena.common.v1 import verdict_pb2
 from arena.execution.v1 import execution_internal_service_pb2, execution_service_pb2
 from arena.kit.client import UpstreamStub
@@ -91,3 +91,34 @@ class ExecutionServiceSubmissions:
             s.submission_id, s.user_id, s.problem_id, s.language_id, s.source, _verdict(s.verdict)
         )
         return record, (FailingTest(failing.ordinal, failing.sample) if failing is not None else None)
+
+
+LINT_TIMEOUT_S = 15.0
+"""A lint run in the sandbox may take a few seconds on a busy judge."""
+
+
+def _lint_finding(f: execution_internal_service_pb2.LintFinding) -> Finding:
+    """A ruff finding in the analyser's terms: undefined names, syntax errors and bugbear's bugs are
+    correctness (errors for the first two), unused imports and variables style."""
+    code = f.code
+    if code.startswith(("F8", "E9")) or code == "syntax":
+        severity, category = Severity.ERROR, Category.CORRECTNESS
+    elif code in ("F401", "F841", "F811"):
+        severity, category = Severity.WARNING, Category.STYLE
+    else:
+        severity, category = Severity.WARNING, Category.CORRECTNESS
+    return Finding(f"ruff/{code}", severity, category, f.line, f.column, max(f.end_line, f.line), f.message)
+
+
+class ExecutionServiceLinter:
+    """``Linter`` through ``ExecutionInternalService.LintSource``: ruff runs in the judge's sandbox."""
+
+    def __init__(self, internal: UpstreamStub) -> None:
+        self._internal = internal
+
+    async def lint(self, language_id: str, source: str) -> list[Finding]:
+        response = await self._internal.LintSource(
+            execution_internal_service_pb2.LintSourceRequest(language_id=language_id, source=source),
+            timeout_s=LINT_TIMEOUT_S,
+        )
+        return [_lint_finding(f) for f in response.findings]

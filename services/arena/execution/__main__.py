@@ -21,6 +21,7 @@ from arena.execution.app import AppSettings, Authorize, ExecutionApp
 from arena.execution.bundles import ProblemServiceBundles
 from arena.execution.domain import Isolation
 from arena.execution.judge import Judge
+from arena.execution.lint import Linter
 from arena.execution.messages import event_message
 from arena.execution.publish import RealtimeForwarder
 from arena.execution.runs import SandboxRunner
@@ -102,6 +103,7 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
         authorize=_contest_authorizer(runtime),
         on_queued=queued,
         isolation=Isolation(cpu_accounting=sandbox.cpu_accounting, neutral_paths=sandbox.neutral_paths),
+        linter=Linter(sandbox),
     )
 
     async def cleanup() -> None:

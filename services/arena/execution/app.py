@@ -123,6 +123,17 @@ def _check_source(source: str, field: str) -> None:
         )
 
 
+class SourceLinter(Protocol):
+    """The language's own linter run in the sandbox (``lint.Linter``): (linter, findings), ("", []) for none."""
+
+    async def lint(self, language_id: str, source: str) -> tuple[str, list[Any]]: ...
+
+
+class _NoLinter:
+    async def lint(self, language_id: str, source: str) -> tuple[str, list[Any]]:
+        return "", []
+
+
 class Runner(Protocol):
     """Compiles a program once and runs it on one stdin at a time (``runs.SandboxRunner``)."""
 
@@ -155,9 +166,11 @@ class ExecutionApp:
         on_queued: Callable[[], None] = _nothing,
         clock: Callable[[], dt.datetime] = utcnow,
         isolation: Isolation = UNISOLATED,
+        linter: SourceLinter | None = None,
     ) -> None:
         self.store = store
         self.isolation = isolation
+        self.linter: SourceLinter = linter or _NoLinter()
         self.runner = runner
         """Compiles and runs RunCode's programs (submissions are judged by ``worker.JudgePool``)."""
         self.languages = {a.language.language_id: a for a in languages}
@@ -249,6 +262,12 @@ class ExecutionApp:
             log.warning("judge notes withheld: the problem's author is unknown", problem_id=problem_id, exc_info=True)
             return False
         return bundle is not None and bool(bundle.author_id) and bundle.author_id == caller.user_id
+
+    async def lint(self, language_id: str, source: str) -> tuple[str, list[Any]]:
+        """The language's linter on a source, in the sandbox (service-to-service: ai_analysis)."""
+        self.language(language_id, "language_id")
+        _check_source(source, "source")
+        return await self.linter.lint(language_id, source)
 
     async def source(self, submission_id: str) -> Submission:
         """A submission with its source, for other services (internal)."""

@@ -284,6 +284,20 @@ class ExecutionInternalServicer(execution_internal_service_pb2_grpc.ExecutionInt
             verdict=cast("verdict_pb2.Verdict", submission.verdict.value if submission.verdict else 0),
         )
 
+    async def LintSource(
+        self, request: execution_internal_service_pb2.LintSourceRequest, context: Context
+    ) -> execution_internal_service_pb2.LintSourceResponse:
+        linter, findings = await self.app.lint(request.language_id, request.source)
+        return execution_internal_service_pb2.LintSourceResponse(
+            linter=linter,
+            findings=[
+                execution_internal_service_pb2.LintFinding(
+                    code=f.code, message=f.message, line=f.line, column=f.column, end_line=f.end_line
+                )
+                for f in findings
+            ],
+        )
+
     async def ListSubmissionRefs(
         self, request: execution_internal_service_pb2.ListSubmissionRefsRequest, context: Context
     ) -> execution_internal_service_pb2.ListSubmissionRefsResponse:

@@ -356,3 +356,24 @@ async def test_judge_notes_are_for_the_problems_author_and_admins_only(store):
     assert [s.judge_notes for s in listed] == [""]
     start = (await asyncio.wait_for(_rest(app.watch(SETTER, submission.submission_id, 0)), 5))[0]
     assert start.submission.judge_notes == ""
+
+
+async def test_lint_checks_the_language_and_the_source_before_the_linter_runs(store):
+    class Linter:
+        calls = 0
+
+        async def lint(self, language_id: str, source: str):
+            Linter.calls += 1
+            return "ruff 0", []
+
+    app = ExecutionApp(
+        store, FakeRunner(), [Available(PYTHON, "test")], Bundles(), AppSettings(), feed=EventFeed(), linter=Linter()
+    )
+    with pytest.raises(InvalidArgument):
+        await app.lint("cobol", "print(1)\n")
+    with pytest.raises(InvalidArgument):
+        await app.lint("python3", "   ")
+    with pytest.raises(InvalidArgument):
+        await app.lint("python3", "x" * (70 * 1024))
+    assert Linter.calls == 0
+    assert await app.lint("python3", "print(1)\n") == ("ruff 0", [])

@@ -27,29 +27,41 @@ from arena.common.v1 import verdict_pb2 as arena_dot_common_dot_v1_dot_verdict__
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3arena/execution/v1/execution_internal_service.proto\x12\x12\x61rena.execution.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\"G\n\x1aGetSubmissionSourceRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\"\xe7\x01\n\x1bGetSubmissionSourceResponse\x12#\n\rsubmission_id\x18\x01 \x01(\tR\x0csubmissionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x1f\n\x0blanguage_id\x18\x04 \x01(\tR\nlanguageId\x12\x16\n\x06source\x18\x05 \x01(\tR\x06source\x12\x32\n\x07verdict\x18\x06 \x01(\x0e\x32\x18.arena.common.v1.VerdictR\x07verdict\"\x95\x01\n\x19ListSubmissionRefsRequest\x12\x1d\n\nproblem_id\x18\x01 \x01(\tR\tproblemId\x12\x1d\n\ncontest_id\x18\x02 \x01(\tR\tcontestId\x12\x1b\n\tpage_size\x18\x03 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"\xac\x01\n\rSubmissionRef\x12#\n\rsubmission_id\x18\x01 \x01(\tR\x0csubmissionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x1f\n\x0blanguage_id\x18\x04 \x01(\tR\nlanguageId\x12\x1d\n\ncontest_id\x18\x05 \x01(\tR\tcontestId\"\x89\x01\n\x1aListSubmissionRefsResponse\x12\x43\n\x0bsubmissions\x18\x01 \x03(\x0b\x32!.arena.execution.v1.SubmissionRefR\x0bsubmissions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x99\x02\n\x18\x45xecutionInternalService\x12\x7f\n\x13GetSubmissionSource\x12..arena.execution.v1.GetSubmissionSourceRequest\x1a/.arena.execution.v1.GetSubmissionSourceResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12|\n\x12ListSubmissionRefs\x12-.arena.execution.v1.ListSubmissionRefsRequest\x1a..arena.execution.v1.ListSubmissionRefsResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n3arena/execution/v1/execution_internal_service.proto\x12\x12\x61rena.execution.v1\x1a\x1c\x61rena/common/v1/access.proto\x1a\x1d\x61rena/common/v1/verdict.proto\x1a\x1fgoogle/api/field_behavior.proto\"X\n\x11LintSourceRequest\x12%\n\x0blanguage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\nlanguageId\x12\x1c\n\x06source\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\x06source\"i\n\x12LintSourceResponse\x12\x16\n\x06linter\x18\x01 \x01(\tR\x06linter\x12;\n\x08\x66indings\x18\x02 \x03(\x0b\x32\x1f.arena.execution.v1.LintFindingR\x08\x66indings\"\x82\x01\n\x0bLintFinding\x12\x12\n\x04\x63ode\x18\x01 \x01(\tR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\x12\n\x04line\x18\x03 \x01(\x05R\x04line\x12\x16\n\x06\x63olumn\x18\x04 \x01(\x05R\x06\x63olumn\x12\x19\n\x08\x65nd_line\x18\x05 \x01(\x05R\x07\x65ndLine\"G\n\x1aGetSubmissionSourceRequest\x12)\n\rsubmission_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\x0csubmissionId\"\xe7\x01\n\x1bGetSubmissionSourceResponse\x12#\n\rsubmission_id\x18\x01 \x01(\tR\x0csubmissionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x1f\n\x0blanguage_id\x18\x04 \x01(\tR\nlanguageId\x12\x16\n\x06source\x18\x05 \x01(\tR\x06source\x12\x32\n\x07verdict\x18\x06 \x01(\x0e\x32\x18.arena.common.v1.VerdictR\x07verdict\"\x95\x01\n\x19ListSubmissionRefsRequest\x12\x1d\n\nproblem_id\x18\x01 \x01(\tR\tproblemId\x12\x1d\n\ncontest_id\x18\x02 \x01(\tR\tcontestId\x12\x1b\n\tpage_size\x18\x03 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"\xac\x01\n\rSubmissionRef\x12#\n\rsubmission_id\x18\x01 \x01(\tR\x0csubmissionId\x12\x17\n\x07user_id\x18\x02 \x01(\tR\x06userId\x12\x1d\n\nproblem_id\x18\x03 \x01(\tR\tproblemId\x12\x1f\n\x0blanguage_id\x18\x04 \x01(\tR\nlanguageId\x12\x1d\n\ncontest_id\x18\x05 \x01(\tR\tcontestId\"\x89\x01\n\x1aListSubmissionRefsResponse\x12\x43\n\x0bsubmissions\x18\x01 \x03(\x0b\x32!.arena.execution.v1.SubmissionRefR\x0bsubmissions\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xff\x02\n\x18\x45xecutionInternalService\x12\x7f\n\x13GetSubmissionSource\x12..arena.execution.v1.GetSubmissionSourceRequest\x1a/.arena.execution.v1.GetSubmissionSourceResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12|\n\x12ListSubmissionRefs\x12-.arena.execution.v1.ListSubmissionRefsRequest\x1a..arena.execution.v1.ListSubmissionRefsResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x12\x64\n\nLintSource\x12%.arena.execution.v1.LintSourceRequest\x1a&.arena.execution.v1.LintSourceResponse\"\x07\x90\x02\x01\xc0\xf3\x18\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'arena.execution.v1.execution_internal_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_LINTSOURCEREQUEST'].fields_by_name['language_id']._loaded_options = None
+  _globals['_LINTSOURCEREQUEST'].fields_by_name['language_id']._serialized_options = b'\342A\001\002'
+  _globals['_LINTSOURCEREQUEST'].fields_by_name['source']._loaded_options = None
+  _globals['_LINTSOURCEREQUEST'].fields_by_name['source']._serialized_options = b'\342A\001\002'
   _globals['_GETSUBMISSIONSOURCEREQUEST'].fields_by_name['submission_id']._loaded_options = None
   _globals['_GETSUBMISSIONSOURCEREQUEST'].fields_by_name['submission_id']._serialized_options = b'\342A\001\002'
   _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['GetSubmissionSource']._loaded_options = None
   _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['GetSubmissionSource']._serialized_options = b'\220\002\001\300\363\030\005'
   _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['ListSubmissionRefs']._loaded_options = None
   _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['ListSubmissionRefs']._serialized_options = b'\220\002\001\300\363\030\005'
-  _globals['_GETSUBMISSIONSOURCEREQUEST']._serialized_start=169
-  _globals['_GETSUBMISSIONSOURCEREQUEST']._serialized_end=240
-  _globals['_GETSUBMISSIONSOURCERESPONSE']._serialized_start=243
-  _globals['_GETSUBMISSIONSOURCERESPONSE']._serialized_end=474
-  _globals['_LISTSUBMISSIONREFSREQUEST']._serialized_start=477
-  _globals['_LISTSUBMISSIONREFSREQUEST']._serialized_end=626
-  _globals['_SUBMISSIONREF']._serialized_start=629
-  _globals['_SUBMISSIONREF']._serialized_end=801
-  _globals['_LISTSUBMISSIONREFSRESPONSE']._serialized_start=804
-  _globals['_LISTSUBMISSIONREFSRESPONSE']._serialized_end=941
-  _globals['_EXECUTIONINTERNALSERVICE']._serialized_start=944
-  _globals['_EXECUTIONINTERNALSERVICE']._serialized_end=1225
+  _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['LintSource']._loaded_options = None
+  _globals['_EXECUTIONINTERNALSERVICE'].methods_by_name['LintSource']._serialized_options = b'\220\002\001\300\363\030\005'
+  _globals['_LINTSOURCEREQUEST']._serialized_start=169
+  _globals['_LINTSOURCEREQUEST']._serialized_end=257
+  _globals['_LINTSOURCERESPONSE']._serialized_start=259
+  _globals['_LINTSOURCERESPONSE']._serialized_end=364
+  _globals['_LINTFINDING']._serialized_start=367
+  _globals['_LINTFINDING']._serialized_end=497
+  _globals['_GETSUBMISSIONSOURCEREQUEST']._serialized_start=499
+  _globals['_GETSUBMISSIONSOURCEREQUEST']._serialized_end=570
+  _globals['_GETSUBMISSIONSOURCERESPONSE']._serialized_start=573
+  _globals['_GETSUBMISSIONSOURCERESPONSE']._serialized_end=804
+  _globals['_LISTSUBMISSIONREFSREQUEST']._serialized_start=807
+  _globals['_LISTSUBMISSIONREFSREQUEST']._serialized_end=956
+  _globals['_SUBMISSIONREF']._serialized_start=959
+  _globals['_SUBMISSIONREF']._serialized_end=1131
+  _globals['_LISTSUBMISSIONREFSRESPONSE']._serialized_start=1134
+  _globals['_LISTSUBMISSIONREFSRESPONSE']._serialized_end=1271
+  _globals['_EXECUTIONINTERNALSERVICE']._serialized_start=1274
+  _globals['_EXECUTIONINTERNALSERVICE']._serialized_end=1657
 # @@protoc_insertion_point(module_scope)

@@ -9,6 +9,36 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class LintSourceRequest(_message.Message):
+    __slots__ = ("language_id", "source")
+    LANGUAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    language_id: str
+    source: str
+    def __init__(self, language_id: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class LintSourceResponse(_message.Message):
+    __slots__ = ("linter", "findings")
+    LINTER_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    linter: str
+    findings: _containers.RepeatedCompositeFieldContainer[LintFinding]
+    def __init__(self, linter: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[LintFinding, _Mapping]]] = ...) -> None: ...
+
+class LintFinding(_message.Message):
+    __slots__ = ("code", "message", "line", "column", "end_line")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    COLUMN_FIELD_NUMBER: _ClassVar[int]
+    END_LINE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ..., line: _Optional[int] = ..., column: _Optional[int] = ..., end_line: _Optional[int] = ...) -> None: ...
+
 class GetSubmissionSourceRequest(_message.Message):
     __slots__ = ("submission_id",)
     SUBMISSION_ID_FIELD_NUMBER: _ClassVar[int]

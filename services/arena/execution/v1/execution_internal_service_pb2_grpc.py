@@ -45,6 +45,11 @@ class ExecutionInternalServiceStub:
                 request_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.SerializeToString,
                 response_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.FromString,
                 _registered_method=True)
+        self.LintSource = channel.unary_unary(
+                '/arena.execution.v1.ExecutionInternalService/LintSource',
+                request_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceRequest.SerializeToString,
+                response_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceResponse.FromString,
+                _registered_method=True)
 
 
 class ExecutionInternalServiceServicer:
@@ -65,6 +70,15 @@ class ExecutionInternalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LintSource(self, request, context):
+        """Runs the language's own linter on a source inside the judge's sandbox, never on the host (Python and
+        PyPy: ruff, its pyflakes, syntax and bugbear rules). A language without a linter here answers no findings
+        and an empty `linter`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ExecutionInternalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +91,11 @@ def add_ExecutionInternalServiceServicer_to_server(servicer, server):
                     servicer.ListSubmissionRefs,
                     request_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.FromString,
                     response_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.SerializeToString,
+            ),
+            'LintSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.LintSource,
+                    request_deserializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceRequest.FromString,
+                    response_serializer=arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +153,33 @@ class ExecutionInternalService:
             '/arena.execution.v1.ExecutionInternalService/ListSubmissionRefs',
             arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsRequest.SerializeToString,
             arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.ListSubmissionRefsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LintSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/arena.execution.v1.ExecutionInternalService/LintSource',
+            arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceRequest.SerializeToString,
+            arena_dot_execution_dot_v1_dot_execution__internal__service__pb2.LintSourceResponse.FromString,
             options,
             channel_credentials,
             insecure,
