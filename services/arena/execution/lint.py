@@ -1,7 +1,8 @@
 """A language's own linter, run on a source inside the judge's sandbox (never on the host).
 
-Python (and PyPy): ruff, the wheel's binary copied into the run's workspace (the sandbox shows no host path
-but the system's), with pyflakes, syntax and bugbear rules, no configuration read and no cache written.
+Python (and PyPy): ruff, the wheel's binary hard-linked into the run's workspace (the sandbox shows no host
+path but the system's; one copy of the 25 MB binary sits beside the workspaces, on their file system, so a
+lint run copies nothing), with pyflakes, syntax and bugbear rules, no configuration read and no cache written.
 Other languages have no cheap linter here: no findings.
 """
 
@@ -54,21 +55,32 @@ class Linter:
     def __init__(self, sandbox: Sandbox, ruff: str | None = None) -> None:
         self._sandbox = sandbox
         self._ruff = ruff or shutil.which("ruff")
-        self._binary: bytes | None = None
-        self.version = ""
-        if self._ruff is not None:
-            with_version = subprocess.run([self._ruff, "--version"], capture_output=True, text=True, check=False)
-            self.version = with_version.stdout.strip()
+        self._staged: pathlib.Path | None = None
+        self._version = ""
+
+    def _stage(self, ruff: str) -> pathlib.Path:
+        """The binary beside the workspaces (root's, read and run by all), copied once per process."""
+        if self._staged is None:
+            staged = self._sandbox.workspace_root / "ruff"
+            shutil.copyfile(ruff, staged)
+            os.chmod(staged, 0o755)
+            self._version = subprocess.run(
+                [ruff, "--version"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+            self._staged = staged
+        return self._staged
 
     async def lint(self, language_id: str, source: str) -> tuple[str, list[LintFinding]]:
         """(linter, findings); ("", []) where the language has no linter here."""
         if language_id not in PYTHON_LANGUAGES or self._ruff is None:
             return "", []
-        if self._binary is None:
-            self._binary = pathlib.Path(self._ruff).read_bytes()
-        workspace = self._sandbox.workspace({"ruff": self._binary, "main.py": source.encode()})
+        staged = self._stage(self._ruff)
+        workspace = self._sandbox.workspace({"main.py": source.encode()})
         try:
-            os.chmod(workspace / "ruff", 0o755)
+            try:
+                os.link(staged, workspace / "ruff")  # same file system: no copy
+            except OSError:  # (a workspace elsewhere: copy after all)
+                shutil.copy2(staged, workspace / "ruff")
             ran = await self._sandbox.run(
                 workspace,
                 ["/box/ruff", "check", "--isolated", "--no-cache", "--exit-zero", "--output-format", "json",
@@ -80,4 +92,4 @@ class Linter:
         if not ran.succeeded:
             log.warning("the linter failed", language=language_id, stderr=ran.stderr[-500:])
             raise RuntimeError("the linter failed in the sandbox")
-        return self.version, parse_ruff(ran.stdout)
+        return self._version, parse_ruff(ran.stdout)

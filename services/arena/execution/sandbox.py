@@ -37,7 +37,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import structlog
 
@@ -185,26 +185,27 @@ def claim_slot_uids(count: int, *, lock_dir: pathlib.Path = UID_LOCK_DIR) -> lis
     raise SandboxUnavailable(f"no free sandbox uids left in {FIRST_SLOT_UID}+{SLOT_UID_SPAN}")
 
 
-def _zombie_uids() -> set[int]:
-    """The uids that own a zombie process now."""
-    found = set()
+def _processes() -> Iterator[tuple[int, int, str]]:
+    """(pid, real uid, state letter) of every process now; those that end while read are left out."""
     for status in pathlib.Path("/proc").glob("[0-9]*/status"):
         with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
-            lines = status.read_text().splitlines()
-            if next(line for line in lines if line.startswith("State:")).split()[1] == "Z":
-                found.add(int(next(line for line in lines if line.startswith("Uid:")).split()[1]))
-    return found
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            yield int(status.parent.name), int(fields["Uid"].split()[0]), fields["State"].split()[0]
+
+
+def _zombie_uids() -> set[int]:
+    """The uids that own a zombie process now."""
+    return {uid for _, uid, state in _processes() if state == "Z"}
 
 
 def _kill_leftovers(uids: Iterable[int]) -> None:
     """SIGKILLs processes still running as uids just claimed: leftovers of a judge that was killed."""
-    wanted = {str(uid) for uid in uids}
-    for status in pathlib.Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            uid_line = next(line for line in status.read_text().splitlines() if line.startswith("Uid:"))
-            if uid_line.split()[1] in wanted:
-                os.kill(int(status.parent.name), signal.SIGKILL)
-                log.warning("killed a leftover sandbox process", pid=int(status.parent.name))
+    wanted = set(uids)
+    for pid, uid, _ in _processes():
+        if uid in wanted:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                log.warning("killed a leftover sandbox process", pid=pid)
 
 
 class Sandbox:
