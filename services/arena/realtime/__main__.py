@@ -1,7 +1,8 @@
 """``python -m arena.realtime``: the realtime service process (its composition root).
 
-Builds the broker (the in-process hub: one instance), the use cases and the servicers, and
-hands them to the kit with the standard platform wiring.
+Builds the broker (JetStream when ``ARENA_NATS_URL`` is set, so every instance shares the topics;
+else the in-process hub: one instance), the use cases and the servicers, and hands them to the kit
+with the standard platform wiring.
 """
 
 from __future__ import annotations
@@ -9,25 +10,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections.abc import Awaitable, Callable
 
+from arena.broker.connection import connect
 from arena.kit.server import Runtime, ServiceParts, main
 from arena.realtime.app import RealtimeApp
+from arena.realtime.jetstream import JetStreamBroker
 from arena.realtime.servicer import PublisherServicer, RealtimeServicer
-from arena.realtime.settings import RealtimeSettings
-from arena.realtime.store import InProcessHub
+from arena.realtime.settings import RealtimeSettings, load_realtime_settings
+from arena.realtime.store import InProcessHub, TopicBroker
 from arena.realtime.v1 import realtime_internal_service_pb2_grpc, realtime_service_pb2_grpc
 from arena.wiring import standard
 
 
 async def build(settings: RealtimeSettings, runtime: Runtime) -> ServiceParts:
-    hub = InProcessHub(retention=settings.retention_messages, queue_capacity=settings.queue_capacity_messages)
-    app = RealtimeApp(hub)
+    broker: TopicBroker
+    forget_idle: Callable[[], Awaitable[int]]
+    closing: list[Callable[[], Awaitable[None]]] = []
+    if settings.nats_url:
+        connection = await connect(settings.nats_url, runtime.config.instance_id)
+        shared = JetStreamBroker(
+            connection,
+            retention=settings.retention_messages,
+            queue_capacity=settings.queue_capacity_messages,
+            max_age_s=settings.broker_max_age_s,
+        )
+        await shared.setup()
+        broker = shared
+        forget_idle = functools.partial(shared.forget_idle, settings.idle_topic_s)
+        closing += [shared.close, connection.drain]
+    else:
+        hub = InProcessHub(retention=settings.retention_messages, queue_capacity=settings.queue_capacity_messages)
+        broker = hub
+
+        async def forget_idle() -> int:
+            return hub.forget_idle(settings.idle_topic_s)
+
+    app = RealtimeApp(broker)
     sweeper: list[asyncio.Task[None]] = []
 
     async def sweep() -> None:
         while True:
             await asyncio.sleep(settings.sweep_interval_s)
-            hub.forget_idle(settings.idle_topic_s)
+            await forget_idle()
 
     async def start() -> None:
         sweeper.append(asyncio.create_task(sweep(), name="topic-sweeper"))
@@ -37,6 +62,9 @@ async def build(settings: RealtimeSettings, runtime: Runtime) -> ServiceParts:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for close in closing:
+            with contextlib.suppress(Exception):
+                await close()
 
     return ServiceParts(
         servicers=[
@@ -52,4 +80,4 @@ async def build(settings: RealtimeSettings, runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
-    main("realtime", functools.partial(build, RealtimeSettings()), standard())
+    main("realtime", functools.partial(build, load_realtime_settings()), standard())
