@@ -5,6 +5,8 @@ from __future__ import annotations
 from arena import launcher
 from arena.ai_analysis import settings as ai_analysis_settings
 from arena.analytics import settings as analytics_settings
+from arena.broker import connection as broker_connection
+from arena.contest import settings as contest_settings
 from arena.execution import settings as execution_settings
 from arena.kit import config
 from arena.notification import settings as notification_settings
@@ -18,4 +20,6 @@ VARIABLES: dict[str, str] = {
     **notification_settings.VARIABLES,
     **launcher.VARIABLES,
     **ai_analysis_settings.VARIABLES,
+    **broker_connection.VARIABLES,
+    **contest_settings.VARIABLES,
 }

@@ -229,8 +229,13 @@ class Boards:
             return board
 
     def invalidate(self, contest_id: str) -> None:
-        """This process changed the contest: the next read asks the store."""
+        """This process (or, told by its nudge, another) changed the contest: the next read asks the store."""
         self._checked.pop(contest_id, None)
+
+    def held_version(self, contest_id: str) -> int:
+        """The version of the board held for the contest (0: none held)."""
+        have = self._boards.get(contest_id)
+        return have.version if have is not None else 0
 
     def members(self, board: Board) -> frozenset[str]:
         """The board's participants as a set (built once per version)."""
@@ -442,10 +447,23 @@ class ContestApp:
         self.watch = Watch(self.boards, clock, poll_s=poll_s)
         self.changed: Callable[[str], None] = self.watch.poke
         """Called with a contest id after every write that moved its board (the streams listen)."""
+        self.tell_others: Callable[[str, int], None] = lambda contest_id, version: None
+        """Called with a contest id and its board's new version (0: not known) after every write that moved
+        the board: with a broker, other instances hear it (``changed_elsewhere``)."""
 
     def _moved(self, contest_id: str) -> None:
         self.boards.invalidate(contest_id)
         self.changed(contest_id)
+        self.tell_others(contest_id, 0)
+
+    def changed_elsewhere(self, contest_id: str, version: int = 0) -> None:
+        """Another instance moved the contest's board (to ``version``; 0: not known): unless the held board
+        is that new already, the next read asks the store (the read cache's expiry must not hide the
+        change) and the contest's stream reader wakes now instead of at its next poll."""
+        if version and self.boards.held_version(contest_id) >= version:
+            return
+        self.boards.invalidate(contest_id)
+        self.watch.poke(contest_id)
 
     async def _contest(self, contest_id: str) -> Contest:
         contest = await self.store.get(contest_id) if contest_id else None
@@ -665,6 +683,7 @@ class ContestApp:
         if version is not None:
             self.boards.applied(contest_id, version, result, now)  # no reread: the held board takes it in
             self.changed(contest_id)
+            self.tell_others(contest_id, version)
         return version is not None
 
     async def view(self, contest_id: str, caller: Identity | None) -> View:

@@ -9,17 +9,20 @@ import os
 # the child only execs, so it needs none of them. Read by gRPC when it loads: set it first.
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 
+import contextlib
 import functools
 import shutil
 
 import grpc
 import structlog
 
+from arena.broker.connection import connect
+from arena.broker.nudges import Nudges
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
 from arena.execution import languages, outbox
 from arena.execution.app import AppSettings, Authorize, ExecutionApp
 from arena.execution.bundles import ProblemServiceBundles
-from arena.execution.domain import Isolation
+from arena.execution.domain import Event, Isolation, Submission
 from arena.execution.judge import Judge
 from arena.execution.lint import Linter
 from arena.execution.messages import event_message
@@ -39,6 +42,9 @@ from arena.problem.v1 import problem_internal_service_pb2_grpc
 from arena.wiring import standard
 
 log = structlog.get_logger("arena.execution")
+
+EVENTS = "arena.execution.events"
+"""Nudge subject prefix: ``arena.execution.events.<submission id>`` with the stored event's sequence."""
 
 
 def _contest_authorizer(runtime: Runtime) -> Authorize:
@@ -76,7 +82,19 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
         runtime.clients.stub(problem_internal_service_pb2_grpc.ProblemInternalServiceStub, "problem")
     )
     forwarder = RealtimeForwarder(runtime.clients, event_message)
-    feed = EventFeed(on_event=forwarder)
+    nudges: Nudges | None = None
+    if settings.nats_url:  # several instances: each stored event wakes the other instances' watchers
+        connection = await connect(settings.nats_url, owner)
+        nudges = Nudges(connection, origin=owner)
+
+    def on_event(submission: Submission, event: Event) -> None:
+        forwarder(submission, event)
+        if nudges is not None:
+            nudges.send(EVENTS, submission.submission_id, sequence=event.sequence)
+
+    feed = EventFeed(on_event=on_event)
+    if nudges is not None:
+        await nudges.listen(EVENTS, lambda key, fields: feed.watchers.nudge(key, fields.get("sequence", 0)))
     dispatcher = outbox.Dispatcher(store, outbox.senders(runtime.clients))
     judge = Judge(sandbox, {a.language.language_id: a.language for a in available})
     pool = JudgePool(
@@ -98,7 +116,7 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
         SandboxRunner(judge),
         available,
         bundles,
-        AppSettings(),
+        AppSettings(watch_poll_s=settings.watch_poll_s),
         feed=feed,
         authorize=_contest_authorizer(runtime),
         on_queued=queued,
@@ -110,6 +128,10 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
         await pool.stop()
         await dispatcher.stop()
         await forwarder.close()
+        if nudges is not None:
+            await nudges.close()
+            with contextlib.suppress(Exception):
+                await nudges.connection.drain()
         await engine.dispose()
         sandbox.close()
         shutil.rmtree(work_root, ignore_errors=True)

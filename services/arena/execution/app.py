@@ -67,7 +67,8 @@ class AppSettings:
     queue_limit: int = 1000
     """Queued submissions beyond which CreateSubmission is refused (RESOURCE_EXHAUSTED)."""
     watch_poll_s: float = 1.0
-    """How often a watcher re-reads the store (for events another instance wrote)."""
+    """How often a watcher re-reads the store (for events another instance wrote; with a broker their
+    nudges wake it at once, and the poll only covers a lost nudge)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -341,15 +342,15 @@ class ExecutionApp:
                     if event.last:
                         return
                 try:
-                    event = await asyncio.wait_for(queue.get(), self.settings.watch_poll_s)
+                    arrived = await asyncio.wait_for(queue.get(), self.settings.watch_poll_s)
                 except TimeoutError:
                     pending = await self.store.events_after(submission_id, last)
                     continue
-                if event.sequence <= last:
+                if arrived.sequence <= last:
                     pending = []
-                elif event.sequence == last + 1:
-                    pending = [event]
-                else:
+                elif arrived.sequence == last + 1 and isinstance(arrived, Event):
+                    pending = [arrived]
+                else:  # a gap, or another instance's event (a nudge): the store has it
                     pending = await self.store.events_after(submission_id, last)
         finally:
             self.watchers.unsubscribe(submission_id, queue)

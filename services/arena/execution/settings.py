@@ -7,12 +7,15 @@ import os
 import pathlib
 from collections.abc import Mapping
 
+from arena.broker.connection import load_nats_url
 from arena.kit.config import ConfigError
 
 VARIABLES: dict[str, str] = {
     "ARENA_JUDGE_WORKERS": "Execution service: submissions judged at once per process (default the CPU count).",
     "ARENA_SANDBOX_DIR": "Execution service: where sandbox workspaces live; must be world-searchable "
     "(default /tmp/arena-sandbox/<instance id>).",
+    "ARENA_WATCH_POLL_S": "Execution service: how often a WatchSubmission stream re-reads the store for events "
+    "another instance stored (seconds, default 1; with ARENA_NATS_URL their nudges wake it at once).",
 }
 
 MAX_JUDGE_WORKERS = 256
@@ -24,6 +27,10 @@ class ExecutionSettings:
     """Submissions judged at once per process."""
     sandbox_dir: pathlib.Path | None = None
     """Root of the sandbox workspaces; None: ``/tmp/arena-sandbox/<owner>``."""
+    watch_poll_s: float = 1.0
+    """How often a watcher re-reads the store for another instance's events."""
+    nats_url: str | None = None
+    """The broker that nudges other instances' watchers (``ARENA_NATS_URL``); None: this process alone."""
 
     def sandbox_root(self, owner: str) -> pathlib.Path:
         return self.sandbox_dir or pathlib.Path("/tmp/arena-sandbox") / owner
@@ -40,4 +47,16 @@ def load_execution_settings(env: Mapping[str, str] | None = None) -> ExecutionSe
     else:
         workers = int(raw)
     configured = env.get("ARENA_SANDBOX_DIR")
-    return ExecutionSettings(judge_workers=workers, sandbox_dir=pathlib.Path(configured) if configured else None)
+    raw_poll = env.get("ARENA_WATCH_POLL_S", "") or "1"
+    try:
+        watch_poll_s = float(raw_poll)
+    except ValueError:
+        watch_poll_s = -1.0
+    if not 0.01 <= watch_poll_s <= 3600:
+        raise ConfigError(f"ARENA_WATCH_POLL_S must be a number of seconds from 0.01 to 3600, not {raw_poll!r}")
+    return ExecutionSettings(
+        judge_workers=workers,
+        sandbox_dir=pathlib.Path(configured) if configured else None,
+        watch_poll_s=watch_poll_s,
+        nats_url=load_nats_url(env),
+    )

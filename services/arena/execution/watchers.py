@@ -4,12 +4,17 @@ The store is the record; this only makes delivery immediate. A watcher subscribe
 *before* it replays the stored events, so nothing published in between is missed, and
 it drops what it has already sent by sequence number (no duplicates). A gap (an event
 written by another instance) sends it back to the store.
+
+Events stored by another instance arrive as a ``Nudge`` (``nudge``: with a broker, every instance
+hears every stored event's submission id and sequence): the watcher reads the store at once instead
+of at its next poll.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 from collections.abc import Callable
 
 from arena.execution.domain import Event, Submission
@@ -17,16 +22,23 @@ from arena.execution.domain import Event, Submission
 QUEUE_LIMIT = 1024
 
 
+@dataclasses.dataclass(frozen=True)
+class Nudge:
+    """Another instance stored the submission's event ``sequence``: read the store."""
+
+    sequence: int
+
+
 class Watchers:
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Event]]] = collections.defaultdict(set)
+        self._queues: dict[str, set[asyncio.Queue[Event | Nudge]]] = collections.defaultdict(set)
 
-    def subscribe(self, submission_id: str) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
+    def subscribe(self, submission_id: str) -> asyncio.Queue[Event | Nudge]:
+        queue: asyncio.Queue[Event | Nudge] = asyncio.Queue(QUEUE_LIMIT)
         self._queues[submission_id].add(queue)
         return queue
 
-    def unsubscribe(self, submission_id: str, queue: asyncio.Queue[Event]) -> None:
+    def unsubscribe(self, submission_id: str, queue: asyncio.Queue[Event | Nudge]) -> None:
         queues = self._queues.get(submission_id)
         if queues is not None:
             queues.discard(queue)
@@ -37,6 +49,12 @@ class Watchers:
         for queue in self._queues.get(event.submission_id, ()):
             if not queue.full():  # a stalled watcher re-reads the store when it finds the gap
                 queue.put_nowait(event)
+
+    def nudge(self, submission_id: str, sequence: int) -> None:
+        """Another instance stored event ``sequence`` of the submission: its watchers here look."""
+        for queue in self._queues.get(submission_id, ()):
+            if not queue.full():
+                queue.put_nowait(Nudge(sequence))
 
 
 OnEvent = Callable[[Submission, Event], None]
