@@ -15,6 +15,7 @@ from bench import (
     batch,
     board_stream,
     calls,
+    fanout,
     getuser,
     judge,
     launch,
@@ -41,6 +42,7 @@ BENCHMARKS = {
     "analytics": analytics.main,
     "ai_analysis": ai_analysis.main,
     "notification": notification.main,
+    "fanout": fanout.main,
 }
 
 

@@ -2,10 +2,11 @@
 
 ``python -m arena.launcher`` is what ``make up`` runs; integration tests use ``Platform``
 with free ports and a scratch data directory. Start-up: render the Envoy configuration
-and endpoint files for the chosen ports, start the eight services, wait until each
-reports SERVING, start Envoy, wait until the platform answers through it, load the demo
-data, print the URLs. Ctrl-C or SIGTERM stops everything in order (Envoy first, then
-the services, each given its grace period), keeping the data directory.
+and endpoint files for the chosen ports, start the broker (NATS, when ``broker`` is set),
+start the eight services, wait until each reports SERVING, start Envoy, wait until the
+platform answers through it, load the demo data, print the URLs. Ctrl-C or SIGTERM stops
+everything in order (Envoy first, then the services, each given its grace period, then the
+broker), keeping the data directory.
 
 Children get SIGTERM from the kernel if the launcher itself dies (PR_SET_PDEATHSIG), so
 no process outlives it.
@@ -28,6 +29,7 @@ import urllib.request
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from arena.broker.server import NatsServer
 from arena.kit.services import SERVICES
 
 if TYPE_CHECKING:
@@ -76,6 +78,10 @@ class LaunchSettings:
     """Browser origins allowed to call the edge (default: the edge's own and a dev server's)."""
     demo_activity_s: float = 0.0
     """With demo data: the simulated contestants submit again about this often (0: never; `make up`: 20 s)."""
+    broker: bool = False
+    """Start a NATS server (JetStream) first and give every service ``ARENA_NATS_URL``: what several instances
+    of a service need to share streams (one instance needs none)."""
+    broker_port: int = 4222
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -84,6 +90,10 @@ class LaunchSettings:
     @property
     def edge_url(self) -> str:
         return f"http://127.0.0.1:{self.edge_port}"
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.broker_port}"
 
     def service_env(self) -> dict[str, str]:
         """The environment every service process gets (the static table for these ports)."""
@@ -105,6 +115,8 @@ class LaunchSettings:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if self.broker:
+            env["ARENA_NATS_URL"] = self.nats_url
         for name, ports in self.ports.items():
             prefix = f"ARENA_{name.upper()}_"
             env[prefix + "GRPC_PORT"] = str(ports.grpc)
@@ -147,6 +159,8 @@ class Platform:
         self.envoy_config: pathlib.Path | None = None
         self.activity: ContestActivity | None = None
         """The demo contestants' background submissions (``LaunchSettings.demo_activity_s``)."""
+        self.broker: NatsServer | None = None
+        """The NATS server (``LaunchSettings.broker``), started before the services and stopped after them."""
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -156,6 +170,10 @@ class Platform:
         deadline = time.monotonic() + timeout_s
         try:
             self.envoy_config = self._render_edge()
+            if settings.broker:
+                nats_dir, nats_log = settings.data_dir / "nats", settings.log_dir / "nats.log"
+                self.broker = NatsServer(settings.broker_port, nats_dir, nats_log)
+                self.broker.start(timeout_s=max(1.0, deadline - time.monotonic()))
             for spec in SERVICES:
                 self.start_service(spec.name)
             for spec in SERVICES:
@@ -193,6 +211,9 @@ class Platform:
                 process.kill()
                 process.wait()
         self.processes.clear()
+        if self.broker is not None:  # last: the services drain their broker connections as they stop
+            self.broker.stop()
+            self.broker = None
 
     # -- services -------------------------------------------------------------------------
 
