@@ -9,7 +9,7 @@ Per message, "all delivered" is the last subscriber's arrival. The configuration
 each (hub, NATS, hub, NATS, ...), so the shared machine's noise hits both alike. Every subscriber must get
 every message once, in sequence order, or the benchmark fails.
 
-    python -m bench.fanout [--rounds 3] [--subscribers 1000] [--messages 20] [--interval-ms 100]
+    python -m bench.fanout [--rounds 3] [--subscribers 1000] [--messages 20] [--interval-ms 500]
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Fanout:
 
     @staticmethod
     async def _read(call: grpc.aio.UnaryStreamCall, into: list[tuple[int, float, float]]) -> None:
-        async for response in call:
+        while (response := await call.read()) is not grpc.aio.EOF:
             if response.HasField("message"):
                 message = response.message
                 into.append((message.sequence, message.payload["t"], time.time()))
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup-s", type=float, default=None, help="(accepted for bench.run; warm-up is 3 messages)")
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=20, help="messages per round")
-    parser.add_argument("--interval-ms", type=float, default=100.0, help="between two publishes")
+    parser.add_argument("--interval-ms", type=float, default=500.0, help="between two publishes")
     args = parser.parse_args(argv)
     if not 1 <= args.subscribers <= 5000 or not 1 <= args.messages <= 1000 or not 1 <= args.rounds <= 20:
         parser.error("--subscribers 1..5000, --messages 1..1000, --rounds 1..20")
