@@ -25,6 +25,7 @@ from bench import (
     sandbox,
     standings,
     watch,
+    watch_across,
 )
 
 BENCHMARKS = {
@@ -43,6 +44,7 @@ BENCHMARKS = {
     "ai_analysis": ai_analysis.main,
     "notification": notification.main,
     "fanout": fanout.main,
+    "watch_across": watch_across.main,
 }
 
 
