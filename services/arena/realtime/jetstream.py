@@ -225,8 +225,16 @@ class JetStreamBroker:
         )
         if stream_sequence == 0 and not state.ready.done():
             state.ready.set_result(None)  # nothing retained: nothing to load first
-        async with asyncio.timeout(self._ready_timeout_s):
-            await asyncio.shield(state.ready)
+        deadline = asyncio.get_running_loop().time() + self._ready_timeout_s
+        while not state.ready.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(state.ready), 0.5)
+            except TimeoutError:
+                # The message it waits for may have expired meanwhile: ready once nothing newer is stored.
+                if (await self._last(subject))[0] <= state.stream_sequence and not state.ready.done():
+                    state.ready.set_result(None)
+                elif asyncio.get_running_loop().time() > deadline:
+                    raise
         self._remember(state.name, (state.stream_sequence, state.sequence))
 
     async def subscribe(self, topics: tuple[str, ...], after: Mapping[str, int]) -> tuple[Subscription, list[Delivery]]:
