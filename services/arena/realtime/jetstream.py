@@ -203,7 +203,10 @@ class JetStreamBroker:
                     raise Unavailable(f"the message broker cannot be read: {exc}", retry_after_s=1.0) from None
                 raise
         else:
-            await asyncio.shield(state.ready)
+            try:
+                await asyncio.shield(state.ready)
+            except BROKER_ERRORS as exc:  # (the first subscriber's attempt failed: the same answer here)
+                raise Unavailable(f"the message broker cannot be read: {exc}", retry_after_s=1.0) from None
         state.touched = self._clock()
         return state
 
