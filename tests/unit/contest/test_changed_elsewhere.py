@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.unit.contest.test_app import ANN, BOB, SETTER, T0, Catalog, Clock, H, ac, spec
 
 from arena.contest.app import Boards, ContestApp
 from arena.contest.domain import Verdict
 from arena.contest.store import InMemoryContestStore
+from unit.contest.test_app import ANN, BOB, SETTER, T0, Catalog, Clock, H, ac, spec
 
 
 @pytest.fixture

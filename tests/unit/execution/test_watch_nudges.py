@@ -8,12 +8,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 
-from tests.unit.execution.test_app import USER, make_app, submit
-
 from arena.execution.domain import EventType, Status, Verdict, overall
 from arena.execution.store import InMemoryExecutionStore
 from arena.execution.watchers import Nudge, Watchers
 from arena.kit.db import utcnow
+from unit.execution.test_app import USER, make_app, submit
 
 
 class CountingStore(InMemoryExecutionStore):
