@@ -35,6 +35,9 @@ VARIABLES: dict[str, str] = {
     "ARENA_<SERVICE>_PROCESSES": "How many processes serve a service, sharing its ports with SO_REUSEPORT (default 1).",
     "ARENA_CONSUL_HTTP_ADDR": "Consul agent HTTP address (host:port or URL); when set, services register there "
     "and discover each other through it instead of the static table.",
+    "ARENA_REGISTRY_DIR": "Registry directory for discovery without Consul (the launcher sets it when it runs "
+    "several instances): each instance writes <instance id>.json there while it serves; others probe its "
+    "gRPC health.",
     "ARENA_INSTANCE_ID": "Unique id of this instance in discovery (default <service>-<address>-<grpc port>).",
     "ARENA_LOG_LEVEL": "Minimum log level: debug, info, warning, error (default info).",
     "ARENA_LOG_FORMAT": "json (default) or console.",
@@ -87,6 +90,8 @@ class PlatformConfig:
     read_cache_ttl_s: float = 2.0
     """How long hot reads keep serialized answers (0: no caching)."""
     database_url_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    registry_dir: pathlib.Path | None = None
+    """Registry directory for discovery without Consul (None: the static table)."""
 
     def database_url(self, service_name: str) -> str:
         url = self.database_url_overrides.get(service_name) or self.database_url_template
@@ -187,6 +192,7 @@ def load_platform(env: Mapping[str, str] | None = None) -> PlatformConfig:
         jwt_audience=env.get("ARENA_JWT_AUDIENCE") or "arena",
         version=env.get("ARENA_VERSION") or _package_version(),
         read_cache_ttl_s=_float(env, "ARENA_READ_CACHE_TTL_S", 2.0),
+        registry_dir=pathlib.Path(env["ARENA_REGISTRY_DIR"]).resolve() if env.get("ARENA_REGISTRY_DIR") else None,
     )
 
 
