@@ -105,6 +105,8 @@ def local_client_stats(runtime: Runtime) -> ops_pb2.ProcessClientStats:
         upstreams=[
             ops_pb2.UpstreamStats(
                 upstream=s.upstream,
+                instance_id=s.instance_id,
+                target=s.target,
                 call_count=s.call_count,
                 error_count=s.error_count,
                 rejected_count=s.rejected_count,
