@@ -6,6 +6,7 @@ import json
 import pathlib
 import re
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -13,8 +14,10 @@ import httpx
 import pytest
 import yaml
 
+from arena.demo.problems import load
 from arena.kit.services import SERVICES
 from arena.launcher import LaunchSettings, Platform, ServicePorts
+from e2e.conftest import register_and_login
 from support.ports import free_ports
 
 pytestmark = pytest.mark.timeout(300)
@@ -44,7 +47,7 @@ def two_of_everything(tmp_path_factory: pytest.TempPathFactory, descriptor_set_p
         instances=2,
         shutdown_grace_s=3.0,
         descriptor=descriptor_set_path,
-        demo_data=False,
+        demo_data=True,  # loaded through Envoy, over both instances of everything
     )
     platform = Platform(settings)
     platform.start(timeout_s=180)
@@ -153,3 +156,52 @@ def test_instance_keys_and_ports_reject_unknown_names(two_of_everything: Platfor
     with pytest.raises(KeyError, match="nosuch"):
         platform.instance_keys("nosuch")
     assert re.fullmatch(r"problem-\d", platform.instance_keys("problem")[1])
+
+
+def test_two_judges_drain_one_queue_and_judge_every_submission_once(two_of_everything: Platform):
+    platform = two_of_everything
+    (accepted,) = [p.solutions["accepted.py"][1] for p in load() if p.slug == "a-plus-b"]
+    with httpx.Client(base_url=platform.settings.edge_url, timeout=30) as rest:
+        headers = {"authorization": f"Bearer {register_and_login(rest, 'two-judges')}"}
+        ids = []
+        for _ in range(20):
+            created = rest.post(
+                "/v1/submissions",
+                json={"problem_id": "a-plus-b", "language_id": "python3", "source": accepted},
+                headers=headers,
+            )
+            assert created.status_code == 200, created.text
+            ids.append(created.json()["submission"]["submission_id"])
+
+        def all_finished() -> bool:
+            for submission_id in ids:
+                got = rest.get(f"/v1/submissions/{submission_id}", headers=headers)
+                assert got.status_code == 200, got.text
+                if got.json()["submission"]["status"] != "SUBMISSION_STATUS_FINISHED":
+                    return False
+            return True
+
+        _wait_for(all_finished, 180, "all 20 submissions judged")
+        verdicts = {rest.get(f"/v1/submissions/{i}", headers=headers).json()["submission"]["verdict"] for i in ids}
+        assert verdicts == {"VERDICT_ACCEPTED"}
+    marks = ",".join("?" * len(ids))
+    with sqlite3.connect(platform.settings.data_dir / "execution.db") as db:
+        owners = dict(
+            db.execute(f"SELECT submission_id, claimed_by FROM submissions WHERE submission_id IN ({marks})", ids)
+        )
+        counts = {
+            (sid, kind): n
+            for sid, kind, n in db.execute(
+                f"SELECT submission_id, type, count(*) FROM submission_events WHERE submission_id IN ({marks})"
+                " GROUP BY submission_id, type",
+                ids,
+            )
+        }
+        tests = dict(
+            db.execute(f"SELECT submission_id, test_count FROM submissions WHERE submission_id IN ({marks})", ids)
+        )
+    assert set(owners) == set(ids)
+    assert set(owners.values()) == {"execution-1", "execution-2"}, owners  # both judges took part
+    for sid in ids:  # one claim, one run, one verdict each: nobody judged a submission twice
+        assert counts[(sid, "RUNNING")] == 1 and counts[(sid, "FINISHED")] == 1, (sid, counts)
+        assert counts[(sid, "TEST_FINISHED")] == tests[sid] > 0
