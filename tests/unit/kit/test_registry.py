@@ -11,7 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from arena.kit.config import load_platform
+from arena.kit.config import ConfigError, load_platform
 from arena.kit.discovery import Instance
 from arena.kit.registry import RegistryDiscovery, RegistryError, RegistryRegistrar, read_entries, write_entry
 from arena.kit.services import service
@@ -146,8 +146,12 @@ def test_wiring_picks_consul_then_the_registry_then_the_static_table(tmp_path: p
     registry = {"ARENA_REGISTRY_DIR": str(tmp_path), "ARENA_DATA_DIR": str(tmp_path)}
     assert type(discovery_from_config(load_platform(registry))).__name__ == "RegistryDiscovery"
     assert isinstance(registrar_from_config(load_server("problem", registry)), RegistryRegistrar)
-    consul = {**registry, "ARENA_CONSUL_HTTP_ADDR": "127.0.0.1:8500"}
-    assert type(registrar_from_config(load_server("problem", consul))).__name__ == "ConsulRegistrar"
+    consul = {**registry, "ARENA_CONSUL_HTTP_ADDR": "127.0.0.1:8500", "ARENA_CONSUL_CHECK_INTERVAL_S": "1"}
+    registrar = registrar_from_config(load_server("problem", consul))
+    assert type(registrar).__name__ == "ConsulRegistrar"
+    assert registrar._settings.check_interval_s == 1.0  # what the agent's check definition gets
+    with pytest.raises(ConfigError, match="ARENA_CONSUL_CHECK_INTERVAL_S"):
+        load_platform({**consul, "ARENA_CONSUL_CHECK_INTERVAL_S": "0"})
     static = {"ARENA_DATA_DIR": str(tmp_path)}
     assert discovery_from_config(load_platform(static)).source == "static"
     assert registrar_from_config(load_server("problem", static)) is None
