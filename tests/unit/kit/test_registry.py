@@ -133,11 +133,29 @@ async def test_an_instance_of_another_service_is_refused(tmp_path: pathlib.Path)
         await RegistryRegistrar(tmp_path).register(Instance("problem", "p-1", "127.0.0.1", 1, 2), service("user"))
 
 
+async def test_services_nobody_asks_about_are_no_longer_probed(tmp_path: pathlib.Path, servers):
+    for server in servers:
+        write_entry(tmp_path, server.instance)
+    discovery = RegistryDiscovery(tmp_path, interval_s=0.05, idle_s=0.2)
+    try:
+        assert len(await discovery.instances("problem")) == 2
+        started = time.monotonic()
+        while discovery.known("problem"):  # forgotten once idle
+            assert time.monotonic() - started < 2, "an idle service is still probed"
+            await asyncio.sleep(0.05)
+        await servers[0].stop()
+        assert [i.instance_id for i in await discovery.instances("problem")] == ["problem-2"]  # fresh on asking
+    finally:
+        await discovery.close()
+
+
 def test_bad_timings_are_refused(tmp_path: pathlib.Path):
     with pytest.raises(RegistryError):
         RegistryDiscovery(tmp_path, interval_s=0)
     with pytest.raises(RegistryError):
         RegistryDiscovery(tmp_path, probe_timeout_s=-1)
+    with pytest.raises(RegistryError):
+        RegistryDiscovery(tmp_path, idle_s=0)
 
 
 def test_wiring_picks_consul_then_the_registry_then_the_static_table(tmp_path: pathlib.Path):
