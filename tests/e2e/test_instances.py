@@ -123,6 +123,11 @@ def test_a_killed_instance_leaves_the_endpoint_files_within_a_second_and_comes_b
                 break
         assert gone_after is not None and gone_after < 1.5, gone_after
         assert failures == 0  # idempotent GETs retried on the other host
+        health = rest.get("/v1/health").json()
+        (problem,) = [entry for entry in health["services"] if entry["service"] == "problem"]
+        statuses = {i["instance_id"]: i["status"] for i in problem["instances"]}
+        assert statuses == {"problem-1": "SERVING_STATUS_SERVING", "problem-2": "SERVING_STATUS_UNREACHABLE"}
+        assert problem["status"] == "SERVING_STATUS_SERVING"
         assert (platform.settings.registry_dir / "problem-2.json").exists()  # left behind, probed out
         platform.start_instance("problem-2")
         platform.wait_serving("problem-2", time.monotonic() + 60)
