@@ -136,6 +136,8 @@ class LaunchSettings:
     def split_key(self, key: str) -> tuple[str, int]:
         """(service, 1-based instance number) of an instance key."""
         if key in self.ports:
+            if self.instance_count(key) > 1:
+                raise KeyError(f"{key} runs {self.instance_count(key)} instances: name one, such as {key}-1")
             return key, 1
         service, _, number = key.rpartition("-")
         if service in self.ports and number.isdigit() and key in self.instance_keys(service):

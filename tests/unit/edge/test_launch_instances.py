@@ -46,7 +46,7 @@ def test_chosen_ports_of_further_instances_win(tmp_path: pathlib.Path):
     assert settings.instance_ports("user-2") == ServicePorts(7001, 7002)
 
 
-@pytest.mark.parametrize("key", ["problem-3", "problem-0", "nosuch", "problem-x", "user-2"])
+@pytest.mark.parametrize("key", ["problem-3", "problem-0", "nosuch", "problem-x", "user-2", "problem"])
 def test_unknown_instance_keys_are_refused(tmp_path: pathlib.Path, key: str):
     settings = LaunchSettings(data_dir=tmp_path, instances=2, instances_by_service={"user": 1})
     with pytest.raises(KeyError):
