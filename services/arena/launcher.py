@@ -507,6 +507,17 @@ Press Ctrl-C to stop.""",
     )
 
 
+def _others_serve(platform: Platform, key: str) -> bool:
+    """Whether another instance of ``key``'s service still runs."""
+    if key == "envoy" or key in platform.settings.ports:
+        return False
+    service, _ = platform.settings.split_key(key)
+    return any(
+        other != key and (process := platform.processes.get(other)) is not None and process.poll() is None
+        for other in platform.instance_keys(service)
+    )
+
+
 def _instances_from_env(env: Mapping[str, str]) -> tuple[int, dict[str, int]]:
     """``ARENA_INSTANCES`` and the ``ARENA_<SERVICE>_INSTANCES`` overrides."""
 
@@ -562,11 +573,14 @@ def main() -> None:
         sys.exit(1)
     print(f"all services healthy in {time.monotonic() - started:.1f} s")
     _print_urls(settings)
+    reported: set[str] = set()
     while not stopping:
         for name, process in list(platform.processes.items()):
-            if process.poll() is not None:
+            if process.poll() is not None and name not in reported:
+                reported.add(name)
                 print(f"{name} exited unexpectedly ({process.returncode}); see {settings.log_dir}/{name}.log")
-                stopping = True
+                # With several instances the others carry on (discovery routes around it); else stop.
+                stopping = stopping or not _others_serve(platform, name)
         time.sleep(0.5)
     print("stopping...", flush=True)
     platform.stop()

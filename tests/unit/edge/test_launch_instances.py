@@ -9,7 +9,7 @@ import yaml
 
 from arena.edge.launch import eds_dir_for, render_for_launch
 from arena.kit.discovery import Instance
-from arena.launcher import LaunchError, LaunchSettings, ServicePorts, _instances_from_env
+from arena.launcher import LaunchError, LaunchSettings, Platform, ServicePorts, _instances_from_env, _others_serve
 
 
 def test_one_instance_keeps_the_service_names_and_the_static_table(tmp_path: pathlib.Path):
@@ -92,3 +92,21 @@ def test_every_instance_is_in_the_first_endpoint_files(tmp_path: pathlib.Path, d
     ]
     assert ports == [50052, 50152]
     assert yaml.safe_load((eds / "user.yaml").read_text())["resources"][0]["endpoints"] == []
+
+
+class _Exited:
+    def __init__(self, code: int | None) -> None:
+        self.code = code
+
+    def poll(self) -> int | None:
+        return self.code
+
+
+def test_make_up_carries_on_when_another_instance_of_the_service_still_runs(tmp_path: pathlib.Path):
+    platform = Platform(LaunchSettings(data_dir=tmp_path, instances_by_service={"problem": 2}))
+    platform.processes.update({"problem-1": _Exited(-9), "problem-2": _Exited(None), "user": _Exited(1)})  # type: ignore[dict-item]
+    assert _others_serve(platform, "problem-1")
+    assert not _others_serve(platform, "user")  # its only instance
+    assert not _others_serve(platform, "envoy")
+    platform.processes["problem-2"] = _Exited(-9)  # type: ignore[assignment]
+    assert not _others_serve(platform, "problem-1")
