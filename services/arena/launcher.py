@@ -165,6 +165,11 @@ class LaunchSettings:
             env[prefix + "WEB_PORT"] = str(ports.web)
             env["ARENA_INSTANCE_ID"] = key if key != service else f"{service}-1"
             env["ARENA_REGISTRY_DIR"] = str(self.registry_dir)
+            if service == "execution" and "ARENA_SANDBOX_DIR" not in self.extra_env:
+                # The judge's default workspace root is /tmp/arena-sandbox/<instance id>, which it clears on
+                # start: "execution-2" of another platform on this machine must not share it. The port is
+                # unique on the machine while this instance runs.
+                env["ARENA_SANDBOX_DIR"] = f"/tmp/arena-sandbox/{env['ARENA_INSTANCE_ID']}-{ports.grpc}"
         return env
 
     @property

@@ -36,6 +36,9 @@ def test_instance_k_adds_100_per_instance_and_is_named_service_k(tmp_path: pathl
     assert env["ARENA_PROBLEM_GRPC_PORT"] == "50152" and env["ARENA_PROBLEM_WEB_PORT"] == "51152"
     assert env["ARENA_REGISTRY_DIR"] == str(tmp_path / "registry")
     assert settings.instance_env("problem-1")["ARENA_INSTANCE_ID"] == "problem-1"
+    # Judges' workspaces are unique on the machine, even with another platform's execution-2 running.
+    assert settings.instance_env("execution-2")["ARENA_SANDBOX_DIR"] == "/tmp/arena-sandbox/execution-2-50153"
+    assert "ARENA_SANDBOX_DIR" not in env
 
 
 def test_chosen_ports_of_further_instances_win(tmp_path: pathlib.Path):
