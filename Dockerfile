@@ -43,6 +43,10 @@ if [ "$#" -ge 3 ] && [ "$1" = python ] && [ "$2" = -m ]; then
         ip="$(python -c 'import socket; print(socket.gethostbyname(socket.gethostname()))')"
         export "$var=$ip"
       fi
+      # Each replica (`docker compose up --scale`) is its own instance in Consul, named after its host name.
+      if [ -z "${ARENA_INSTANCE_ID:-}" ]; then
+        export "ARENA_INSTANCE_ID=${3#arena.}-$(hostname)"
+      fi
       ;;
   esac
 fi

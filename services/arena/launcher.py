@@ -10,6 +10,15 @@ broker), keeping the data directory.
 
 Children get SIGTERM from the kernel if the launcher itself dies (PR_SET_PDEATHSIG), so
 no process outlives it.
+
+Several instances (``ARENA_INSTANCES=N`` for every service, ``ARENA_<SERVICE>_INSTANCES`` for
+one): instance k of a service gets its own ports (instance 1 the table's, instance k the
+table's plus 100*(k-1), or ``LaunchSettings.instance_ports_by_key``) and the id
+``<service>-<k>``; every process registers in the registry directory
+(``arena.kit.registry``) and finds the others there, and the launcher keeps Envoy's endpoint
+files in step with it (``arena.edge.eds.watch``, every 0.25 s) from a thread of its own.
+A service with one instance is keyed by its name (``processes["user"]``), one with several
+by ``<service>-<k>`` (``processes["problem-2"]``); ``Platform.instance_keys`` lists them.
 """
 
 from __future__ import annotations
@@ -21,8 +30,10 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +51,10 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 VARIABLES: dict[str, str] = {
     "ARENA_CORS_ORIGINS": "make up: comma-separated browser origins allowed to call the edge "
     "(default http://localhost:5173, http://localhost:8080, http://127.0.0.1:8080).",
+    "ARENA_INSTANCES": "make up: instances of every service (default 1); with more than one, each instance has "
+    "its own ports (the table's plus 100 per further instance) and id (<service>-<k>), discovery is the registry "
+    "directory (<data dir>/registry) and Envoy's endpoint files follow it.",
+    "ARENA_<SERVICE>_INSTANCES": "make up: instances of one service, overriding ARENA_INSTANCES.",
     "ARENA_DEMO_ACTIVITY_S": "make up: the demo contest's simulated contestants submit again about this often "
     "(seconds; default 20; 0 turns it off).",
 }
@@ -54,6 +69,11 @@ class ServicePorts:
 
 def default_ports() -> dict[str, ServicePorts]:
     return {s.name: ServicePorts(s.grpc_port, s.web_port) for s in SERVICES}
+
+
+INSTANCE_PORT_STEP = 100
+"""Instance k of a service listens on its first instance's ports plus this times (k - 1)."""
+EDS_WATCH_INTERVAL_S = 0.25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,9 +99,93 @@ class LaunchSettings:
     demo_activity_s: float = 0.0
     """With demo data: the simulated contestants submit again about this often (0: never; `make up`: 20 s)."""
     broker: bool = False
-    """Start a NATS server (JetStream) first and give every service ``ARENA_NATS_URL``: what several instances
-    of a service need to share streams (one instance needs none)."""
-    broker_port: int = 4222
+    """Start a NATS server (JetStream) first and give every service ``ARENA_NATS_URL`` even with one instance
+    each (several instances always get one: they need it to share streams)."""
+    broker_port: int = 0
+    """The NATS server's port (0: a free port, chosen when the settings are made; `make up`: 4222)."""
+    instances: int = 1
+    """Instances of every service (``ARENA_INSTANCES``)."""
+    instances_by_service: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    """Instances of single services, overriding ``instances`` (``ARENA_<SERVICE>_INSTANCES``)."""
+    instance_ports_by_key: Mapping[str, ServicePorts] = dataclasses.field(default_factory=dict)
+    """Ports of further instances by key (``problem-2``); default: ``ports`` plus 100 per instance."""
+    registry: pathlib.Path | None = None
+    """The registry directory with several instances (default ``<data dir>/registry``)."""
+
+    def __post_init__(self) -> None:
+        for name, count in {"": self.instances, **self.instances_by_service}.items():
+            if name and name not in self.ports:
+                raise ValueError(f"instances_by_service names {name!r}, which is not a service")
+            if not 1 <= count <= 16:
+                raise ValueError(f"instances of {name or 'every service'} must be 1 to 16, not {count}")
+        if self.broker_port == 0 and self.uses_broker:
+            object.__setattr__(self, "broker_port", _free_port())
+
+    @property
+    def uses_broker(self) -> bool:
+        """Whether the platform runs the broker: asked for, or needed by several instances."""
+        return self.broker or self.several
+
+    def instance_count(self, service: str) -> int:
+        return self.instances_by_service.get(service, self.instances)
+
+    @property
+    def several(self) -> bool:
+        """Whether some service runs more than one instance (registry discovery, EDS watcher)."""
+        return any(self.instance_count(name) > 1 for name in self.ports)
+
+    @property
+    def registry_dir(self) -> pathlib.Path:
+        return self.registry or self.data_dir / "registry"
+
+    def instance_keys(self, service: str) -> list[str]:
+        """``["user"]`` for one instance, ``["problem-1", "problem-2"]`` for two."""
+        if service not in self.ports:
+            raise KeyError(f"no service named {service!r}")
+        count = self.instance_count(service)
+        return [service] if count == 1 else [f"{service}-{k}" for k in range(1, count + 1)]
+
+    def all_instance_keys(self) -> list[str]:
+        return [key for name in self.ports for key in self.instance_keys(name)]
+
+    def split_key(self, key: str) -> tuple[str, int]:
+        """(service, 1-based instance number) of an instance key."""
+        if key in self.ports:
+            if self.instance_count(key) > 1:
+                raise KeyError(f"{key} runs {self.instance_count(key)} instances: name one, such as {key}-1")
+            return key, 1
+        service, _, number = key.rpartition("-")
+        if service in self.ports and number.isdigit() and key in self.instance_keys(service):
+            return service, int(number)
+        raise KeyError(f"no instance {key!r}; known: {', '.join(self.all_instance_keys())}")
+
+    def instance_ports(self, key: str) -> ServicePorts:
+        service, number = self.split_key(key)
+        if number == 1:
+            return self.ports[service]
+        if key in self.instance_ports_by_key:
+            return self.instance_ports_by_key[key]
+        first = self.ports[service]
+        step = INSTANCE_PORT_STEP * (number - 1)
+        return ServicePorts(first.grpc + step, first.web + step)
+
+    def instance_env(self, key: str) -> dict[str, str]:
+        """``service_env()`` plus this instance's own ports, id and (with several) the registry."""
+        env = self.service_env()
+        service, _ = self.split_key(key)
+        if self.several:
+            ports = self.instance_ports(key)
+            prefix = f"ARENA_{service.upper()}_"
+            env[prefix + "GRPC_PORT"] = str(ports.grpc)
+            env[prefix + "WEB_PORT"] = str(ports.web)
+            env["ARENA_INSTANCE_ID"] = key if key != service else f"{service}-1"
+            env["ARENA_REGISTRY_DIR"] = str(self.registry_dir)
+            if service == "execution" and "ARENA_SANDBOX_DIR" not in self.extra_env:
+                # The judge's default workspace root is /tmp/arena-sandbox/<instance id>, which it clears on
+                # start: "execution-2" of another platform on this machine must not share it. The port is
+                # unique on the machine while this instance runs.
+                env["ARENA_SANDBOX_DIR"] = f"/tmp/arena-sandbox/{env['ARENA_INSTANCE_ID']}-{ports.grpc}"
+        return env
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -115,7 +219,7 @@ class LaunchSettings:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        if self.broker:
+        if self.uses_broker:
             env["ARENA_NATS_URL"] = self.nats_url
         for name, ports in self.ports.items():
             prefix = f"ARENA_{name.upper()}_"
@@ -123,6 +227,12 @@ class LaunchSettings:
             env[prefix + "WEB_PORT"] = str(ports.web)
         env.update(self.extra_env)
         return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class LaunchError(RuntimeError):
@@ -156,6 +266,9 @@ class Platform:
     def __init__(self, settings: LaunchSettings) -> None:
         self.settings = settings
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        """Running children by instance key (``Platform.instance_keys``) plus ``envoy``."""
+        self._eds_stop: threading.Event | None = None
+        self._eds_thread: threading.Thread | None = None
         self.envoy_config: pathlib.Path | None = None
         self.activity: ContestActivity | None = None
         """The demo contestants' background submissions (``LaunchSettings.demo_activity_s``)."""
@@ -169,15 +282,20 @@ class Platform:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout_s
         try:
+            if settings.several:
+                self._clear_registry()
             self.envoy_config = self._render_edge()
-            if settings.broker:
+            if settings.uses_broker:
                 nats_dir, nats_log = settings.data_dir / "nats", settings.log_dir / "nats.log"
                 self.broker = NatsServer(settings.broker_port, nats_dir, nats_log)
                 self.broker.start(timeout_s=max(1.0, deadline - time.monotonic()))
-            for spec in SERVICES:
-                self.start_service(spec.name)
-            for spec in SERVICES:
-                self.wait_serving(spec.name, deadline)
+            keys = [key for spec in SERVICES for key in settings.instance_keys(spec.name)]
+            for key in keys:
+                self.start_instance(key)
+            for key in keys:
+                self.wait_serving(key, deadline)
+            if settings.several:
+                self._start_eds_watcher()
             self._start_envoy()
             self._wait_edge(deadline)
             if settings.demo_data:
@@ -195,6 +313,7 @@ class Platform:
         if self.activity is not None:
             self.activity.stop()
             self.activity = None
+        self._stop_eds_watcher()
         order = ["envoy", *[name for name in self.processes if name != "envoy"]]
         for name in order:
             process = self.processes.get(name)
@@ -217,52 +336,157 @@ class Platform:
 
     # -- services -------------------------------------------------------------------------
 
-    def start_service(self, name: str) -> subprocess.Popen[bytes]:
-        log_file = open(self.settings.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+    def instance_keys(self, service: str) -> list[str]:
+        """The keys of a service's instances: ``["problem"]`` for one, ``["problem-1", "problem-2"]`` for two."""
+        return self.settings.instance_keys(service)
+
+    def instance_ports(self, key: str) -> ServicePorts:
+        return self.settings.instance_ports(key)
+
+    def start_instance(self, key: str) -> subprocess.Popen[bytes]:
+        """Starts one instance (again): same ports, same id. It registers itself once it serves."""
+        service, _ = self.settings.split_key(key)
+        running = self.processes.get(key)
+        if running is not None and running.poll() is None:
+            raise LaunchError(f"{key} is already running (pid {running.pid})")
+        log_file = open(self.settings.log_dir / f"{key}.log", "ab")  # noqa: SIM115 - owned by the child
         process = subprocess.Popen(
-            [sys.executable, "-m", f"arena.{name}"],
-            env=self.settings.service_env(),
+            [sys.executable, "-m", f"arena.{service}"],
+            env=self.settings.instance_env(key),
             cwd=self.settings.repo_root,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
         log_file.close()
-        self.processes[name] = process
+        self.processes[key] = process
         return process
 
+    def start_service(self, name: str) -> subprocess.Popen[bytes]:
+        """Starts a one-instance service by name (or one instance, by key)."""
+        return self.start_instance(name)
+
+    def kill_instance(self, key: str, sig: int = signal.SIGKILL) -> None:
+        """Sends ``sig`` to one instance; after SIGKILL (or any signal it died of) waits for it to go."""
+        self.settings.split_key(key)
+        process = self.processes.get(key)
+        if process is None or process.poll() is not None:
+            raise LaunchError(f"{key} is not running")
+        process.send_signal(sig)
+        if sig == signal.SIGKILL:
+            process.wait(10)
+
     def stop_service(self, name: str, *, timeout_s: float = 15.0) -> int:
-        """SIGTERM one service and wait for it; returns its exit status."""
+        """SIGTERM one service (or instance, by key) and wait for it; returns its exit status."""
         process = self.processes.pop(name)
         process.send_signal(signal.SIGTERM)
         return process.wait(timeout_s)
 
-    def wait_serving(self, name: str, deadline: float) -> None:
-        """Waits until the service's /healthz says SERVING (or fails with its log)."""
-        ports = self.settings.ports[name]
+    def wait_serving(self, key: str, deadline: float) -> None:
+        """Waits until the instance's /healthz says SERVING (or fails with its log)."""
+        ports = self.settings.instance_ports(key)
         url = f"http://127.0.0.1:{ports.web}/healthz"
-        process = self.processes[name]
+        process = self.processes[key]
         while True:
             if process.poll() is not None:
                 raise LaunchError(
-                    f"the {name} service exited with {process.returncode}:\n"
-                    + _tail(self.settings.log_dir / f"{name}.log")
+                    f"the {key} service exited with {process.returncode}:\n"
+                    + _tail(self.settings.log_dir / f"{key}.log")
                 )
             with contextlib.suppress(OSError):
                 status, _ = _get(url, timeout_s=1.0)
                 if status == 200:
                     return
             if time.monotonic() > deadline:
-                raise LaunchError(f"the {name} service did not report SERVING in time")
+                raise LaunchError(f"the {key} service did not report SERVING in time")
             time.sleep(0.1)
+
+    # -- several instances: the registry and Envoy's endpoint files ----------------------
+
+    def _clear_registry(self) -> None:
+        """Entries a previous run left behind (they would be probed and dropped anyway)."""
+        registry = self.settings.registry_dir
+        registry.mkdir(parents=True, exist_ok=True)
+        for entry in registry.glob("*.json"):
+            entry.unlink(missing_ok=True)
+
+    def eds_dir(self) -> pathlib.Path:
+        from arena.edge.launch import eds_dir_for
+
+        return eds_dir_for(self.settings)
+
+    def _start_eds_watcher(self) -> None:
+        """Keeps Envoy's endpoint files in step with the registry (a thread with its own event loop)."""
+        import asyncio
+
+        from arena.edge.eds import gather_instances, render_eds, watch, write_eds
+        from arena.kit.registry import RegistryDiscovery
+
+        stop = threading.Event()
+        ready = threading.Event()
+        directory = self.eds_dir()
+        registry = self.settings.registry_dir
+        failure: list[BaseException] = []
+
+        async def run() -> None:
+            discovery = RegistryDiscovery(registry, interval_s=EDS_WATCH_INTERVAL_S)
+            stopping = asyncio.Event()
+            try:
+                write_eds(directory, render_eds(await gather_instances(discovery)))
+                ready.set()
+                task = asyncio.create_task(watch(discovery, directory, EDS_WATCH_INTERVAL_S, stopping))
+                while not stop.is_set():
+                    await asyncio.sleep(0.05)
+                stopping.set()
+                await task
+            finally:
+                await discovery.close()
+
+        def main() -> None:
+            try:
+                asyncio.run(run())
+            except BaseException as error:
+                failure.append(error)
+                ready.set()
+
+        thread = threading.Thread(target=main, name="eds-watcher", daemon=True)
+        thread.start()
+        ready.wait(30)
+        if failure:
+            raise LaunchError(f"the endpoint watcher failed: {failure[0]!r}")
+        self._eds_stop, self._eds_thread = stop, thread
+
+    def _stop_eds_watcher(self) -> None:
+        if self._eds_stop is not None and self._eds_thread is not None:
+            self._eds_stop.set()
+            self._eds_thread.join(10)
+        self._eds_stop = self._eds_thread = None
 
     # -- the edge -------------------------------------------------------------------------
 
     def _render_edge(self) -> pathlib.Path:
         """Descriptor set, OpenAPI document, endpoint files and Envoy config for these ports."""
         from arena.edge.launch import render_for_launch
+        from arena.kit.discovery import Instance
 
-        return render_for_launch(self.settings)
+        settings = self.settings
+        instances = {}
+        for spec in SERVICES:
+            found = []
+            for key in settings.instance_keys(spec.name):
+                ports = settings.instance_ports(key)
+                instance_id = (key if key != spec.name else f"{key}-1") if settings.several else None
+                found.append(
+                    Instance(
+                        spec.name,
+                        instance_id or f"{spec.name}-127.0.0.1-{ports.grpc}",
+                        "127.0.0.1",
+                        ports.grpc,
+                        ports.web,
+                    )
+                )
+            instances[spec.name] = found
+        return render_for_launch(settings, instances)
 
     def _start_envoy(self) -> None:
         assert self.envoy_config is not None
@@ -324,11 +548,56 @@ Press Ctrl-C to stop.""",
     )
 
 
+def _others_serve(platform: Platform, key: str) -> bool:
+    """Whether another instance of ``key``'s service still runs."""
+    if key == "envoy" or key in platform.settings.ports:
+        return False
+    service, _ = platform.settings.split_key(key)
+    return any(
+        other != key and (process := platform.processes.get(other)) is not None and process.poll() is None
+        for other in platform.instance_keys(service)
+    )
+
+
+def _instances_from_env(env: Mapping[str, str]) -> tuple[int, dict[str, int]]:
+    """``ARENA_INSTANCES`` and the ``ARENA_<SERVICE>_INSTANCES`` overrides."""
+
+    def number(name: str) -> int:
+        raw = env[name]
+        try:
+            value = int(raw)
+        except ValueError:
+            raise LaunchError(f"{name}={raw!r} is not a whole number") from None
+        if not 1 <= value <= 16:
+            raise LaunchError(f"{name}={value}: expected 1 to 16")
+        return value
+
+    every = number("ARENA_INSTANCES") if env.get("ARENA_INSTANCES") else 1
+    by_service = {
+        spec.name: number(f"ARENA_{spec.name.upper()}_INSTANCES")
+        for spec in SERVICES
+        if env.get(f"ARENA_{spec.name.upper()}_INSTANCES")
+    }
+    return every, by_service
+
+
 def main() -> None:
     data_dir = pathlib.Path(os.environ.get("ARENA_DATA_DIR") or REPO_ROOT / "data").resolve()
     origins = tuple(o.strip() for o in os.environ.get("ARENA_CORS_ORIGINS", "").split(",") if o.strip())
     activity_s = float(os.environ.get("ARENA_DEMO_ACTIVITY_S", "20"))
-    settings = LaunchSettings(data_dir=data_dir, cors_origins=origins or None, demo_activity_s=activity_s)
+    try:
+        every, by_service = _instances_from_env(os.environ)
+    except LaunchError as error:
+        print(f"make up failed: {error}", file=sys.stderr)
+        sys.exit(2)
+    settings = LaunchSettings(
+        data_dir=data_dir,
+        cors_origins=origins or None,
+        demo_activity_s=activity_s,
+        instances=every,
+        instances_by_service=by_service,
+        broker_port=4222,
+    )
     platform = Platform(settings)
     stopping = False
 
@@ -346,11 +615,14 @@ def main() -> None:
         sys.exit(1)
     print(f"all services healthy in {time.monotonic() - started:.1f} s")
     _print_urls(settings)
+    reported: set[str] = set()
     while not stopping:
         for name, process in list(platform.processes.items()):
-            if process.poll() is not None:
+            if process.poll() is not None and name not in reported:
+                reported.add(name)
                 print(f"{name} exited unexpectedly ({process.returncode}); see {settings.log_dir}/{name}.log")
-                stopping = True
+                # With several instances the others carry on (discovery routes around it); else stop.
+                stopping = stopping or not _others_serve(platform, name)
         time.sleep(0.5)
     print("stopping...", flush=True)
     platform.stop()

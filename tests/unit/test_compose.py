@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from importlib import metadata
@@ -221,6 +222,13 @@ def test_services_can_run_several_replicas(services):
     assert max(replicas) >= 2, "at least one service runs several replicas"
 
 
+def test_the_endpoint_watcher_follows_consul_within_a_second(services):
+    command = " ".join(_command(services["eds-watcher"]))
+    interval = float(re.search(r"--interval-s\s+([0-9.]+)", command).group(1))
+    assert 0 < interval <= 0.5, "instances that come and go reach Envoy's endpoint files within a second"
+    assert "ARENA_INSTANCE_ID" not in _environment(services["problem"]), "replicas name themselves (entrypoint)"
+
+
 def test_services_have_no_route_beyond_the_compose_network(compose, services):
     networks = compose.get("networks") or {}
     for spec in SERVICES:
@@ -410,7 +418,7 @@ def test_the_entrypoint_sets_the_service_address_to_the_containers_own(tmp_path,
     # A stand-in `python`: runs -c snippets with the real interpreter, otherwise prints what it got.
     (bin_dir / "python").write_text(
         f'#!/bin/sh\nif [ "$1" = -c ]; then exec {sys.executable} "$@"; fi\n'
-        'echo "ARGS=$*"; echo "ADDR=${ARENA_AI_ANALYSIS_ADDRESS:-unset}"\n'
+        'echo "ARGS=$*"; echo "ADDR=${ARENA_AI_ANALYSIS_ADDRESS:-unset}"; echo "ID=${ARENA_INSTANCE_ID:-unset}"\n'
     )
     (bin_dir / "python").chmod(0o755)
     env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
@@ -422,9 +430,9 @@ def test_the_entrypoint_sets_the_service_address_to_the_containers_own(tmp_path,
     assert result.returncode == 0, result.stderr
     lines = dict(line.split("=", 1) for line in result.stdout.splitlines())
     assert lines["ARGS"] == "-m arena.ai_analysis"
+    # A replica's instance id comes from its container's host name (unique under `--scale`).
+    assert lines["ID"] == f"ai_analysis-{socket.gethostname()}"
     if expected == "auto":
-        import socket
-
         assert lines["ADDR"] == socket.gethostbyname(socket.gethostname())
     else:
         assert lines["ADDR"] == expected

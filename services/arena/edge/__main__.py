@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
     watch_eds = commands.add_parser("watch-eds", help="endpoint files kept in step with discovery")
     watch_eds.add_argument("--out", type=pathlib.Path, default=pathlib.Path(defaults.eds_dir))
-    watch_eds.add_argument("--interval-s", type=float, default=2.0)
+    watch_eds.add_argument("--interval-s", type=float, default=0.5)
     return parser
 
 

@@ -59,32 +59,23 @@ def static_instances(settings: Layout) -> dict[str, list[Instance]]:
     }
 
 
-def render_for_launch(settings: Layout) -> pathlib.Path:
+def render_for_launch(settings: Layout, instances: Mapping[str, list[Instance]] | None = None) -> pathlib.Path:
     """Writes the edge files for these settings; returns the Envoy config to start with.
 
     With the default ports and timeouts this is the committed ``envoy/envoy.yaml`` (its
     paths are relative to the repository); anything else (tests on free ports) gets a
-    config rendered next to its own data.
+    config rendered next to its own data. ``instances`` (default: one per service, on
+    ``settings.ports``) fill the first endpoint files; a watcher may keep them up to date in
+    ``eds_dir_for(settings)``.
     """
     root = settings.repo_root
     descriptor = settings.descriptor or root / DESCRIPTOR
     if not descriptor.is_file():
         raise FileNotFoundError(f"{descriptor} is missing: run `make descriptors`")
     contract = Contract.load(descriptor)
-    defaults = EdgeOptions()
-    origins = settings.cors_origins or defaults.cors_origins
-    wanted = EdgeOptions(
-        listen_port=settings.edge_port,
-        admin_port=settings.admin_port,
-        unary_timeout_s=settings.unary_timeout_s,
-        cors_origins=origins,
-    )
-    if (
-        wanted == defaults
-        and settings.descriptor is None
-        and all((p.grpc, p.web) == (spec_grpc, spec_grpc + 1000) for p, spec_grpc in _default_pairs(settings))
-    ):
-        edge_dir, options, config = root / "build", defaults, root / COMMITTED_CONFIG
+    origins = settings.cors_origins or EdgeOptions().cors_origins
+    if _uses_committed_config(settings):
+        options, config = EdgeOptions(), root / COMMITTED_CONFIG
     else:
         edge_dir = settings.data_dir / "edge"
         options = EdgeOptions(
@@ -100,11 +91,37 @@ def render_for_launch(settings: Layout) -> pathlib.Path:
         config = edge_dir / "envoy.yaml"
         edge_dir.mkdir(parents=True, exist_ok=True)
         config.write_text(render_yaml(contract, options))
-    write_eds(root / options.eds_dir, render_eds(static_instances(settings)))
+    write_eds(root / options.eds_dir, render_eds(instances if instances is not None else static_instances(settings)))
     openapi = root / options.openapi_path
     openapi.parent.mkdir(parents=True, exist_ok=True)
     openapi.write_text(json.dumps(render_openapi(contract), indent=1))
     return config
+
+
+def _wanted_options(settings: Layout) -> EdgeOptions:
+    defaults = EdgeOptions()
+    return EdgeOptions(
+        listen_port=settings.edge_port,
+        admin_port=settings.admin_port,
+        unary_timeout_s=settings.unary_timeout_s,
+        cors_origins=settings.cors_origins or defaults.cors_origins,
+    )
+
+
+def _uses_committed_config(settings: Layout) -> bool:
+    """Default ports and timeouts: the committed envoy/envoy.yaml (its paths relative to the repository)."""
+    return (
+        _wanted_options(settings) == EdgeOptions()
+        and settings.descriptor is None
+        and all((p.grpc, p.web) == (spec_grpc, spec_grpc + 1000) for p, spec_grpc in _default_pairs(settings))
+    )
+
+
+def eds_dir_for(settings: Layout) -> pathlib.Path:
+    """Where Envoy reads the endpoint files of a launch with these settings."""
+    if _uses_committed_config(settings):
+        return settings.repo_root / EdgeOptions().eds_dir
+    return settings.data_dir / "edge" / "eds"
 
 
 def _default_pairs(settings: Layout) -> list[tuple[Ports, int]]:

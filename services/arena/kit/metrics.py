@@ -81,8 +81,8 @@ class Metrics:
         )
         self.breaker_state = prom.Gauge(
             "arena_client_breaker_state",
-            "Circuit breaker state per upstream: 0 closed, 1 open, 2 half-open.",
-            ("service", "upstream"),
+            "Circuit breaker state per upstream instance: 0 closed, 1 open, 2 half-open.",
+            ("service", "upstream", "instance"),
             registry=self.registry,
         )
         self.breaker_rejected = prom.Counter(

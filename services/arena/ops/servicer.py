@@ -64,6 +64,11 @@ class PlatformProbe:
     async def services(self) -> list[ops_pb2.ServiceHealth]:
         discovery = self._runtime.discovery
         per_service = await asyncio.gather(*(discovery.instances(spec.name) for spec in SERVICES))
+        # A discovery that also knows the instances failing their checks (the registry directory: a killed
+        # instance's entry stays behind) lists them too, so the view shows them UNREACHABLE, not missing.
+        known = getattr(discovery, "known", None)
+        if callable(known):
+            per_service = [known(spec.name) or found for spec, found in zip(SERVICES, per_service, strict=True)]
         checks = [
             self._check(instance, spec.public_service)
             for spec, instances in zip(SERVICES, per_service, strict=True)
@@ -105,6 +110,8 @@ def local_client_stats(runtime: Runtime) -> ops_pb2.ProcessClientStats:
         upstreams=[
             ops_pb2.UpstreamStats(
                 upstream=s.upstream,
+                instance_id=s.instance_id,
+                target=s.target,
                 call_count=s.call_count,
                 error_count=s.error_count,
                 rejected_count=s.rejected_count,

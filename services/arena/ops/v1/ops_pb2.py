@@ -25,23 +25,23 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rena/ops/v1/ops.proto\x12\x0c\x61rena.ops.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x01\n\x08Instance\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1f\n\x0binstance_id\x18\x02 \x01(\tR\ninstanceId\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\x12\x1b\n\tgrpc_port\x18\x04 \x01(\x05R\x08grpcPort\x12\x19\n\x08web_port\x18\x05 \x01(\x05R\x07webPort\x12\x18\n\x07version\x18\x06 \x01(\tR\x07version\x12\x33\n\x06status\x18\x07 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\"\x94\x01\n\rServiceHealth\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x33\n\x06status\x18\x02 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\x12\x34\n\tinstances\x18\x03 \x03(\x0b\x32\x16.arena.ops.v1.InstanceR\tinstances\"\x86\x02\n\rUpstreamStats\x12\x1a\n\x08upstream\x18\x01 \x01(\tR\x08upstream\x12\x1d\n\ncall_count\x18\x02 \x01(\x03R\tcallCount\x12\x1f\n\x0b\x65rror_count\x18\x03 \x01(\x03R\nerrorCount\x12%\n\x0erejected_count\x18\x04 \x01(\x03R\rrejectedCount\x12?\n\rbreaker_state\x18\x05 \x01(\x0e\x32\x1a.arena.ops.v1.BreakerStateR\x0c\x62reakerState\x12\x31\n\x14\x63onsecutive_failures\x18\x06 \x01(\x05R\x13\x63onsecutiveFailures\"\xc3\x01\n\x12ProcessClientStats\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1f\n\x0binstance_id\x18\x02 \x01(\tR\ninstanceId\x12\x39\n\tupstreams\x18\x03 \x03(\x0b\x32\x1b.arena.ops.v1.UpstreamStatsR\tupstreams\x12\x37\n\tread_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08readTime*\x8b\x01\n\rServingStatus\x12\x1e\n\x1aSERVING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SERVING_STATUS_SERVING\x10\x01\x12\x1e\n\x1aSERVING_STATUS_NOT_SERVING\x10\x02\x12\x1e\n\x1aSERVING_STATUS_UNREACHABLE\x10\x03*|\n\x0c\x42reakerState\x12\x1d\n\x19\x42REAKER_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x42REAKER_STATE_CLOSED\x10\x01\x12\x16\n\x12\x42REAKER_STATE_OPEN\x10\x02\x12\x1b\n\x17\x42REAKER_STATE_HALF_OPEN\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61rena/ops/v1/ops.proto\x12\x0c\x61rena.ops.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x01\n\x08Instance\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1f\n\x0binstance_id\x18\x02 \x01(\tR\ninstanceId\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\x12\x1b\n\tgrpc_port\x18\x04 \x01(\x05R\x08grpcPort\x12\x19\n\x08web_port\x18\x05 \x01(\x05R\x07webPort\x12\x18\n\x07version\x18\x06 \x01(\tR\x07version\x12\x33\n\x06status\x18\x07 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\"\x94\x01\n\rServiceHealth\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x33\n\x06status\x18\x02 \x01(\x0e\x32\x1b.arena.ops.v1.ServingStatusR\x06status\x12\x34\n\tinstances\x18\x03 \x03(\x0b\x32\x16.arena.ops.v1.InstanceR\tinstances\"\xbf\x02\n\rUpstreamStats\x12\x1a\n\x08upstream\x18\x01 \x01(\tR\x08upstream\x12\x1d\n\ncall_count\x18\x02 \x01(\x03R\tcallCount\x12\x1f\n\x0b\x65rror_count\x18\x03 \x01(\x03R\nerrorCount\x12%\n\x0erejected_count\x18\x04 \x01(\x03R\rrejectedCount\x12?\n\rbreaker_state\x18\x05 \x01(\x0e\x32\x1a.arena.ops.v1.BreakerStateR\x0c\x62reakerState\x12\x31\n\x14\x63onsecutive_failures\x18\x06 \x01(\x05R\x13\x63onsecutiveFailures\x12\x1f\n\x0binstance_id\x18\x07 \x01(\tR\ninstanceId\x12\x16\n\x06target\x18\x08 \x01(\tR\x06target\"\xc3\x01\n\x12ProcessClientStats\x12\x18\n\x07service\x18\x01 \x01(\tR\x07service\x12\x1f\n\x0binstance_id\x18\x02 \x01(\tR\ninstanceId\x12\x39\n\tupstreams\x18\x03 \x03(\x0b\x32\x1b.arena.ops.v1.UpstreamStatsR\tupstreams\x12\x37\n\tread_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x08readTime*\x8b\x01\n\rServingStatus\x12\x1e\n\x1aSERVING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16SERVING_STATUS_SERVING\x10\x01\x12\x1e\n\x1aSERVING_STATUS_NOT_SERVING\x10\x02\x12\x1e\n\x1aSERVING_STATUS_UNREACHABLE\x10\x03*|\n\x0c\x42reakerState\x12\x1d\n\x19\x42REAKER_STATE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x42REAKER_STATE_CLOSED\x10\x01\x12\x16\n\x12\x42REAKER_STATE_OPEN\x10\x02\x12\x1b\n\x17\x42REAKER_STATE_HALF_OPEN\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'arena.ops.v1.ops_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SERVINGSTATUS']._serialized_start=921
-  _globals['_SERVINGSTATUS']._serialized_end=1060
-  _globals['_BREAKERSTATE']._serialized_start=1062
-  _globals['_BREAKERSTATE']._serialized_end=1186
+  _globals['_SERVINGSTATUS']._serialized_start=978
+  _globals['_SERVINGSTATUS']._serialized_end=1117
+  _globals['_BREAKERSTATE']._serialized_start=1119
+  _globals['_BREAKERSTATE']._serialized_end=1243
   _globals['_INSTANCE']._serialized_start=74
   _globals['_INSTANCE']._serialized_end=304
   _globals['_SERVICEHEALTH']._serialized_start=307
   _globals['_SERVICEHEALTH']._serialized_end=455
   _globals['_UPSTREAMSTATS']._serialized_start=458
-  _globals['_UPSTREAMSTATS']._serialized_end=720
-  _globals['_PROCESSCLIENTSTATS']._serialized_start=723
-  _globals['_PROCESSCLIENTSTATS']._serialized_end=918
+  _globals['_UPSTREAMSTATS']._serialized_end=777
+  _globals['_PROCESSCLIENTSTATS']._serialized_start=780
+  _globals['_PROCESSCLIENTSTATS']._serialized_end=975
 # @@protoc_insertion_point(module_scope)

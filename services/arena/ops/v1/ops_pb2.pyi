@@ -61,20 +61,24 @@ class ServiceHealth(_message.Message):
     def __init__(self, service: _Optional[str] = ..., status: _Optional[_Union[ServingStatus, str]] = ..., instances: _Optional[_Iterable[_Union[Instance, _Mapping]]] = ...) -> None: ...
 
 class UpstreamStats(_message.Message):
-    __slots__ = ("upstream", "call_count", "error_count", "rejected_count", "breaker_state", "consecutive_failures")
+    __slots__ = ("upstream", "call_count", "error_count", "rejected_count", "breaker_state", "consecutive_failures", "instance_id", "target")
     UPSTREAM_FIELD_NUMBER: _ClassVar[int]
     CALL_COUNT_FIELD_NUMBER: _ClassVar[int]
     ERROR_COUNT_FIELD_NUMBER: _ClassVar[int]
     REJECTED_COUNT_FIELD_NUMBER: _ClassVar[int]
     BREAKER_STATE_FIELD_NUMBER: _ClassVar[int]
     CONSECUTIVE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
     upstream: str
     call_count: int
     error_count: int
     rejected_count: int
     breaker_state: BreakerState
     consecutive_failures: int
-    def __init__(self, upstream: _Optional[str] = ..., call_count: _Optional[int] = ..., error_count: _Optional[int] = ..., rejected_count: _Optional[int] = ..., breaker_state: _Optional[_Union[BreakerState, str]] = ..., consecutive_failures: _Optional[int] = ...) -> None: ...
+    instance_id: str
+    target: str
+    def __init__(self, upstream: _Optional[str] = ..., call_count: _Optional[int] = ..., error_count: _Optional[int] = ..., rejected_count: _Optional[int] = ..., breaker_state: _Optional[_Union[BreakerState, str]] = ..., consecutive_failures: _Optional[int] = ..., instance_id: _Optional[str] = ..., target: _Optional[str] = ...) -> None: ...
 
 class ProcessClientStats(_message.Message):
     __slots__ = ("service", "instance_id", "upstreams", "read_time")
