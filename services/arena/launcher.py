@@ -33,7 +33,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -267,8 +266,6 @@ class Platform:
         self.settings = settings
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         """Running children by instance key (``Platform.instance_keys``) plus ``envoy``."""
-        self._eds_stop: threading.Event | None = None
-        self._eds_thread: threading.Thread | None = None
         self.envoy_config: pathlib.Path | None = None
         self.activity: ContestActivity | None = None
         """The demo contestants' background submissions (``LaunchSettings.demo_activity_s``)."""
@@ -313,7 +310,6 @@ class Platform:
         if self.activity is not None:
             self.activity.stop()
             self.activity = None
-        self._stop_eds_watcher()
         order = ["envoy", *[name for name in self.processes if name != "envoy"]]
         for name in order:
             process = self.processes.get(name)
@@ -416,51 +412,32 @@ class Platform:
         return eds_dir_for(self.settings)
 
     def _start_eds_watcher(self) -> None:
-        """Keeps Envoy's endpoint files in step with the registry (a thread with its own event loop)."""
-        import asyncio
-
-        from arena.edge.eds import gather_instances, render_eds, watch, write_eds
-        from arena.kit.registry import RegistryDiscovery
-
-        stop = threading.Event()
-        ready = threading.Event()
-        directory = self.eds_dir()
-        registry = self.settings.registry_dir
-        failure: list[BaseException] = []
-
-        async def run() -> None:
-            discovery = RegistryDiscovery(registry, interval_s=EDS_WATCH_INTERVAL_S)
-            stopping = asyncio.Event()
-            try:
-                write_eds(directory, render_eds(await gather_instances(discovery)))
-                ready.set()
-                task = asyncio.create_task(watch(discovery, directory, EDS_WATCH_INTERVAL_S, stopping))
-                while not stop.is_set():
-                    await asyncio.sleep(0.05)
-                stopping.set()
-                await task
-            finally:
-                await discovery.close()
-
-        def main() -> None:
-            try:
-                asyncio.run(run())
-            except BaseException as error:
-                failure.append(error)
-                ready.set()
-
-        thread = threading.Thread(target=main, name="eds-watcher", daemon=True)
-        thread.start()
-        ready.wait(30)
-        if failure:
-            raise LaunchError(f"the endpoint watcher failed: {failure[0]!r}")
-        self._eds_stop, self._eds_thread = stop, thread
-
-    def _stop_eds_watcher(self) -> None:
-        if self._eds_stop is not None and self._eds_thread is not None:
-            self._eds_stop.set()
-            self._eds_thread.join(10)
-        self._eds_stop = self._eds_thread = None
+        """Keeps Envoy's endpoint files in step with the registry: ``python -m arena.edge watch-eds`` as a child
+        process (``processes["eds-watcher"]``). Not a thread of this process: its gRPC health probes would run
+        while this process forks the next child (Envoy, a restarted instance), and a fork beside a gRPC
+        thread can abort the child before it execs."""
+        settings = self.settings
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+        env.update({"ARENA_REGISTRY_DIR": str(settings.registry_dir), "PYTHONUNBUFFERED": "1"})
+        log_file = open(settings.log_dir / "eds-watcher.log", "ab")  # noqa: SIM115 - owned by the child
+        self.processes["eds-watcher"] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "arena.edge",
+                "watch-eds",
+                "--out",
+                str(self.eds_dir()),
+                "--interval-s",
+                str(EDS_WATCH_INTERVAL_S),
+            ],
+            env=env,
+            cwd=settings.repo_root,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        log_file.close()
 
     # -- the edge -------------------------------------------------------------------------
 
