@@ -20,6 +20,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +43,8 @@ VARIABLES: dict[str, str] = {
     "(seconds; default 20; 0 turns it off).",
 }
 _PR_SET_PDEATHSIG = 1
+WEBAPP_PORT = 8090
+"""`make up`: the web app's static server (the committed Envoy config's ``webapp`` cluster)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,6 +79,10 @@ class LaunchSettings:
     """Browser origins allowed to call the edge (default: the edge's own and a dev server's)."""
     demo_activity_s: float = 0.0
     """With demo data: the simulated contestants submit again about this often (0: never; `make up`: 20 s)."""
+    webapp_port: int = 0
+    """The web app's static server (``arena.webapp``) behind Envoy (0: a free port; `make up`: 8090)."""
+    webapp_dist: pathlib.Path | None = None
+    """The built web app (default web-bridge/dist, made by `make web-app`); missing: the app answers 503."""
 
     @property
     def log_dir(self) -> pathlib.Path:
@@ -155,6 +162,7 @@ class Platform:
         settings.log_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout_s
         try:
+            self._start_webapp()
             self.envoy_config = self._render_edge()
             for spec in SERVICES:
                 self.start_service(spec.name)
@@ -235,6 +243,28 @@ class Platform:
                 raise LaunchError(f"the {name} service did not report SERVING in time")
             time.sleep(0.1)
 
+    # -- the web app ----------------------------------------------------------------------
+
+    def _start_webapp(self) -> None:
+        """The app's static server, on a socket bound here so Envoy's config can name its port."""
+        settings = self.settings
+        with socket.create_server(("127.0.0.1", settings.webapp_port)) as sock:
+            port = sock.getsockname()[1]
+            if port != settings.webapp_port:
+                self.settings = settings = dataclasses.replace(settings, webapp_port=port)
+            dist = settings.webapp_dist or settings.repo_root / "web-bridge" / "dist"
+            log_file = open(settings.log_dir / "webapp.log", "ab")  # noqa: SIM115 - owned by the child
+            self.processes["webapp"] = subprocess.Popen(
+                [sys.executable, "-m", "arena.webapp", "--fd", str(sock.fileno()), "--root", str(dist)],
+                env=settings.service_env(),
+                cwd=settings.repo_root,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                pass_fds=(sock.fileno(),),
+                preexec_fn=_die_with_parent,
+            )
+            log_file.close()
+
     # -- the edge -------------------------------------------------------------------------
 
     def _render_edge(self) -> pathlib.Path:
@@ -291,6 +321,7 @@ def _print_urls(settings: LaunchSettings) -> None:
     print(
         f"""
 Arena is up.
+  web app           {edge}/
   REST (JSON)       {edge}/v1/...        e.g. curl {edge}/v1/health
   gRPC-Web          {edge}              (content-type application/grpc-web+proto)
   native gRPC       localhost:{settings.edge_port}       (public services only)
@@ -307,7 +338,9 @@ def main() -> None:
     data_dir = pathlib.Path(os.environ.get("ARENA_DATA_DIR") or REPO_ROOT / "data").resolve()
     origins = tuple(o.strip() for o in os.environ.get("ARENA_CORS_ORIGINS", "").split(",") if o.strip())
     activity_s = float(os.environ.get("ARENA_DEMO_ACTIVITY_S", "20"))
-    settings = LaunchSettings(data_dir=data_dir, cors_origins=origins or None, demo_activity_s=activity_s)
+    settings = LaunchSettings(
+        data_dir=data_dir, cors_origins=origins or None, demo_activity_s=activity_s, webapp_port=WEBAPP_PORT
+    )
     platform = Platform(settings)
     stopping = False
 
