@@ -16,11 +16,12 @@ import urllib.parse
 from typing import ClassVar
 
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self' {connect}; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
-"""No inline scripts and no eval: an injected ``<script>`` or ``onerror=`` does not run."""
+"""No inline scripts and no eval: an injected ``<script>`` or ``onerror=`` does not run. Inline styles are
+allowed: CodeMirror styles its editor at run time (a style, unlike a script, cannot run code)."""
 
 MISSING_BUILD = b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Arena: web app not built</title></head>
