@@ -24,10 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     where.add_argument("--port", type=int, help="a loopback port to bind")
     parser.add_argument("--connect-origin", action="append", default=[], help="an extra origin the page may call")
     args = parser.parse_args(argv)
-    if args.fd is not None:
-        sock = socket.socket(fileno=args.fd)
-    else:
-        sock = socket.create_server(("127.0.0.1", args.port))
+    sock = socket.socket(fileno=args.fd) if args.fd is not None else socket.create_server(("127.0.0.1", args.port))
     site = StaticSite(args.root, tuple(args.connect_origin))
     server = make_server(site, sock)
     stop = threading.Event()

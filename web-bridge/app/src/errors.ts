@@ -13,7 +13,7 @@ export interface UiError {
   message: string;
   /** Field name (the last segment of the request's field path) → what is wrong with it. */
   fields: Record<string, string>;
-  /** ErrorInfo.reason ("ERROR_REASON_INVALID_CREDENTIALS"), when the server gave one. */
+  /** ErrorInfo.reason without the enum's prefix ("INVALID_CREDENTIALS"), when the server gave one. */
   reason: string;
   /** RetryInfo's delay in seconds, when the server gave one. */
   retryAfterS?: number;
@@ -37,9 +37,9 @@ const STATUS: Partial<Record<Code, number>> = {
 
 /** Reasons that belong to one field of a form, though the server sent no BadRequest for them. */
 const REASON_FIELDS: Record<string, [string, string]> = {
-  ERROR_REASON_USERNAME_TAKEN: ["username", "This username is taken."],
-  ERROR_REASON_EMAIL_TAKEN: ["email", "An account with this email exists."],
-  ERROR_REASON_WEAK_PASSWORD: ["password", "Choose a stronger password."],
+  USERNAME_TAKEN: ["username", "This username is taken."],
+  EMAIL_TAKEN: ["email", "An account with this email exists."],
+  WEAK_PASSWORD: ["password", "Choose a stronger password."],
 };
 
 export function fieldName(path: string): string {
@@ -50,7 +50,7 @@ export function fieldName(path: string): string {
 function sentence(code: Code, status: number, reason: string, server: string, retryAfterS?: number): string {
   switch (status) {
     case 401:
-      return reason === "ERROR_REASON_INVALID_CREDENTIALS"
+      return reason === "INVALID_CREDENTIALS"
         ? "Wrong username or password."
         : "Please sign in to do this.";
     case 403:
@@ -77,7 +77,8 @@ export function toUiError(error: unknown): UiError {
   const fields: Record<string, string> = {};
   let reason = "";
   let retryAfterS: number | undefined;
-  for (const info of connectError.findDetails(ErrorInfoSchema)) reason ||= info.reason;
+  // The edge and the services name reasons without the ErrorReason enum's prefix; accept both.
+  for (const info of connectError.findDetails(ErrorInfoSchema)) reason ||= info.reason.replace(/^ERROR_REASON_/, "");
   for (const bad of connectError.findDetails(BadRequestSchema)) {
     for (const violation of bad.fieldViolations) {
       fields[fieldName(violation.field)] ??= violation.description;

@@ -51,6 +51,19 @@ window.addEventListener("unhandledrejection", (event) => {
   banner.hidden = false;
 });
 
+// Leaving the page (or going into the back/forward cache) ends its streams at once: otherwise their
+// connections linger, and a browser opens only six HTTP/1.1 connections to one host.
+window.addEventListener("pagehide", () => {
+  bell.stop();
+  router.stop();
+});
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    renderAccount();
+    void router.render();
+  }
+});
+
 await session.restore().catch(() => undefined);
 renderAccount();
 router.start();

@@ -10,6 +10,22 @@ import { errorBox } from "./ui.js";
 
 const RECONNECT_MS = 2_000;
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function bellIcon(): SVGElement {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "icon");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
 export class Bell {
   readonly element: HTMLElement;
   private readonly button: HTMLButtonElement;
@@ -25,7 +41,7 @@ export class Bell {
     this.button = h(
       "button",
       { type: "button", id: "bell", class: "bell", "aria-expanded": "false", "aria-controls": "notifications-panel" },
-      h("span", { "aria-hidden": "true" }, "🔔 "),
+      bellIcon(),
       h("span", { class: "sr-only" }, "Notifications, unread: "),
       this.count,
     );

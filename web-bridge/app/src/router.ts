@@ -38,6 +38,12 @@ export class Router {
     void this.render();
   }
 
+  /** Ends the current view's calls (its streams): the page is going away. */
+  stop(): void {
+    this.current?.abort();
+    this.current = null;
+  }
+
   navigate(path: string, { replace = false } = {}): void {
     if (replace) history.replaceState(null, "", path);
     else history.pushState(null, "", path);

@@ -22,7 +22,7 @@ describe("toUiError", () => {
     const ui = toUiError(error);
     expect(ui.status).toBe(400);
     expect(ui.code).toBe("InvalidArgument");
-    expect(ui.reason).toBe("ERROR_REASON_VALIDATION_FAILED");
+    expect(ui.reason).toBe("VALIDATION_FAILED");
     expect(ui.fields).toEqual({ username: "must be 3 to 32 characters", source: "must not be empty" });
     expect(ui.message).toBe("Please correct the marked fields.");
   });
@@ -35,24 +35,30 @@ describe("toUiError", () => {
   });
 
   it("maps a taken username to the username field", () => {
-    const error = new ConnectError("username taken", Code.AlreadyExists, undefined, [errorInfo("ERROR_REASON_USERNAME_TAKEN")]);
+    const error = new ConnectError("username taken", Code.AlreadyExists, undefined, [errorInfo("USERNAME_TAKEN")]);
     const ui = toUiError(error);
     expect(ui.status).toBe(409);
     expect(ui.fields.username).toMatch(/taken/);
   });
 
   it.each([
-    [Code.Unauthenticated, "ERROR_REASON_INVALID_CREDENTIALS", 401, /Wrong username or password/],
-    [Code.Unauthenticated, "ERROR_REASON_TOKEN_EXPIRED", 401, /sign in/],
-    [Code.PermissionDenied, "ERROR_REASON_ROLE_REQUIRED", 403, /permission/],
-    [Code.NotFound, "ERROR_REASON_RESOURCE_NOT_FOUND", 404, /Not found/],
-    [Code.ResourceExhausted, "ERROR_REASON_RATE_LIMITED", 429, /Too many requests/],
+    [Code.Unauthenticated, "INVALID_CREDENTIALS", 401, /Wrong username or password/],
+    [Code.Unauthenticated, "TOKEN_EXPIRED", 401, /sign in/],
+    [Code.PermissionDenied, "ROLE_REQUIRED", 403, /permission/],
+    [Code.NotFound, "RESOURCE_NOT_FOUND", 404, /Not found/],
+    [Code.ResourceExhausted, "RATE_LIMITED", 429, /Too many requests/],
     [Code.Unavailable, "ERROR_REASON_UPSTREAM_UNAVAILABLE", 503, /unavailable/],
   ])("gives people a sentence for %s", (code, reason, status, message) => {
     const ui = toUiError(new ConnectError("server words", code, undefined, [errorInfo(reason)]));
     expect(ui.status).toBe(status);
     expect(ui.message).toMatch(message);
     expect(ui.fields).toEqual({});
+  });
+
+  it("accepts a reason with the enum's prefix too", () => {
+    const ui = toUiError(new ConnectError("no", Code.Unauthenticated, undefined, [errorInfo("ERROR_REASON_INVALID_CREDENTIALS")]));
+    expect(ui.reason).toBe("INVALID_CREDENTIALS");
+    expect(ui.message).toMatch(/Wrong username or password/);
   });
 
   it("says when to retry after a 429 with RetryInfo", () => {

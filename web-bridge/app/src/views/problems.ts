@@ -190,10 +190,12 @@ export function problemView(router: Router) {
       ),
       toggles,
       toggleError,
-      statement,
-      samples.length ? h("h2", {}, "Samples") : null,
-      samples,
-      workspace,
+      h(
+        "div",
+        { class: "problem-layout" },
+        h("div", { class: "problem-text" }, statement, samples.length ? h("h2", {}, "Samples") : null, samples),
+        workspace,
+      ),
     );
     void root;
     if (!session.signedIn) {

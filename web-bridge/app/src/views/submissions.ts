@@ -64,7 +64,8 @@ export async function submissionsView(_: Record<string, string>, query: URLSearc
   const list = page("My submissions", h("p", {}, "Loading…"));
   try {
     const response = await api.execution.listSubmissions(
-      { userId: session.user!.userId, pageSize: 20, pageToken: query.get("page") ?? "" },
+      // ?user=<id>: another user's submissions (admins only; others get 403).
+      { userId: query.get("user") ?? session.user!.userId, pageSize: 20, pageToken: query.get("page") ?? "" },
       unary(signal),
     );
     const rows = response.submissions.map((s) =>
