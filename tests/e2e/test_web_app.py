@@ -405,9 +405,22 @@ def test_verdicts_arrive_live_and_survive_a_reload(
         browser, "the verdict", lambda d: d.find_element(By.ID, "judging").get_attribute("data-verdict") == "ACCEPTED"
     )
     assert len(browser.find_elements(By.CSS_SELECTOR, "#tests tbody tr[data-verdict=ACCEPTED]")) == 8
-    element(browser, "#analyze")
     axe(browser, repo_root, "submission page")
     screenshot(browser, "submission.png")
+
+    # The AI review, streamed: a review text and the findings (the static analysis when no model is set).
+    element(browser, "#analyze").click()
+    wait_for(
+        browser,
+        "the AI review",
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, "#ai-review .findings li")
+            and d.find_element(By.ID, "analyze").is_enabled()
+        ),
+    )
+    review = browser.find_element(By.ID, "ai-review")
+    assert review.find_element(By.CSS_SELECTOR, ".review").text, review.text
+    assert not review.find_elements(By.CSS_SELECTOR, ".error"), review.text
 
     # My submissions: both, with their verdicts.
     browser.find_element(By.ID, "nav-submissions").click()
@@ -468,6 +481,62 @@ def test_the_board_moves_live_when_another_user_is_judged(
     assert browser.find_element(By.ID, "leaderboard").get_attribute("data-frozen") == "false"
     axe(browser, repo_root, "contest page")
     screenshot(browser, "contest.png")
+
+
+def test_a_frozen_board_announcements_and_questions(browser: WebDriver, edge: str, repo_root: pathlib.Path):
+    with httpx.Client(base_url=edge, timeout=30) as rest:
+        admin = admin_token(rest)
+        created = rest.post(
+            "/v1/contests",
+            json={
+                "title": f"Frozen Cup {RUN_ID}",
+                "scoring_rule": "SCORING_RULE_ICPC",
+                "start_time": rfc3339(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)),
+                "duration": "3600s",
+                "freeze_before_end": "3600s",  # frozen from the start
+                "problems": [{"problem_id": "a-plus-b"}],
+            },
+            headers=auth(admin),
+        )
+        assert created.status_code == 200, created.text
+        cid = created.json()["contest"]["contest_id"]
+        announced = rest.post(
+            f"/v1/contests/{cid}/announcements", json={"text": f"Welcome {RUN_ID}"}, headers=auth(admin)
+        )
+        assert announced.status_code == 200, announced.text
+    open_page(browser, edge, f"/contests/{cid}")
+    wait_for(
+        browser,
+        "the frozen board",
+        lambda d: d.find_element(By.ID, "leaderboard").get_attribute("data-frozen") == "true",
+    )
+    assert "frozen" in text_of(browser, "#leaderboard .frozen")
+    assert f"Welcome {RUN_ID}" in text_of(browser, ".clarifications .announcement")
+
+    # A question needs text: the error shows under the field; then it is asked and listed.
+    form = element(browser, "form[aria-label='Ask a question']")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert (
+        wait_for(browser, "the field error", lambda d: field_error(d, "text")) == "is required"
+    )  # the server's own words, under the field
+    assert form.find_element(By.NAME, "text").get_attribute("aria-invalid") == "true"
+    form.find_element(By.NAME, "text").send_keys("Is the input one line?")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    # Only contestants may ask: the refusal says why, in the form.
+    refusal = wait_for(browser, "the refusal", lambda d: d.find_element(By.CSS_SELECTOR, "form .form-error .error"))
+    assert refusal.get_attribute("data-status") == "400" and "regist" in refusal.text, refusal.text
+    browser.find_element(By.XPATH, "//button[normalize-space()='Register']").click()
+    wait_for(browser, "the registration", lambda d: "Registered" in d.find_element(By.CSS_SELECTOR, ".meta").text)
+    form = element(browser, "form[aria-label='Ask a question']")
+    form.find_element(By.NAME, "text").send_keys("Is the input one line?")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(
+        browser,
+        "the question",
+        lambda d: "Is the input one line?" in d.find_element(By.CSS_SELECTOR, ".clarifications").text,
+    )
+    assert field_error(browser, "text") == ""
+    axe(browser, repo_root, "frozen contest page")
 
 
 def test_forbidden_and_missing_pages_say_so(browser: WebDriver, edge: str, rival: dict[str, str]):

@@ -36,9 +36,9 @@ function renderAccount(): void {
     return;
   }
   const signOut = h("button", { type: "button", id: "signout" }, "Sign out");
-  signOut.addEventListener("click", async () => {
-    await session.signOut();
-    router.navigate("/problems");
+  signOut.addEventListener("click", () => {
+    router.navigate("/problems"); // first, so a link followed while the logout call runs wins
+    void session.signOut();
   });
   replace(account, bell.element, h("span", { class: "who", id: "who" }, session.user!.username), signOut);
   bell.start();
