@@ -29,7 +29,16 @@ def routes(config: dict) -> list[dict]:
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/problems", "/problems/a-plus-b", "/contests/01abc", "/submissions", "/signin", "/signup", "/assets/index-x1.js"],
+    [
+        "/",
+        "/problems",
+        "/problems/a-plus-b",
+        "/contests/01abc",
+        "/submissions",
+        "/signin",
+        "/signup",
+        "/assets/index-x1.js",
+    ],
 )
 def test_the_app_paths_match(path: str):
     assert re.fullmatch(WEBAPP_PATHS, path)
