@@ -31,6 +31,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from arena.edge.envoy_config import EdgeOptions
 from arena.launcher import Platform
 from arena.webapp.server import StaticSite, make_server
 from e2e.conftest import admin_token
@@ -42,6 +43,8 @@ WAIT_S = 30
 PASSWORD = "correct horse battery"
 RUN_ID = secrets.token_hex(3)
 USERNAME = f"web-{RUN_ID}"
+OTHER_ORIGIN = "http://localhost:5173"
+"""Where the app is also served from, to call the edge across origins (the Vite dev server's origin)."""
 SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # Markdown renders; raw HTML and javascript: links must not.
@@ -142,7 +145,22 @@ def rival(edge: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+def other_origin_port(edge: str, dist: pathlib.Path) -> Iterator[int]:
+    """The same build served from another origin (as a CDN would), naming the edge it calls."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    server = make_server(StaticSite(dist, edge=edge), sock)
+    thread = threading.Thread(target=server.serve_forever, name="webapp-other-origin", daemon=True)
+    thread.start()
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory, other_origin_port: int) -> Iterator[WebDriver]:
     chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
     if chromium is None or chromedriver is None:
         pytest.fail("chromium and chromedriver are not on PATH: install the Debian packages chromium chromium-driver")
@@ -158,6 +176,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--no-first-run",
         "--window-size=1280,1000",
         "--force-device-scale-factor=1",
+        # OTHER_ORIGIN (one the edge's CORS policy allows) is the second static server.
+        f"--host-rules=MAP {OTHER_ORIGIN.removeprefix('http://')} 127.0.0.1:{other_origin_port}",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -548,3 +568,23 @@ def test_forbidden_and_missing_pages_say_so(browser: WebDriver, edge: str, rival
     assert error.get_attribute("data-status") == "404" and "Not found" in error.text
     open_page(browser, edge, "/contests/no-such-contest")
     assert element(browser, "main .error").get_attribute("data-status") == "404"
+
+
+def test_the_app_works_from_another_origin(browser: WebDriver, edge: str):
+    """Served elsewhere, the app calls the edge across origins: CORS preflights, credentials, streams."""
+    assert OTHER_ORIGIN in EdgeOptions().cors_origins and not edge.startswith(OTHER_ORIGIN)
+    browser.get(OTHER_ORIGIN + "/signin")
+    form = element(browser, "form[aria-label='Sign in']")
+    assert browser.execute_script("return location.origin") == OTHER_ORIGIN
+    fill(form, {"username": USERNAME, "password": PASSWORD})
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    assert text_of(browser, "#who") == USERNAME
+    element(browser, "table.table tbody tr")  # ListProblems with the bearer token, cross-origin
+    browser.find_element(By.ID, "nav-submissions").click()
+    table = element(browser, "#submissions")
+    assert "Accepted" in table.text
+    wait_for(
+        browser,
+        "the bell's stream",
+        lambda d: d.find_element(By.CSS_SELECTOR, ".bell-holder").get_attribute("data-unread"),
+    )

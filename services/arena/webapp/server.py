@@ -8,6 +8,7 @@ every path that is not a file under the build directory is a client-side route: 
 from __future__ import annotations
 
 import dataclasses
+import html
 import http.server
 import mimetypes
 import pathlib
@@ -52,13 +53,24 @@ class StaticSite:
     root: pathlib.Path
     connect_origins: tuple[str, ...] = ()
     """Besides the page's own origin (the edge, normally), where the app's calls may go."""
+    edge: str = ""
+    """The edge the app calls when it is not the page's own origin (the app served from another origin,
+    which the edge's CORS policy must allow): named in index.html and allowed by the CSP."""
 
     @property
     def built(self) -> bool:
         return (self.root / "index.html").is_file()
 
     def csp(self) -> str:
-        return CSP.format(connect=" ".join(self.connect_origins)).replace("  ", " ").replace(" ;", ";")
+        origins = (*self.connect_origins, self.edge) if self.edge else self.connect_origins
+        return CSP.format(connect=" ".join(origins)).replace("  ", " ").replace(" ;", ";")
+
+    def index(self, page: bytes) -> bytes:
+        """index.html, naming the edge in a ``<meta name="arena-edge">`` when it is another origin."""
+        if not self.edge:
+            return page
+        meta = f'<meta name="arena-edge" content="{html.escape(self.edge, quote=True)}" />'
+        return page.replace(b"<head>", b"<head>\n    " + meta.encode(), 1)
 
     def resolve(self, raw_path: str) -> tuple[pathlib.Path, bool]:
         """The file for a request path and whether it is a hashed asset; index.html for app routes."""
@@ -93,7 +105,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         content_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         # Vite names assets by content hash: they never change. Everything else is revalidated.
         cache = "public, max-age=31536000, immutable" if hashed else "no-cache"
-        self._answer(200, content_type, path.read_bytes(), cache, body=body)
+        data = path.read_bytes()
+        if path.name == "index.html" and path.parent == site.root.resolve():
+            data = site.index(data)
+        self._answer(200, content_type, data, cache, body=body)
 
     def _answer(self, status: int, content_type: str, data: bytes, cache: str, *, body: bool) -> None:
         self.send_response(status)

@@ -12,12 +12,14 @@ import pytest
 
 from arena.webapp.server import StaticSite, make_server
 
+INDEX = "<!doctype html><html><head><title>app</title></head><body></body></html>"
+
 
 @pytest.fixture
 def dist(tmp_path: pathlib.Path) -> pathlib.Path:
     root = tmp_path / "dist"
     (root / "assets").mkdir(parents=True)
-    (root / "index.html").write_text("<!doctype html><title>app</title>")
+    (root / "index.html").write_text(INDEX)
     (root / "assets" / "index-abc123.js").write_text("console.log(1)")
     (root / "assets" / "index-abc123.css").write_text("body{}")
     (root / "favicon.svg").write_text("<svg/>")
@@ -66,7 +68,7 @@ def test_every_answer_carries_a_csp_without_inline_scripts(url: str):
 def test_client_side_routes_get_the_page_and_nothing_escapes_the_build(url: str):
     for path in ("/problems/a-plus-b", "/contests/x?y=1", "/assets/nope.js", "/../secret.txt", "/%2e%2e/secret.txt"):
         answer = httpx.get(url + path)
-        assert answer.status_code == 200 and answer.text == "<!doctype html><title>app</title>", path
+        assert answer.status_code == 200 and answer.text == INDEX, path
         assert answer.headers["cache-control"] == "no-cache", path
 
 
@@ -86,3 +88,11 @@ def test_extra_connect_origins_are_named_in_the_csp(dist: pathlib.Path):
     csp = StaticSite(dist, ("http://localhost:8080",)).csp()
     assert "connect-src 'self' http://localhost:8080;" in csp
     assert "connect-src 'self';" in StaticSite(dist).csp()
+
+
+def test_served_from_another_origin_the_page_names_the_edge(dist: pathlib.Path):
+    for base in serve(StaticSite(dist, edge='http://edge.example:8080/"x')):
+        answer = httpx.get(base + "/contests")
+        assert '<meta name="arena-edge" content="http://edge.example:8080/&quot;x" />' in answer.text
+        assert "connect-src 'self' http://edge.example:8080/\"x;" in answer.headers["content-security-policy"]
+        assert httpx.get(base + "/assets/index-abc123.js").text == "console.log(1)"

@@ -11,8 +11,13 @@ import { NotificationService } from "../../gen/arena/notification/v1/notificatio
 import { AiAnalysisService } from "../../gen/arena/ai_analysis/v1/analysis_service_pb.js";
 import { Session } from "./session.js";
 
-/** The edge: the page's own origin when Envoy serves the app; the local edge under Vite's dev server. */
-export const EDGE_URL: string = import.meta.env.VITE_ARENA_EDGE ?? (import.meta.env.DEV ? "http://localhost:8080" : location.origin);
+/**
+ * The edge: the page's own origin when Envoy serves the app; the one index.html names when the app is
+ * served from another origin (`python -m arena.webapp --edge URL`); the local edge under Vite's dev server.
+ */
+export const EDGE_URL: string =
+  document.querySelector<HTMLMetaElement>('meta[name="arena-edge"]')?.content ||
+  (import.meta.env.VITE_ARENA_EDGE ?? (import.meta.env.DEV ? "http://localhost:8080" : location.origin));
 
 const publicTransport = createGrpcWebTransport({ baseUrl: EDGE_URL });
 export const session = new Session(publicTransport);
