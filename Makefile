@@ -11,7 +11,7 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help packages languages venv web-deps third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
+.PHONY: help packages languages venv web-deps web-app web-test third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
@@ -60,7 +60,8 @@ openapi: descriptors
 
 # Every service and Envoy on localhost (SQLite under ./data, static discovery, demo data).
 up: descriptors
-	@tools/ensure_packages.sh judge
+	@tools/ensure_packages.sh judge web
+	@$(MAKE) --no-print-directory web-app
 	@echo "==> starting the services and Envoy (logs in ./data/logs)"
 	@$(VENV)/bin/python -m arena.launcher
 
@@ -91,6 +92,23 @@ web-bridge/node_modules/.package-lock.json: web-bridge/package-lock.json
 
 web-deps: web-bridge/node_modules/.package-lock.json
 
+# The web app (web-bridge/app, TypeScript) built by Vite into web-bridge/dist, which `make up` serves at
+# http://localhost:8080/. Rebuilt when its sources, its packages or the contract change.
+WEB_APP_STAMP := web-bridge/dist/.built
+WEB_APP_SOURCES := $(shell find web-bridge/app api -type f 2>/dev/null) web-bridge/vite.config.ts \
+  web-bridge/tsconfig.json web-bridge/buf.gen.yaml
+$(WEB_APP_STAMP): web-bridge/node_modules/.package-lock.json $(WEB_APP_SOURCES) | third_party
+	@echo "==> building the web app (web-bridge/dist)"
+	buf generate --template web-bridge/buf.gen.yaml
+	cd web-bridge && npx --no-install tsc -p tsconfig.json && npx --no-install vite build --logLevel warn
+	@touch $@
+
+web-app: $(WEB_APP_STAMP)
+
+# The web app's own unit tests (state, error mapping), with vitest.
+web-test: $(WEB_APP_STAMP)
+	cd web-bridge && npx --no-install vitest run
+
 # The judge's opt-in languages (Go, Rust, Kotlin, PyPy, C#, Ruby, PHP, Pascal, Haskell, Lua, Bash):
 # `make languages up` offers them. Tests skip those not installed.
 languages:
@@ -101,10 +119,10 @@ languages:
 packages:
 	@tools/ensure_packages.sh judge test languages languages-large
 
-pytest: packages descriptors web-deps
+pytest: packages descriptors web-deps web-app web-test
 	$(VENV)/bin/python -m pytest
 
 test: packages lint check-generated breaking pytest
 
 clean:
-	rm -rf build third_party .pytest_cache .ruff_cache web-bridge/node_modules web-bridge/gen
+	rm -rf build third_party .pytest_cache .ruff_cache web-bridge/node_modules web-bridge/gen web-bridge/dist

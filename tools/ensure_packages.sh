@@ -4,6 +4,7 @@
 #   judge  the sandbox (bubblewrap; gcc also builds its launcher) and the judge's toolchains
 #   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK
 #   bench  the load generators (wrk, h2load)
+#   web    what builds the web app (`make web-app`, run by `make up`): Node.js and npm
 #   languages        the judge's opt-in languages: Go, Rust, Kotlin, PyPy, C# (Mono), Ruby, PHP, Pascal,
 #                    Lua, Bash (~1.3 GB; `make languages`, and `make test` so their tests really run)
 #   languages-large  Haskell (GHC, ~800 MB): `make languages`, and `make test` so its tests run
@@ -14,6 +15,7 @@ declare -A groups=(
   [judge]="bubblewrap python3 gcc g++ nodejs"
   [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless"
   [bench]="wrk nghttp2-client"
+  [web]="nodejs"
   [languages]="golang-go rustc kotlin pypy3 mono-mcs mono-runtime ruby php-cli fp-compiler lua5.4 bash"
   [languages-large]="ghc"
 )
@@ -33,7 +35,7 @@ install() {
 
 missing=()
 for group in "$@"; do
-  [[ -n "${groups[$group]+set}" ]] || { echo "ensure_packages: unknown group '$group' (judge, test, bench, languages, languages-large)" >&2; exit 2; }
+  [[ -n "${groups[$group]+set}" ]] || { echo "ensure_packages: unknown group '$group' (judge, test, web, bench, languages, languages-large)" >&2; exit 2; }
   for pkg in ${groups[$group]}; do
     installed "$pkg" || [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
   done
@@ -42,7 +44,7 @@ done
 
 # The tests' JavaScript client needs npm: NodeSource's nodejs bundles it (and conflicts with Debian's
 # npm package), Debian's nodejs does not. Known only once nodejs is in.
-if [[ " $* " == *" test "* ]] && ! command -v npm >/dev/null; then
+if [[ " $* " == *" test "* || " $* " == *" web "* ]] && ! command -v npm >/dev/null; then
   install npm
 fi
 exit 0

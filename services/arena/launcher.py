@@ -58,6 +58,8 @@ VARIABLES: dict[str, str] = {
     "(seconds; default 20; 0 turns it off).",
 }
 _PR_SET_PDEATHSIG = 1
+WEBAPP_PORT = 8090
+"""`make up`: the web app's static server (the committed Envoy config's ``webapp`` cluster)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,6 +188,11 @@ class LaunchSettings:
                 env["ARENA_SANDBOX_DIR"] = f"/tmp/arena-sandbox/{env['ARENA_INSTANCE_ID']}-{ports.grpc}"
         return env
 
+    webapp_port: int = 0
+    """The web app's static server (``arena.webapp``) behind Envoy (0: a free port; `make up`: 8090)."""
+    webapp_dist: pathlib.Path | None = None
+    """The built web app (default web-bridge/dist, made by `make web-app`); missing: the app answers 503."""
+
     @property
     def log_dir(self) -> pathlib.Path:
         return self.data_dir / "logs"
@@ -281,6 +288,7 @@ class Platform:
         try:
             if settings.several:
                 self._clear_registry()
+            self._start_webapp()
             self.envoy_config = self._render_edge()
             if settings.uses_broker:
                 nats_dir, nats_log = settings.data_dir / "nats", settings.log_dir / "nats.log"
@@ -439,6 +447,28 @@ class Platform:
         )
         log_file.close()
 
+    # -- the web app ----------------------------------------------------------------------
+
+    def _start_webapp(self) -> None:
+        """The app's static server, on a socket bound here so Envoy's config can name its port."""
+        settings = self.settings
+        with socket.create_server(("127.0.0.1", settings.webapp_port)) as sock:
+            port = sock.getsockname()[1]
+            if port != settings.webapp_port:
+                self.settings = settings = dataclasses.replace(settings, webapp_port=port)
+            dist = settings.webapp_dist or settings.repo_root / "web-bridge" / "dist"
+            log_file = open(settings.log_dir / "webapp.log", "ab")  # noqa: SIM115 - owned by the child
+            self.processes["webapp"] = subprocess.Popen(
+                [sys.executable, "-m", "arena.webapp", "--fd", str(sock.fileno()), "--root", str(dist)],
+                env=settings.service_env(),
+                cwd=settings.repo_root,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                pass_fds=(sock.fileno(),),
+                preexec_fn=_die_with_parent,
+            )
+            log_file.close()
+
     # -- the edge -------------------------------------------------------------------------
 
     def _render_edge(self) -> pathlib.Path:
@@ -513,6 +543,7 @@ def _print_urls(settings: LaunchSettings) -> None:
     print(
         f"""
 Arena is up.
+  web app           {edge}/
   REST (JSON)       {edge}/v1/...        e.g. curl {edge}/v1/health
   gRPC-Web          {edge}              (content-type application/grpc-web+proto)
   native gRPC       localhost:{settings.edge_port}       (public services only)
@@ -574,6 +605,7 @@ def main() -> None:
         instances=every,
         instances_by_service=by_service,
         broker_port=4222,
+        webapp_port=WEBAPP_PORT,
     )
     platform = Platform(settings)
     stopping = False

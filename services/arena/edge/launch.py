@@ -50,6 +50,8 @@ class Layout(Protocol):
     def unary_timeout_s(self) -> float: ...
     @property
     def cors_origins(self) -> tuple[str, ...] | None: ...
+    @property
+    def webapp_port(self) -> int: ...
 
 
 def static_instances(settings: Layout) -> dict[str, list[Instance]]:
@@ -87,6 +89,7 @@ def render_for_launch(settings: Layout, instances: Mapping[str, list[Instance]] 
             openapi_path=str(edge_dir / "openapi.json"),
             access_log_path=str(settings.log_dir / "envoy-access.log"),
             cors_origins=origins,
+            webapp_port=settings.webapp_port,
         )
         config = edge_dir / "envoy.yaml"
         edge_dir.mkdir(parents=True, exist_ok=True)
@@ -105,6 +108,7 @@ def _wanted_options(settings: Layout) -> EdgeOptions:
         admin_port=settings.admin_port,
         unary_timeout_s=settings.unary_timeout_s,
         cors_origins=settings.cors_origins or defaults.cors_origins,
+        webapp_port=settings.webapp_port,
     )
 
 

@@ -25,6 +25,7 @@ from arena.edge.envoy_config import (
     OPS_CLUSTER,
     TRANSCODER,
     UNROUTED_CLUSTER,
+    WEBAPP_CLUSTER,
     EdgeOptions,
     cluster_names,
     render,
@@ -379,7 +380,7 @@ def test_grpc_and_grpc_web_local_replies_are_marked_for_the_details_filter(confi
 
 def test_clusters_are_eds_health_checked_and_eject_outliers(config: dict):
     found = clusters(config)
-    assert set(found) == {*cluster_names(), UNROUTED_CLUSTER}
+    assert set(found) == {*cluster_names(), UNROUTED_CLUSTER, WEBAPP_CLUSTER}
     for name in cluster_names():
         cluster = found[name]
         assert cluster["type"] == "EDS"
