@@ -157,7 +157,7 @@ def test_every_service_runs_with_its_ports_from_the_table(services, spec):
 
 
 def test_no_compose_service_runs_an_unknown_arena_service(services):
-    known = {f"arena.{s.name}" for s in SERVICES} | {"arena.edge"}
+    known = {f"arena.{s.name}" for s in SERVICES} | {"arena.edge", "arena.webapp"}
     for key, service in services.items():
         for module in re.findall(r"-m (arena\.\w+)", " ".join(_command(service))):
             assert module in known, f"{key} runs {module}, which is not in the service table"
@@ -436,3 +436,21 @@ def test_the_entrypoint_sets_the_service_address_to_the_containers_own(tmp_path,
         assert lines["ADDR"] == socket.gethostbyname(socket.gethostname())
     else:
         assert lines["ADDR"] == expected
+
+
+def test_the_web_app_is_served_to_envoys_webapp_cluster(services):
+    render = _render_module()
+    webapp = services[render.WEBAPP_HOST]
+    command = _command(webapp)
+    assert command[:3] == ["python", "-m", "arena.webapp"]
+    port = int(command[command.index("--port") + 1])
+    assert command[command.index("--bind") + 1] == "0.0.0.0"
+    assert _mount_at(webapp, command[command.index("--root") + 1])["source"] == "./web-bridge/dist"
+    assert "ports" not in webapp  # reached through Envoy only
+    config = yaml.safe_load((REPO_ROOT / "envoy/compose/envoy.yaml").read_text())
+    (cluster,) = [c for c in config["static_resources"]["clusters"] if c["name"] == "webapp"]
+    assert cluster["type"] == "STRICT_DNS"
+    address = cluster["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]
+    assert (address["address"], address["port_value"]) == (render.WEBAPP_HOST, port)
+    _, envoy = _by_image(services, "arena/edge")
+    assert envoy["depends_on"][render.WEBAPP_HOST]["condition"] == "service_healthy"

@@ -37,6 +37,7 @@ Envoy behaviours this relies on (each checked by ``tests/integration/edge``):
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from typing import Any
 
 import yaml
@@ -230,7 +231,17 @@ class EdgeOptions:
     max_upstream_requests: int = 20_000
     """Concurrent requests per cluster (each open stream counts) before Envoy answers 503."""
     webapp_port: int = 8090
-    """The web app's static file server (loopback; ``arena.webapp``)."""
+    """The web app's static file server (``arena.webapp``)."""
+    webapp_address: str = "127.0.0.1"
+    """Where that server is: an IP (the launcher: loopback) or a host name resolved by DNS (compose: ``webapp``)."""
+
+
+def _is_ip(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _seconds(value: float) -> str:
@@ -791,7 +802,12 @@ def _clusters(options: EdgeOptions) -> list[dict[str, Any]]:
     clusters.append(
         {
             "name": WEBAPP_CLUSTER,
-            "type": "STATIC",
+            # A host name (compose's service name) is resolved, and re-resolved, by Envoy; an IP is taken as it is.
+            **(
+                {"type": "STATIC"}
+                if _is_ip(options.webapp_address)
+                else {"type": "STRICT_DNS", "dns_lookup_family": "V4_ONLY"}
+            ),
             "connect_timeout": _seconds(options.connect_timeout_s),
             "load_assignment": {
                 "cluster_name": WEBAPP_CLUSTER,
@@ -801,7 +817,10 @@ def _clusters(options: EdgeOptions) -> list[dict[str, Any]]:
                             {
                                 "endpoint": {
                                     "address": {
-                                        "socket_address": {"address": "127.0.0.1", "port_value": options.webapp_port}
+                                        "socket_address": {
+                                            "address": options.webapp_address,
+                                            "port_value": options.webapp_port,
+                                        }
                                     }
                                 }
                             }

@@ -21,11 +21,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=pathlib.Path, required=True, help="the build directory (web-bridge/dist)")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--fd", type=int, help="an inherited listening socket")
-    where.add_argument("--port", type=int, help="a loopback port to bind")
+    where.add_argument("--port", type=int, help="a port to bind (on --bind)")
+    parser.add_argument(
+        "--bind", default="127.0.0.1", help="the address --port binds (default loopback; compose: 0.0.0.0)"
+    )
     parser.add_argument("--connect-origin", action="append", default=[], help="an extra origin the page may call")
     parser.add_argument("--edge", default="", help="the edge's URL, when the app is served from another origin")
     args = parser.parse_args(argv)
-    sock = socket.socket(fileno=args.fd) if args.fd is not None else socket.create_server(("127.0.0.1", args.port))
+    sock = socket.socket(fileno=args.fd) if args.fd is not None else socket.create_server((args.bind, args.port))
     site = StaticSite(args.root, tuple(args.connect_origin), args.edge.rstrip("/"))
     server = make_server(site, sock)
     stop = threading.Event()
