@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS_DIR / f"faults-{stamp}.json"
-    path.write_text(json.dumps({"benchmark": "faults", "time": stamp, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1))
+    path.write_text(
+        json.dumps({"benchmark": "faults", "time": stamp, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1)
+    )
     print(f"\n## Faults under load ({time.monotonic() - started:.0f} s)\n\n{table}\n\nresults: {path}")
     return 0 if all(r.passed for r in rows) else 1
 

@@ -329,4 +329,3 @@ def tree_rss_kib(pid: int) -> int:
 
 def platform_rss_kib(platform: Platform) -> dict[str, int]:
     return {key: tree_rss_kib(p.pid) for key, p in platform.processes.items() if p.poll() is None}
-

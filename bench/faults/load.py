@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -133,6 +133,7 @@ class LoadGenerator:
         duration_s: float = 10.0,
         max_requests: int = 100_000,
         client_attempts: int = 1,
+        on_success: Callable[[Call, httpx.Response], None] | None = None,
     ) -> None:
         if not calls:
             raise ValueError("the mix needs at least one call")
@@ -148,6 +149,8 @@ class LoadGenerator:
         self.duration_s = duration_s
         self.max_requests = max_requests
         self.client_attempts = client_attempts
+        self.on_success = on_success
+        """Called with every 2xx answer (on the load's event loop thread)."""
         self.stats = LoadStats()
         self._stop = threading.Event()
         self._next = 0
@@ -221,6 +224,8 @@ class LoadGenerator:
                 break
             if response.is_success:
                 outcome = "ok"
+                if self.on_success is not None:
+                    self.on_success(call, response)
                 break
             outcome = classify(response)
             if response.status_code != 503 or attempt + 1 == attempts:
@@ -268,7 +273,9 @@ class BackgroundLoad:
 
     def wait(self, timeout_s: float | None = None) -> LoadStats:
         """Waits for the run to end by itself (its duration or count); returns its counts."""
-        self._thread.join(timeout_s if timeout_s is not None else self.generator.duration_s + 2 * self.generator.timeout_s + 30)
+        self._thread.join(
+            timeout_s if timeout_s is not None else self.generator.duration_s + 2 * self.generator.timeout_s + 30
+        )
         if self._thread.is_alive():
             self.generator.stop()
             self._thread.join(self.generator.timeout_s * 2 + 10)

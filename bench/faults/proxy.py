@@ -6,7 +6,7 @@ multiplexes them on one connection), so what it can do is per connection and per
 
 - ``delay_s``: every chunk read from either side is forwarded ``delay_s`` after it arrived
   (order kept, reads not blocked, so throughput is not capped by the delay): a request and
-  its answer each wait once, a round trip gains ``2 × delay_s``.
+  its answer each wait once, a round trip gains ``2 x delay_s``.
 - ``fail_share``: that share of new connections is reset at once (a caller sees a connect
   failure / reset, as from a flaky host). Which ones is decided by a seeded random draw.
 - ``chunk_fail_share``: each chunk a caller sends resets its connection with this
