@@ -549,6 +549,79 @@ def database_restart(ctx: Context) -> Row:
     )
 
 
+# -- the scale figure: a CPU-bound RPC with one and two instances --------------------------------
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    import os
+
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scale(ctx: Context, round_s: float = 6.0) -> Row:
+    from bench.harness import Wrk
+
+    # ListProblems with the read cache off: every call reads SQLite and builds its page (CPU in Python).
+    with cluster.launch(
+        ctx.scratch / "scale", instances_by_service={"problem": 2}, env={"ARENA_READ_CACHE_TTL_S": "0"}
+    ) as platform:
+        first, second = platform.instance_keys("problem")
+        load = Wrk(f"{platform.settings.edge_url}/v1/problems?page_size=20")
+        load.run(duration_s=2, connections=16)  # warm-up
+        rounds: list[dict[str, Any]] = []
+        for instances in (2, 1, 2, 1):
+            if instances == 1:
+                platform.stop_service(second)
+            else:
+                if platform.processes.get(second) is None:
+                    platform.start_instance(second)
+                    platform.wait_serving(second, time.monotonic() + 60)
+            cluster.wait_until(
+                lambda n=instances: len(cluster.envoy_healthy_hosts(platform, "problem")) == n, 30, "instances"
+            )
+            pids = {k: p.pid for k, p in platform.processes.items() if k in ("envoy", first, second)}
+            before = {k: cpu_s(pid) for k, pid in pids.items()}
+            result = load.run(duration_s=round_s, connections=32)
+            used = {k: round((cpu_s(pid) - before[k]) / result.duration_s, 2) for k, pid in pids.items()}
+            rounds.append(
+                {"instances": instances, "req_s": round(result.throughput), "errors": result.errors, "cpu_per_s": used}
+            )
+        if platform.processes.get(second) is None:
+            platform.start_instance(second)
+    one = sorted(r["req_s"] for r in rounds if r["instances"] == 1)
+    two = sorted(r["req_s"] for r in rounds if r["instances"] == 2)
+    best_one, best_two = max(one), max(two)
+    ratio = best_two / best_one if best_one else 0.0
+    last_two = next(r for r in reversed(rounds) if r["instances"] == 2)
+    envoy_cpu = last_two["cpu_per_s"].get("envoy", 0.0)
+    problem_cpu = sum(v for k, v in last_two["cpu_per_s"].items() if k != "envoy")
+    errors = sum(r["errors"] for r in rounds)
+    bottleneck = (
+        "the problem service (its processes use the CPU)"
+        if problem_cpu >= 1.5
+        else f"not the problem service: the 2 cores are shared by Envoy ({envoy_cpu:.2f} CPU), wrk and the "
+        f"instances ({problem_cpu:.2f} CPU together)"
+    )
+    stats = LoadStats(sent=sum(r["req_s"] for r in rounds), failed=errors)
+    return Row(
+        "scale: ListProblems (cache off), 1 vs 2 instances",
+        stats.sent,
+        errors,
+        0,
+        None,
+        errors == 0,
+        f"2 instances {best_two} req/s vs 1 instance {best_one} req/s: {ratio:.2f}x (best of 2 rounds each; "
+        "1.7x expected only if the edge and the load generator leave the second core free)",
+        f"bottleneck: {bottleneck}; CPU per second with 2 instances {last_two['cpu_per_s']}",
+        {"rounds": rounds, "ratio": ratio},
+    )
+
+
 SCENARIOS: dict[str, Callable[[Context], Row]] = {
     "kill": kill_one_instance,
     "partition": partition_and_latency,
@@ -556,6 +629,7 @@ SCENARIOS: dict[str, Callable[[Context], Row]] = {
     "retries": retry_budget,
     "database": database_restart,
     "saturation": saturation,
+    "scale": scale,
 }
 
 
