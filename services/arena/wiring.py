@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from arena.consul import ConsulDiscovery, ConsulRegistrar
+from arena.consul.registration import RegistrationSettings
 from arena.kit.auth import JwksKeySource
 from arena.kit.config import PlatformConfig, ServerConfig
 from arena.kit.discovery import Discovery, Registrar, StaticDiscovery
@@ -37,10 +38,13 @@ def discovery_from_config(platform: PlatformConfig) -> Discovery:
 
 def registrar_from_config(config: ServerConfig) -> Registrar | None:
     """Registration with the local Consul agent, or in the registry directory, when one is configured."""
-    if config.platform.consul_http_addr:
-        return ConsulRegistrar(config.platform.consul_http_addr)
-    if config.platform.registry_dir is not None:
-        return RegistryRegistrar(config.platform.registry_dir)
+    platform = config.platform
+    if platform.consul_http_addr:
+        interval_s = platform.consul_check_interval_s
+        checks = RegistrationSettings(check_interval_s=interval_s, check_timeout_s=min(2.0, interval_s))
+        return ConsulRegistrar(platform.consul_http_addr, checks)
+    if platform.registry_dir is not None:
+        return RegistryRegistrar(platform.registry_dir)
     return None
 
 

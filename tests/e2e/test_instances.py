@@ -17,7 +17,7 @@ import yaml
 from arena.demo.problems import load
 from arena.kit.services import SERVICES
 from arena.launcher import LaunchSettings, Platform, ServicePorts
-from e2e.conftest import register_and_login
+from e2e.conftest import admin_token, register_and_login
 from support.ports import free_ports
 
 pytestmark = pytest.mark.timeout(300)
@@ -205,3 +205,27 @@ def test_two_judges_drain_one_queue_and_judge_every_submission_once(two_of_every
     for sid in ids:  # one claim, one run, one verdict each: nobody judged a submission twice
         assert counts[(sid, "RUNNING")] == 1 and counts[(sid, "FINISHED")] == 1, (sid, counts)
         assert counts[(sid, "TEST_FINISHED")] == tests[sid] > 0
+
+
+def test_breakers_per_upstream_instance_are_in_the_debug_view_and_the_metrics(two_of_everything: Platform):
+    platform = two_of_everything
+    with httpx.Client(base_url=platform.settings.edge_url, timeout=30) as rest:
+        token = admin_token(rest)
+        response = rest.get("/v1/debug/client-stats", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    seen = {
+        (process["instance_id"], upstream["upstream"], upstream["instance_id"]): upstream["breaker_state"]
+        for process in response.json()["processes"]
+        for upstream in process["upstreams"]
+    }
+    # The judges (the test above, in file order) asked both problem instances for judge bundles, each through
+    # its own breaker.
+    judged_by = {
+        instance for (caller, upstream, instance) in seen if caller.startswith("execution") and upstream == "problem"
+    }
+    assert judged_by == {"problem-1", "problem-2"}, seen
+    assert set(seen.values()) == {"BREAKER_STATE_CLOSED"}
+    metrics = httpx.get(f"http://127.0.0.1:{platform.instance_ports('execution-1').web}/metrics", timeout=5).text
+    assert re.search(
+        r'arena_client_breaker_state\{instance="problem-[12]",service="execution",upstream="problem"\} 0\.0', metrics
+    )

@@ -35,6 +35,8 @@ VARIABLES: dict[str, str] = {
     "ARENA_<SERVICE>_PROCESSES": "How many processes serve a service, sharing its ports with SO_REUSEPORT (default 1).",
     "ARENA_CONSUL_HTTP_ADDR": "Consul agent HTTP address (host:port or URL); when set, services register there "
     "and discover each other through it instead of the static table.",
+    "ARENA_CONSUL_CHECK_INTERVAL_S": "How often Consul runs an instance's gRPC health check (seconds, default 5): "
+    "a dead instance leaves discovery within about this long.",
     "ARENA_REGISTRY_DIR": "Registry directory for discovery without Consul (the launcher sets it when it runs "
     "several instances): each instance writes <instance id>.json there while it serves; others probe its "
     "gRPC health.",
@@ -92,6 +94,8 @@ class PlatformConfig:
     database_url_overrides: Mapping[str, str] = dataclasses.field(default_factory=dict)
     registry_dir: pathlib.Path | None = None
     """Registry directory for discovery without Consul (None: the static table)."""
+    consul_check_interval_s: float = 5.0
+    """How often Consul runs a registered instance's gRPC health check."""
 
     def database_url(self, service_name: str) -> str:
         url = self.database_url_overrides.get(service_name) or self.database_url_template
@@ -149,6 +153,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value == 0:
+        raise ConfigError(f"{name}=0 must be positive")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = (env.get(name) or default).lower()
     if value not in choices:
@@ -193,6 +204,7 @@ def load_platform(env: Mapping[str, str] | None = None) -> PlatformConfig:
         version=env.get("ARENA_VERSION") or _package_version(),
         read_cache_ttl_s=_float(env, "ARENA_READ_CACHE_TTL_S", 2.0),
         registry_dir=pathlib.Path(env["ARENA_REGISTRY_DIR"]).resolve() if env.get("ARENA_REGISTRY_DIR") else None,
+        consul_check_interval_s=_positive(env, "ARENA_CONSUL_CHECK_INTERVAL_S", 5.0),
     )
 
 

@@ -6,7 +6,8 @@ It behaves like Consul's catalog plus its agent checks, for when no Consul agent
   file, then rename) once it serves, and removes it when it starts draining (SIGTERM);
 - ``RegistryDiscovery``: lists the directory and probes each listed instance's
   ``grpc.health.v1`` Check (short timeout) in one background task per process, every
-  ``interval_s``, only for the services this process has asked about. An instance that
+  ``interval_s``, only for the services this process has asked about lately (a service
+  nobody asked about for ``idle_s`` is no longer probed until asked again). An instance that
   was SIGKILLed (its file left behind) drops out within one round and comes back as soon
   as it answers SERVING again.
 
@@ -23,6 +24,7 @@ import json
 import os
 import pathlib
 import tempfile
+import time
 from collections.abc import Iterable
 
 import grpc
@@ -124,13 +126,22 @@ class RegistryDiscovery:
 
     source = "registry"
 
-    def __init__(self, directory: pathlib.Path | str, *, interval_s: float = 0.4, probe_timeout_s: float = 0.3) -> None:
-        if interval_s <= 0 or probe_timeout_s <= 0:
-            raise RegistryError("registry discovery needs a positive interval and probe timeout")
+    def __init__(
+        self,
+        directory: pathlib.Path | str,
+        *,
+        interval_s: float = 0.4,
+        probe_timeout_s: float = 0.3,
+        idle_s: float = 30.0,
+    ) -> None:
+        if interval_s <= 0 or probe_timeout_s <= 0 or idle_s <= 0:
+            raise RegistryError("registry discovery needs a positive interval, probe timeout and idle time")
+        self.idle_s = idle_s
         self.directory = pathlib.Path(directory)
         self.interval_s = interval_s
         self.probe_timeout_s = probe_timeout_s
-        self._watched: set[str] = set()
+        self._watched: dict[str, float] = {}
+        """Service -> when it was last asked for (monotonic)."""
         self._healthy: dict[str, list[Instance]] = {}
         self._known: dict[str, list[Instance]] = {}
         self._channels: dict[str, grpc.aio.Channel] = {}
@@ -138,11 +149,13 @@ class RegistryDiscovery:
         self._closed = False
 
     async def instances(self, service: str) -> list[Instance]:
+        now = time.monotonic()
         if service not in self._watched:
-            self._watched.add(service)
+            self._watched[service] = now
             await self.refresh([service])
             if self._task is None and not self._closed:
                 self._task = asyncio.create_task(self._run(), name="registry-discovery")
+        self._watched[service] = now
         return list(self._healthy.get(service, ()))
 
     def known(self, service: str) -> list[Instance]:
@@ -188,6 +201,11 @@ class RegistryDiscovery:
     async def _run(self) -> None:
         while not self._closed:
             await asyncio.sleep(self.interval_s)
+            idle_since = time.monotonic() - self.idle_s
+            for service in [s for s, asked in self._watched.items() if asked < idle_since]:
+                del self._watched[service]  # asked again: probed at once, then every round
+                self._healthy.pop(service, None)
+                self._known.pop(service, None)
             try:
                 await self.refresh()
             except Exception:

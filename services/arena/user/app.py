@@ -13,6 +13,7 @@ from collections.abc import Callable
 import structlog
 
 from arena.core.errors import (
+    AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -315,7 +316,14 @@ class UserApp:
             return
         existing = await self.store.find_login(username)
         if existing is None:
-            user = await self.register(username, email, password, "Administrator")
+            try:
+                user = await self.register(username, email, password, "Administrator")
+            except AlreadyExists:
+                # Another instance of this service, starting at the same moment, created it first.
+                existing = await self.store.find_login(username)
+                if existing is None:
+                    raise
+                user = existing[0]
         else:
             user = existing[0]
         await self.store.set_role(user.user_id, Role.ADMIN, self.clock())

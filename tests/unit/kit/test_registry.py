@@ -11,7 +11,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from arena.kit.config import load_platform
+from arena.kit.config import ConfigError, load_platform
 from arena.kit.discovery import Instance
 from arena.kit.registry import RegistryDiscovery, RegistryError, RegistryRegistrar, read_entries, write_entry
 from arena.kit.services import service
@@ -133,11 +133,29 @@ async def test_an_instance_of_another_service_is_refused(tmp_path: pathlib.Path)
         await RegistryRegistrar(tmp_path).register(Instance("problem", "p-1", "127.0.0.1", 1, 2), service("user"))
 
 
+async def test_services_nobody_asks_about_are_no_longer_probed(tmp_path: pathlib.Path, servers):
+    for server in servers:
+        write_entry(tmp_path, server.instance)
+    discovery = RegistryDiscovery(tmp_path, interval_s=0.05, idle_s=0.2)
+    try:
+        assert len(await discovery.instances("problem")) == 2
+        started = time.monotonic()
+        while discovery.known("problem"):  # forgotten once idle
+            assert time.monotonic() - started < 2, "an idle service is still probed"
+            await asyncio.sleep(0.05)
+        await servers[0].stop()
+        assert [i.instance_id for i in await discovery.instances("problem")] == ["problem-2"]  # fresh on asking
+    finally:
+        await discovery.close()
+
+
 def test_bad_timings_are_refused(tmp_path: pathlib.Path):
     with pytest.raises(RegistryError):
         RegistryDiscovery(tmp_path, interval_s=0)
     with pytest.raises(RegistryError):
         RegistryDiscovery(tmp_path, probe_timeout_s=-1)
+    with pytest.raises(RegistryError):
+        RegistryDiscovery(tmp_path, idle_s=0)
 
 
 def test_wiring_picks_consul_then_the_registry_then_the_static_table(tmp_path: pathlib.Path):
@@ -146,8 +164,12 @@ def test_wiring_picks_consul_then_the_registry_then_the_static_table(tmp_path: p
     registry = {"ARENA_REGISTRY_DIR": str(tmp_path), "ARENA_DATA_DIR": str(tmp_path)}
     assert type(discovery_from_config(load_platform(registry))).__name__ == "RegistryDiscovery"
     assert isinstance(registrar_from_config(load_server("problem", registry)), RegistryRegistrar)
-    consul = {**registry, "ARENA_CONSUL_HTTP_ADDR": "127.0.0.1:8500"}
-    assert type(registrar_from_config(load_server("problem", consul))).__name__ == "ConsulRegistrar"
+    consul = {**registry, "ARENA_CONSUL_HTTP_ADDR": "127.0.0.1:8500", "ARENA_CONSUL_CHECK_INTERVAL_S": "1"}
+    registrar = registrar_from_config(load_server("problem", consul))
+    assert type(registrar).__name__ == "ConsulRegistrar"
+    assert registrar._settings.check_interval_s == 1.0  # what the agent's check definition gets
+    with pytest.raises(ConfigError, match="ARENA_CONSUL_CHECK_INTERVAL_S"):
+        load_platform({**consul, "ARENA_CONSUL_CHECK_INTERVAL_S": "0"})
     static = {"ARENA_DATA_DIR": str(tmp_path)}
     assert discovery_from_config(load_platform(static)).source == "static"
     assert registrar_from_config(load_server("problem", static)) is None

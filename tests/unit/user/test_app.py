@@ -206,6 +206,24 @@ async def test_roles_are_set_by_admins_and_end_sessions(app: UserApp):
         await app.set_role(identity_of(admin, "ADMIN"), admin.user_id, Role.USER)
 
 
+async def test_two_instances_starting_together_both_ensure_the_same_admin(app: UserApp):
+    # Both see no admin yet; the second one's registration meets the first one's row.
+    await app.register("root", "root@example.com", "admin password 123", "")
+    original = app.store.find_login
+    calls = 0
+
+    async def first_misses(username: str):
+        nonlocal calls
+        calls += 1
+        return None if calls == 1 else await original(username)
+
+    app.store.find_login = first_misses  # type: ignore[method-assign]
+    await app.ensure_admin("root", "root@example.com", "admin password 123")
+    app.store.find_login = original  # type: ignore[method-assign]
+    admin, _ = await app.login("root", "admin password 123")
+    assert admin.role is Role.ADMIN
+
+
 async def test_rotated_keys_stay_published_until_their_tokens_expire(app: UserApp, clock: Clock):
     await app.register("alice", "alice@example.com", PASSWORD, "")
     _, session = await app.login("alice", PASSWORD)
