@@ -47,7 +47,10 @@ def launch(
     instances_by_service: Mapping[str, int] | None = None,
     instances: int = 1,
     env: Mapping[str, str] | None = None,
+    demo_activity_s: float = 0.0,
+    broker: bool = False,
 ) -> Iterator[Platform]:
+    """``broker``: cross-instance streams over NATS, where the launcher has it (branch ``broker``)."""
     count = len(SERVICES)
     ports = free_ports(2 + 2 * count)
     settings = LaunchSettings(
@@ -61,8 +64,11 @@ def launch(
         # within half a second, so a second of drain lets every caller see it first.
         extra_env={"ARENA_DRAIN_DELAY_S": "1.5", "ARENA_LOG_LEVEL": "warning", **(env or {})},
         demo_data=True,
+        demo_activity_s=demo_activity_s,
         shutdown_grace_s=5.0,
     )
+    if broker and "broker" in {f.name for f in dataclasses.fields(LaunchSettings)}:
+        settings = dataclasses.replace(settings, broker=True)  # type: ignore[call-arg]
     # Further instances' default ports (+100 each) may be taken: give each its own free pair.
     extra_keys = [k for s in SERVICES for k in settings.instance_keys(s.name) if k not in settings.ports]
     if extra_keys:

@@ -34,7 +34,10 @@ class NetnsError(RuntimeError):
 
 
 def ip(*args: str, check: bool = True) -> str:
-    done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10, check=False)
+    try:
+        done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10, check=False)
+    except FileNotFoundError:
+        raise NetnsError("`ip` is not installed (Debian: apt-get install iproute2)") from None
     if check and done.returncode != 0:
         raise NetnsError(f"ip {' '.join(args)}: {done.stderr.strip() or done.stdout.strip()}")
     return done.stdout
@@ -133,6 +136,8 @@ class Network:
         self._open = False
 
     def __enter__(self) -> Network:
+        if os.geteuid() != 0:
+            raise NetnsError("simulated hosts need root (network namespaces, routes, veth pairs)")
         cleanup(self.prefix, self.cidr)  # a crashed run's leftovers
         ip("route", "add", "unreachable", self.cidr)
         if not unreachable_route_present(self.cidr):

@@ -149,6 +149,113 @@ def kill_one_instance(ctx: Context) -> Row:
     )
 
 
+# -- 2. rolling restart of everything ------------------------------------------------------------
+
+
+def get_json(url: str, token: str | None = None) -> Any:
+    import json
+    import urllib.request
+
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urllib.request.Request(url, headers=headers), timeout=10) as response:
+        return json.load(response)
+
+
+def rolling_restart(ctx: Context) -> Row:
+    from arena.kit.services import SERVICES
+    from arena.launcher import LaunchSettings
+    from bench.faults.streams import BoardFollower, NotificationFollower, StreamClients
+
+    broker = "broker" in {f.name for f in dataclasses.fields(LaunchSettings)}
+    with cluster.launch(ctx.scratch / "rolling", instances=2, demo_activity_s=2.0, broker=broker) as platform:
+        edge = platform.settings.edge_url
+        token = cluster.login(edge, *DEMO_USER)
+        auth = {"authorization": f"Bearer {token}"}
+        contest_id = get_json(f"{edge}/v1/contests?page_size=5")["contests"][0]["contest_id"]
+        streams = StreamClients(edge)
+        notifications = NotificationFollower("StreamNotifications", auth)
+        board = BoardFollower("GetLeaderboardStream", {}, contest_id)
+        streams.start([notifications, board])
+        submit = Call(
+            "CreateSubmission",
+            "POST",
+            "/v1/submissions",
+            body={"problem_id": "a-plus-b", "language_id": "python3", "source": ACCEPTED_SOURCE},
+            headers=auth,
+            idempotent=False,
+        )
+        reads = LoadGenerator(edge, read_mix(token), rate_per_s=40, connections=4, timeout_s=5, duration_s=400)
+        writes = LoadGenerator(
+            edge,
+            [submit],
+            rate_per_s=1,
+            connections=1,
+            timeout_s=10,
+            duration_s=400,
+            on_success=lambda call, response: streams.watch(response.json()["submission"]["submission_id"], auth),
+        )
+        restarted: list[str] = []
+        with background(reads) as read_load, background(writes) as write_load:
+            pause(3, read_load)
+            read_load.mark("fault")
+            for spec in SERVICES:
+                for key in platform.instance_keys(spec.name):
+                    process = platform.processes[key]
+                    platform.kill_instance(key, signal.SIGTERM)
+                    process.wait(30)
+                    platform.start_instance(key)
+                    platform.wait_serving(key, time.monotonic() + 60)
+                    # The next one goes only once Envoy routes to this one again (registered, in the
+                    # endpoint files and past Envoy's first health check), as a careful operator does.
+                    target = f"127.0.0.1:{platform.instance_ports(key).grpc}"
+                    cluster.wait_until(
+                        lambda s=spec.name, t=target: t in cluster.envoy_healthy_hosts(platform, s),
+                        30,
+                        f"{key} healthy in Envoy",
+                        interval_s=0.1,
+                    )
+                    restarted.append(key)
+            read_load.mark("done")
+            pause(3, read_load)
+            reads.stop()
+            writes.stop()
+            stats = read_load.wait()
+            write_stats = write_load.wait()
+        pause(3)
+        streams.stop(timeout_s=90)
+        listed = get_json(f"{edge}/v1/notifications?page_size=100", token).get("notifications", [])
+    first_seen = min(notifications.log.seen, default=0)
+    expected = {int(n["sequence"]) for n in listed if int(n["sequence"]) >= first_seen > 0}
+    missed = sorted(expected - set(notifications.log.seen))
+    unfinished = [s for s, done in streams.watched.items() if not done]
+    gaps = len(streams.watch_log.gaps) + len(notifications.log.gaps) + len(board.log.gaps) + len(missed)
+    passed = stats.bad == 0 and write_stats.bad == 0 and gaps == 0 and not unfinished
+    logs = [streams.watch_log, notifications.log, board.log]
+    return Row(
+        "2 rolling restart (SIGTERM) of all 16 instances",
+        stats.sent + write_stats.sent,
+        stats.failed + write_stats.failed,
+        stats.lost + write_stats.lost,
+        stats.recovery_s(),
+        passed,
+        f"0 failed: reads {stats.bad}/{stats.sent}, CreateSubmission {write_stats.bad}/{write_stats.sent}; "
+        f"stream gaps {gaps} (watch {len(streams.watch_log.gaps)}, notifications {len(notifications.log.gaps)} "
+        f"+ {len(missed)} missed, board {len(board.log.gaps)}); {len(streams.watched) - len(unfinished)}/"
+        f"{len(streams.watched)} watched submissions followed to their verdict",
+        "; ".join(f"{log.name}: {log.messages} messages, {log.reconnects} reconnects" for log in logs)
+        + f", {board.log.repeats} repeats; {len(restarted)} instances restarted one at a time in "
+        f"{stats.marks['done'] - stats.marks['fault']:.0f} s; cross-instance broker: {'yes' if broker else 'no'}",
+        {
+            "reads": stats.summary(),
+            "writes": write_stats.summary(),
+            "streams": {log.name: log.summary() for log in logs},
+            "missed_notifications": missed[:20],
+            "unfinished_watches": unfinished[:20],
+        },
+    )
+
+
 # -- 3. partition and a slow, flaky host ----------------------------------------------------
 
 
@@ -624,6 +731,7 @@ def scale(ctx: Context, round_s: float = 6.0) -> Row:
 
 SCENARIOS: dict[str, Callable[[Context], Row]] = {
     "kill": kill_one_instance,
+    "rolling": rolling_restart,
     "partition": partition_and_latency,
     "slow": slow_then_dead,
     "retries": retry_budget,

@@ -38,6 +38,8 @@ class StreamLog:
     gaps: list[str] = dataclasses.field(default_factory=list)
     errors: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
     seen: list[int] = dataclasses.field(default_factory=list)
+    repeats: int = 0
+    """Messages that carried nothing new (the same board version again): not a gap."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class StreamLog:
             "gaps": self.gaps[:10],
             "gap_count": len(self.gaps),
             "errors": dict(self.errors),
+            "repeats": self.repeats,
         }
 
 
@@ -182,8 +185,10 @@ class BoardFollower(Follower):
         if not board:
             return
         version = int(board.get("version", 0))
-        if version <= self.position and self.position:
+        if version < self.position:
             self.log.gaps.append(f"board version {version} after {self.position}")
+        elif version == self.position:
+            self.log.repeats += 1
         self.log.seen.append(version)
         self.position = max(self.position, version)
 
