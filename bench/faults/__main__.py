@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], help="run only these")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    chosen = args.scenarios or list(SCENARIOS)
+    chosen = [name for name in SCENARIOS if name in args.scenarios] or list(SCENARIOS)
     rows: list[Row] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="arena-faults-") as scratch, context(pathlib.Path(scratch)) as ctx:

@@ -62,13 +62,14 @@ class Context:
     platform: Platform | None = None
     token: str = ""
     _exit: contextlib.ExitStack = dataclasses.field(default_factory=contextlib.ExitStack)
+    _shared: contextlib.ExitStack = dataclasses.field(default_factory=contextlib.ExitStack)
 
     def shared_platform(self) -> Platform:
         """Two instances of problem, one of everything else (started once)."""
         if self.platform is None:
             for attempt in (1, 2):
                 try:
-                    self.platform = self._exit.enter_context(
+                    self.platform = self._shared.enter_context(
                         cluster.launch(self.scratch / f"shared-{attempt}", instances_by_service={"problem": 2})
                     )
                     break
@@ -81,13 +82,21 @@ class Context:
             self.token = cluster.login(self.platform.settings.edge_url, *DEMO_USER)
         return self.platform
 
+    def drop_shared(self) -> None:
+        """Stops the shared platform (before a scenario that starts its own: two cores only)."""
+        self._shared.close()
+        self.platform = None
+
     def hosts(self) -> Network:
         if self.network is None:
             self.network = self._exit.enter_context(Network())
         return self.network
 
     def close(self) -> None:
-        self._exit.close()
+        try:
+            self._shared.close()
+        finally:
+            self._exit.close()
 
 
 def read_mix(token: str) -> list[Call]:
@@ -167,6 +176,7 @@ def rolling_restart(ctx: Context) -> Row:
     from arena.launcher import LaunchSettings
     from bench.faults.streams import BoardFollower, NotificationFollower, StreamClients
 
+    ctx.drop_shared()
     broker = "broker" in {f.name for f in dataclasses.fields(LaunchSettings)}
     with cluster.launch(ctx.scratch / "rolling", instances=2, demo_activity_s=2.0, broker=broker) as platform:
         edge = platform.settings.edge_url
@@ -582,6 +592,7 @@ def database_restart(ctx: Context) -> Row:
 
     from bench.faults.postgres import server
 
+    ctx.drop_shared()
     postgres = server(ctx.scratch / "postgres")
     postgres.start()
     try:
@@ -673,6 +684,7 @@ def cpu_s(pid: int) -> float:
 def scale(ctx: Context, round_s: float = 6.0) -> Row:
     from bench.harness import Wrk
 
+    ctx.drop_shared()
     # ListProblems with the read cache off: every call reads SQLite and builds its page (CPU in Python).
     with cluster.launch(
         ctx.scratch / "scale", instances_by_service={"problem": 2}, env={"ARENA_READ_CACHE_TTL_S": "0"}
@@ -730,13 +742,15 @@ def scale(ctx: Context, round_s: float = 6.0) -> Row:
 
 
 SCENARIOS: dict[str, Callable[[Context], Row]] = {
+    # On one shared platform (two problem instances), in this order:
     "kill": kill_one_instance,
-    "rolling": rolling_restart,
     "partition": partition_and_latency,
     "slow": slow_then_dead,
     "retries": retry_budget,
-    "database": database_restart,
     "saturation": saturation,
+    # Each on a platform of its own:
+    "rolling": rolling_restart,
+    "database": database_restart,
     "scale": scale,
 }
 
