@@ -24,6 +24,10 @@ def _terminate(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")  # unwinds through every cleanup (namespaces, processes)
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
 def markdown(rows: list[Row]) -> str:
     lines = [
         "| scenario | sent | failed | lost | recovery s | passed | check | notes |",
@@ -33,7 +37,7 @@ def markdown(rows: list[Row]) -> str:
         recovery = "-" if row.recovery_s is None else f"{row.recovery_s:.1f}"
         lines.append(
             f"| {row.scenario} | {row.sent} | {row.failed} | {row.lost} | {recovery} | "
-            f"{'yes' if row.passed else 'NO'} | {row.check} | {row.notes} |"
+            f"{'yes' if row.passed else 'NO'} | {_cell(row.check)} | {_cell(row.notes)} |"
         )
     return "\n".join(lines)
 
@@ -54,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = SCENARIOS[name](ctx)
             except Exception as error:
                 traceback.print_exc()
-                row = Row(name, 0, 0, 0, None, False, "did not complete", f"{type(error).__name__}: {error}")
+                last_line = (str(error).strip().splitlines() or [""])[-1][:300]
+                row = Row(name, 0, 0, 0, None, False, "did not complete", f"{type(error).__name__}: {last_line}")
             row.details["elapsed_s"] = round(time.monotonic() - began, 1)
             rows.append(row)
             print(markdown([row]).splitlines()[-1], flush=True)
