@@ -6,6 +6,7 @@ python -m bench.faults [scenario ...]     (default: all; names: see --help)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -45,12 +46,17 @@ def markdown(rows: list[Row]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("scenarios", nargs="*", choices=[*SCENARIOS, []], help="run only these")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory (every process's logs)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     chosen = [name for name in SCENARIOS if name in args.scenarios] or list(SCENARIOS)
     rows: list[Row] = []
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="arena-faults-") as scratch, context(pathlib.Path(scratch)) as ctx:
+    keep = tempfile.mkdtemp(prefix="arena-faults-") if args.keep else None
+    with (
+        contextlib.nullcontext(keep) if keep else tempfile.TemporaryDirectory(prefix="arena-faults-") as scratch,
+        context(pathlib.Path(scratch)) as ctx,
+    ):
         for name in chosen:
             print(f"==> {name}", flush=True)
             began = time.monotonic()
@@ -71,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"benchmark": "faults", "time": stamp, "rows": [dataclasses.asdict(r) for r in rows]}, indent=1)
     )
     print(f"\n## Faults under load ({time.monotonic() - started:.0f} s)\n\n{table}\n\nresults: {path}")
+    if keep:
+        print(f"logs of every process: {keep}/*/logs")
     return 0 if all(r.passed for r in rows) else 1
 
 
