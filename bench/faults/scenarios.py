@@ -382,6 +382,83 @@ def breaker_states(platform: Platform, key: str, upstream: str) -> list[float]:
     return values
 
 
+class KitCaller:
+    """A service-to-service caller: the kit's client (registry discovery, deadline, breakers) calling
+    ProblemService.GetProblem every ``interval_s`` in a thread, recording each outcome and its time."""
+
+    def __init__(self, registry_dir: pathlib.Path, *, deadline_s: float = 1.0, interval_s: float = 0.05) -> None:
+        import threading
+
+        self.registry_dir = registry_dir
+        self.deadline_s = deadline_s
+        self.interval_s = interval_s
+        self.outcomes: list[tuple[float, str, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="kit-caller", daemon=True)
+
+    def __enter__(self) -> KitCaller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    async def _run(self) -> None:
+        from arena.core.errors import ArenaError
+        from arena.kit.client import Clients
+        from arena.kit.metrics import Metrics
+        from arena.kit.registry import RegistryDiscovery
+        from arena.problem.v1 import problem_service_pb2, problem_service_pb2_grpc
+
+        discovery = RegistryDiscovery(self.registry_dir)
+        clients = Clients(discovery, Metrics("faults"), caller="faults")
+        stub = clients.stub(problem_service_pb2_grpc.ProblemServiceStub, "problem")
+        request = problem_service_pb2.GetProblemRequest(problem_id="a-plus-b")
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                try:
+                    await stub.GetProblem(request, timeout_s=self.deadline_s)
+                    outcome = "ok"
+                except ArenaError as error:
+                    outcome = f"{type(error).__name__} {error.reason}"
+                self.outcomes.append((started, outcome, time.monotonic() - started))
+                await asyncio.sleep(self.interval_s)
+        finally:
+            await clients.close()
+            await discovery.close()
+
+    def between(self, start: float, end: float = float("inf")) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for at, outcome, _ in self.outcomes:
+            if start <= at < end:
+                counts[outcome] = counts.get(outcome, 0) + 1
+        return counts
+
+    def slowest_s(self) -> float:
+        return max((took for _, _, took in self.outcomes), default=0.0)
+
+    def recovery_s(self, since: float) -> float | None:
+        """From ``since`` to the last call after it that failed."""
+        failed = [at + took for at, outcome, took in self.outcomes if at >= since and outcome != "ok"]
+        return max(failed) - since if failed else None
+
+
+def envoy_counter(platform: Platform, name: str) -> int:
+    """One counter of Envoy's admin /stats (0 when absent)."""
+    import urllib.request
+
+    url = f"http://127.0.0.1:{platform.settings.admin_port}/stats?filter=^{name}$"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with contextlib.suppress(OSError, ValueError), opener.open(url, timeout=2) as response:
+        for line in response.read().decode().splitlines():
+            key, _, value = line.partition(": ")
+            if key == name:
+                return int(value)
+    return 0
+
+
 def slow_then_dead(ctx: Context) -> Row:
     platform = ctx.shared_platform()
     net = ctx.hosts()
@@ -403,7 +480,8 @@ def slow_then_dead(ctx: Context) -> Row:
             )
             rss_before = {k: cluster.tree_rss_kib(platform.processes[k].pid) for k in rss_keys}
             breakers: list[float] = []
-            with background(generator) as load:
+            ejections = envoy_counter(platform, "cluster.problem.outlier_detection.ejections_enforced_total")
+            with background(generator) as load, KitCaller(platform.settings.registry_dir) as caller:
                 pause(4, load)
                 load.mark("fault")
                 host.set_faults(delay_s=2.0)
@@ -431,6 +509,9 @@ def slow_then_dead(ctx: Context) -> Row:
                 )
                 load.mark("recovered")
                 stats = load.wait()
+            ejections = (
+                envoy_counter(platform, "cluster.problem.outlier_detection.ejections_enforced_total") - ejections
+            )
             rss_after = {k: cluster.tree_rss_kib(platform.processes[k].pid) for k in rss_keys}
     finally:
         host.stop()
@@ -440,7 +521,13 @@ def slow_then_dead(ctx: Context) -> Row:
     growth = {k: rss_after[k] - rss_before[k] for k in rss_keys}
     flat = all(g < 0.2 * rss_before[k] + 20_000 for k, g in growth.items())
     opened = any(v == 1 for v in breakers)
-    passed = stats.lost == 0 and not late and not unclear and after == 0 and flat
+    marks = stats.marks
+    kit_slow = caller.between(marks["fault"], marks["slow_healed"])
+    kit_dead = caller.between(marks["dead"], marks["revive"])
+    kit_after = caller.between(marks["recovered"] + 2.0)
+    kit_recovery = caller.recovery_s(marks["revive"])
+    kit_ok = caller.slowest_s() <= caller.deadline_s + 0.5 and set(kit_after) <= {"ok"}
+    passed = stats.lost == 0 and not late and not unclear and after == 0 and flat and kit_ok
     row = Row.of(
         "4 slow (2 s) then dead problem",
         stats,
@@ -448,11 +535,16 @@ def slow_then_dead(ctx: Context) -> Row:
         check=f"0 lost ({stats.lost}), no answer past the {deadline_ms} ms deadline + 0.5 s ({len(late)}), "
         f"errors only 503/504 ({dict(stats.failures)}), none 2 s after recovery ({after}), "
         f"RSS growth KiB {growth}",
-        notes=f"analytics' breaker for problem opened: {'yes' if opened else 'no'}; "
+        notes=f"kit client (GetProblem every 50 ms, 1 s deadline): slow {kit_slow}, dead {kit_dead}, slowest "
+        f"{caller.slowest_s():.2f} s, recovered {kit_recovery if kit_recovery is None else round(kit_recovery, 1)} s "
+        f"after the host served again; Envoy outlier ejections {ejections}; "
+        f"analytics' breaker for problem opened: {'yes' if opened else 'no (insights made no problem call)'}; "
         f"slow host back in Envoy {recovered_slow:.1f} s after the delay ended, dead one {recovered_dead:.1f} s "
         "after it served again. Discovery's 0.3 s health probe drops a 2 s-slow host, so callers get "
         "UNAVAILABLE at once rather than waiting",
         breaker_samples=len(breakers),
+        kit_caller={"slow": kit_slow, "dead": kit_dead, "after": kit_after, "slowest_s": caller.slowest_s()},
+        envoy_ejections=ejections,
         breaker_opened=opened,
         rss_before_kib=rss_before,
         rss_after_kib=rss_after,
