@@ -27,6 +27,7 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from concurrent import futures
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2
@@ -276,7 +277,7 @@ class FailingUpstream:
         upstream = self
 
         class Handler(grpc.GenericRpcHandler):
-            def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+            def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
                 method = details.method
                 if method == "/grpc.health.v1.Health/Check":
                     return grpc.unary_unary_rpc_method_handler(

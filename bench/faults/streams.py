@@ -24,7 +24,7 @@ import dataclasses
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 import httpx
@@ -54,7 +54,7 @@ class StreamLog:
 
 async def ndjson(
     client: httpx.AsyncClient, path: str, params: Mapping[str, Any], headers: Mapping[str, str], log: StreamLog
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """The messages of one connection (``result`` unwrapped); ends quietly when the connection does."""
     try:
         async with client.stream("GET", path, params=dict(params), headers=dict(headers)) as response:
