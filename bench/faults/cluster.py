@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import http.client
 import json
 import os
 import pathlib
@@ -35,7 +36,7 @@ from grpc_health.v1 import health_pb2
 from arena.kit.discovery import Instance
 from arena.kit.registry import write_entry
 from arena.kit.services import SERVICES
-from arena.launcher import LaunchSettings, Platform, ServicePorts, _die_with_parent
+from arena.launcher import LaunchError, LaunchSettings, Platform, ServicePorts, _die_with_parent
 from bench.faults.netns import Host
 from bench.faults.proxy import FaultProxy, ProxyThread
 from bench.system import free_ports
@@ -51,7 +52,35 @@ def launch(
     demo_activity_s: float = 0.0,
     broker: bool = False,
 ) -> Iterator[Platform]:
-    """``broker``: cross-instance streams over NATS, where the launcher has it (branch ``broker``)."""
+    """``broker``: cross-instance streams over NATS, where the launcher has it (branch ``broker``).
+
+    One failed start is tried again on fresh ports: on a machine shared with other work a port
+    chosen free may be taken before Envoy binds it (then the edge answers with someone else's
+    bytes), and Envoy has been seen to crash (SIGSEGV) at start.
+    """
+    for attempt in (1, 2):
+        settings = _settings(data_dir / f"try-{attempt}", instances_by_service, instances, env, demo_activity_s, broker)
+        platform = Platform(settings)
+        try:
+            platform.start(timeout_s=180)
+            break
+        except (LaunchError, http.client.HTTPException):
+            if attempt == 2:
+                raise
+    try:
+        yield platform
+    finally:
+        platform.stop()
+
+
+def _settings(
+    data_dir: pathlib.Path,
+    instances_by_service: Mapping[str, int] | None,
+    instances: int,
+    env: Mapping[str, str] | None,
+    demo_activity_s: float,
+    broker: bool,
+) -> LaunchSettings:
     count = len(SERVICES)
     ports = free_ports(2 + 2 * count)
     settings = LaunchSettings(
@@ -78,12 +107,7 @@ def launch(
             settings,
             instance_ports_by_key={k: ServicePorts(more[2 * i], more[2 * i + 1]) for i, k in enumerate(extra_keys)},
         )
-    platform = Platform(settings)
-    platform.start(timeout_s=180)
-    try:
-        yield platform
-    finally:
-        platform.stop()
+    return settings
 
 
 def login(edge_url: str, username: str, password: str) -> str:

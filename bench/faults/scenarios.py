@@ -67,18 +67,9 @@ class Context:
     def shared_platform(self) -> Platform:
         """Two instances of problem, one of everything else (started once)."""
         if self.platform is None:
-            for attempt in (1, 2):
-                try:
-                    self.platform = self._shared.enter_context(
-                        cluster.launch(self.scratch / f"shared-{attempt}", instances_by_service={"problem": 2})
-                    )
-                    break
-                except LaunchError as error:
-                    # Envoy 1.3x has been seen to crash (SIGSEGV) at start while its endpoint
-                    # directory is rewritten; one fresh start is allowed, then the error stands.
-                    if attempt == 2 or "envoy exited" not in str(error):
-                        raise
-            assert self.platform is not None
+            self.platform = self._shared.enter_context(
+                cluster.launch(self.scratch / "shared", instances_by_service={"problem": 2})
+            )
             self.token = cluster.login(self.platform.settings.edge_url, *DEMO_USER)
         return self.platform
 
