@@ -11,7 +11,7 @@ DESCRIPTOR_SET := build/arena.binpb
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ARENA_PYTHON := $(CURDIR)/$(VENV)/bin/python
 
-.PHONY: help packages languages venv web-deps web-app web-test third_party generate descriptors envoy-config openapi up bench lint check-generated breaking pytest test clean
+.PHONY: help packages languages venv web-deps web-app web-test third_party generate descriptors envoy-config openapi up bench faults lint check-generated breaking pytest test clean
 
 help:
 	@echo "make up        run the platform (see README)"
@@ -20,6 +20,7 @@ help:
 	@echo "make generate  regenerate Python code and the descriptor set from api/"
 	@echo "make lint      buf lint, ruff, mypy (strict) and the import contracts"
 	@echo "make bench     the benchmarks (wrk, h2load), results in bench/results/"
+	@echo "make faults    the fault suite: faults injected under load (root; SCENARIOS='kill slow' for some)"
 
 # (Re)install when the dependency list changes. pip's own output goes to a log, shown only on failure,
 # so the first run prints a few progress lines rather than pages of pip noise.
@@ -70,6 +71,13 @@ bench: descriptors
 	@tools/ensure_packages.sh judge bench
 	$(call pip_install,bench)
 	$(VENV)/bin/python -m bench.run
+
+# The fault suite of issue 16: faults injected under REST load through Envoy, measured (root: it makes
+# network namespaces). SCENARIOS="kill partition" runs some; results in bench/results/faults-*.json.
+faults: descriptors
+	@tools/ensure_packages.sh judge bench test
+	$(call pip_install,bench)
+	$(VENV)/bin/python -m bench.faults $(SCENARIOS)
 
 lint: third_party
 	buf lint
