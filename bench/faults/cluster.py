@@ -97,8 +97,8 @@ def _settings(
         demo_activity_s=demo_activity_s,
         shutdown_grace_s=5.0,
     )
-    if broker and "broker" in {f.name for f in dataclasses.fields(LaunchSettings)}:
-        settings = dataclasses.replace(settings, broker=True)  # type: ignore[call-arg]
+    if broker:
+        settings = dataclasses.replace(settings, broker=True)
     # Further instances' default ports (+100 each) may be taken: give each its own free pair.
     extra_keys = [k for s in SERVICES for k in settings.instance_keys(s.name) if k not in settings.ports]
     if extra_keys:

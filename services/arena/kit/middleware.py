@@ -47,7 +47,7 @@ from google.protobuf import descriptor, symbol_database
 
 from arena.common.v1 import access_pb2
 from arena.kit import context as request_context
-from arena.kit import errors
+from arena.kit import db_errors, errors
 from arena.kit import logging as kit_logging
 from arena.kit.auth import TokenVerifier, authorize
 from arena.kit.metrics import Metrics
@@ -498,6 +498,12 @@ class Pipeline:
             error = exc
         elif isinstance(exc, NotImplementedError):
             error = errors.Unimplemented("this method is not implemented yet")
+        elif db_errors.is_unreachable(exc):
+            # Retryable, and nothing was lost: whatever this call wrote is in the same failed transaction.
+            log.warning("database unreachable", error=str(exc).splitlines()[0][:200])
+            error = errors.Unavailable(
+                "the database is unavailable right now; retry shortly", retry_after_s=1.0, reason="DATABASE_UNAVAILABLE"
+            )
         else:
             log.error("unexpected exception", exc_info=exc)
             error = internal_error(call.request.request_id)

@@ -11,12 +11,14 @@ import struct
 import grpc
 import httpx
 import pytest
+import sqlalchemy as sa
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from arena.kit import middleware
 from arena.kit.auth import JwksKeySource
 from arena.kit.config import load_server
+from arena.kit.db import make_engine
 from arena.kit.errors import NotFound
 from arena.kit.middleware import STREAM_STARTED
 from arena.kit.server import ServiceParts, serve
@@ -47,7 +49,20 @@ class Publisher(realtime_internal_service_pb2_grpc.RealtimeInternalServiceServic
             raise ValueError("secret internals")
         elif request.topic == "missing":
             raise NotFound("topic", request.topic)
+        elif request.topic == "database-down":
+            await _query_a_database_that_is_not_there()
         return realtime_internal_service_pb2.PublishResponse(sequence=7)
+
+
+async def _query_a_database_that_is_not_there() -> None:
+    """A real driver failure: PostgreSQL's port with nobody listening (connection refused)."""
+    (port,) = free_ports(1)
+    engine = make_engine(f"postgresql+psycopg://arena:arena@127.0.0.1:{port}/arena")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+    finally:
+        await engine.dispose()
 
 
 class Subscriber(realtime_service_pb2_grpc.RealtimeServiceServicer):
@@ -179,6 +194,22 @@ async def test_unexpected_exception_is_internal_with_request_id_and_no_internals
     assert "req-boom" in error.details()
     assert "secret internals" not in error.details() and "Traceback" not in error.details()
     assert dict(error.trailing_metadata())["x-request-id"] == "req-boom"
+
+
+async def test_an_unreachable_database_is_retryable_unavailable_not_internal(server: Server):
+    async with grpc.aio.insecure_channel(server.grpc_target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await publish_stub(channel).Publish(
+                realtime_internal_service_pb2.PublishRequest(topic="database-down", event_type="e")
+            )
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    status = rpc_status.from_call(caught.value)
+    details = {d.type_url.rsplit("/", 1)[1]: d for d in status.details}
+    info = error_details_pb2.ErrorInfo()
+    details["google.rpc.ErrorInfo"].Unpack(info)
+    assert info.reason == "DATABASE_UNAVAILABLE"
+    assert "google.rpc.RetryInfo" in details
+    assert "psycopg" not in caught.value.details() and "127.0.0.1" not in caught.value.details()
 
 
 async def test_domain_errors_carry_details(server: Server):
