@@ -164,7 +164,6 @@ def get_json(url: str, token: str | None = None) -> Any:
 
 def rolling_restart(ctx: Context) -> Row:
     from arena.kit.services import SERVICES
-    from arena.launcher import LaunchSettings
     from bench.faults.streams import BoardFollower, NotificationFollower, StreamClients
 
     ctx.drop_shared()
