@@ -21,6 +21,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import threading
 import time
@@ -205,6 +206,8 @@ class StreamClients:
         self._thread = threading.Thread(target=self._loop.run_forever, name="fault-streams", daemon=True)
         self._stop: asyncio.Event | None = None
         self._tasks: list[asyncio.Future[Any]] = []
+        self.stopped_at: dt.datetime | None = None
+        """When the followers were ended (what was made later is not theirs to have seen)."""
         self._client: httpx.AsyncClient | None = None
 
     def start(self, followers: list[Follower]) -> None:
@@ -233,17 +236,23 @@ class StreamClients:
 
         self._tasks.append(asyncio.run_coroutine_threadsafe(follow(), self._loop))  # type: ignore[arg-type]
 
-    def stop(self, timeout_s: float = 150.0) -> None:
-        async def end() -> None:
-            assert self._stop is not None
-            self._stop.set()
-
-        asyncio.run_coroutine_threadsafe(end(), self._loop).result(10)
+    def stop(self, timeout_s: float = 150.0, settle_s: float = 2.0) -> None:
+        """Waits for the submission watches to reach their verdicts, lets the followers take what those
+        verdicts caused (notifications, boards) for ``settle_s``, then ends the followers: a notification
+        made after its follower stopped is not counted as missed."""
         deadline = time.monotonic() + timeout_s
         for task in self._tasks:
             with contextlib.suppress(Exception):
                 if hasattr(task, "result") and not isinstance(task, asyncio.Task):
                     task.result(max(0.1, deadline - time.monotonic()))  # type: ignore[call-arg]
+        time.sleep(settle_s)
+
+        async def end() -> None:
+            assert self._stop is not None
+            self._stop.set()
+
+        self.stopped_at = dt.datetime.now(dt.UTC)
+        asyncio.run_coroutine_threadsafe(end(), self._loop).result(10)
 
         async def close() -> None:
             for task in self._tasks:
