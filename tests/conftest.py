@@ -5,6 +5,7 @@ from __future__ import annotations
 import pathlib
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -41,7 +42,13 @@ def postgres(tmp_path_factory: pytest.TempPathFactory):
     bindir = find_bindir()
     if bindir is None:
         pytest.fail("PostgreSQL is not installed: `.ci/run` installs Debian's postgresql package")
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"), bindir)
-    server.start()
-    yield server
-    server.stop()
+    # Not under pytest's own temporary tree: another pytest session on the machine makes that tree's root
+    # private again (0700) when it starts, and the postgres user then loses its data directory mid-run.
+    base_dir = pathlib.Path(tempfile.mkdtemp(prefix="arena-postgres-"))
+    server = PostgresServer(base_dir, bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base_dir, ignore_errors=True)

@@ -72,6 +72,9 @@ class Nudges:
             handler(key, fields)
 
         self._subscriptions.append(await self._nc.subscribe(f"{prefix}.*", cb=receive))
+        # The server knows of the subscription once this round trip is back: a nudge sent by another
+        # instance after ``listen`` returns reaches this one (else it could pass before the SUB).
+        await self._nc.flush()
 
     async def close(self) -> None:
         await asyncio.gather(*self._in_flight, return_exceptions=True)
