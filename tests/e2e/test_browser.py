@@ -20,7 +20,6 @@ import http.server
 import json
 import pathlib
 import secrets
-import shutil
 import threading
 import time
 import urllib.parse
@@ -29,9 +28,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
@@ -40,6 +37,7 @@ from arena.edge.envoy_config import EdgeOptions
 from arena.launcher import Platform
 from e2e.test_js_client import js_client  # noqa: F401 - the fixture: npm ci and buf generate, once
 from e2e.test_protocols import publish, wait_for_subscriber
+from support.chromium import chromium
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("js_client")]
 
@@ -89,33 +87,14 @@ def static_port(repo_root: pathlib.Path) -> Iterator[int]:
 @pytest.fixture(scope="module")
 def browser(static_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """Headless Chromium whose PAGE_ORIGIN is served by the static server."""
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or chromedriver is None:
-        pytest.fail("chromium and chromedriver are not on PATH: install the Debian packages chromium chromium-driver")
     assert PAGE_ORIGIN in EdgeOptions().cors_origins, "the page's origin must be one the edge allows"
     page_host = urllib.parse.urlsplit(PAGE_ORIGIN).netloc
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # root in a container
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--disable-extensions",
-        "--disable-background-networking",
-        "--no-first-run",
-        f"--host-rules=MAP {page_host} 127.0.0.1:{static_port}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    log = tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver, log_output=str(log)), options=options)
-    try:
-        driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT_S)
-        driver.set_script_timeout(5)
+    with chromium(
+        tmp_path_factory.mktemp("chromedriver"),
+        host_rules=f"MAP {page_host} 127.0.0.1:{static_port}",
+        page_load_timeout_s=PAGE_LOAD_TIMEOUT_S,
+    ) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def page_url(origin: str, platform: Platform, topic: str) -> str:

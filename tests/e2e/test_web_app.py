@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import secrets
-import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -22,9 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -35,6 +32,7 @@ from arena.edge.envoy_config import EdgeOptions
 from arena.launcher import Platform
 from arena.webapp.server import StaticSite, make_server
 from e2e.conftest import admin_token
+from support.chromium import chromium
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -161,34 +159,14 @@ def other_origin_port(edge: str, dist: pathlib.Path) -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory, other_origin_port: int) -> Iterator[WebDriver]:
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or chromedriver is None:
-        pytest.fail("chromium and chromedriver are not on PATH: install the Debian packages chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # root in a container
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--disable-extensions",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--window-size=1280,1000",
-        "--force-device-scale-factor=1",
+    with chromium(
+        tmp_path_factory.mktemp("chromedriver"),
         # OTHER_ORIGIN (one the edge's CORS policy allows) is the second static server.
-        f"--host-rules=MAP {OTHER_ORIGIN.removeprefix('http://')} 127.0.0.1:{other_origin_port}",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    log = tmp_path_factory.mktemp("chromedriver") / "chromedriver.log"
-    driver = webdriver.Chrome(service=Service(executable_path=chromedriver, log_output=str(log)), options=options)
-    try:
-        driver.set_page_load_timeout(20)
-        driver.set_script_timeout(30)
+        host_rules=f"MAP {OTHER_ORIGIN.removeprefix('http://')} 127.0.0.1:{other_origin_port}",
+        extra_arguments=("--window-size=1280,1000", "--force-device-scale-factor=1"),
+        script_timeout_s=30,
+    ) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def console(browser: WebDriver) -> list[str]:

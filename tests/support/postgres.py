@@ -79,6 +79,18 @@ class PostgresServer:
             cwd=self.base_dir,
             **self._as_user,
         )
+        self._launch("postgres.log", "wb")
+        self._wait_accepting(timeout_s, "postgres.log")
+
+    def start_again(self, timeout_s: float = 60.0) -> float:
+        """Starts the stopped cluster again on the same port (an operator's restart, for the fault suite);
+        returns the seconds until it accepted a connection."""
+        started = time.monotonic()
+        self._launch("postgres-again.log", "ab")
+        self._wait_accepting(timeout_s, "postgres-again.log")
+        return time.monotonic() - started
+
+    def _launch(self, log_name: str, log_mode: str) -> None:
         self.process = subprocess.Popen(
             [
                 str(self.bindir / "postgres"),
@@ -100,10 +112,13 @@ class PostgresServer:
                 "max_connections=200",
             ],
             stdout=subprocess.DEVNULL,
-            stderr=open(self.base_dir / "postgres.log", "wb"),  # noqa: SIM115 - owned by the child
+            stderr=open(self.base_dir / log_name, log_mode),  # noqa: SIM115 - owned by the child
             cwd=self.base_dir,
             **self._as_user,
         )
+
+    def _wait_accepting(self, timeout_s: float, log_name: str) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -111,7 +126,7 @@ class PostgresServer:
                     return
             except psycopg.OperationalError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    log = (self.base_dir / "postgres.log").read_text(errors="replace")
+                    log = (self.base_dir / log_name).read_text(errors="replace")
                     raise RuntimeError(f"PostgreSQL did not start:\n{log[-3000:]}") from None
                 time.sleep(0.1)
 
