@@ -2,7 +2,8 @@
 # Installs the Debian packages a make target needs, only those missing, so `make up`, `make test` and
 # `make bench` work on a fresh Debian machine. Usage: tools/ensure_packages.sh GROUP...
 #   judge  the sandbox (bubblewrap; gcc also builds its launcher) and the judge's toolchains
-#   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK
+#   test   what the test suite drives for real: PostgreSQL, headless Chromium and its driver, npm, a JDK,
+#          iproute2 (`ip`: the fault suite's network namespaces)
 #   bench  the load generators (wrk, h2load)
 #   web    what builds the web app (`make web-app`, run by `make up`): Node.js and npm
 #   languages        the judge's opt-in languages: Go, Rust, Kotlin, PyPy, C# (Mono), Ruby, PHP, Pascal,
@@ -13,7 +14,7 @@ set -euo pipefail
 
 declare -A groups=(
   [judge]="bubblewrap python3 gcc g++ nodejs"
-  [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless"
+  [test]="git postgresql chromium chromium-driver nodejs openjdk-17-jdk-headless iproute2"
   [bench]="wrk nghttp2-client"
   [web]="nodejs"
   [languages]="golang-go rustc kotlin pypy3 mono-mcs mono-runtime ruby php-cli fp-compiler lua5.4 bash"

@@ -23,6 +23,7 @@ TEST_TOOLS = {
     "chromedriver": "chromium-driver",
     "javac": "openjdk-17-jdk-headless",
     "git": "git",
+    "ip": "iproute2",  # tests/faults: network namespaces
 }
 BENCH_TOOLS = {"wrk": "wrk", "h2load": "nghttp2-client", "bwrap": "bubblewrap"}
 
