@@ -17,6 +17,7 @@ Connection errors and early ends count as reconnects; what a client missed count
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import collections
 import contextlib
@@ -110,7 +111,7 @@ async def watch_submission(
     return False
 
 
-class Follower:
+class Follower(abc.ABC):
     """A long-lived stream followed until ``stop`` (resume parameter from the last message)."""
 
     path: str = ""
@@ -124,8 +125,9 @@ class Follower:
     def params(self) -> dict[str, Any]:
         return {self.resume: self.position}
 
+    @abc.abstractmethod
     def take(self, message: dict[str, Any]) -> None:
-        raise NotImplementedError  # each follower says how it reads a position (abstract)
+        """Reads one message: its position, and any gap or repeat."""
 
     async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         first = True
@@ -236,16 +238,14 @@ class StreamClients:
 
         self._tasks.append(asyncio.run_coroutine_threadsafe(follow(), self._loop))  # type: ignore[arg-type]
 
-    def stop(self, timeout_s: float = 150.0, settle_s: float = 2.0) -> None:
-        """Waits for the submission watches to reach their verdicts, lets the followers take what those
-        verdicts caused (notifications, boards) for ``settle_s``, then ends the followers: a notification
-        made after its follower stopped is not counted as missed."""
+    def stop(self, timeout_s: float = 150.0) -> None:
+        """Waits for the submission watches to reach their verdicts, then ends the followers and notes when
+        (``stopped_at``): what was made after that is not theirs to have seen."""
         deadline = time.monotonic() + timeout_s
         for task in self._tasks:
             with contextlib.suppress(Exception):
                 if hasattr(task, "result") and not isinstance(task, asyncio.Task):
                     task.result(max(0.1, deadline - time.monotonic()))  # type: ignore[call-arg]
-        time.sleep(settle_s)
 
         async def end() -> None:
             assert self._stop is not None

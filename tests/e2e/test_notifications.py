@@ -245,9 +245,16 @@ def test_webhooks_are_ssrf_safe_signed_and_list_their_attempts(platform: Platfor
             payload = ReferenceVerifier(hook["secret"]).verify(request.body, request.headers)
             assert payload["type"] == "notification.announcement"
         assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
-        time.sleep(0.5)
-        deliveries = rest.get(f"/v1/notifications/webhooks/{hook['webhook_id']}/deliveries", headers=auth(token)).json()
-        [delivery] = deliveries["deliveries"]
+        # The 200 reached the receiver; the delivery's record is written right after: wait for it.
+        deadline = time.monotonic() + 10
+        while True:
+            deliveries = rest.get(
+                f"/v1/notifications/webhooks/{hook['webhook_id']}/deliveries", headers=auth(token)
+            ).json()
+            [delivery] = deliveries["deliveries"]
+            if delivery["state"] == "DELIVERY_STATE_DELIVERED" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         assert delivery["state"] == "DELIVERY_STATE_DELIVERED"
         assert [a["status_code"] for a in delivery["attempts"]] == [503, 200]
         assert delivery["delivery_id"] == receiver.requests[0].headers["webhook-id"]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime
 import itertools
 import json
 import time
@@ -162,16 +161,6 @@ class Member:
             name=instance.instance_id,
         )
 
-    def refuses_calls(self) -> bool:
-        """Open and still within its reset timeout (an open breaker past it lets one trial call through)."""
-        if self.breaker.current_state != pybreaker.STATE_OPEN:
-            return False
-        opened_at = self.breaker._state_storage.opened_at
-        if opened_at is None:
-            return False
-        elapsed = (datetime.datetime.now(datetime.UTC) - opened_at).total_seconds()
-        return bool(elapsed < self.breaker.reset_timeout)
-
 
 class Upstream:
     """One upstream service: its instances (each with a breaker) as discovery reports them."""
@@ -199,13 +188,13 @@ class Upstream:
         return list(current.values())
 
     async def candidates(self) -> list[Member]:
-        """Healthy instances in round-robin order, those whose breaker refuses calls left out."""
+        """Healthy instances in round-robin order. Whether each may be called is its breaker's to say (an
+        open one refuses with CircuitBreakerError until its reset timeout, then lets a trial call through)."""
         members = await self.refresh()
         if not members:
             raise errors.Unavailable(f"no healthy instance of the {self.name} service", reason="UPSTREAM_UNAVAILABLE")
         start = next(self._round_robin) % len(members)
-        rotated = members[start:] + members[:start]
-        return [m for m in rotated if not m.refuses_calls()]
+        return members[start:] + members[:start]
 
     def breaker_state(self) -> str:
         """``closed`` if any instance takes calls normally, else ``half-open`` if any may try, else ``open``."""
@@ -373,7 +362,7 @@ class UpstreamStub:
                         multicallable = getattr(clients.generated_stub(self._stub_class, channel), method)
                         return await multicallable(request, timeout=remaining, metadata=metadata)
                 except pybreaker.CircuitBreakerError:
-                    member.stats.rejected_count += 1  # opened by a concurrent call: try the next one
+                    member.stats.rejected_count += 1  # its breaker is open: try the next one
                     continue
                 except grpc.aio.AioRpcError as exc:
                     member.stats.error_count += 1
@@ -386,9 +375,7 @@ class UpstreamStub:
                         )
                         continue
                     raise
-            if tried == 0:
-                for member in upstream.members.values():
-                    member.stats.rejected_count += 1
+            if tried == 0:  # every instance's breaker refused
                 metrics.breaker_rejected.labels(clients.caller, upstream.name).inc()
                 raise errors.Unavailable(
                     f"calls to the {upstream.name} service are suspended after repeated failures",
@@ -423,13 +410,9 @@ class UpstreamStub:
     ) -> AsyncIterator[Any]:
         """A server-streaming call (no breaker: a stream's health is its own)."""
         candidates = await self._upstream.candidates()
-        if not candidates:
-            raise errors.Unavailable(
-                f"calls to the {self._upstream.name} service are suspended after repeated failures",
-                retry_after_s=self._clients.settings.breaker_reset_timeout_s,
-                reason="CIRCUIT_OPEN",
-            )
-        channel = self._clients.channel(candidates[0].instance)
+        # No breaker guards a stream, but an instance whose breaker is open is avoided while another is not.
+        member = next((m for m in candidates if m.breaker.current_state != pybreaker.STATE_OPEN), candidates[0])
+        channel = self._clients.channel(member.instance)
         multicallable = getattr(self._clients.generated_stub(self._stub_class, channel), method)
         timeout = None if timeout_s is None else self._timeout(timeout_s)
         call = multicallable(

@@ -165,7 +165,8 @@ class RegistryDiscovery:
     async def refresh(self, services: Iterable[str] | None = None) -> None:
         """One round: read the directory, probe the listed instances of ``services`` (default: watched)."""
         wanted = set(self._watched if services is None else services)
-        entries = [i for i in read_entries(self.directory) if i.service in wanted]
+        listed_everywhere = read_entries(self.directory)
+        entries = [i for i in listed_everywhere if i.service in wanted]
         results = await asyncio.gather(*(self._probe(i) for i in entries))
         for service in wanted:
             listed = [i for i in entries if i.service == service]
@@ -175,7 +176,7 @@ class RegistryDiscovery:
             self._healthy[service] = healthy
             if before != [i.instance_id for i in healthy]:
                 log.info("instances changed", service=service, healthy=[i.instance_id for i in healthy])
-        listed_targets = {i.grpc_target for i in read_entries(self.directory)}
+        listed_targets = {i.grpc_target for i in listed_everywhere}
         for target in [t for t in self._channels if t not in listed_targets]:
             await self._drop_channel(target)
 
