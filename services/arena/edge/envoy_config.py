@@ -229,6 +229,8 @@ class EdgeOptions:
     """Largest file served by a direct response (the OpenAPI document)."""
     max_downstream_connections: int = 20_000
     max_upstream_requests: int = 20_000
+    upstream_connection_lifetime_s: float = 300.0
+    """Envoy drains and replaces a connection to a service after this long."""
     """Concurrent requests per cluster (each open stream counts) before Envoy answers 503."""
     webapp_port: int = 8090
     """The web app's static file server (``arena.webapp``)."""
@@ -758,7 +760,17 @@ def _endpoint_cluster(name: str, options: EdgeOptions, *, web: bool, health_serv
             }
         },
         "typed_extension_protocol_options": {
-            _HTTP_OPTIONS: {"@type": f"type.googleapis.com/{_HTTP_OPTIONS}", "explicit_http_config": protocol}
+            _HTTP_OPTIONS: {
+                "@type": f"type.googleapis.com/{_HTTP_OPTIONS}",
+                "explicit_http_config": protocol,
+                # Recycle upstream connections so load spreads again over the processes that
+                # share a port (SO_REUSEPORT picks one per connection). Envoy drains a connection
+                # it retires (no new streams; closed once its streams end), unlike a server-side
+                # max age (see arena.kit.server.GRPC_SERVER_OPTIONS).
+                "common_http_protocol_options": {
+                    "max_connection_duration": _seconds(options.upstream_connection_lifetime_s)
+                },
+            }
         },
         "health_checks": [health_check],
         # Discovery (Consul's passing instances) is the source of truth: a host it drops is

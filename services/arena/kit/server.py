@@ -54,15 +54,18 @@ log = structlog.get_logger("arena.server")
 AddServicer = Callable[[Any, Any], None]
 StopHook = Callable[[], Awaitable[None]]
 
-# Keepalive that tolerates clients pinging every 10 s and recycles connections every
-# 5 minutes so load spreads again behind Envoy (grpc doc/keepalive.md).
+# Keepalive that tolerates clients pinging every 10 s (grpc doc/keepalive.md).
+# No grpc.max_connection_age: a server that ages a connection out closes it as soon as its
+# last stream ends, and when that stream is one it refused early (a message over the size
+# limit) the unread request bytes make the kernel answer with a TCP reset that can overtake
+# the status: Envoy saw "connection termination" (UNAVAILABLE) instead of RESOURCE_EXHAUSTED.
+# Connections are recycled by the client side instead (Envoy's max_connection_duration),
+# which drains without that race.
 GRPC_SERVER_OPTIONS = (
     ("grpc.keepalive_time_ms", 20_000),
     ("grpc.keepalive_timeout_ms", 5_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-    ("grpc.max_connection_age_ms", 300_000),
-    ("grpc.max_connection_age_grace_ms", 30_000),
     ("grpc.max_receive_message_length", 8 * 1024 * 1024),
 )
 

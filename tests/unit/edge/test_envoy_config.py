@@ -31,6 +31,7 @@ from arena.edge.envoy_config import (
     render,
     render_yaml,
 )
+from arena.kit.server import GRPC_SERVER_OPTIONS
 from arena.kit.services import OPS_SERVICES, SERVICES
 from arena.kit.status import ERROR_DOMAIN, known_reasons
 
@@ -400,3 +401,13 @@ def test_clusters_are_eds_health_checked_and_eject_outliers(config: dict):
         )
         assert web["health_checks"][0]["http_health_check"]["path"] == "/healthz"
     assert found[OPS_CLUSTER]["health_checks"][0]["grpc_health_check"]["service_name"] == ""
+
+
+def test_envoy_recycles_upstream_connections_and_the_services_do_not(config: dict):
+    # A server-side max connection age closed a connection right after refusing an oversized
+    # message, and the TCP reset overtook RESOURCE_EXHAUSTED (Envoy: "connection termination").
+    # Envoy retires connections itself and drains them instead.
+    for name in cluster_names():
+        options = next(iter(clusters(config)[name]["typed_extension_protocol_options"].values()))
+        assert options["common_http_protocol_options"]["max_connection_duration"] == "300s"
+    assert not [key for key, _ in GRPC_SERVER_OPTIONS if key.startswith("grpc.max_connection_age")]
