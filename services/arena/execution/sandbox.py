@@ -4,7 +4,8 @@ Every run is the launcher (``launch.c``: becomes the slot uid, joins the run's c
 in one exec) → ``bwrap`` → the program, as a per-slot unprivileged uid, so concurrent runs cannot
 touch each other's processes or files and no Python code runs between fork and exec. Inside bubblewrap: new user, PID,
 network, IPC, UTS and cgroup namespaces (no network at all), no further user namespaces, a seccomp
-filter (see seccomp.py), read-only system directories and /dev, a size-bounded private /tmp and
+filter (see seccomp.py), a read-only root and /dev prepared once per sandbox (system_tree.py: a few
+mounts per run instead of twenty) with /usr bound over it, a size-bounded private /tmp and
 /dev/shm, the work directory at /box (writable only while compiling), an empty environment, no
 capabilities, and death with the parent. No host path shows inside: bwrap reads its options from a
 pipe (/proc/1/cmdline), and workspaces live on a tmpfs of the sandbox's own (/proc/self/mountinfo
@@ -41,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import structlog
 
+from arena.execution import system_tree
 from arena.execution.cgroups import CgroupSupport, RunCgroup, sweep_stale
 from arena.execution.launch import LaunchUnavailable, build_launch
 from arena.execution.seccomp import SeccompUnavailable, build_filter
@@ -52,6 +54,8 @@ READ_ONLY = ("/usr", "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
 # Toolchains' data read at run time: the JDK's config, its CA store, the time zone, GHC's package database
 # (Debian keeps it only under /var/lib).
 READ_ONLY_IF_PRESENT = ("/etc/java-17-openjdk", "/etc/ssl/certs/java", "/etc/localtime", "/var/lib/ghc")
+# What a prepared system tree copies (system_tree.py); /usr is bound.
+COPIED = tuple(path for path in (*READ_ONLY, *READ_ONLY_IF_PRESENT) if path != "/usr")
 LINKS = (("usr/bin", "/bin"), ("usr/sbin", "/sbin"), ("usr/lib", "/lib"), ("usr/lib64", "/lib64"))
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 FIRST_SLOT_UID = 61000
@@ -209,7 +213,14 @@ def _kill_leftovers(uids: Iterable[int]) -> None:
 
 
 class Sandbox:
-    def __init__(self, work_root: pathlib.Path, *, slots: int, cgroups: CgroupSupport | None = None) -> None:
+    def __init__(
+        self,
+        work_root: pathlib.Path,
+        *,
+        slots: int,
+        cgroups: CgroupSupport | None = None,
+        prepared_system: bool = True,
+    ) -> None:
         self.work_root = work_root
         self.cgroups = cgroups if cgroups is not None else CgroupSupport.detect()
         bwrap = shutil.which("bwrap")
@@ -256,6 +267,14 @@ class Sandbox:
             if self.neutral_paths:
                 self._unmount_workspaces = weakref.finalize(self, _unmount, str(self.workspace_root))
         os.chmod(self.workspace_root, 0o711)
+        # The root and /dev every run sees, prepared once (system_tree.py); None: bwrap builds them per run.
+        self.system: system_tree.SystemTree | None = None
+        self._unmount_system: weakref.finalize[[str], Sandbox] | None = None
+        if prepared_system:
+            system_dir = work_root / "system"
+            self.system = system_tree.prepare(system_dir, COPIED, LINKS)
+            if self.system is not None:
+                self._unmount_system = weakref.finalize(self, system_tree.unmount, str(system_dir))
         become_subreaper()
 
     @property
@@ -278,6 +297,8 @@ class Sandbox:
         self._uid_locks = []
         if self._unmount_workspaces is not None:
             self._unmount_workspaces()
+        if self._unmount_system is not None:
+            self._unmount_system()
 
     # -- workspaces ---------------------------------------------------------------------------
 
@@ -312,28 +333,35 @@ class Sandbox:
         args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session"]
         args += ["--hostname", "sandbox", "--seccomp", str(seccomp_fd)]
         args += ["--json-status-fd", str(status_fd)]  # tells us the inner process, whose rusage we need
-        for path in READ_ONLY:
-            if os.path.exists(path):
-                args += ["--ro-bind", path, path]
-        for path in READ_ONLY_IF_PRESENT:
-            args += ["--ro-bind-try", path, path]
-        for target, link in LINKS:
-            args += ["--symlink", target, link]
+        if self.system is not None:
+            args += self.system.bwrap_args()
+        else:
+            for path in READ_ONLY:
+                if os.path.exists(path):
+                    args += ["--ro-bind", path, path]
+            for path in READ_ONLY_IF_PRESENT:
+                args += ["--ro-bind-try", path, path]
+            for target, link in LINKS:
+                args += ["--symlink", target, link]
+            # bwrap's /dev is a tmpfs of its own: read-only once /dev/shm is mounted on it (device nodes
+            # are mounts of their own and stay writable).
+            args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm"]
+        if self.system is None:
+            args += ["--remount-ro", "/dev"]
         args += [
-            "--proc", "/proc",
-            # bwrap's /dev is a tmpfs of its own, /dev/shm a directory on it: a capped tmpfs there,
-            # and the rest read-only (device nodes are mounts of their own and stay writable).
-            "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/dev/shm",
-            "--remount-ro", "/dev",
             "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp",
             "--bind" if writable else "--ro-bind", str(workspace), "/box",
         ]  # fmt: skip
+        if file_fds and self.system is not None:
+            args += ["--tmpfs", "/judge"]  # the tree's /judge is read-only: a place for this run's files
         for name, fd in (file_fds or {}).items():  # copied in by bwrap, read-only, this run's alone
             args += ["--perms", "0444", "--ro-bind-data", str(fd), f"/judge/{name}"]
+        if file_fds and self.system is not None:
+            args += ["--remount-ro", "/judge"]
+        if self.system is None:
+            args += ["--remount-ro", "/"]  # bwrap's own tmpfs root, without a size limit: read-only now
         args += [
-            # The root is bwrap's own tmpfs, without a size limit: after the mounts, read-only.
-            "--remount-ro", "/",
             "--chdir", "/box",
             "--clearenv",
             "--setenv", "PATH", SANDBOX_PATH,
