@@ -128,16 +128,13 @@ class RunCgroup:
             self.cpu_dir = support.cpu_parent / name if support.cpu_parent is not None else None
         self._memory_bytes = memory_bytes
         self._max_processes = max_processes
-        self._owner_uid = owner_uid
 
     def create(self) -> list[str]:
         """Makes the groups and sets their limits; returns the cgroup.procs files the run joins."""
         procs: list[str] = []
         for directory in self._directories():
             directory.mkdir()
-            # The run starts as the sandbox user and moves itself in: it must own the procs file.
-            os.chown(directory / "cgroup.procs", self._owner_uid, -1)
-            procs.append(str(directory / "cgroup.procs"))
+            procs.append(str(directory / "cgroup.procs"))  # joined by the launcher, as root (see launch.c)
         if self.memory_dir is not None:
             if self.support.version == 1:
                 (self.memory_dir / "memory.limit_in_bytes").write_text(str(self._memory_bytes))

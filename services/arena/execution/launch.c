@@ -4,9 +4,11 @@
  * It does what setpriv, nice, sh and prlimit did one after the other (each an exec of its own,
  * together about as much as bubblewrap itself costs), in the same order, then becomes bubblewrap:
  *
- *   1. drop every group and become the slot user (real, effective and saved ids: no way back);
- *   2. lower its priority (judged programs yield the CPU to the service; their CPU time is judged);
- *   3. join the run's cgroups, as the slot user who owns their procs files;
+ *   1. join the run's cgroups, still as root: cgroup v2 lets a process move another (itself included)
+ *      only with write access to the procs file of both groups' common ancestor (the service's own
+ *      group), which the slot user never has; as the slot user every run failed there on v2;
+ *   2. drop every group and become the slot user (real, effective and saved ids: no way back);
+ *   3. lower its priority (judged programs yield the CPU to the service; their CPU time is judged);
  *   4. set the run's rlimits;
  *   5. optionally ignore SIGPIPE (interactive runs: a write to a finished peer is not a crash);
  *   6. exec the program (bwrap) with the environment it was given.
@@ -87,6 +89,7 @@ int main(int argc, char **argv) {
     }
     uid_t uid = (uid_t)number(argv[1], "uid");
     int niceness = (int)number(argv[2], "niceness");
+    join(argv[4]);
     if (setgroups(0, NULL) != 0) fail("cannot drop", "groups");
     if (setresgid(uid, uid, uid) != 0) fail("cannot become", "the slot group");
     if (setresuid(uid, uid, uid) != 0) fail("cannot become", "the slot user");
@@ -96,7 +99,6 @@ int main(int argc, char **argv) {
     }
     errno = 0;
     if (nice(niceness) == -1 && errno != 0) fail("cannot lower", "the priority");
-    join(argv[4]);
     limit(argv[5]);
     if (strcmp(argv[3], "1") == 0 && signal(SIGPIPE, SIG_IGN) == SIG_ERR) fail("cannot ignore", "SIGPIPE");
     execv(argv[6], &argv[6]);

@@ -160,6 +160,11 @@ class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
 
 
+class SandboxFailure(RuntimeError):
+    """A run's program never started: the launcher or bubblewrap failed (their message is the error's).
+    Not the program's doing, so no verdict of its own: the judge reports an internal error."""
+
+
 def claim_slot_uids(count: int, *, lock_dir: pathlib.Path = UID_LOCK_DIR) -> list[tuple[int, int]]:
     """Claims ``count`` sandbox uids machine-wide: (uid, lock fd) pairs held for the sandbox's life.
 
@@ -561,14 +566,14 @@ class Sandbox:
                 os.close(fd)
             seccomp_fd = args_fd = -1
             file_fds = {}
-            reaping: asyncio.Future[tuple[int | None, resource.struct_rusage | None]] | None = None
+            reaping: asyncio.Future[tuple[bool, int | None, resource.struct_rusage | None]] | None = None
             try:
                 status, usage, wall_exceeded = await self._wait(
                     process, limits.wall_time_s, cgroup.cpu_time_s, limits.cpu_time_s + CPU_KILL_MARGIN_S
                 )
                 wall_time_s = time.monotonic() - started
                 reaping = asyncio.ensure_future(self._reap_inner(status_read))
-                inner_status, inner_usage = await asyncio.shield(reaping)
+                started, inner_status, inner_usage = await asyncio.shield(reaping)
             except asyncio.CancelledError:
                 # The run was killed (see _wait), but its namespace's init came to us as subreaper:
                 # reap it before the status pipe closes, or it stays a zombie of this process.
@@ -589,6 +594,11 @@ class Sandbox:
                 cpu_time_s = program_usage.ru_utime + program_usage.ru_stime
             stdout, stdout_truncated = _read_capped(io_dir / "stdout", capture_bytes)
             stderr, stderr_truncated = _read_capped(io_dir / "stderr", 64 * 1024)
+            if not started and not wall_exceeded:
+                raise SandboxFailure(
+                    f"the sandbox did not start the program (exit status {os.waitstatus_to_exitcode(status)}): "
+                    + stderr.decode(errors="replace").strip()
+                )
             # Memory: the program's peak resident set (the page cache its reads brought in aside), but
             # never more than the cgroup charged it (its resident set counts the pages of shared
             # libraries and runtimes that other groups brought in); the cgroup's peak when it was
@@ -632,8 +642,9 @@ class Sandbox:
             shutil.rmtree(io_dir, ignore_errors=True)
 
     @staticmethod
-    async def _reap_inner(status_read: int) -> tuple[int | None, resource.struct_rusage | None]:
-        """The exit code bwrap saw, and the rusage of its inner process (reaped here, as subreaper)."""
+    async def _reap_inner(status_read: int) -> tuple[bool, int | None, resource.struct_rusage | None]:
+        """Whether bwrap started the program, the exit code it saw, and the rusage of its inner process
+        (reaped here, as subreaper)."""
         loop = asyncio.get_running_loop()
         raw = await loop.run_in_executor(None, _read_all, status_read)
         child_pid = exit_code = None
@@ -643,12 +654,12 @@ class Sandbox:
                 child_pid = record.get("child-pid", child_pid)
                 exit_code = record.get("exit-code", exit_code)
         if child_pid is None:
-            return exit_code, None
+            return False, exit_code, None
         try:
             _, _, usage = await loop.run_in_executor(None, os.wait4, child_pid, 0)
         except ChildProcessError:
-            return exit_code, None  # not reparented to us (not a subreaper): the outer rusage must do
-        return exit_code, usage
+            return True, exit_code, None  # not reparented to us (not a subreaper): the outer rusage must do
+        return True, exit_code, usage
 
     @staticmethod
     async def _wait(

@@ -1,0 +1,93 @@
+"""cgroup v2 for real: the test mounts a cgroup2 hierarchy of its own (this machine's controllers are
+bound to v1, so only what v2 has without controllers is there: every group's cpu.stat) and runs programs
+with their CPU counted by it. Before the launcher joined the run's groups as root, every run failed on
+v2 (moving a process needs write access to the common ancestor's procs file), and that failure was
+judged as the program's own; now a run that never started is a SandboxFailure, not a verdict."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pathlib
+import shutil
+import tempfile
+
+import pytest
+
+from arena.execution.cgroups import CgroupSupport
+from arena.execution.sandbox import Limits, Sandbox, SandboxFailure
+
+# Two children burn 0.6 s of CPU each, and the parent exits without waiting for them: only a cgroup
+# counts their CPU (bwrap's init is reaped with ~3 ms).
+ORPHANS_BURNING_CPU = (
+    "#include <time.h>\n#include <unistd.h>\n"
+    "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);"
+    " return t.tv_sec + t.tv_nsec / 1e9; }\n"
+    "int main(void) { int done[2]; char c; if (pipe(done)) return 1;\n"
+    "  for (int i = 0; i < 2; i++) if (fork() == 0) { volatile unsigned long x = 0;"
+    ' while (cpu() < 0.6) x++; if (write(done[1], "x", 1) != 1) return 1; for (;;) x++; }\n'
+    "  for (int i = 0; i < 2; i++) if (read(done[0], &c, 1) != 1) return 1;\n"
+    '  if (write(1, "ok\\n", 3) != 3) return 1; return 0; }\n'
+)
+LIMITS = Limits(cpu_time_s=5, wall_time_s=20, memory_kib=256 * 1024)
+
+
+def _mount_cgroup2(target: pathlib.Path) -> None:
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    if libc.mount(b"cgroup2", str(target).encode(), b"cgroup2", 0, None) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(target))
+
+
+@pytest.fixture(scope="module")
+def v2_sandbox():
+    hierarchy = pathlib.Path(tempfile.mkdtemp(prefix="arena-cgroup2-"))
+    _mount_cgroup2(hierarchy)
+    parent = hierarchy / f"arena-test-{os.getpid()}"
+    parent.mkdir()
+    work = pathlib.Path(tempfile.mkdtemp(prefix="arena-v2-"))
+    support = CgroupSupport(memory_parent=None, pids_parent=None, version=2, cpu_parent=parent)
+    sandbox = Sandbox(work, slots=1, cgroups=support)
+    yield sandbox
+    sandbox.close()
+    parent.rmdir()  # fails loudly if a run's group was left behind
+    ctypes.CDLL("libc.so.6").umount2(str(hierarchy).encode(), 2)
+    hierarchy.rmdir()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+async def compiled(sandbox: Sandbox, source: str) -> pathlib.Path:
+    workspace = sandbox.workspace({"main.c": source.encode()})
+    built = await sandbox.run(
+        workspace, ["/usr/bin/gcc", "-O1", "-o", "main", "main.c"], writable=True,
+        limits=Limits(cpu_time_s=20, wall_time_s=40, memory_kib=512 * 1024),
+    )  # fmt: skip
+    assert built.succeeded, built.stderr
+    return workspace
+
+
+async def test_v2_counts_the_cpu_of_every_process_of_the_run(v2_sandbox: Sandbox):
+    assert v2_sandbox.cpu_accounting == "cgroup-v2"
+    workspace = await compiled(v2_sandbox, ORPHANS_BURNING_CPU)
+    try:
+        ran = await v2_sandbox.run(workspace, ["./main"], limits=LIMITS)
+        assert ran.stdout == b"ok\n", ran
+        assert ran.cpu_time_s >= 1.1, ran  # both children's 0.6 s, though the parent did not wait
+        assert not list(v2_sandbox.cgroups.cpu_parent.glob("arena-run-*"))  # type: ignore[union-attr]
+    finally:
+        v2_sandbox.discard(workspace)
+
+
+async def test_a_run_the_launcher_could_not_start_is_a_sandbox_failure_not_a_verdict():
+    not_a_cgroup = pathlib.Path(tempfile.mkdtemp(prefix="arena-not-a-cgroup-"))
+    work = pathlib.Path(tempfile.mkdtemp(prefix="arena-v2-"))
+    # A "cgroup" parent that is a plain directory: the run's group has no procs file to join.
+    sandbox = Sandbox(work, slots=1, cgroups=CgroupSupport(None, None, version=2, cpu_parent=not_a_cgroup))
+    workspace = sandbox.workspace({"main.py": b"print('never runs')\n"})
+    try:
+        with pytest.raises(SandboxFailure, match="arena-launch: cannot join"):
+            await sandbox.run(workspace, ["/usr/bin/python3", "-S", "main.py"], limits=LIMITS)
+    finally:
+        sandbox.discard(workspace)
+        sandbox.close()
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(not_a_cgroup, ignore_errors=True)
