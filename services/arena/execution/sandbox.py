@@ -645,8 +645,7 @@ class Sandbox:
     async def _reap_inner(status_read: int) -> tuple[bool, int | None, resource.struct_rusage | None]:
         """Whether bwrap started the program, the exit code it saw, and the rusage of its inner process
         (reaped here, as subreaper)."""
-        loop = asyncio.get_running_loop()
-        raw = await loop.run_in_executor(None, _read_all, status_read)
+        raw = await _read_to_end(status_read)
         child_pid = exit_code = None
         for line in raw.decode(errors="replace").splitlines():
             with contextlib.suppress(ValueError):
@@ -656,7 +655,7 @@ class Sandbox:
         if child_pid is None:
             return False, exit_code, None
         try:
-            _, _, usage = await loop.run_in_executor(None, os.wait4, child_pid, 0)
+            _, _, usage = await _wait4(child_pid)
         except ChildProcessError:
             return True, exit_code, None  # not reparented to us (not a subreaper): the outer rusage must do
         return True, exit_code, usage
@@ -672,7 +671,7 @@ class Sandbox:
         as soon as the run's cgroup has counted ``cpu_kill_s`` of CPU (several processes burning CPU at once
         pass the limit long before RLIMIT_CPU, which is per process, or the wall clock stops them)."""
         loop = asyncio.get_running_loop()
-        waiting = loop.run_in_executor(None, os.wait4, process.pid, 0)
+        waiting = asyncio.ensure_future(_wait4(process.pid))
         wall_exceeded = False
         deadline = loop.time() + wall_time_s
         try:
@@ -720,11 +719,45 @@ def _pipe_holding(data: bytes) -> int:
     return read_end
 
 
-def _read_all(fd: int) -> bytes:
+async def _readable(fd: int) -> None:
+    """Returns once ``fd`` is readable (the event loop watches it: no thread waits)."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
+async def _wait4(pid: int) -> tuple[int, int, resource.struct_rusage]:
+    """os.wait4 once the process has ended, watched through a pidfd by the event loop (a thread per
+    wait cost a hand-off each way on every run). Only for processes nobody else reaps: this one's
+    children, and the namespace inits that come to it as subreaper."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        raise ChildProcessError(pid) from None  # already reaped (not ours to wait for)
+    try:
+        await _readable(pidfd)  # readable once the process has exited
+    finally:
+        os.close(pidfd)
+    return os.wait4(pid, 0)
+
+
+async def _read_to_end(fd: int) -> bytes:
+    """Everything written to a pipe until its writers closed it, read as it arrives."""
+    os.set_blocking(fd, False)
     chunks = []
-    while chunk := os.read(fd, 65536):
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            await _readable(fd)
+            continue
+        if not chunk:
+            return b"".join(chunks)
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _read_capped(path: pathlib.Path, limit: int) -> tuple[bytes, bool]:

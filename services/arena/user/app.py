@@ -133,6 +133,10 @@ class UserApp:
         self._keys = await self.store.signing_keys()
         self._keys_loaded_at = self.clock().timestamp()
 
+    async def _load_and_get_keys(self) -> list[SigningKey]:
+        await self._load_keys()
+        return self._keys
+
     async def _fresh_keys(self) -> list[SigningKey]:
         if self.clock().timestamp() - self._keys_loaded_at > _KEY_RELOAD_S:
             await self._load_keys()
@@ -141,10 +145,15 @@ class UserApp:
     def _active_key(self) -> SigningKey | None:
         return next((k for k in self._keys if k.retire_time is None), None)
 
-    async def published_keys(self) -> list[SigningKey]:
-        """Keys verifiers need: the active one first, then retired ones whose tokens may still be valid."""
+    async def published_keys(self, *, fresh: bool = False) -> list[SigningKey]:
+        """Keys verifiers need: the active one first, then retired ones whose tokens may still be valid.
+        ``fresh``: read from the store now (the JWKS that other services fetch). Every instance signs with
+        the key it last read, and instances starting together may each create one: a JWKS from this
+        instance's cache could lack the key another instance signs with, and a verifier that fetched it
+        refuses that instance's tokens as signed by an unknown key until it may fetch again."""
         now = self.clock()
-        published = [k for k in await self._fresh_keys() if k.published_at(now, self.settings)]
+        keys = await self._load_and_get_keys() if fresh else await self._fresh_keys()
+        published = [k for k in keys if k.published_at(now, self.settings)]
         # The signing key first, then the most recently retired.
         return sorted(published, key=lambda k: (k.retire_time is not None, -k.create_time.timestamp()))
 

@@ -124,7 +124,7 @@ class UserServicer(user_service_pb2_grpc.UserServiceServicer):
     async def GetJwks(
         self, request: user_service_pb2.GetJwksRequest, context: Context
     ) -> user_service_pb2.GetJwksResponse:
-        keys = await self.app.published_keys()
+        keys = await self.app.published_keys(fresh=True)
         return user_service_pb2.GetJwksResponse(keys=[user_pb2.Jwk(**k.public_jwk) for k in keys])
 
     async def RotateSigningKey(

@@ -243,3 +243,15 @@ async def test_keys_rotate_on_schedule(app: UserApp, clock: Clock):
     clock.advance(days=31)
     await app.ensure_signing_key()
     assert (await app.published_keys())[0].kid != first
+
+
+async def test_the_published_keys_read_fresh_include_a_key_another_instance_created(app: UserApp, clock: Clock):
+    # Two instances on one store (as ARENA_INSTANCES=2 starts them): the other creates a key after this
+    # one read its keys. The JWKS other services fetch (fresh) has it at once; the cached view does not.
+    other = UserApp(app.store, app.passwords, app.settings, clock=clock)
+    created = await other.rotate_signing_key()
+    assert created.kid not in [k.kid for k in await app.published_keys()]
+    assert created.kid in [k.kid for k in await app.published_keys(fresh=True)]
+    await other.register("bob", "bob@example.com", PASSWORD, "")
+    _, session = await other.login("bob", PASSWORD)
+    assert (await app.validate_token(session.access.token)).user_id  # an unknown kid makes it read again
