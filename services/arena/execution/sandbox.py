@@ -722,8 +722,13 @@ def _pipe_holding(data: bytes) -> int:
 async def _readable(fd: int) -> None:
     """Returns once ``fd`` is readable (the event loop watches it: no thread waits)."""
     loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
     try:
         await ready
     finally:
@@ -748,7 +753,7 @@ async def _wait4(pid: int) -> tuple[int, int, resource.struct_rusage]:
 async def _read_to_end(fd: int) -> bytes:
     """Everything written to a pipe until its writers closed it, read as it arrives."""
     os.set_blocking(fd, False)
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         try:
             chunk = os.read(fd, 65536)
