@@ -1,7 +1,8 @@
 """Per-run control groups for the sandbox: a memory limit with peak and OOM accounting, a
 process limit that stops fork bombs, and the run's CPU time counted for every member however it
-ends. cgroup v1 (as on these machines) or v2, where writable; without either the sandbox falls back
-to rlimits and rusage (see sandbox.py).
+ends. cgroup v1 (as on these machines) or v2, where writable (on v2 the service hands the memory and
+pids controllers to the runs' groups: see ``delegate_v2``); without either the sandbox falls back to
+rlimits and rusage (see sandbox.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pathlib
 import signal
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import structlog
 
@@ -100,8 +101,10 @@ class CgroupSupport:
         own_v2 = _own_path("")
         if own_v2 is not None and (_ROOT / "cgroup.controllers").exists():
             parent = _ROOT / own_v2.lstrip("/")
-            controllers = (parent / "cgroup.subtree_control").read_text().split() if parent.exists() else []
-            usable = parent if _writable_dir(parent) else None
+            if parent.name == SERVICE_LEAF:  # moved there by an earlier detect (see delegate_v2)
+                parent = parent.parent
+            usable = parent if parent.exists() and _writable_dir(parent) else None
+            controllers = delegate_v2(parent, V2_CONTROLLERS, os.getpid()) if usable else []
             return cls(
                 memory_parent=usable if usable and "memory" in controllers else None,
                 pids_parent=usable if usable and "pids" in controllers else None,
@@ -109,6 +112,47 @@ class CgroupSupport:
                 cpu_parent=usable,  # cpu.stat's usage_usec needs no controller
             )
         return cls(None, None, 0)
+
+
+V2_CONTROLLERS = ("memory", "pids")
+"""What a run's v2 group needs from its parent (CPU is counted by every v2 group's cpu.stat)."""
+SERVICE_LEAF = "arena-service"
+
+
+def delegate_v2(parent: pathlib.Path, controllers: Sequence[str], pid: int) -> list[str]:
+    """Makes ``controllers`` available to new children of ``parent`` (this process's own v2 group);
+    returns those its children get.
+
+    A v2 group hands controllers to its children only while it holds no process itself ("no internal
+    processes"), and a service's own group holds the service: it moves into a leaf child of its group
+    (``arena-service``), then enables the controllers for the group's children, where the runs' groups
+    go. Only when the group holds this process alone: other processes are not the judge's to move
+    (then runs fall back to rlimits for what is missing, and the log says how to give it a group)."""
+    enabled: list[str] = []
+    try:
+        available = (parent / "cgroup.controllers").read_text().split()
+        enabled = (parent / "cgroup.subtree_control").read_text().split()
+        missing = [c for c in controllers if c in available and c not in enabled]
+        if missing:
+            members = (parent / "cgroup.procs").read_text().split()
+            if any(member != str(pid) for member in members):
+                log.warning("cgroup v2: the judge shares its group with other processes, so runs get no "
+                            f"{'/'.join(missing)} controller (rlimits instead); give the execution service a "
+                            "group of its own (systemd: Delegate=yes; containers: one process)",
+                            group=str(parent))  # fmt: skip
+            else:
+                if members:
+                    leaf = parent / SERVICE_LEAF
+                    leaf.mkdir(exist_ok=True)
+                    (leaf / "cgroup.procs").write_text(str(pid))
+                (parent / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in missing))
+        enabled = (parent / "cgroup.subtree_control").read_text().split()
+    except OSError as error:
+        log.warning("cgroup v2: could not delegate controllers to the runs' groups", group=str(parent),
+                    error=str(error))  # fmt: skip
+        with contextlib.suppress(OSError):
+            enabled = (parent / "cgroup.subtree_control").read_text().split()
+    return [c for c in controllers if c in enabled]
 
 
 class RunCgroup:
