@@ -19,7 +19,7 @@ import structlog
 from arena.broker.connection import connect
 from arena.broker.nudges import Nudges
 from arena.contest.v1 import contest_internal_service_pb2, contest_internal_service_pb2_grpc
-from arena.execution import languages, outbox
+from arena.execution import languages, outbox, system_tree
 from arena.execution.app import AppSettings, Authorize, ExecutionApp
 from arena.execution.bundles import ProblemServiceBundles
 from arena.execution.domain import Event, Isolation, Submission
@@ -150,4 +150,5 @@ async def build(settings: ExecutionSettings, runtime: Runtime) -> ServiceParts:
 
 
 if __name__ == "__main__":
+    system_tree.enter_private_mount_namespace()  # before any thread starts (see there)
     main("execution", functools.partial(build, load_execution_settings()), standard())

@@ -143,6 +143,27 @@ def prepare(directory: pathlib.Path, copies: Iterable[str], links: Iterable[tupl
     return tree
 
 
+_CLONE_NEWNS, _MS_REC, _MS_PRIVATE = 0x00020000, 16384, 1 << 18
+
+
+def enter_private_mount_namespace() -> bool:
+    """Gives this process a mount namespace of its own, private to it, so that the file systems the
+    sandbox mounts (the system tree, the workspaces) go when the process goes, however it ends: a
+    judge killed with SIGKILL left them mounted on the host for good, and every run's namespace copies
+    every host mount. Call it first thing, while the process has one thread (the kernel refuses a
+    threaded one). False where it cannot (not root, threads already): the sandbox then unmounts its
+    file systems itself when it closes, and a killed judge leaves them behind."""
+    libc = _libc()
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        log.warning("no private mount namespace: the sandbox's mounts outlive a killed judge",
+                    error=os.strerror(ctypes.get_errno()))  # fmt: skip
+        return False
+    # Copies of shared mounts stay shared: without this, new mounts would show on the host again.
+    if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "cannot make the judge's mounts private")
+    return True
+
+
 def unmount(directory: str) -> None:
     """Takes the tree away (lazily: a run still starting keeps its own bind)."""
     _libc().umount2(directory.encode(), _MNT_DETACH)
