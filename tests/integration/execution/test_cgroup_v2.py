@@ -20,19 +20,11 @@ import pytest
 
 from arena.execution.cgroups import SERVICE_LEAF, CgroupSupport, delegate_v2
 from arena.execution.sandbox import Limits, Sandbox, SandboxFailure
+from integration.execution.test_hostile_programs import PROGRAMS
 
 # Two children burn 0.6 s of CPU each, and the parent exits without waiting for them: only a cgroup
 # counts their CPU (bwrap's init is reaped with ~3 ms).
-ORPHANS_BURNING_CPU = (
-    "#include <time.h>\n#include <unistd.h>\n"
-    "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);"
-    " return t.tv_sec + t.tv_nsec / 1e9; }\n"
-    "int main(void) { int done[2]; char c; if (pipe(done)) return 1;\n"
-    "  for (int i = 0; i < 2; i++) if (fork() == 0) { volatile unsigned long x = 0;"
-    ' while (cpu() < 0.6) x++; if (write(done[1], "x", 1) != 1) return 1; for (;;) x++; }\n'
-    "  for (int i = 0; i < 2; i++) if (read(done[0], &c, 1) != 1) return 1;\n"
-    '  if (write(1, "ok\\n", 3) != 3) return 1; return 0; }\n'
-)
+ORPHANS_BURNING_CPU = PROGRAMS["children burning CPU after the parent exits"][1]
 LIMITS = Limits(cpu_time_s=5, wall_time_s=20, memory_kib=256 * 1024)
 
 
