@@ -440,14 +440,23 @@ class Sandbox:
             second_reads, first_writes = os.pipe2(os.O_CLOEXEC)
             try:
                 # Each run closes the two ends it was given once its program holds them (or it fails).
-                return await asyncio.gather(
+                # Both runs end before either uid goes back (with return_exceptions, a side that failed to
+                # start does not leave its peer running as a uid the next run may be given).
+                outcomes = await asyncio.gather(
                     self._run(first.workspace, first.command, first.limits, b"", False, {}, first.capture_bytes,
                               uid, stdin_fd=first_reads, stdout_fd=first_writes, files=first.files,
                               ignore_sigpipe=first.ignore_sigpipe),
                     self._run(second.workspace, second.command, second.limits, b"", False, {},
                               second.capture_bytes, companion, stdin_fd=second_reads, stdout_fd=second_writes,
                               files=second.files, ignore_sigpipe=second.ignore_sigpipe),
+                    return_exceptions=True,
                 )  # fmt: skip
+                first_outcome, second_outcome = outcomes
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                assert isinstance(first_outcome, RunOutcome) and isinstance(second_outcome, RunOutcome)
+                return first_outcome, second_outcome
             finally:
                 self._free_uids.append(uid)
                 self._companion_uids.append(companion)

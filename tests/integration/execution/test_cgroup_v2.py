@@ -8,6 +8,7 @@ hands the controllers to the runs' groups), shown with the controller this machi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import os
@@ -19,7 +20,7 @@ import tempfile
 import pytest
 
 from arena.execution.cgroups import SERVICE_LEAF, CgroupSupport, delegate_v2
-from arena.execution.sandbox import Limits, Sandbox, SandboxFailure
+from arena.execution.sandbox import ConnectedRun, Limits, Sandbox, SandboxFailure
 from integration.execution.test_hostile_programs import PROGRAMS
 
 # Two children burn 0.6 s of CPU each, and the parent exits without waiting for them: only a cgroup
@@ -82,6 +83,12 @@ async def test_a_run_the_launcher_could_not_start_is_a_sandbox_failure_not_a_ver
     try:
         with pytest.raises(SandboxFailure, match="arena-launch: cannot join"):
             await sandbox.run(workspace, ["/usr/bin/python3", "-S", "main.py"], limits=LIMITS)
+        # Connected runs (an interactor and a contestant): the failure comes once both sides ended, and
+        # both uids are back (a second pair gets its slot and fails the same way, rather than waiting).
+        side = ConnectedRun(workspace, ["/usr/bin/python3", "-S", "main.py"], LIMITS)
+        for _ in range(2):
+            with pytest.raises(SandboxFailure):
+                await asyncio.wait_for(sandbox.run_connected(side, side), 10)
     finally:
         sandbox.discard(workspace)
         sandbox.close()
