@@ -21,11 +21,9 @@ import contextlib
 import dataclasses
 import pathlib
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 
 import grpc
@@ -34,7 +32,7 @@ import httpx
 from arena.demo import problems
 from arena.execution.v1 import execution_service_pb2, execution_service_pb2_grpc
 from arena.kit.services import SERVICES
-from arena.launcher import LaunchSettings, Platform, ServicePorts
+from arena.launcher import ExtraInstances, LaunchError, LaunchSettings, Platform, ServicePorts
 from bench.harness import Cell, percentile, write_results
 from bench.sandbox import BenchmarkFailed
 from bench.system import free_ports
@@ -100,40 +98,15 @@ def platform_with_second_execution(data_dir: pathlib.Path) -> Iterator[tuple[Pla
     )
     platform = Platform(settings)
     platform.start()
-    second: subprocess.Popen[bytes] | None = None
+    extra = ExtraInstances(platform)
     try:
-        b_ports = ServicePorts(*free_ports(2))
-        b_settings = dataclasses.replace(settings, ports={**settings.ports, "execution": b_ports})
-        with open(settings.log_dir / "execution-b.log", "ab") as log_file:
-            second = subprocess.Popen(
-                [sys.executable, "-m", "arena.execution"],
-                env=b_settings.service_env(),
-                cwd=settings.repo_root,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 120
-        while True:
-            if second.poll() is not None:
-                raise BenchmarkFailed(f"execution B exited with {second.returncode}; see {settings.log_dir}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"http://127.0.0.1:{b_ports.web}/healthz", timeout=1) as answer,
-            ):
-                if answer.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise BenchmarkFailed("execution B did not report SERVING in time")
-            time.sleep(0.2)
-        yield platform, b_ports
+        try:
+            second = extra.start("execution", timeout_s=120)
+        except LaunchError as error:
+            raise BenchmarkFailed(f"execution B did not start: {error}") from error
+        yield platform, second.ports
     finally:
-        if second is not None and second.poll() is None:
-            second.terminate()
-            try:
-                second.wait(15)
-            except subprocess.TimeoutExpired:
-                second.kill()
-                second.wait()
+        extra.stop()
         platform.stop()
 
 

@@ -538,6 +538,72 @@ class Platform:
             time.sleep(0.2)
 
 
+@dataclasses.dataclass
+class ExtraInstance:
+    """One more process of a service beside a running platform (see ``ExtraInstances``)."""
+
+    name: str
+    ports: ServicePorts
+    process: subprocess.Popen[bytes]
+
+    @property
+    def grpc_target(self) -> str:
+        return f"127.0.0.1:{self.ports.grpc}"
+
+
+class ExtraInstances:
+    """More instances of a running platform's services, for tests and benchmarks that need one they control
+    (to watch from, to kill): the platform's environment (database, broker, discovery of the others), their own
+    free ports (hence their own instance id), their own log file ``<service>-<tag>.log``."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.started: list[ExtraInstance] = []
+
+    def start(self, name: str, tag: str = "b", *, timeout_s: float = 60.0, **env: str) -> ExtraInstance:
+        """Starts one and returns once it serves (its /healthz answers 200)."""
+        base = self.platform.settings
+        ports = ServicePorts(_free_port(), _free_port())
+        settings = dataclasses.replace(base, ports={**base.ports, name: ports}, extra_env={**base.extra_env, **env})
+        log_path = base.log_dir / f"{name}-{tag}.log"
+        with open(log_path, "ab") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", f"arena.{name}"],
+                env=settings.service_env(),
+                cwd=base.repo_root,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        instance = ExtraInstance(name, ports, process)
+        self.started.append(instance)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                raise LaunchError(f"{name}-{tag} exited with {process.returncode}:\n{_tail(log_path)}")
+            try:
+                status, _ = _get(f"http://127.0.0.1:{ports.web}/healthz", timeout_s=1.0)
+            except OSError:  # not listening yet
+                status = 0
+            if status == 200:
+                return instance
+            if time.monotonic() > deadline:
+                raise LaunchError(f"{name}-{tag} did not report SERVING in time:\n{_tail(log_path)}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stops them all (SIGTERM, then SIGKILL after 15 s)."""
+        for instance in self.started:
+            if instance.process.poll() is None:
+                instance.process.send_signal(signal.SIGTERM)
+        for instance in self.started:
+            try:
+                instance.process.wait(15)
+            except subprocess.TimeoutExpired:
+                instance.process.kill()
+                instance.process.wait()
+        self.started.clear()
+
+
 def _print_urls(settings: LaunchSettings) -> None:
     edge = f"http://localhost:{settings.edge_port}"
     print(

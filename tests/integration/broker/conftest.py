@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import pathlib
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 from arena.broker.server import NatsServer
-from arena.launcher import Platform, ServicePorts
+from arena.launcher import ExtraInstances, Platform
 from e2e.conftest import settings_on_free_ports
-from support.ports import free_port, free_ports
+from support.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -34,68 +27,6 @@ def nats_url(nats_server: NatsServer) -> str:
 
 
 # -- a platform with the broker, and second instances of services beside it ---------------------------
-
-
-@dataclasses.dataclass
-class Instance:
-    """One extra service process (a second instance): its ports and process."""
-
-    name: str
-    ports: ServicePorts
-    process: subprocess.Popen[bytes]
-
-    @property
-    def grpc_target(self) -> str:
-        return f"127.0.0.1:{self.ports.grpc}"
-
-
-class SecondInstances:
-    """Starts more instances of a platform's services: same environment (database, broker, discovery of the
-    others), their own free ports (hence their own instance id), their own log file."""
-
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        self.started: list[Instance] = []
-
-    def start(self, name: str, tag: str = "b", **env: str) -> Instance:
-        base = self.platform.settings
-        ports = ServicePorts(*free_ports(2))
-        settings = dataclasses.replace(base, ports={**base.ports, name: ports}, extra_env={**base.extra_env, **env})
-        log_path = base.log_dir / f"{name}-{tag}.log"
-        with open(log_path, "ab") as log_file:
-            process = subprocess.Popen(
-                [sys.executable, "-m", f"arena.{name}"],
-                env=settings.service_env(),
-                cwd=base.repo_root,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        instance = Instance(name, ports, process)
-        self.started.append(instance)
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"{name}-{tag} exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"http://127.0.0.1:{ports.web}/healthz", timeout=1) as answer,
-            ):
-                if answer.status == 200:
-                    return instance
-            assert time.monotonic() < deadline, f"{name}-{tag} did not report SERVING in time"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        for instance in self.started:
-            if instance.process.poll() is None:
-                instance.process.send_signal(signal.SIGTERM)
-        for instance in self.started:
-            try:
-                instance.process.wait(15)
-            except subprocess.TimeoutExpired:
-                instance.process.kill()
-                instance.process.wait()
-        self.started.clear()
 
 
 POLL_S = "120"
@@ -121,6 +52,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory, descriptor_set_path: path
 
 @pytest.fixture
 def second(platform: Platform):
-    instances = SecondInstances(platform)
+    instances = ExtraInstances(platform)
     yield instances
     instances.stop()

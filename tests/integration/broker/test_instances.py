@@ -25,7 +25,7 @@ from arena.contest.v1 import (
     contest_service_pb2_grpc,
 )
 from arena.execution.v1 import execution_pb2, execution_service_pb2, execution_service_pb2_grpc
-from arena.launcher import Platform
+from arena.launcher import ExtraInstances, Platform
 from arena.realtime.v1 import (
     realtime_internal_service_pb2,
     realtime_internal_service_pb2_grpc,
@@ -33,7 +33,6 @@ from arena.realtime.v1 import (
     realtime_service_pb2_grpc,
 )
 from e2e.conftest import admin_token, register_and_login
-from integration.broker.conftest import SecondInstances
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -87,7 +86,7 @@ class Reader:
 
 
 async def test_realtime_publish_on_one_instance_reaches_both_and_resumes_on_the_other(
-    platform: Platform, second: SecondInstances
+    platform: Platform, second: ExtraInstances
 ):
     b = second.start("realtime")
     topic = f"contests/x{time.time_ns()}/ticks"
@@ -115,7 +114,7 @@ async def test_realtime_publish_on_one_instance_reaches_both_and_resumes_on_the_
 
 
 async def test_realtime_concurrent_publishers_on_two_instances_make_one_order(
-    platform: Platform, second: SecondInstances
+    platform: Platform, second: ExtraInstances
 ):
     b = second.start("realtime")
     topic = f"contests/y{time.time_ns()}/ticks"
@@ -164,7 +163,7 @@ async def watch(channel: grpc.aio.Channel, token: str, submission_id: str) -> tu
 
 
 async def test_a_watch_on_one_execution_instance_follows_a_submission_judged_on_either(
-    platform: Platform, second: SecondInstances
+    platform: Platform, second: ExtraInstances
 ):
     b = second.start("execution", ARENA_JUDGE_WORKERS="1")
     with httpx.Client(base_url=platform.settings.edge_url, timeout=10) as rest:
@@ -205,7 +204,7 @@ def stamp(value: dt.datetime) -> timestamp_pb2.Timestamp:
 
 
 async def test_a_leaderboard_stream_on_one_contest_instance_moves_with_a_result_recorded_on_another(
-    platform: Platform, second: SecondInstances
+    platform: Platform, second: ExtraInstances
 ):
     # B keeps boards for a minute without asking the store: only the broker's nudge can expire it in time.
     b = second.start("contest", ARENA_READ_CACHE_TTL_S="60")
