@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 
 from arena.broker.connection import load_nats_url
-from arena.kit.config import ConfigError
+from arena.kit.config import seconds_in_range
 
 VARIABLES: dict[str, str] = {
     "ARENA_CONTEST_BOARD_POLL_S": "Contest service: how often a followed leaderboard re-reads its version for "
@@ -25,11 +25,5 @@ class ContestSettings:
 
 def load_contest_settings(env: Mapping[str, str] | None = None) -> ContestSettings:
     env = os.environ if env is None else env
-    raw = env.get("ARENA_CONTEST_BOARD_POLL_S", "") or "1"
-    try:
-        poll_s = float(raw)
-    except ValueError:
-        poll_s = -1.0
-    if not 0.01 <= poll_s <= 3600:
-        raise ConfigError(f"ARENA_CONTEST_BOARD_POLL_S must be a number of seconds from 0.01 to 3600, not {raw!r}")
+    poll_s = seconds_in_range(env, "ARENA_CONTEST_BOARD_POLL_S", 1.0, 0.01, 3600)
     return ContestSettings(board_poll_s=poll_s, nats_url=load_nats_url(env))

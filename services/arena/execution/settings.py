@@ -8,7 +8,7 @@ import pathlib
 from collections.abc import Mapping
 
 from arena.broker.connection import load_nats_url
-from arena.kit.config import ConfigError
+from arena.kit.config import ConfigError, seconds_in_range
 
 VARIABLES: dict[str, str] = {
     "ARENA_JUDGE_WORKERS": "Execution service: submissions judged at once per process (default the CPU count).",
@@ -47,13 +47,7 @@ def load_execution_settings(env: Mapping[str, str] | None = None) -> ExecutionSe
     else:
         workers = int(raw)
     configured = env.get("ARENA_SANDBOX_DIR")
-    raw_poll = env.get("ARENA_WATCH_POLL_S", "") or "1"
-    try:
-        watch_poll_s = float(raw_poll)
-    except ValueError:
-        watch_poll_s = -1.0
-    if not 0.01 <= watch_poll_s <= 3600:
-        raise ConfigError(f"ARENA_WATCH_POLL_S must be a number of seconds from 0.01 to 3600, not {raw_poll!r}")
+    watch_poll_s = seconds_in_range(env, "ARENA_WATCH_POLL_S", 1.0, 0.01, 3600)
     return ExecutionSettings(
         judge_workers=workers,
         sandbox_dir=pathlib.Path(configured) if configured else None,

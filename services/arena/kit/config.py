@@ -153,6 +153,18 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def seconds_in_range(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """A service setting in seconds, ``default`` when unset, refused outside [low, high] with a sentence."""
+    raw = env.get(name, "")
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # (NaN fails too)
+        raise ConfigError(f"{name} must be a number of seconds from {low:g} to {high:g}, not {raw!r}")
+    return value
+
+
 def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     value = _float(env, name, default)
     if value == 0:

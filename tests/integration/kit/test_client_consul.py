@@ -19,26 +19,18 @@ from arena.kit.services import service
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from support.consul_emulator import ConsulEmulator
 from support.ports import free_port
+from support.upstreams import CountingUsers
 
 pytestmark = pytest.mark.timeout(60)
 
 CHECKS = RegistrationSettings(check_interval_s=0.25, check_timeout_s=0.2, deregister_critical_after_s=60)
 
 
-class Users(user_service_pb2_grpc.UserServiceServicer):
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def GetUser(self, request, context):
-        self.calls += 1
-        return user_service_pb2.GetUserResponse()
-
-
 class UserInstance:
     def __init__(self, instance_id: str) -> None:
         self.port = free_port()
         self.instance = Instance("user", instance_id, "127.0.0.1", self.port, self.port + 1, "1")
-        self.users = Users()
+        self.users = CountingUsers()
         self.server: grpc.aio.Server | None = None
 
     async def start(self) -> None:

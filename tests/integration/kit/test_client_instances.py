@@ -15,17 +15,9 @@ from arena.kit.metrics import Metrics
 from arena.realtime.v1 import realtime_internal_service_pb2, realtime_internal_service_pb2_grpc
 from arena.user.v1 import user_service_pb2, user_service_pb2_grpc
 from support.ports import free_port
+from support.upstreams import CountingUsers
 
 pytestmark = pytest.mark.timeout(60)
-
-
-class Users(user_service_pb2_grpc.UserServiceServicer):
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def GetUser(self, request, context):
-        self.calls += 1
-        return user_service_pb2.GetUserResponse()
 
 
 class Publisher(realtime_internal_service_pb2_grpc.RealtimeInternalServiceServicer):
@@ -43,7 +35,7 @@ class Server:
     def __init__(self, name: str) -> None:
         self.port = free_port()
         self.instance_id = name
-        self.users = Users()
+        self.users = CountingUsers()
         self.publisher = Publisher()
         self.server: grpc.aio.Server | None = None
 
