@@ -19,7 +19,9 @@ The native subscribers are spread over ``--client-processes`` client processes (
 CLOCK_MONOTONIC, comparable across processes): one Python process reading 1,000 streams of 100-row boards
 measures its own parsing more than the service. All clients still share the platform's 2 cores, so the
 client side remains part of what is measured; the Envoy paths (httpx, in this process) default to fewer
-subscribers (``--edge-subscribers``). Paths take turns per round (A B C A B C ...).
+subscribers (``--edge-subscribers``). Paths take turns per round (A B C A B C ...). After its snapshot a
+stream sends only the rows that changed; ``--paths "native gRPC direct, snapshots only"`` measures the
+whole page sent on every change (``snapshots_only``), the stream as it was before changes.
 Target: p99 < 50 ms. Everything is bounded by timeouts.
 
     python -m bench.board_stream [--rounds 2] [--subscribers 1000] [--edge-subscribers 200] [--singles 10]
@@ -61,7 +63,10 @@ from bench.sandbox import BenchmarkFailed
 from bench.system import grpc_frame, platform_with
 
 NATIVE, GRPC_WEB, NDJSON = "native gRPC direct", "gRPC-Web via Envoy", "REST NDJSON via Envoy"
-PATHS = (NATIVE, GRPC_WEB, NDJSON)
+NATIVE_SNAPSHOTS = "native gRPC direct, snapshots only"
+"""The stream as it was before changes: the whole page on every change (``snapshots_only``)."""
+PATHS = (NATIVE, GRPC_WEB, NDJSON, NATIVE_SNAPSHOTS)
+DEFAULT_PATHS = (NATIVE, GRPC_WEB, NDJSON)
 BASELINE = NATIVE
 TARGET_P99_MS = 50.0
 CHANNELS = 8
@@ -76,6 +81,11 @@ _VERSION = re.compile(rb'"version":\s*(\d+)')
 def first_at(arrivals: Sequence[tuple[float, int]], version: int) -> float | None:
     """When a subscriber first had a board at ``version`` or newer (arrivals in order)."""
     return next((t for t, v in arrivals if v >= version), None)
+
+
+def board_version(message: contest_service_pb2.GetLeaderboardStreamResponse) -> int:
+    """The board version a stream message brings its client to (a snapshot's or a change's)."""
+    return message.change.version if message.HasField("change") else message.leaderboard.version
 
 
 def single_latencies(sent: float, version: int, subscribers: Sequence[Sequence[tuple[float, int]]]) -> list[float]:
@@ -185,8 +195,10 @@ class Subscribers:
         self.changed.set()
 
     async def start(self) -> None:
-        request = contest_service_pb2.GetLeaderboardStreamRequest(contest_id=CONTEST_ID, page_size=self.page_size)
-        if self.path == NATIVE:
+        request = contest_service_pb2.GetLeaderboardStreamRequest(
+            contest_id=CONTEST_ID, page_size=self.page_size, snapshots_only=self.path == NATIVE_SNAPSHOTS
+        )
+        if self.path in (NATIVE, NATIVE_SNAPSHOTS):
             target = f"127.0.0.1:{self.platform.settings.ports['contest'].grpc}"
             channels = [
                 grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
@@ -206,7 +218,7 @@ class Subscribers:
 
     async def _native(self, index: int, stub, request) -> None:  # type: ignore[no-untyped-def]
         async for message in stub.GetLeaderboardStream(request):
-            self._got(index, message.leaderboard.version)
+            self._got(index, board_version(message))
 
     async def _web(self, index: int, client: httpx.AsyncClient, request) -> None:  # type: ignore[no-untyped-def]
         headers = {"content-type": "application/grpc-web+proto", "x-grpc-web": "1"}
@@ -218,8 +230,8 @@ class Subscribers:
             async for chunk in r.aiter_raw():
                 buffer += chunk
                 for payload in web_messages(buffer):
-                    version = contest_service_pb2.GetLeaderboardStreamResponse.FromString(payload).leaderboard.version
-                    self._got(index, version)
+                    message = contest_service_pb2.GetLeaderboardStreamResponse.FromString(payload)
+                    self._got(index, board_version(message))
 
     async def _ndjson(self, index: int, client: httpx.AsyncClient, request) -> None:  # type: ignore[no-untyped-def]
         path = f"/v1/contests/{CONTEST_ID}/leaderboard:watch"
@@ -231,7 +243,7 @@ class Subscribers:
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    found = _VERSION.search(line)  # the board's version; rows carry none
+                    found = _VERSION.search(line)  # the board's or the change's version; rows carry none
                     if found:
                         self._got(index, int(found.group(1)))
 
@@ -262,7 +274,9 @@ class Subscribers:
             await close()
 
 
-def _native_worker(target: str, first: int, count: int, page_size: int, latest: Any, conn: Any) -> None:
+def _native_worker(
+    target: str, first: int, count: int, page_size: int, snapshots_only: bool, latest: Any, conn: Any
+) -> None:
     """A client process: ``count`` native subscribers over its own connections; arrival times are
     ``time.perf_counter()`` (CLOCK_MONOTONIC: comparable across processes). Each board's version goes into the
     shared ``latest`` array; the arrivals are sent back on request ("dump"); "stop" ends the process."""
@@ -273,11 +287,13 @@ def _native_worker(target: str, first: int, count: int, page_size: int, latest: 
             grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(CHANNELS)
         ]
         stubs = [contest_service_pb2_grpc.ContestServiceStub(c) for c in channels]
-        request = contest_service_pb2.GetLeaderboardStreamRequest(contest_id=CONTEST_ID, page_size=page_size)
+        request = contest_service_pb2.GetLeaderboardStreamRequest(
+            contest_id=CONTEST_ID, page_size=page_size, snapshots_only=snapshots_only
+        )
 
         async def follow(i: int) -> None:
             async for message in stubs[i % CHANNELS].GetLeaderboardStream(request):
-                version = message.leaderboard.version
+                version = board_version(message)
                 arrivals[i].append((time.perf_counter(), version))
                 latest[first + i] = version
 
@@ -305,8 +321,8 @@ class ProcessSubscribers:
     """Native subscribers spread over ``processes`` client processes (the same interface as ``Subscribers``):
     1,000 streams read by one Python process measure that process's own parsing as much as the service."""
 
-    def __init__(self, platform: Platform, count: int, page_size: int, processes: int) -> None:
-        self.path = NATIVE
+    def __init__(self, platform: Platform, path: str, count: int, page_size: int, processes: int) -> None:
+        self.path = path
         self.count = count
         self._target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
         self._page_size = page_size
@@ -323,7 +339,7 @@ class ProcessSubscribers:
             ours, theirs = self._context.Pipe()
             process = self._context.Process(
                 target=_native_worker,
-                args=(self._target, first, size, self._page_size, self.latest, theirs),
+                args=(self._target, first, size, self._page_size, self.path == NATIVE_SNAPSHOTS, self.latest, theirs),
                 daemon=True,
             )
             process.start()
@@ -407,8 +423,8 @@ async def one_path(
 ) -> tuple[list[float], list[float]]:
     """(single-verdict samples, burst samples) of one path in one round."""
     subscribers: Subscribers | ProcessSubscribers
-    if path == NATIVE and args.client_processes > 1:
-        subscribers = ProcessSubscribers(platform, count, args.page_size, args.client_processes)
+    if path in (NATIVE, NATIVE_SNAPSHOTS) and args.client_processes > 1:
+        subscribers = ProcessSubscribers(platform, path, count, args.page_size, args.client_processes)
     else:
         subscribers = Subscribers(platform, path, count, args.page_size)
     await subscribers.start()
@@ -440,7 +456,12 @@ async def one_path(
 
 async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]:
     judge = Judge(platform, args.contestants, args.problems)
-    counts = {NATIVE: args.subscribers, GRPC_WEB: args.edge_subscribers, NDJSON: args.edge_subscribers}
+    counts = {
+        NATIVE: args.subscribers,
+        NATIVE_SNAPSHOTS: args.subscribers,
+        GRPC_WEB: args.edge_subscribers,
+        NDJSON: args.edge_subscribers,
+    }
     singles: dict[str, list[float]] = {p: [] for p in args.paths}
     bursts: dict[str, list[float]] = {p: [] for p in args.paths}
     try:
@@ -476,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contestants", type=int, default=1000)
     parser.add_argument("--problems", type=int, default=10)
     parser.add_argument("--submissions", type=int, default=10_000, help="judged submissions already in the contest")
-    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(PATHS))
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=list(DEFAULT_PATHS))
     parser.add_argument(
         "--client-processes", type=int, default=4, help="processes the native subscribers are spread over (1: this one)"
     )

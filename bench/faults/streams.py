@@ -184,7 +184,7 @@ class BoardFollower(Follower):
         self.path = f"/v1/contests/{contest_id}/leaderboard:watch"
 
     def take(self, message: dict[str, Any]) -> None:
-        board = message.get("leaderboard")
+        board = message.get("leaderboard") or message.get("change")  # a snapshot or the change to one
         if not board:
             return
         version = int(board.get("version", 0))

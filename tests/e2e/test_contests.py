@@ -18,12 +18,14 @@ from arena.common.v1 import verdict_pb2
 from arena.contest.v1 import (
     contest_internal_service_pb2,
     contest_internal_service_pb2_grpc,
+    contest_pb2,
     contest_service_pb2,
     contest_service_pb2_grpc,
 )
 from arena.launcher import Platform
 from e2e.conftest import admin_token, error_reason, register_and_login
 from support.grpcweb_client import WebChannel
+from support.leaderboard import FollowedBoard
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -271,10 +273,13 @@ def test_the_leaderboard_streams_over_rest_ndjson_and_grpc_web(platform: Platfor
                 assert asyncio.run(record(platform, **result("w1", 0.5, [("g1", 20.0), ("g2", 0.0)])))
             else:
                 break
-    assert [m["leaderboard"]["version"] for m in lines] == [2, 3]
-    assert lines[1]["leaderboard"]["rows"][0]["score"] == 20
+    assert lines[0]["leaderboard"]["version"] == 2 and "change" not in lines[0]
+    change = lines[1]["change"]  # then only what changed: the one row, whole (its score moved)
+    assert (change["base_version"], change["version"], change["row_count"]) == (2, 3, 1)
+    (placed,) = change["rows"]
+    assert placed["position"] == 0 and not placed["moved"] and placed["row"]["score"] == 20
 
-    async def web_follow() -> list[contest_service_pb2.GetLeaderboardStreamResponse]:
+    async def web_follow() -> tuple[list[contest_service_pb2.GetLeaderboardStreamResponse], contest_pb2.Leaderboard]:
         async with WebChannel(platform.settings.edge_url) as channel:
             stub = contest_service_pb2_grpc.ContestServiceStub(channel)
             stream = stub.GetLeaderboardStream(contest_service_pb2.GetLeaderboardStreamRequest(contest_id=cid))
@@ -284,12 +289,16 @@ def test_the_leaderboard_streams_over_rest_ndjson_and_grpc_web(platform: Platfor
                 if len(received) == 1:
                     await record(platform, **result("w2", 0.5, [("g1", 0.0), ("g2", 25.0)]))
                 else:
-                    return received
-            return received
+                    break
+            page = await stub.GetLeaderboard(contest_service_pb2.GetLeaderboardRequest(contest_id=cid))
+            return received, page.leaderboard
 
-    web = asyncio.run(asyncio.wait_for(web_follow(), 20))
-    assert [m.leaderboard.version for m in web] == [3, 4]
-    assert web[1].leaderboard.rows[0].score == 45  # best per subtask over both submissions
+    web, page = asyncio.run(asyncio.wait_for(web_follow(), 20))
+    followed = FollowedBoard()
+    assert [followed.take(m).version for m in web] == [3, 4]
+    assert followed.snapshots == followed.changes == 1
+    assert followed.board is not None and followed.board.rows[0].score == 45  # best per subtask over both
+    assert list(followed.board.rows) == list(page.rows)  # the page the client holds is the served page
 
 
 def test_clarifications_and_a_virtual_participant_through_envoy(platform: Platform, rest: httpx.Client):

@@ -8,6 +8,7 @@ version of the board, whoever asks for it and however often (DESIGN.md, "Perform
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeAlias, cast
@@ -17,6 +18,7 @@ from google.api import httpbody_pb2
 
 from arena.contest import icpc
 from arena.contest.app import ContestApp, View, VirtualView
+from arena.contest.changes import PageChange, page_change
 from arena.contest.domain import (
     DEFAULT_PENALTY,
     PUBLIC,
@@ -64,7 +66,8 @@ _VERDICTS = {v.value: v for v in Verdict}
 LEADERBOARD_PAGE_DEFAULT = 100
 LEADERBOARD_PAGE_MAX = 1000
 STREAM_HEARTBEAT_S = 15.0
-"""A quiet leaderboard stream repeats its snapshot this often (Envoy closes streams idle for 300 s)."""
+"""A quiet leaderboard stream sends a heartbeat (an empty change) this often (Envoy closes streams idle
+for 300 s)."""
 PAGE_BYTES_TTL_S = 60.0
 """Pages are keyed by board version, so they never go stale; the expiry only frees memory."""
 
@@ -201,6 +204,27 @@ def leaderboard_message(
     )
 
 
+def change_message(
+    view: View, standings: Standings, change: PageChange, base_version: int
+) -> contest_service_pb2.LeaderboardChange:
+    """A streamed page's change from ``base_version`` to the view's version."""
+    return contest_service_pb2.LeaderboardChange(
+        version=view.board.version,
+        base_version=base_version,
+        row_count=change.row_count,
+        rows=[
+            contest_service_pb2.PlacedRow(
+                position=p.position,
+                row=contest_pb2.StandingRow(rank=p.row.rank, user_id=p.row.user_id) if p.moved else _row_message(p.row),
+                moved=p.moved,
+            )
+            for p in change.placed
+        ],
+        participant_count=len(standings.rows),
+        update_time=timestamp(view.board.update_time),
+    )
+
+
 def virtual_leaderboard_message(seen: VirtualView, rows: slice) -> contest_pb2.Leaderboard:
     contest = seen.board.contest
     return contest_pb2.Leaderboard(
@@ -239,6 +263,26 @@ def result_from(request: contest_internal_service_pb2.RecordSubmissionResultRequ
         groups=tuple(GroupScore(g.group, g.points) for g in request.group_scores),
         **({"judge_time": datetime(request.judge_time)} if request.HasField("judge_time") else {}),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """What a leaderboard stream last sent: the board version, and what only a snapshot can change."""
+
+    version: int
+    frozen: bool
+    upcoming: bool
+
+    def same_columns(self, other: Shown) -> bool:
+        return (self.frozen, self.upcoming) == (other.frozen, other.upcoming)
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """The rows a stream's client holds, at a board version."""
+
+    version: int
+    rows: tuple[Row, ...]
 
 
 class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
@@ -373,12 +417,27 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             self.pages.put(key, message)
         return message
 
+    def _change(self, view: View, size: int, base: Page) -> bytes:
+        """The stream's change from the page ``base`` to the view's: serialized once per (view, version, base
+        version), shared by every follower that was sent the same base (a follower that skipped versions
+        while it was busy gets one change over all of them)."""
+        key = ("change", *view.key, size, base.version)
+        message = self.pages.get(key)
+        if message is None:
+            standings = self.app.standings(view)
+            change = page_change(base.rows, standings.rows[:size])
+            message = contest_service_pb2.GetLeaderboardStreamResponse(
+                change=change_message(view, standings, change, base.version)
+            ).SerializeToString()
+            self.pages.put(key, message)
+        return message
+
     @announces_start  # the snapshot (or, resuming at the current version, STREAM_STARTED) right after the checks
     async def GetLeaderboardStream(
         self, request: contest_service_pb2.GetLeaderboardStreamRequest, context: Context
     ) -> AsyncIterator[Any]:
-        """The top of the board now, then again after every change (or, when quiet, every ``heartbeat_s``),
-        until the standings are final."""
+        """The top of the board now, then what changed after every change (or, when quiet, a heartbeat every
+        ``heartbeat_s``), until the standings are final."""
         caller = request_context.identity()
         size = pagination.page_size(request.page_size, default=LEADERBOARD_PAGE_DEFAULT, maximum=LEADERBOARD_PAGE_MAX)
         if request.after_version < 0:
@@ -389,25 +448,33 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
         async with self.app.watch.follow(board) as followed:
             board = followed.board if followed.board.version > board.version else board
             generation = followed.generation
-            sent: tuple[int, bool, bool] | None = None  # (version, frozen, before the start) of the last board sent
+            sent: Shown | None = None  # what the client was last sent
+            page: Page | None = None  # the rows it holds, when a change can be applied to them
             if board.version <= request.after_version and not self.app.is_final(board.contest):
-                sent = (board.version, self.app.view_of(board, caller).frozen, self._upcoming(board.contest))
+                sent = Shown(board.version, self.app.view_of(board, caller).frozen, self._upcoming(board.contest))
                 yield STREAM_STARTED
+            quiet = False
             while True:
                 view = self.app.view_of(board, caller)
                 final = self.app.is_final(board.contest)
-                shown = (view.board.version, view.frozen, self._upcoming(board.contest))
-                if shown != sent or final:
-                    yield self._snapshot(view, size, final)
-                    sent = shown
+                shown = Shown(view.board.version, view.frozen, self._upcoming(board.contest))
+                if shown != sent or final or quiet:
+                    changes = not (final or request.snapshots_only)
+                    if changes and page is not None and sent is not None and shown.same_columns(sent):
+                        yield self._change(view, size, page)  # with nothing changed: a heartbeat
+                    else:
+                        yield self._snapshot(view, size, final)
                     if final:
                         return
+                    sent = shown
+                    page = Page(shown.version, self.app.standings(view).rows[:size]) if changes else None
                 try:
                     async with asyncio.timeout(self.heartbeat_s):  # a timer, not a task per follower and board
                         board = await followed.after(generation)
                     generation = followed.generation
+                    quiet = False
                 except TimeoutError:
-                    sent = None  # quiet for a while: the same snapshot again keeps idle proxies from closing
+                    quiet = True  # something every heartbeat_s keeps idle proxies from closing the stream
 
     @announces_start  # the frozen board right after the checks
     async def WatchFinalReveal(

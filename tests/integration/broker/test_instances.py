@@ -33,6 +33,7 @@ from arena.realtime.v1 import (
     realtime_service_pb2_grpc,
 )
 from e2e.conftest import admin_token, register_and_login
+from support.leaderboard import FollowedBoard
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -234,8 +235,8 @@ async def test_a_leaderboard_stream_on_one_contest_instance_moves_with_a_result_
         public = contest_service_pb2_grpc.ContestServiceStub(on_b)
         before = await public.GetLeaderboard(contest_service_pb2.GetLeaderboardRequest(contest_id=cid), timeout=10)
         stream = public.GetLeaderboardStream(contest_service_pb2.GetLeaderboardStreamRequest(contest_id=cid))
-        first = await asyncio.wait_for(stream.read(), WAIT_S)
-        version = first.leaderboard.version
+        followed = FollowedBoard()
+        version = followed.take(await asyncio.wait_for(stream.read(), WAIT_S)).version
         async with grpc.aio.insecure_channel(target(platform, "contest")) as on_a:
             internal = contest_internal_service_pb2_grpc.ContestInternalServiceStub(on_a)
             recorded = await internal.RecordSubmissionResult(
@@ -256,11 +257,11 @@ async def test_a_leaderboard_stream_on_one_contest_instance_moves_with_a_result_
             while True:
                 update = await stream.read()
                 assert update is not grpc.aio.EOF
-                if update.HasField("leaderboard") and update.leaderboard.version > version:
+                if (board := followed.take(update)).version > version:
                     break
         took_s = time.monotonic() - sent
-        rows = {r.user_id: r for r in update.leaderboard.rows}
-        assert rows[user_id].score == pytest.approx(100.0), update.leaderboard
+        rows = {r.user_id: r for r in board.rows}
+        assert rows[user_id].score == pytest.approx(100.0), board
         assert took_s < float(WAIT_S)
         stream.cancel()
         # The unary read on B sees it too, although B's read cache would have kept the old board a minute.

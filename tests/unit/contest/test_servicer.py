@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 
 import pytest
 from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
@@ -25,7 +26,8 @@ from arena.core.errors import FailedPrecondition, InvalidArgument, OutOfRange
 from arena.core.identity import Identity
 from arena.kit import context as request_context
 from arena.kit.middleware import STREAM_STARTED
-from unit.contest.test_app import ADMIN, ANN, BOB, T0, Catalog, Clock
+from support.leaderboard import FollowedBoard
+from unit.contest.test_app import ADMIN, ANN, BOB, T0, Catalog, Clock, who
 
 H = dt.timedelta(hours=1)
 
@@ -216,6 +218,16 @@ def _board(message: object) -> contest_pb2.Leaderboard:
     return public.GetLeaderboardStreamResponse.FromString(message).leaderboard
 
 
+def _message(data: object) -> public.GetLeaderboardStreamResponse:
+    assert isinstance(data, bytes)
+    return public.GetLeaderboardStreamResponse.FromString(data)
+
+
+async def _page(servicer, cid: str, size: int) -> contest_pb2.Leaderboard:  # type: ignore[no-untyped-def]
+    request = public.GetLeaderboardRequest(contest_id=cid, page_size=size)
+    return public.GetLeaderboardResponse.FromString(await servicer.GetLeaderboard(request, None)).leaderboard
+
+
 async def test_the_stream_sends_a_snapshot_then_every_change_as_shared_bytes(parts) -> None:  # type: ignore[no-untyped-def]
     servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
     request = public.GetLeaderboardStreamRequest(contest_id=cid, page_size=10)
@@ -223,25 +235,85 @@ async def test_the_stream_sends_a_snapshot_then_every_change_as_shared_bytes(par
     first_one, first_two = await anext(one), await anext(two)
     assert first_one is first_two  # one serialization for both followers
     assert _board(first_one).version == 3
+    client = FollowedBoard()
+    client.take_bytes(first_one)
     await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
     moved_one, moved_two = await asyncio.wait_for(anext(one), 5), await asyncio.wait_for(anext(two), 5)
     assert moved_one is moved_two
-    board = _board(moved_one)
+    change = _message(moved_one).change
+    # bob climbs over ann: bob's whole row at the top, ann's row moved down (rank and place only).
+    assert (change.base_version, change.version, change.row_count) == (3, 4, 2)
+    assert [(p.position, p.row.user_id, p.moved) for p in change.rows] == [(0, "bob", False), (1, "ann", True)]
+    assert change.rows[1].row == contest_pb2.StandingRow(rank=2, user_id="ann")
+    board = client.take_bytes(moved_one)
     assert board.version == 4 and board.rows[0].user_id == "bob" and board.rows[0].solved_count == 1
+    assert list(board.rows) == list((await _page(servicer, cid, 10)).rows)
     await one.aclose()
     await two.aclose()
     assert not servicer.app.watch._followed  # the last follower gone, the reader stops
 
 
-async def test_a_slow_follower_gets_the_newest_board_not_a_backlog(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_verdict_that_changes_no_shown_row_is_a_change_without_rows(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, page_size=1), None)
+    assert [r.user_id for r in _board(await anext(stream)).rows] == ["bob"]
+    await internal_servicer.RecordSubmissionResult(result("s2", "ann", 40, verdict=2, cid=cid), None)
+    change = _message(await asyncio.wait_for(anext(stream), 5)).change
+    assert (change.base_version, change.version, change.row_count, list(change.rows)) == (4, 5, 1, [])
+    assert change.participant_count == 2
+    await stream.aclose()
+
+
+async def test_a_follower_applying_every_change_holds_the_served_page(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    people = ["ann", "bob", *(f"u{i}" for i in range(6))]
+    for user in people[2:]:
+        acting(who(user))
+        await servicer.RegisterForContest(public.RegisterForContestRequest(contest_id=cid), None)
+    acting(None)
+    stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, page_size=4), None)
+    client = FollowedBoard()
+    client.take_bytes(await anext(stream))
+    rnd = random.Random(7)
+    for i in range(40):  # accepted and rejected attempts of random contestants at random times
+        verdict = rnd.choice([verdict_pb2.VERDICT_ACCEPTED, verdict_pb2.VERDICT_WRONG_ANSWER])
+        attempt = result(f"s{i}", rnd.choice(people), rnd.randrange(1, 200), verdict=verdict, cid=cid)
+        attempt.problem_id = rnd.choice(["id-sum", "id-path"])  # type: ignore[attr-defined]
+        await internal_servicer.RecordSubmissionResult(attempt, None)
+        board = client.take_bytes(await asyncio.wait_for(anext(stream), 5))
+        served = await _page(servicer, cid, 4)
+        assert board.version == served.version and list(board.rows) == list(served.rows)
+        assert board.participant_count == served.participant_count == len(people)
+    assert client.snapshots == 1 and client.changes == 40
+    await stream.aclose()
+
+
+async def test_snapshots_only_sends_the_whole_page_on_every_change(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    request = public.GetLeaderboardStreamRequest(contest_id=cid, snapshots_only=True)
+    stream = servicer.GetLeaderboardStream(request, None)
+    assert _board(await anext(stream)).version == 3
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    message = _message(await asyncio.wait_for(anext(stream), 5))
+    assert not message.HasField("change") and message.leaderboard.version == 4
+    assert [r.user_id for r in message.leaderboard.rows] == ["bob", "ann"]
+    await stream.aclose()
+
+
+async def test_a_slow_follower_gets_one_change_over_every_version_it_missed(parts) -> None:  # type: ignore[no-untyped-def]
     servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
     stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
-    assert _board(await anext(stream)).version == 3
+    client = FollowedBoard()
+    assert client.take_bytes(await anext(stream)).version == 3
     for i in range(5):
         await internal_servicer.RecordSubmissionResult(result(f"s{i}", "ann", 10 + i, verdict=2, cid=cid), None)
     await asyncio.sleep(0.05)
-    latest = _board(await asyncio.wait_for(anext(stream), 5))
-    assert latest.version == 8 and latest.rows[0].cells[0].rejected_attempts == 5
+    message = _message(await asyncio.wait_for(anext(stream), 5))
+    assert (message.change.base_version, message.change.version) == (3, 8)
+    latest = client.take(message)
+    assert latest.rows[0].cells[0].rejected_attempts == 5
+    assert list(latest.rows) == list((await _page(servicer, cid, 100)).rows)
     await stream.aclose()
 
 
@@ -250,7 +322,7 @@ async def test_the_stream_resumes_after_a_version(parts) -> None:  # type: ignor
     stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, after_version=3), None)
     assert await anext(stream) is STREAM_STARTED  # nothing new yet: headers only
     await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
-    assert _board(await asyncio.wait_for(anext(stream), 5)).version == 4
+    assert _board(await asyncio.wait_for(anext(stream), 5)).version == 4  # a snapshot: its page is unknown here
     await stream.aclose()
     with pytest.raises(OutOfRange):
         await anext(
@@ -265,19 +337,26 @@ async def test_the_stream_ends_with_the_final_standings(parts) -> None:  # type:
     clock.now = T0 + 6 * H
     acting(ADMIN)
     await servicer.PublishFinalStandings(public.PublishFinalStandingsRequest(contest_id=cid), None)
-    last = public.GetLeaderboardStreamResponse.FromString(await asyncio.wait_for(anext(stream), 5))
+    last = _message(await asyncio.wait_for(anext(stream), 5))
     assert last.last and not last.leaderboard.frozen
     with pytest.raises(StopAsyncIteration):
         await anext(stream)
 
 
-async def test_a_quiet_stream_repeats_its_snapshot(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_quiet_stream_sends_heartbeats(parts) -> None:  # type: ignore[no-untyped-def]
     servicer, _internal, _clock, cid = await _stream_setup(parts)
     servicer.heartbeat_s = 0.05
     stream = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid), None)
-    first = await anext(stream)
-    assert await asyncio.wait_for(anext(stream), 5) is first  # the same bytes, the same version
+    await anext(stream)
+    beat = await asyncio.wait_for(anext(stream), 5)
+    change = _message(beat).change
+    assert (change.base_version, change.version, list(change.rows)) == (3, 3, [])  # nothing changed
+    assert await asyncio.wait_for(anext(stream), 5) is beat  # the same bytes each time
     await stream.aclose()
+    whole = servicer.GetLeaderboardStream(public.GetLeaderboardStreamRequest(contest_id=cid, snapshots_only=True), None)
+    first = await anext(whole)
+    assert await asyncio.wait_for(anext(whole), 5) is first  # without changes: the same snapshot again
+    await whole.aclose()
 
 
 async def test_virtual_participation_through_the_servicers(parts) -> None:  # type: ignore[no-untyped-def]

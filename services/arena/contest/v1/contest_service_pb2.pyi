@@ -7,6 +7,7 @@ from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import httpbody_pb2 as _httpbody_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -106,22 +107,52 @@ class GetLeaderboardResponse(_message.Message):
     def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetLeaderboardStreamRequest(_message.Message):
-    __slots__ = ("contest_id", "page_size", "after_version")
+    __slots__ = ("contest_id", "page_size", "after_version", "snapshots_only")
     CONTEST_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     AFTER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOTS_ONLY_FIELD_NUMBER: _ClassVar[int]
     contest_id: str
     page_size: int
     after_version: int
-    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., after_version: _Optional[int] = ...) -> None: ...
+    snapshots_only: bool
+    def __init__(self, contest_id: _Optional[str] = ..., page_size: _Optional[int] = ..., after_version: _Optional[int] = ..., snapshots_only: _Optional[bool] = ...) -> None: ...
 
 class GetLeaderboardStreamResponse(_message.Message):
-    __slots__ = ("leaderboard", "last")
+    __slots__ = ("leaderboard", "last", "change")
     LEADERBOARD_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
     leaderboard: _contest_pb2.Leaderboard
     last: bool
-    def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., last: _Optional[bool] = ...) -> None: ...
+    change: LeaderboardChange
+    def __init__(self, leaderboard: _Optional[_Union[_contest_pb2.Leaderboard, _Mapping]] = ..., last: _Optional[bool] = ..., change: _Optional[_Union[LeaderboardChange, _Mapping]] = ...) -> None: ...
+
+class LeaderboardChange(_message.Message):
+    __slots__ = ("version", "base_version", "row_count", "rows", "participant_count", "update_time")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    BASE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    base_version: int
+    row_count: int
+    rows: _containers.RepeatedCompositeFieldContainer[PlacedRow]
+    participant_count: int
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., base_version: _Optional[int] = ..., row_count: _Optional[int] = ..., rows: _Optional[_Iterable[_Union[PlacedRow, _Mapping]]] = ..., participant_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PlacedRow(_message.Message):
+    __slots__ = ("position", "row", "moved")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    MOVED_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    row: _contest_pb2.StandingRow
+    moved: bool
+    def __init__(self, position: _Optional[int] = ..., row: _Optional[_Union[_contest_pb2.StandingRow, _Mapping]] = ..., moved: _Optional[bool] = ...) -> None: ...
 
 class WatchFinalRevealRequest(_message.Message):
     __slots__ = ("contest_id", "page_size", "step_interval")

@@ -165,7 +165,9 @@ class ContestServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetLeaderboardStream(self, request, context):
-        """Streams the top of the standings: a snapshot now and a new one after every change, until the standings are final.
+        """Streams the top of the standings: a snapshot now, then after every change only the rows that changed
+        (a `change` to apply to the page the client holds), until the standings are final. A new snapshot comes
+        whenever the client cannot be sent a change: on resuming, when the board freezes or the contest starts.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

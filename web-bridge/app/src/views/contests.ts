@@ -3,6 +3,7 @@
 // announcements.
 
 import { Code, ConnectError } from "@connectrpc/connect";
+import { nextBoard } from "../board.js";
 import { h, replace } from "../dom.js";
 import { api, session, unary } from "../api.js";
 import { toUiError } from "../errors.js";
@@ -124,14 +125,18 @@ function renderBoard(container: HTMLElement, board: Leaderboard, me: string): vo
 }
 
 async function followBoard(container: HTMLElement, contestId: string, signal: AbortSignal): Promise<void> {
-  let version = 0;
+  let board: Leaderboard | undefined;
   while (!signal.aborted) {
     try {
-      for await (const response of api.contests.getLeaderboardStream({ contestId, pageSize: 100, afterVersion: version }, { signal })) {
-        if (response.leaderboard) {
-          version = response.leaderboard.version;
-          renderBoard(container, response.leaderboard, session.user?.userId ?? "");
+      const afterVersion = board?.version ?? 0;
+      for await (const response of api.contests.getLeaderboardStream({ contestId, pageSize: 100, afterVersion }, { signal })) {
+        const next = nextBoard(board, response);
+        if (next === undefined) {
+          board = undefined; // a change for a page this client does not hold: reconnect for a snapshot
+          break;
         }
+        if (next !== board) renderBoard(container, next, session.user?.userId ?? "");
+        board = next;
         if (response.last) return;
       }
     } catch (error) {
