@@ -21,7 +21,10 @@ measures its own parsing more than the service. All clients still share the plat
 client side remains part of what is measured; the Envoy paths (httpx, in this process) default to fewer
 subscribers (``--edge-subscribers``). Paths take turns per round (A B C A B C ...). After its snapshot a
 stream sends only the rows that changed; ``--paths "native gRPC direct, snapshots only"`` measures the
-whole page sent on every change (``snapshots_only``), the stream as it was before changes.
+whole page sent on every change (``snapshots_only``), the stream as it was before changes. The floor
+(``bench.board_floor``, a bare grpc.aio server in its own process writing one shared message per verdict to
+every stream, with the same native clients and verdict calls) is what this process model costs at least:
+the "x floor" column says how far the service is from it.
 Target: p99 < 50 ms. Everything is bounded by timeouts.
 
     python -m bench.board_stream [--rounds 2] [--subscribers 1000] [--edge-subscribers 200] [--singles 10]
@@ -40,10 +43,11 @@ import pathlib
 import random
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
@@ -60,13 +64,17 @@ from arena.launcher import Platform
 from bench.contest_data import CONTEST_ID, seed, synthetic, user_id
 from bench.harness import percentile, write_results
 from bench.sandbox import BenchmarkFailed
-from bench.system import grpc_frame, platform_with
+from bench.system import free_ports, grpc_frame, platform_with
 
 NATIVE, GRPC_WEB, NDJSON = "native gRPC direct", "gRPC-Web via Envoy", "REST NDJSON via Envoy"
 NATIVE_SNAPSHOTS = "native gRPC direct, snapshots only"
 """The stream as it was before changes: the whole page on every change (``snapshots_only``)."""
-PATHS = (NATIVE, GRPC_WEB, NDJSON, NATIVE_SNAPSHOTS)
-DEFAULT_PATHS = (NATIVE, GRPC_WEB, NDJSON)
+FLOOR = "bare grpc.aio fan-out (floor)"
+"""``bench.board_floor``: the same streams and verdict calls answered by a bare grpc.aio server writing the same
+shared bytes to every stream, no platform: the least this process model costs."""
+PATHS = (NATIVE, GRPC_WEB, NDJSON, NATIVE_SNAPSHOTS, FLOOR)
+DEFAULT_PATHS = (NATIVE, FLOOR, GRPC_WEB, NDJSON)
+NATIVE_PATHS = (NATIVE, NATIVE_SNAPSHOTS, FLOOR)
 BASELINE = NATIVE
 TARGET_P99_MS = 50.0
 CHANNELS = 8
@@ -178,8 +186,9 @@ Arrivals = list[tuple[float, int]]
 class Subscribers:
     """``count`` subscribers on one path, each appending (arrival time, version) as boards come."""
 
-    def __init__(self, platform: Platform, path: str, count: int, page_size: int) -> None:
+    def __init__(self, platform: Platform, path: str, count: int, page_size: int, target: str) -> None:
         self.platform = platform
+        self.target = target
         self.path = path
         self.count = count
         self.page_size = page_size
@@ -198,10 +207,9 @@ class Subscribers:
         request = contest_service_pb2.GetLeaderboardStreamRequest(
             contest_id=CONTEST_ID, page_size=self.page_size, snapshots_only=self.path == NATIVE_SNAPSHOTS
         )
-        if self.path in (NATIVE, NATIVE_SNAPSHOTS):
-            target = f"127.0.0.1:{self.platform.settings.ports['contest'].grpc}"
+        if self.path in NATIVE_PATHS:
             channels = [
-                grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)])
+                grpc.aio.insecure_channel(self.target, options=[("grpc.use_local_subchannel_pool", 1)])
                 for _ in range(CHANNELS)
             ]
             self._closers += [c.close for c in channels]
@@ -321,10 +329,10 @@ class ProcessSubscribers:
     """Native subscribers spread over ``processes`` client processes (the same interface as ``Subscribers``):
     1,000 streams read by one Python process measure that process's own parsing as much as the service."""
 
-    def __init__(self, platform: Platform, path: str, count: int, page_size: int, processes: int) -> None:
+    def __init__(self, path: str, count: int, page_size: int, processes: int, target: str) -> None:
         self.path = path
         self.count = count
-        self._target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+        self._target = target
         self._page_size = page_size
         self._processes = processes
         self._context = multiprocessing.get_context("spawn")  # no fork of a process with gRPC threads
@@ -384,8 +392,7 @@ class ProcessSubscribers:
 class Judge:
     """Sends verdicts as the judge's outbox does: the internal RPC straight to the contest service."""
 
-    def __init__(self, platform: Platform, contestants: int, problems: int) -> None:
-        target = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+    def __init__(self, target: str, contestants: int, problems: int) -> None:
         self.channel = grpc.aio.insecure_channel(target)
         self.stub = contest_internal_service_pb2_grpc.ContestInternalServiceStub(self.channel)
         self.rng = random.Random(7)
@@ -419,14 +426,14 @@ class Judge:
 
 
 async def one_path(
-    platform: Platform, judge: Judge, path: str, count: int, args: argparse.Namespace
+    platform: Platform, judge: Judge, path: str, count: int, args: argparse.Namespace, target: str
 ) -> tuple[list[float], list[float]]:
-    """(single-verdict samples, burst samples) of one path in one round."""
+    """(single-verdict samples, burst samples) of one path in one round; ``target``: the native paths' server."""
     subscribers: Subscribers | ProcessSubscribers
-    if path in (NATIVE, NATIVE_SNAPSHOTS) and args.client_processes > 1:
-        subscribers = ProcessSubscribers(platform, path, count, args.page_size, args.client_processes)
+    if path in NATIVE_PATHS and args.client_processes > 1:
+        subscribers = ProcessSubscribers(path, count, args.page_size, args.client_processes, target)
     else:
-        subscribers = Subscribers(platform, path, count, args.page_size)
+        subscribers = Subscribers(platform, path, count, args.page_size, target)
     await subscribers.start()
     try:
         await subscribers.wait_all(1)
@@ -454,11 +461,37 @@ async def one_path(
         await subscribers.close()
 
 
-async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]:
-    judge = Judge(platform, args.contestants, args.problems)
+@contextlib.contextmanager
+def floor_server(wanted: bool) -> Iterator[str | None]:
+    """``bench.board_floor`` in a process of its own on a free port, when the floor path runs."""
+    if not wanted:
+        yield None
+        return
+    (port,) = free_ports(1)
+    command = [sys.executable, "-m", "bench.board_floor", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise BenchmarkFailed("the floor server did not start")
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def measure(platform: Platform, args: argparse.Namespace, floor: str | None) -> list[Summary]:
+    contest = f"127.0.0.1:{platform.settings.ports['contest'].grpc}"
+    targets = {path: floor if path == FLOOR else contest for path in args.paths}
+    judges = {target: Judge(target, args.contestants, args.problems) for target in set(targets.values()) if target}
     counts = {
         NATIVE: args.subscribers,
         NATIVE_SNAPSHOTS: args.subscribers,
+        FLOOR: args.subscribers,
         GRPC_WEB: args.edge_subscribers,
         NDJSON: args.edge_subscribers,
     }
@@ -467,7 +500,9 @@ async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]
     try:
         for round_index in range(args.rounds):
             for path in args.paths:
-                s, b = await one_path(platform, judge, path, counts[path], args)
+                target = targets[path]
+                assert target is not None
+                s, b = await one_path(platform, judges[target], path, counts[path], args, target)
                 singles[path] += s
                 bursts[path] += b
                 print(
@@ -476,7 +511,8 @@ async def measure(platform: Platform, args: argparse.Namespace) -> list[Summary]
                     flush=True,
                 )
     finally:
-        await judge.close()
+        for judge in judges.values():
+            await judge.close()
     out = []
     for path in args.paths:
         out.append(summarize(path, "one verdict", counts[path], args.singles * args.rounds, singles[path]))
@@ -516,8 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="bench-board-stream-") as tmp:
         asyncio.run(seed(f"sqlite+aiosqlite:///{tmp}/contest.db", data))
-        with platform_with(pathlib.Path(tmp)) as platform:
-            summaries = asyncio.run(measure(platform, args))
+        with platform_with(pathlib.Path(tmp)) as platform, floor_server(FLOOR in args.paths) as floor:
+            summaries = asyncio.run(measure(platform, args, floor))
     path = write_results("board_stream", [], {"summaries": [dataclasses.asdict(s) for s in summaries]})
     print(
         f"\n## Verdict → every leaderboard stream subscriber has the new board ({args.contestants:,} contestants, "

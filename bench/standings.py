@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from arena.contest.domain import JURY, ScoringRule, Verdict, standings
-from arena.contest.ranking import LiveStandings
+from arena.contest.ranking import Added, LiveStandings
 from bench.contest_data import Synthetic, synthetic
 from bench.harness import percentile, write_results
 
@@ -63,8 +63,10 @@ def live(data: Synthetic) -> Callable[[], object]:
         base = data.results[(k * 7919) % len(data.results)]
         verdict = Verdict.ACCEPTED if k % 2 else Verdict.WRONG_ANSWER
         nonlocal results
-        results = (*results, dataclasses.replace(base, submission_id=f"live-{k}", verdict=verdict))
-        return held.update(data.contest, data.participants, results)
+        new = dataclasses.replace(base, submission_id=f"live-{k}", verdict=verdict)
+        added = Added(results, (new,))  # as the service's fold says what it applied to the held board
+        results = (*results, new)
+        return held.update(data.contest, data.participants, results, added=added)
 
     return next_version
 

@@ -56,7 +56,7 @@ from arena.contest.domain import (
     viewer_for,
     virtual_standings,
 )
-from arena.contest.ranking import LiveStandings, RevealStep, reveal
+from arena.contest.ranking import Added, LiveStandings, RevealStep, reveal
 from arena.contest.store import Board, ContestStore, Cursor, Registration
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
@@ -160,6 +160,7 @@ class Boards:
             results = {r.submission_id: r for r in have.results}
             ids = sorted(results)
         version, update_time = have.version, have.update_time
+        applied: list[Result] = []
         while version + 1 in pending:
             version += 1
             result, update_time = pending.pop(version)
@@ -168,6 +169,7 @@ class Boards:
                 bisect.insort(ids, result.submission_id)
             if known is None or result.supersedes(known):
                 results[result.submission_id] = result
+                applied.append(result)
         for stale in [v for v in pending if v <= version]:
             del pending[stale]
         board = dataclasses.replace(
@@ -175,6 +177,7 @@ class Boards:
             results=tuple(map(results.__getitem__, ids)),  # by submission id, as the store orders them
             version=version,
             update_time=update_time,
+            added=Added(have.results, tuple(applied)),
         )
         self._index[contest_id] = (version, results, ids)
         self._boards[contest_id] = board
@@ -264,10 +267,11 @@ class Boards:
             contest_id = board.contest.contest_id
             if viewer.kind is ViewerKind.CONTESTANT:
                 found = self._live(contest_id, PUBLIC).seen_by(
-                    viewer, board.contest, board.participants, board.results, now
+                    viewer, board.contest, board.participants, board.results, now, board.added
                 )
             else:
-                found = self._live(contest_id, viewer).update(board.contest, board.participants, board.results, now)
+                live = self._live(contest_id, viewer)
+                found = live.update(board.contest, board.participants, board.results, now, board.added)
             self._standings[view.key] = found
             while len(self._standings) > self._max_views:
                 self._standings.popitem(last=False)

@@ -25,6 +25,7 @@ import enum
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeAlias
 
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
 from arena.core.identity import Identity, Role
@@ -475,6 +476,21 @@ class Entry:
     hidden: bool
     """Whether some of this participant's results are hidden from the view (pending)."""
 
+    @functools.cached_property
+    def order(self) -> tuple[tuple[object, ...], str]:
+        """Where the entry sorts: best key first, ties by user id."""
+        return (self.key, self.person.user_id)
+
+    @functools.cached_property
+    def solve_times(self) -> tuple[tuple[int, dt.timedelta], ...]:
+        """(column, time) of each solved cell with a time: the candidates for a first solve."""
+        return tuple((k, c.solved_after) for k, c in enumerate(self.cells) if c.solved and c.solved_after is not None)
+
+
+RowMemo: TypeAlias = dict[str, tuple[Entry, int, tuple[int, ...], "Row"]]
+"""``ranked``'s rows of the last call by user id, with what made them (entry, rank, first-solve columns):
+a caller ranking the same participants again passes it to reuse the rows that did not change."""
+
 
 def counts(spec: Spec, result: Result) -> bool:
     """Whether a result of a participant can count at all: a problem of the contest, inside its window."""
@@ -519,34 +535,54 @@ def entry(
 
 
 def ranked(
-    contest: Contest, entries: Iterable[Entry], viewer: Viewer = JURY, now: dt.datetime | None = None
+    contest: Contest,
+    entries: Iterable[Entry],
+    viewer: Viewer = JURY,
+    now: dt.datetime | None = None,
+    memo: RowMemo | None = None,
 ) -> Standings:
     """The board from every participant's entry: best key first (ties by user id), equal keys share a rank;
-    ICPC flags the first solve of each problem among the solves this view sees."""
-    order = sorted(entries, key=lambda e: (e.key, e.person.user_id))
-    flagged: dict[int, list[int]] = {}
-    """Row index -> the columns where that row has the first solve."""
-    if contest.spec.scoring_rule is ScoringRule.ICPC and order:
-        columns = zip(*([c.solved_after if c.solved else None for c in e.cells] for e in order), strict=True)
-        for column, times in enumerate(columns):
-            first = min((t for t in times if t is not None), default=None)
-            if first is not None:
-                for i, t in enumerate(times):
-                    if t == first:
-                        flagged.setdefault(i, []).append(column)
+    ICPC flags the first solve of each problem among the solves this view sees. ``memo`` (optional, updated):
+    rows of an earlier call reused where entry, rank and flags are the same (the board is the same either way)."""
+    order = sorted(entries, key=_order_of)
+    first: dict[int, dt.timedelta] = {}
+    """Column -> the earliest solve time in it (ICPC)."""
+    if contest.spec.scoring_rule is ScoringRule.ICPC:
+        for e in order:
+            for column, t in e.solve_times:
+                best = first.get(column)
+                if best is None or t < best:
+                    first[column] = t
     rows: list[Row] = []
+    rank = 0
     previous: tuple[object, ...] | None = None
     any_hidden = False
     for i, e in enumerate(order):
-        rank = rows[-1].rank if i and previous == e.key else i + 1
+        if not i or previous != e.key:
+            rank = i + 1
         previous = e.key
         any_hidden |= e.hidden
+        firsts = tuple(column for column, t in e.solve_times if first[column] == t) if first else ()
+        user_id = e.person.user_id
+        kept = memo.get(user_id) if memo is not None else None
+        if kept is not None and kept[0] is e and kept[1] == rank and kept[2] == firsts:
+            rows.append(kept[3])
+            continue
         cells = e.cells
-        firsts = flagged.get(i)
-        if firsts is not None:
+        if firsts:
             cells = tuple(dataclasses.replace(c, first_solve=True) if k in firsts else c for k, c in enumerate(cells))
-        rows.append(Row(rank, e.person.user_id, e.person.display_name, e.score, e.solved, e.penalty, cells))
+        row = Row(rank, user_id, e.person.display_name, e.score, e.solved, e.penalty, cells)
+        if memo is not None:
+            memo[user_id] = (e, rank, firsts, row)
+        rows.append(row)
+    if memo is not None and len(memo) > len(rows):  # participants gone
+        for user_id in memo.keys() - {r.user_id for r in rows}:
+            del memo[user_id]
     return Standings(tuple(rows), any_hidden or _frozen_view(contest, viewer, now))
+
+
+def _order_of(e: Entry) -> tuple[tuple[object, ...], str]:
+    return e.order
 
 
 def standings(

@@ -21,12 +21,23 @@ from arena.contest.domain import (
     Entry,
     Participant,
     Result,
+    RowMemo,
     Standings,
     Viewer,
     entry,
     latest,
     ranked,
 )
+
+
+@dataclasses.dataclass(frozen=True)
+class Added:
+    """Results recorded on top of an earlier board's results (what folding new verdicts into a held board
+    applied, in order): lets a view that holds exactly that earlier board skip comparing every result."""
+
+    base: object
+    """The earlier board's results object (compared by identity)."""
+    results: tuple[Result, ...]
 
 
 class LiveStandings:
@@ -40,6 +51,8 @@ class LiveStandings:
         """The latest judgement per submission id (as ``domain.latest`` reduces them)."""
         self._by_user: dict[str, dict[str, Result]] = {}
         self._entries: dict[str, Entry] = {}
+        self._rows: RowMemo = {}
+        """The rows of the last ranking, reused where nothing about them changed."""
         self._inputs: tuple[object, object] | None = None
         """The last board's participants and results objects: the same board again needs no comparison."""
         self.recomputed = 0
@@ -51,11 +64,12 @@ class LiveStandings:
         participants: Iterable[Participant],
         results: Iterable[Result],
         now: dt.datetime | None = None,
+        added: Added | None = None,
     ) -> Standings:
         """The standings of this board for the view, equal to ``domain.standings(contest, participants,
-        results, viewer, now)``."""
-        self._sync(contest, participants, results)
-        return ranked(contest, self._entries.values(), self.viewer, now)
+        results, viewer, now)``. ``added``: how ``results`` differ from an earlier board's (a hint)."""
+        self._sync(contest, participants, results, added)
+        return ranked(contest, self._entries.values(), self.viewer, now, self._rows)
 
     def seen_by(
         self,
@@ -64,22 +78,33 @@ class LiveStandings:
         participants: Iterable[Participant],
         results: Iterable[Result],
         now: dt.datetime | None = None,
+        added: Added | None = None,
     ) -> Standings:
         """The standings of this board for one contestant when this is the public view: the public entries,
         the contestant's own entry as they see it (their results are never hidden from them). Equal to
         ``domain.standings(..., viewer, now)`` without holding entries per contestant."""
-        self._sync(contest, participants, results)
+        self._sync(contest, participants, results, added)
         entries = dict(self._entries)
         person = self._people.get(viewer.user_id)
         if person is not None:
             entries[viewer.user_id] = entry(contest, person, self._by_user.get(viewer.user_id, {}).values(), viewer)
-        return ranked(contest, entries.values(), viewer, now)
+        return ranked(contest, entries.values(), viewer, now, self._rows)
 
-    def _sync(self, contest: Contest, participants: Iterable[Participant], results: Iterable[Result]) -> None:
+    def _sync(
+        self,
+        contest: Contest,
+        participants: Iterable[Participant],
+        results: Iterable[Result],
+        added: Added | None = None,
+    ) -> None:
         """Brings the entries to this board, recomputing the participants whose results or names changed."""
-        same = self._inputs is not None and self._inputs[0] is participants and self._inputs[1] is results
-        if same and contest == self._contest:  # boards are immutable: the same objects are the same board
-            self.recomputed = 0
+        same_people = self._inputs is not None and self._inputs[0] is participants and contest == self._contest
+        if same_people and self._inputs is not None and self._inputs[1] is results:
+            self.recomputed = 0  # boards are immutable: the same objects are the same board
+            return
+        if same_people and added is not None and self._inputs is not None and self._inputs[1] is added.base:
+            self._inputs = (participants, results)
+            self._apply(contest, added.results)
             return
         self._inputs = (participants, results)
         people = {p.user_id: p for p in participants}
@@ -109,6 +134,27 @@ class LiveStandings:
             else:
                 self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
         self.recomputed = len(changed & people.keys())
+
+    def _apply(self, contest: Contest, results: Iterable[Result]) -> None:
+        """Only ``results`` differ from the board held (same participants, same contest): the latest judgement
+        per submission wins, as ``domain.latest`` decides."""
+        changed: set[str] = set()
+        for r in results:
+            sid = r.submission_id
+            old = self._results.get(sid)
+            if old is not None and (old is r or not r.supersedes(old)):
+                continue
+            self._results[sid] = r
+            changed.add(r.user_id)
+            if old is not None:
+                changed.add(old.user_id)
+                self._by_user.get(old.user_id, {}).pop(sid, None)
+            self._by_user.setdefault(r.user_id, {})[sid] = r
+        for user_id in changed:
+            person = self._people.get(user_id)
+            if person is not None:
+                self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
+        self.recomputed = len(changed & self._people.keys())
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,6 +40,7 @@ from arena.contest.domain import (
     VirtualParticipation,
     phase_at,
 )
+from arena.contest.ranking import Added
 from arena.core.errors import AlreadyExists
 from arena.kit.db import NAMING_CONVENTION, UtcDateTime, migrate, session_factory
 from arena.kit.pagination import keyset_cursor
@@ -68,6 +69,9 @@ class Board:
     results: tuple[Result, ...]
     version: int
     update_time: dt.datetime
+    added: Added | None = dataclasses.field(default=None, compare=False, repr=False)
+    """Set on a board made by applying recorded results to a held one: what it applied (a hint for
+    ``ranking.LiveStandings``; a board read from the store has none)."""
 
 
 class ContestStore(Protocol):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.unit.contest.test_domain import PEOPLE, T0, contest, res, result_strategy, rules
 
 from arena.contest.domain import JURY, PUBLIC, Participant, Result, ScoringRule, Verdict, Viewer, ViewerKind, standings
-from arena.contest.ranking import LiveStandings, reveal
+from arena.contest.ranking import Added, LiveStandings, reveal
 
 VIEWERS = (JURY, PUBLIC, Viewer(ViewerKind.CONTESTANT, "bob"))
 
@@ -37,8 +37,10 @@ def test_live_standings_equal_a_recomputation_after_every_change(
     live = LiveStandings(viewer)
     assert live.update(c, people, results) == standings(c, people, results, viewer)
     for kind, arg in steps:
-        if kind == "record":
+        hint = None
+        if kind == "record":  # as folding recorded verdicts into a held board makes it: with what it added
             assert isinstance(arg, list)
+            hint = Added(results, tuple(arg))
             results = results + arg
         elif kind == "register":
             people = [*people, Participant(str(arg), str(arg).upper())]
@@ -57,11 +59,11 @@ def test_live_standings_equal_a_recomputation_after_every_change(
             other = ScoringRule.IOI if c.spec.scoring_rule is ScoringRule.ICPC else ScoringRule.ICPC
             c = dataclasses.replace(c, spec=dataclasses.replace(c.spec, scoring_rule=other))
         now = T0 + dt.timedelta(hours=4, minutes=30)
-        assert live.update(c, people, results, now) == standings(c, people, results, viewer, now)
+        assert live.update(c, people, results, now, hint) == standings(c, people, results, viewer, now)
         if viewer is PUBLIC:  # a contestant's board from the public entries plus their own
             for me in ("ann", "eve"):
                 mine = Viewer(ViewerKind.CONTESTANT, me)
-                assert live.seen_by(mine, c, people, results, now) == standings(c, people, results, mine, now)
+                assert live.seen_by(mine, c, people, results, now, hint) == standings(c, people, results, mine, now)
 
 
 def test_one_new_result_recomputes_one_entry() -> None:
@@ -75,6 +77,31 @@ def test_one_new_result_recomputes_one_entry() -> None:
     assert board.rows[0].user_id == "cyd" and board.rows[0].cells[1].first_solve
     live.update(c, PEOPLE, [*results, res("s9", "cyd", "p2", Verdict.ACCEPTED, 30)])
     assert live.recomputed == 0
+
+
+def test_with_what_was_added_only_the_added_results_are_compared_and_unchanged_rows_are_kept() -> None:
+    c = contest()
+    results = [res(f"s{i}", p.user_id, "p1", Verdict.WRONG_ANSWER, i) for i, p in enumerate(PEOPLE)]
+    live = LiveStandings(JURY)
+    before = live.update(c, PEOPLE, results)
+    new = res("s9", "dan", "p1", Verdict.WRONG_ANSWER, 30)
+    more = [*results, new]
+
+    class Unread(list[Result]):  # the board's whole results: with the hint, never iterated
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            raise AssertionError("the whole results were compared")
+
+    after = live.update(c, PEOPLE, Unread(more), added=Added(results, (new,)))
+    assert live.recomputed == 1
+    assert after == standings(c, PEOPLE, more, JURY)
+    dan = next(r for r in after.rows if r.user_id == "dan")
+    assert dan.cells[0].rejected_attempts == 2
+    # Rows whose entry, rank and first-solve flags did not change are the same objects as before.
+    kept = {r.user_id for r in after.rows} - {"dan"}
+    assert all(a is b for a in after.rows for b in before.rows if a.user_id == b.user_id and a.user_id in kept)
+    # A hint about another board than the one held is not used: everything is compared.
+    stale = live.update(c, PEOPLE, [*more, res("s10", "ann", "p2", Verdict.ACCEPTED, 40)], added=Added(results, ()))
+    assert stale.rows[0].user_id == "ann" and live.recomputed == 1
 
 
 @settings(max_examples=150, deadline=None)
