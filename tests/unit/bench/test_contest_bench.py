@@ -95,3 +95,44 @@ def test_stream_table_and_web_frames():
     assert "| 20.0 | 20.0 | 1.00 | yes |" in text
     buffer = bytearray(struct.pack(">BI", 0, 3) + b"abc" + struct.pack(">BI", 0x80, 2) + b"ok" + b"\x00\x00")
     assert bs.web_messages(buffer) == [b"abc"] and buffer == bytearray(b"\x00\x00")
+
+
+def test_the_floor_server_sends_every_stream_the_new_version_and_versions_read_from_either_message():
+    import grpc
+    from bench import board_floor
+    from bench import board_stream as bs
+
+    from arena.contest.v1 import (
+        contest_internal_service_pb2,
+        contest_internal_service_pb2_grpc,
+        contest_service_pb2,
+        contest_service_pb2_grpc,
+    )
+
+    async def run() -> list[list[int]]:
+        server = grpc.aio.server()
+        server.add_generic_rpc_handlers((board_floor.handlers(board_floor.Board()),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                public = contest_service_pb2_grpc.ContestServiceStub(channel)
+                internal = contest_internal_service_pb2_grpc.ContestInternalServiceStub(channel)
+                request = contest_service_pb2.GetLeaderboardStreamRequest(contest_id="c")
+                streams = [public.GetLeaderboardStream(request) for _ in range(3)]
+                seen = [[bs.board_version(await s.read())] for s in streams]
+                applied = await internal.RecordSubmissionResult(
+                    contest_internal_service_pb2.RecordSubmissionResultRequest()
+                )
+                assert applied.applied
+                for versions, stream in zip(seen, streams, strict=True):
+                    versions.append(bs.board_version(await asyncio.wait_for(stream.read(), 5)))
+                    stream.cancel()
+                return seen
+        finally:
+            await server.stop(0)
+
+    assert asyncio.run(run()) == [[1, 2]] * 3
+    snapshot = contest_service_pb2.GetLeaderboardStreamResponse()
+    snapshot.leaderboard.version = 7
+    assert bs.board_version(snapshot) == 7
