@@ -455,6 +455,13 @@ async def one_path(
             return await judge.verdict()
 
         sends = await asyncio.gather(*(paced(i) for i in range(args.burst)))
+        if sends:  # where a burst's time goes: recording the verdicts, or sending the boards
+            acks = sorted((ack - sent) * 1000 for sent, ack in sends)
+            print(
+                f"    {path}: burst verdicts acknowledged after p50 {percentile(acks, 0.5):.1f} ms, "
+                f"p99 {percentile(acks, 0.99):.1f} ms",
+                flush=True,
+            )
         await subscribers.wait_all(base + args.burst)
         burst = burst_latencies(base, sends, await subscribers.snapshot())
         return singles, burst

@@ -28,6 +28,8 @@ def test_main_sets_the_thresholds_and_freezes_once_serving(monkeypatch: pytest.M
         return 0
 
     monkeypatch.setattr(server, "serve", serve)
+    # (logging left as the test session has it: configuring it would bind this test's captured stdout)
+    monkeypatch.setattr(server.kit_logging, "configure", lambda **_: None)
     with pytest.raises(SystemExit) as exited:
         server.main("user", build=None, wiring=None)  # type: ignore[arg-type]
     assert exited.value.code == 0
