@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from arena.contest.batching import Batches
 from arena.contest.domain import (
     PUBLIC,
     Clarification,
@@ -454,6 +455,7 @@ class ContestApp:
         self.tell_others: Callable[[str, int], None] = lambda contest_id, version: None
         """Called with a contest id and its board's new version (0: not known) after every write that moved
         the board: with a broker, other instances hear it (``changed_elsewhere``)."""
+        self._recorded: Batches[str, Result, bool] = Batches(self._record_together)
 
     def _moved(self, contest_id: str) -> None:
         self.boards.invalidate(contest_id)
@@ -662,33 +664,51 @@ class ContestApp:
 
     async def record(self, contest_id: str, result: Result) -> bool:
         """Scores a judged submission; False for a replay or an older judgement (idempotent). A virtual
-        participant's result is kept apart: it never changes the real board."""
-        virtual = await self.store.virtual(contest_id, result.user_id)
-        if virtual is not None and result.submit_time >= virtual.start_time:
-            applied = await self.store.record_virtual(contest_id, result)
+        participant's result is kept apart: it never changes the real board. Verdicts for one contest that
+        arrive while one is being written are written together, next (``batching.Batches``)."""
+        return await self._recorded.submit(contest_id, result)
+
+    async def _record_together(self, contest_id: str, results: Sequence[Result]) -> Sequence[bool]:
+        virtual = await self.store.virtuals(contest_id, {r.user_id for r in results})
+
+        def is_virtual(result: Result) -> bool:
+            mine = virtual.get(result.user_id)
+            return mine is not None and result.submit_time >= mine.start_time
+
+        applied = [False] * len(results)
+        real = [i for i, result in enumerate(results) if not is_virtual(result)]
+        for i, result in enumerate(results):
+            if not is_virtual(result):
+                continue
+            applied[i] = await self.store.record_virtual(contest_id, result)
             log.info(
-                "virtual result recorded" if applied else "virtual result already recorded",
+                "virtual result recorded" if applied[i] else "virtual result already recorded",
                 contest_id=contest_id,
                 submission_id=result.submission_id,
                 verdict=result.verdict.name,
             )
+        if not real:
             return applied
         now = self.clock()
         try:
-            version = await self.store.record_at(contest_id, result, now)
+            versions = await self.store.record_many_at(contest_id, [results[i] for i in real], now)
         except LookupError:
             raise NotFound("contest", contest_id) from None
-        log.info(
-            "result recorded" if version is not None else "result already recorded",
-            contest_id=contest_id,
-            submission_id=result.submission_id,
-            verdict=result.verdict.name,
-        )
-        if version is not None:
-            self.boards.applied(contest_id, version, result, now)  # no reread: the held board takes it in
+        for i, version in zip(real, versions, strict=True):
+            result = results[i]
+            log.info(
+                "result recorded" if version is not None else "result already recorded",
+                contest_id=contest_id,
+                submission_id=result.submission_id,
+                verdict=result.verdict.name,
+            )
+            if version is not None:
+                self.boards.applied(contest_id, version, result, now)  # no reread: the held board takes it in
+                self.tell_others(contest_id, version)
+                applied[i] = True
+        if any(applied[i] for i in real):
             self.changed(contest_id)
-            self.tell_others(contest_id, version)
-        return version is not None
+        return applied
 
     async def view(self, contest_id: str, caller: Identity | None) -> View:
         """The board as the caller sees it, at its current version."""

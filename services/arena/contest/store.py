@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import json
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol, TypeAlias
 
 import sqlalchemy as sa
@@ -114,6 +114,13 @@ class ContestStore(Protocol):
         caller may apply the result to a board it holds at the version before (``Boards.applied``)."""
         ...
 
+    async def record_many_at(
+        self, contest_id: str, results: Sequence[Result], now: dt.datetime
+    ) -> builtins.list[int | None]:
+        """``record_at`` for each result in order, in one transaction (the same outcome as one call per
+        result, one write instead of many: a burst of verdicts is written together)."""
+        ...
+
     async def board(self, contest_id: str) -> Board | None: ...
 
     async def version(self, contest_id: str) -> int | None: ...
@@ -123,6 +130,10 @@ class ContestStore(Protocol):
         ...
 
     async def virtual(self, contest_id: str, user_id: str) -> VirtualParticipation | None: ...
+
+    async def virtuals(self, contest_id: str, user_ids: Collection[str]) -> dict[str, VirtualParticipation]:
+        """The virtual participations of those users in the contest, by user id (one read for many)."""
+        ...
 
     async def record_virtual(self, contest_id: str, result: Result) -> bool:
         """Keeps a virtual participant's result as ``record`` does (the latest judgement wins), apart from
@@ -518,24 +529,38 @@ class SqlContestStore:
         return await self.record_at(contest_id, result, now) is not None
 
     async def record_at(self, contest_id: str, result: Result, now: dt.datetime) -> int | None:
+        return (await self.record_many_at(contest_id, (result,), now))[0]
+
+    async def record_many_at(
+        self, contest_id: str, results: Sequence[Result], now: dt.datetime
+    ) -> builtins.list[int | None]:
         async with self._sessions.begin() as session:
             contest = await self._locked(session, contest_id)
             if contest is None:
                 raise LookupError(contest_id)
-            row = await session.get(ResultRow, result.submission_id)
-            if row is not None:
-                if row.contest_id != contest_id:
-                    return None  # a submission belongs to one contest; a stray replay changes nothing
-                have = _result(row)
-                if have == result or not result.supersedes(have):
-                    return None
-                _set_result(row, result)
-            else:
-                row = ResultRow(submission_id=result.submission_id, contest_id=contest_id)
-                _set_result(row, result)
-                session.add(row)
-            self._bump(contest, now)
-            return contest.board_version
+            ids = {r.submission_id for r in results}
+            found = await session.scalars(sa.select(ResultRow).where(ResultRow.submission_id.in_(sorted(ids))))
+            rows = {row.submission_id: row for row in found}
+            versions: builtins.list[int | None] = []
+            for result in results:
+                row = rows.get(result.submission_id)
+                if row is not None:
+                    if row.contest_id != contest_id:
+                        versions.append(None)  # a submission belongs to one contest: a stray replay changes nothing
+                        continue
+                    have = _result(row)
+                    if have == result or not result.supersedes(have):
+                        versions.append(None)
+                        continue
+                    _set_result(row, result)
+                else:
+                    row = ResultRow(submission_id=result.submission_id, contest_id=contest_id)
+                    rows[result.submission_id] = row
+                    _set_result(row, result)
+                    session.add(row)
+                self._bump(contest, now)
+                versions.append(contest.board_version)
+            return versions
 
     async def board(self, contest_id: str) -> Board | None:
         async with self._sessions() as session, session.begin():
@@ -580,6 +605,13 @@ class SqlContestStore:
         async with self._sessions() as session:
             row = await session.get(VirtualRow, (contest_id, user_id))
             return None if row is None else _virtual(row)
+
+    async def virtuals(self, contest_id: str, user_ids: Collection[str]) -> dict[str, VirtualParticipation]:
+        async with self._sessions() as session:
+            found = await session.scalars(
+                sa.select(VirtualRow).where(VirtualRow.contest_id == contest_id, VirtualRow.user_id.in_(set(user_ids)))
+            )
+            return {row.user_id: _virtual(row) for row in found}
 
     async def record_virtual(self, contest_id: str, result: Result) -> bool:
         try:
@@ -782,6 +814,13 @@ class InMemoryContestStore:
         self._bump(stored, now)
         return stored.version
 
+    async def record_many_at(
+        self, contest_id: str, results: Sequence[Result], now: dt.datetime
+    ) -> builtins.list[int | None]:
+        if contest_id not in self._contests:
+            raise LookupError(contest_id)
+        return [await self.record_at(contest_id, result, now) for result in results]
+
     async def board(self, contest_id: str) -> Board | None:
         stored = self._contests.get(contest_id)
         if stored is None:
@@ -803,6 +842,10 @@ class InMemoryContestStore:
 
     async def virtual(self, contest_id: str, user_id: str) -> VirtualParticipation | None:
         return self._virtual.get((contest_id, user_id))
+
+    async def virtuals(self, contest_id: str, user_ids: Collection[str]) -> dict[str, VirtualParticipation]:
+        found = ((u, self._virtual.get((contest_id, u))) for u in set(user_ids))
+        return {u: v for u, v in found if v is not None}
 
     async def record_virtual(self, contest_id: str, result: Result) -> bool:
         have = self._virtual_results.get(result.submission_id)

@@ -135,6 +135,25 @@ async def test_recording_is_idempotent_and_a_later_judgement_wins_in_any_order(s
     assert board.update_time == T0
 
 
+async def test_recording_several_in_one_write_is_recording_them_one_by_one(store: ContestStore) -> None:
+    await store.insert("c1", spec(), "setter", T0 - H)
+    await store.insert("c2", spec(), "setter", T0 - H)
+    await store.record("c2", result("elsewhere", "ann", Verdict.ACCEPTED, 5), T0)  # v2 of c2
+    first = result("s1", "ann", Verdict.WRONG_ANSWER, 5)
+    rejudged = dataclasses.replace(first, verdict=Verdict.ACCEPTED, judge_time=T0 + 2 * H)
+    other = result("s2", "bob", Verdict.ACCEPTED, 9)
+    stray = result("elsewhere", "ann", Verdict.ACCEPTED, 5, judged_h=3)
+    batch = [first, first, other, rejudged, first, stray, other]
+    # In order: new (v2), replay, new (v3), a later judgement (v4), older than kept, another contest's, replay.
+    assert await store.record_many_at("c1", batch, T0 + H) == [2, None, 3, 4, None, None, None]
+    board = await store.board("c1")
+    assert board is not None and board.version == 4 and board.update_time == T0 + H
+    assert sorted(board.results, key=lambda r: r.submission_id) == [rejudged, other]
+    assert await store.record_many_at("c1", [], T0) == []
+    with pytest.raises(LookupError):
+        await store.record_many_at("nope", [first], T0)
+
+
 async def test_a_submission_belongs_to_one_contest(store: ContestStore) -> None:
     await store.insert("c1", spec(), "setter", T0 - H)
     await store.insert("c2", spec(), "setter", T0 - H)
@@ -206,6 +225,8 @@ async def test_a_virtual_participation_is_once_per_user_and_its_results_stay_apa
         await store.start_virtual(dataclasses.replace(vic, start_time=V0 + H))
     assert await store.virtual("c1", "vic") == vic
     assert await store.virtual("c1", "ann") is None and await store.virtual("nope", "vic") is None
+    assert await store.virtuals("c1", ["vic", "ann", "zed"]) == {"vic": vic}
+    assert await store.virtuals("nope", ["vic"]) == {} and await store.virtuals("c1", []) == {}
     first = Result("v1", "vic", "p1", Verdict.WRONG_ANSWER, V0 + H, groups=(GroupScore("g", 2.5),), judge_time=V0 + H)
     rejudged = dataclasses.replace(first, verdict=Verdict.ACCEPTED, judge_time=V0 + 2 * H)
     assert await store.record_virtual("c1", first)

@@ -491,3 +491,34 @@ async def test_a_burst_while_the_followers_send_becomes_one_board(clock: Clock) 
         last = await asyncio.wait_for(followed.after(1), 2.0)  # back: the burst comes as one board
         assert followed.generation == 2
     assert last == await store.board(cid)
+
+
+async def test_verdicts_arriving_together_are_written_together_with_each_outcome_right() -> None:
+    store = InMemoryContestStore()
+    writes: list[int] = []
+    record_many_at = store.record_many_at
+
+    async def counted(contest_id: str, results: Sequence[Result], now: dt.datetime) -> list[int | None]:
+        writes.append(len(results))
+        return await record_many_at(contest_id, results, now)
+
+    store.record_many_at = counted  # type: ignore[method-assign]
+    clock = Clock()
+    app = ContestApp(store, Catalog(), clock=clock)
+    cid = (await app.create(SETTER, spec())).contest_id
+    await app.register(ANN, cid)
+    await app.register(BOB, cid)
+    clock.now = T0 + H
+    results = [
+        ac(f"s{i}", ("ann", "bob")[i % 2], 10 + i, (Verdict.ACCEPTED, Verdict.WRONG_ANSWER)[i % 3 == 0])
+        for i in range(12)
+    ]
+    deliveries = [*results, results[0], results[5]]  # two redeliveries
+    applied = await asyncio.gather(*(app.record(cid, r) for r in deliveries))
+    assert applied == [True] * 12 + [False, False]
+    assert sum(writes) == len(deliveries) and len(writes) < len(deliveries)  # written together
+    board = await app.boards.board(cid)
+    stored = await store.board(cid)
+    assert board == stored and stored is not None and stored.version == 3 + 12
+    with pytest.raises(NotFound):
+        await app.record("missing", results[0])
