@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pathlib
-import socket
 import struct
 import subprocess
 import sys
@@ -16,22 +15,12 @@ import httpx
 
 from arena.kit.services import SERVICES
 from arena.launcher import LaunchSettings, Platform, ServicePorts
+from arena.ports import free_ports
 
 CACHED = "cached"
 UNCACHED = "store each time"
 CACHE_TTL_S = 2.0
 """The services' default hot-read expiry; the baseline gets the same."""
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def grpc_frame(message: bytes) -> bytes:

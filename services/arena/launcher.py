@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from arena.broker.server import NatsServer
 from arena.kit.services import SERVICES
+from arena.ports import free_port
 
 if TYPE_CHECKING:
     from arena.demo.activity import ContestActivity
@@ -120,7 +121,7 @@ class LaunchSettings:
             if not 1 <= count <= 16:
                 raise ValueError(f"instances of {name or 'every service'} must be 1 to 16, not {count}")
         if self.broker_port == 0 and self.uses_broker:
-            object.__setattr__(self, "broker_port", _free_port())
+            object.__setattr__(self, "broker_port", free_port())
 
     @property
     def uses_broker(self) -> bool:
@@ -233,12 +234,6 @@ class LaunchSettings:
             env[prefix + "WEB_PORT"] = str(ports.web)
         env.update(self.extra_env)
         return env
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LaunchError(RuntimeError):
@@ -563,7 +558,7 @@ class ExtraInstances:
     def start(self, name: str, tag: str = "b", *, timeout_s: float = 60.0, **env: str) -> ExtraInstance:
         """Starts one and returns once it serves (its /healthz answers 200)."""
         base = self.platform.settings
-        ports = ServicePorts(_free_port(), _free_port())
+        ports = ServicePorts(free_port(), free_port())
         settings = dataclasses.replace(base, ports={**base.ports, name: ports}, extra_env={**base.extra_env, **env})
         log_path = base.log_dir / f"{name}-{tag}.log"
         with open(log_path, "ab") as log_file:
