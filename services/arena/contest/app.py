@@ -17,7 +17,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -58,7 +58,8 @@ from arena.contest.domain import (
     virtual_standings,
 )
 from arena.contest.ranking import Added, LiveStandings, RevealStep, reveal
-from arena.contest.store import Board, ContestStore, Cursor, Registration
+from arena.contest.store import Board as Board  # (re-exported: the board type streams follow)
+from arena.contest.store import ContestStore, Cursor, Registration
 from arena.core.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied
 from arena.core.identity import Identity
 from arena.kit.ids import new_id
@@ -307,9 +308,13 @@ class Followed:
         self._caught_up = 0
         """Followers waiting for the generation after the current one: they have taken the current board."""
         self._idle = asyncio.Event()
+        self.shared: dict[Hashable, object] = {}
+        """What followers work out alike for this generation (per caller), worked out by the first of them:
+        emptied when the generation moves."""
 
     def advance(self, board: Board) -> None:
         self.board = board
+        self.shared = {}
         self.generation += 1
         self._caught_up = 0
         self._idle.clear()

@@ -17,7 +17,7 @@ import grpc
 from google.api import httpbody_pb2
 
 from arena.contest import icpc
-from arena.contest.app import ContestApp, View, VirtualView
+from arena.contest.app import Board, ContestApp, Followed, View, VirtualView
 from arena.contest.changes import PageChange, page_change
 from arena.contest.domain import (
     DEFAULT_PENALTY,
@@ -285,6 +285,16 @@ class Page:
     rows: tuple[Row, ...]
 
 
+@dataclasses.dataclass(frozen=True)
+class Look:
+    """A board as one kind of follower shows it: the view, whether it is final, what it shows, its page."""
+
+    view: View
+    final: bool
+    shown: Shown
+    page: Page
+
+
 class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
     def __init__(self, app: ContestApp, *, heartbeat_s: float = STREAM_HEARTBEAT_S) -> None:
         self.app = app
@@ -432,6 +442,20 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             self.pages.put(key, message)
         return message
 
+    def _look(self, followed: Followed, board: Board, caller: Identity | None, size: int) -> Look:
+        """What a follower shows of ``board`` (the same for every follower with the same caller and page size
+        in this generation: worked out once, by the first of them, not by each of 1,000)."""
+        key = (followed.generation, board.version, size, None if caller is None else (caller.user_id, caller.roles))
+        found = followed.shared.get(key)
+        if isinstance(found, Look):
+            return found
+        view = self.app.view_of(board, caller)
+        shown = Shown(view.board.version, view.frozen, self._upcoming(board.contest))
+        page = Page(shown.version, self.app.standings(view).rows[:size])
+        look = Look(view, self.app.is_final(board.contest), shown, page)
+        followed.shared[key] = look
+        return look
+
     @announces_start  # the snapshot (or, resuming at the current version, STREAM_STARTED) right after the checks
     async def GetLeaderboardStream(
         self, request: contest_service_pb2.GetLeaderboardStreamRequest, context: Context
@@ -455,9 +479,8 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                 yield STREAM_STARTED
             quiet = False
             while True:
-                view = self.app.view_of(board, caller)
-                final = self.app.is_final(board.contest)
-                shown = Shown(view.board.version, view.frozen, self._upcoming(board.contest))
+                look = self._look(followed, board, caller, size)
+                view, final, shown = look.view, look.final, look.shown
                 if shown != sent or final or quiet:
                     changes = not (final or request.snapshots_only)
                     if changes and page is not None and sent is not None and shown.same_columns(sent):
@@ -467,7 +490,7 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                     if final:
                         return
                     sent = shown
-                    page = Page(shown.version, self.app.standings(view).rows[:size]) if changes else None
+                    page = look.page if changes else None
                 try:
                     async with asyncio.timeout(self.heartbeat_s):  # a timer, not a task per follower and board
                         board = await followed.after(generation)

@@ -289,6 +289,33 @@ async def test_a_follower_applying_every_change_holds_the_served_page(parts) -> 
     await stream.aclose()
 
 
+async def test_followers_alike_work_out_a_board_once_per_change(parts) -> None:  # type: ignore[no-untyped-def]
+    servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
+    looked: list[object] = []
+    view_of = servicer.app.view_of
+
+    def counted(board, caller):  # type: ignore[no-untyped-def]
+        looked.append(caller)
+        return view_of(board, caller)
+
+    servicer.app.view_of = counted
+    request = public.GetLeaderboardStreamRequest(contest_id=cid)
+    anonymous = [servicer.GetLeaderboardStream(request, None) for _ in range(5)]
+    for stream in anonymous:
+        await anext(stream)
+    acting(ANN)  # a contestant sees their own board: worked out apart from the public one
+    own = servicer.GetLeaderboardStream(request, None)
+    await anext(own)
+    assert looked == [None, ANN]
+    acting(None)
+    await internal_servicer.RecordSubmissionResult(result("s1", "bob", 30, cid=cid), None)
+    for stream in [*anonymous, own]:
+        assert _message(await asyncio.wait_for(anext(stream), 5)).change.version == 4
+    assert looked == [None, ANN, None, ANN]
+    for stream in [*anonymous, own]:
+        await stream.aclose()
+
+
 async def test_snapshots_only_sends_the_whole_page_on_every_change(parts) -> None:  # type: ignore[no-untyped-def]
     servicer, internal_servicer, _clock, cid = await _stream_setup(parts)
     request = public.GetLeaderboardStreamRequest(contest_id=cid, snapshots_only=True)
