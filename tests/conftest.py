@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+
+# The platform's processes are started with subprocess while gRPC may be busy on other threads of this
+# process (tests, benchmarks, the launcher's own calls); gRPC's fork handlers then run in the child between
+# fork and exec and can abort it ("epoll_wait error: Bad file descriptor" after close_fds, grpc/grpc#43157:
+# a service "exited with -6" before it ran). The child only execs: it needs none of them. Read by gRPC when
+# it loads, so set before it is imported.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "0")
 
 import pytest
 
