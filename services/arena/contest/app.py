@@ -676,14 +676,12 @@ class ContestApp:
     async def _record_together(self, contest_id: str, results: Sequence[Result]) -> Sequence[bool]:
         virtual = await self.store.virtuals(contest_id, {r.user_id for r in results})
 
-        def is_virtual(result: Result) -> bool:
-            mine = virtual.get(result.user_id)
-            return mine is not None and result.submit_time >= mine.start_time
-
         applied = [False] * len(results)
-        real = [i for i, result in enumerate(results) if not is_virtual(result)]
+        real = []
         for i, result in enumerate(results):
-            if not is_virtual(result):
+            mine = virtual.get(result.user_id)
+            if mine is None or result.submit_time < mine.start_time:
+                real.append(i)
                 continue
             applied[i] = await self.store.record_virtual(contest_id, result)
             log.info(

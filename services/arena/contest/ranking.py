@@ -98,61 +98,53 @@ class LiveStandings:
         added: Added | None = None,
     ) -> None:
         """Brings the entries to this board, recomputing the participants whose results or names changed."""
-        same_people = self._inputs is not None and self._inputs[0] is participants and contest == self._contest
-        if same_people and self._inputs is not None and self._inputs[1] is results:
+        held = self._inputs
+        same_people = held is not None and held[0] is participants and contest == self._contest
+        if same_people and held is not None and held[1] is results:
             self.recomputed = 0  # boards are immutable: the same objects are the same board
             return
-        if same_people and added is not None and self._inputs is not None and self._inputs[1] is added.base:
-            self._inputs = (participants, results)
-            self._apply(contest, added.results)
-            return
         self._inputs = (participants, results)
+        changed: set[str] = set()
+        if same_people and held is not None and added is not None and held[1] is added.base:
+            for r in added.results:  # only these differ from the board held; the latest judgement wins
+                old = self._results.get(r.submission_id)
+                if old is None or (old is not r and r.supersedes(old)):
+                    self._results[r.submission_id] = r
+                    self._file(r.submission_id, old, r, changed)
+            self._rescore(contest, changed)
+            return
         people = {p.user_id: p for p in participants}
         current = latest(results)
         if contest != self._contest:  # times, problems, rule or publication changed: every entry may differ
             self._contest = contest
             self._people, self._results, self._by_user, self._entries = {}, {}, {}, {}
-        changed = {u for u, p in people.items() if self._people.get(u) != p}
+        changed.update(u for u, p in people.items() if self._people.get(u) != p)
         changed.update(u for u in self._people if u not in people)
         for sid, r in current.items():
             old = self._results.get(sid)
             if old is not r and old != r:
-                changed.add(r.user_id)
-                if old is not None:
-                    changed.add(old.user_id)
-                    self._by_user.get(old.user_id, {}).pop(sid, None)
-                self._by_user.setdefault(r.user_id, {})[sid] = r
+                self._file(sid, old, r, changed)
         for sid in self._results.keys() - current.keys():
-            old = self._results[sid]
+            self._file(sid, self._results[sid], None, changed)
+        self._results, self._people = current, people
+        self._rescore(contest, changed)
+
+    def _file(self, sid: str, old: Result | None, new: Result | None, changed: set[str]) -> None:
+        """Moves submission ``sid`` from ``old`` to ``new`` in the per-participant index; notes whose entries
+        change."""
+        if old is not None:
             changed.add(old.user_id)
             self._by_user.get(old.user_id, {}).pop(sid, None)
-        self._results, self._people = current, people
+        if new is not None:
+            changed.add(new.user_id)
+            self._by_user.setdefault(new.user_id, {})[sid] = new
+
+    def _rescore(self, contest: Contest, changed: set[str]) -> None:
         for user_id in changed:
-            person = people.get(user_id)
+            person = self._people.get(user_id)
             if person is None:
                 self._entries.pop(user_id, None)
             else:
-                self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
-        self.recomputed = len(changed & people.keys())
-
-    def _apply(self, contest: Contest, results: Iterable[Result]) -> None:
-        """Only ``results`` differ from the board held (same participants, same contest): the latest judgement
-        per submission wins, as ``domain.latest`` decides."""
-        changed: set[str] = set()
-        for r in results:
-            sid = r.submission_id
-            old = self._results.get(sid)
-            if old is not None and (old is r or not r.supersedes(old)):
-                continue
-            self._results[sid] = r
-            changed.add(r.user_id)
-            if old is not None:
-                changed.add(old.user_id)
-                self._by_user.get(old.user_id, {}).pop(sid, None)
-            self._by_user.setdefault(r.user_id, {})[sid] = r
-        for user_id in changed:
-            person = self._people.get(user_id)
-            if person is not None:
                 self._entries[user_id] = entry(contest, person, self._by_user.get(user_id, {}).values(), self.viewer)
         self.recomputed = len(changed & self._people.keys())
 

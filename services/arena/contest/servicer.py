@@ -278,21 +278,13 @@ class Shown:
 
 
 @dataclasses.dataclass(frozen=True)
-class Page:
-    """The rows a stream's client holds, at a board version."""
-
-    version: int
-    rows: tuple[Row, ...]
-
-
-@dataclasses.dataclass(frozen=True)
 class Look:
     """A board as one kind of follower shows it: the view, whether it is final, what it shows, its page."""
 
     view: View
     final: bool
     shown: Shown
-    page: Page
+    rows: tuple[Row, ...]
 
 
 class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
@@ -427,17 +419,17 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             self.pages.put(key, message)
         return message
 
-    def _change(self, view: View, size: int, base: Page) -> bytes:
-        """The stream's change from the page ``base`` to the view's: serialized once per (view, version, base
-        version), shared by every follower that was sent the same base (a follower that skipped versions
-        while it was busy gets one change over all of them)."""
-        key = ("change", *view.key, size, base.version)
+    def _change(self, view: View, size: int, base_version: int, base: tuple[Row, ...]) -> bytes:
+        """The stream's change from the page ``base`` (at ``base_version``) to the view's: serialized once per
+        (view, version, base version), shared by every follower that was sent the same base (a follower that
+        skipped versions while it was busy gets one change over all of them)."""
+        key = ("change", *view.key, size, base_version)
         message = self.pages.get(key)
         if message is None:
             standings = self.app.standings(view)
-            change = page_change(base.rows, standings.rows[:size])
+            change = page_change(base, standings.rows[:size])
             message = contest_service_pb2.GetLeaderboardStreamResponse(
-                change=change_message(view, standings, change, base.version)
+                change=change_message(view, standings, change, base_version)
             ).SerializeToString()
             self.pages.put(key, message)
         return message
@@ -451,8 +443,7 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             return found
         view = self.app.view_of(board, caller)
         shown = Shown(view.board.version, view.frozen, self._upcoming(board.contest))
-        page = Page(shown.version, self.app.standings(view).rows[:size])
-        look = Look(view, self.app.is_final(board.contest), shown, page)
+        look = Look(view, self.app.is_final(board.contest), shown, self.app.standings(view).rows[:size])
         followed.shared[key] = look
         return look
 
@@ -473,7 +464,7 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
             board = followed.board if followed.board.version > board.version else board
             generation = followed.generation
             sent: Shown | None = None  # what the client was last sent
-            page: Page | None = None  # the rows it holds, when a change can be applied to them
+            page: tuple[Row, ...] | None = None  # the rows it holds (at sent.version), when changes apply to them
             if board.version <= request.after_version and not self.app.is_final(board.contest):
                 sent = Shown(board.version, self.app.view_of(board, caller).frozen, self._upcoming(board.contest))
                 yield STREAM_STARTED
@@ -484,13 +475,13 @@ class ContestServicer(contest_service_pb2_grpc.ContestServiceServicer):
                 if shown != sent or final or quiet:
                     changes = not (final or request.snapshots_only)
                     if changes and page is not None and sent is not None and shown.same_columns(sent):
-                        yield self._change(view, size, page)  # with nothing changed: a heartbeat
+                        yield self._change(view, size, sent.version, page)  # nothing changed: a heartbeat
                     else:
                         yield self._snapshot(view, size, final)
                     if final:
                         return
                     sent = shown
-                    page = look.page if changes else None
+                    page = look.rows if changes else None
                 try:
                     async with asyncio.timeout(self.heartbeat_s):  # a timer, not a task per follower and board
                         board = await followed.after(generation)
